@@ -1,0 +1,1 @@
+"""confdesk domain: models, services, database and settings. Never imports bot or aiogram."""

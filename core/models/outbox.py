@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Index
+from sqlmodel import Field, SQLModel
+
+from core.models.enums import OutboxStatus
+from core.models.types import JSON, UTCDateTime, enum_type, utcnow
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to send later (reminder, broadcast, notice), claimed with row locks so
+    each goes out once whatever the number of bot processes."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conference_id: int | None = Field(
+        default=None, foreign_key="conference.id", ondelete="CASCADE"
+    )
+    kind: str = Field(max_length=32)  # reminder, broadcast, notice
+    chat_id: int = Field(sa_type=BigInteger)
+    payload: dict[str, object] = Field(default_factory=dict, sa_type=JSON)
+    dedup_key: str = Field(max_length=128, unique=True)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    status: OutboxStatus = Field(
+        default=OutboxStatus.PENDING, sa_type=enum_type(OutboxStatus, "outbox_status")
+    )
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Telegram update ids already handled (at-least-once delivery); pruned after a day."""
+
+    __tablename__ = "processed_update"
+
+    update_id: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
+    seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
