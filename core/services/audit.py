@@ -1,0 +1,41 @@
+"""Audit trail: services add a row in the same transaction as the change they record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import AuditLog
+
+
+def actor_label(telegram_id: int | None, actor: str | None = None) -> str:
+    if actor:
+        return actor
+    return f"tg:{telegram_id}" if telegram_id is not None else "system"
+
+
+def record(
+    session: AsyncSession,
+    *,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    at: datetime,
+    conference_id: int | None = None,
+    actor_telegram_id: int | None = None,
+    actor: str | None = None,
+    **details: object,
+) -> None:
+    session.add(
+        AuditLog(
+            at=at,
+            conference_id=conference_id,
+            actor_telegram_id=actor_telegram_id,
+            actor=actor_label(actor_telegram_id, actor),
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            details=details,
+        )
+    )

@@ -1,0 +1,478 @@
+"""Sign-up and accreditation: registering, deciding, editing, withdrawing, forgetting.
+
+Each public function is one unit of work: it checks the rules, changes rows, records the
+audit entry and commits once. Seat quotas lock the delegation row first, so two people
+taking the last seat at once get one seat and one `quota_exceeded`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import Conflict, InvalidInput, NotFound, QuotaExceeded, WrongState
+from core.models import (
+    AgendaSignup,
+    Category,
+    Conference,
+    Delegation,
+    Invitation,
+    Participant,
+    Registration,
+    RegistrationStatus,
+    SignupStatus,
+)
+from core.services import audit
+from core.services.clock import Clock, utc_now
+from core.services.conferences import get_locked
+
+ACTIVE = (RegistrationStatus.PENDING, RegistrationStatus.APPROVED)
+
+
+@dataclass(frozen=True)
+class PersonData:
+    """What a person tells us about themselves; already validated at the edge."""
+
+    full_name: str
+    native_name: str | None = None
+    position: str | None = None
+    organisation: str | None = None
+    email: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class TelegramAccount:
+    telegram_id: int
+    username: str | None = None
+    language: str | None = None
+
+
+@dataclass
+class RegistrationView:
+    registration: Registration
+    participant: Participant
+    delegation: Delegation | None
+    changed: list[str] = field(default_factory=list)
+
+
+async def view(session: AsyncSession, registration_id: int) -> RegistrationView:
+    row = (
+        await session.execute(
+            select(Registration, Participant, Delegation)
+            .join(Participant, Participant.id == Registration.participant_id)  # type: ignore[arg-type]
+            .outerjoin(Delegation, Delegation.id == Registration.delegation_id)  # type: ignore[arg-type]
+            .where(Registration.id == registration_id)  # type: ignore[arg-type]
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"registration {registration_id} not found", code="registration_not_found")
+    return RegistrationView(row[0], row[1], row[2])
+
+
+async def find_by_telegram(session: AsyncSession, conference_id: int, telegram_id: int) -> RegistrationView | None:
+    reg_id = (
+        await session.execute(
+            select(Registration.id)
+            .join(Participant, Participant.id == Registration.participant_id)  # type: ignore[arg-type]
+            .where(Registration.conference_id == conference_id, Participant.telegram_id == telegram_id)  # type: ignore[arg-type]
+        )
+    ).scalar_one_or_none()
+    return await view(session, reg_id) if reg_id is not None else None
+
+
+async def my_registration(session: AsyncSession, conference_id: int, telegram_id: int) -> RegistrationView | None:
+    """Read-only lookup for /me and friends; ends its transaction."""
+    found = await find_by_telegram(session, conference_id, telegram_id)
+    await session.commit()
+    return found
+
+
+async def _check_quota(session: AsyncSession, delegation: Delegation, exclude_registration: int | None) -> None:
+    if delegation.quota is None:
+        return
+    query = select(func.count()).select_from(Registration).where(
+        Registration.delegation_id == delegation.id,  # type: ignore[arg-type]
+        Registration.status.in_(ACTIVE),  # type: ignore[attr-defined]
+    )
+    if exclude_registration is not None:
+        query = query.where(Registration.id != exclude_registration)  # type: ignore[arg-type]
+    taken = (await session.execute(query)).scalar_one()
+    if taken >= delegation.quota:
+        raise QuotaExceeded(
+            f"delegation {delegation.code} has no seats left ({delegation.quota} of {delegation.quota} taken)",
+            code="quota_exceeded", quota=delegation.quota, delegation=delegation.code,
+        )
+
+
+async def _delegation_for(session: AsyncSession, conference_id: int, delegation_id: int | None) -> Delegation | None:
+    if delegation_id is None:
+        return None
+    delegation = await get_locked(session, Delegation, delegation_id)
+    if delegation.conference_id != conference_id:
+        raise InvalidInput("that delegation belongs to another conference", code="wrong_conference")
+    return delegation
+
+
+async def _use_invitation(session: AsyncSession, conference_id: int, token: str, now: datetime) -> Invitation:
+    invitation = (
+        await session.execute(select(Invitation).where(Invitation.token == token).with_for_update())  # type: ignore[arg-type]
+    ).scalar_one_or_none()
+    if invitation is None or invitation.conference_id != conference_id:
+        raise NotFound("this invitation link is not valid", code="invitation_invalid")
+    if invitation.revoked_at is not None:
+        raise WrongState("this invitation was revoked", code="invitation_revoked")
+    if invitation.expires_at is not None and invitation.expires_at <= now:
+        raise WrongState("this invitation has expired", code="invitation_expired")
+    if invitation.max_uses is not None and invitation.uses >= invitation.max_uses:
+        raise WrongState("this invitation has been used up", code="invitation_used_up")
+    invitation.uses += 1
+    return invitation
+
+
+def _auto_approved(conference: Conference, delegation: Delegation | None, category: Category) -> bool:
+    return category.value in (conference.auto_approve_categories or []) or bool(delegation and delegation.auto_approve)
+
+
+async def _participant_for(session: AsyncSession, account: TelegramAccount | None, person: PersonData, now: datetime) -> Participant:
+    participant = None
+    if account is not None:
+        participant = (
+            await session.execute(select(Participant).where(Participant.telegram_id == account.telegram_id))  # type: ignore[arg-type]
+        ).scalar_one_or_none()
+    if participant is None:
+        participant = Participant(full_name=person.full_name, created_at=now)
+        session.add(participant)
+    participant.full_name = person.full_name
+    participant.native_name = person.native_name
+    participant.position = person.position
+    participant.organisation = person.organisation
+    participant.email = person.email or participant.email
+    participant.language = person.language or participant.language
+    if account is not None:
+        participant.telegram_id = account.telegram_id
+        participant.telegram_username = account.username
+    participant.updated_at = now
+    await session.flush()
+    return participant
+
+
+async def register(
+    session: AsyncSession,
+    conference: Conference,
+    person: PersonData,
+    *,
+    category: Category,
+    delegation_id: int | None = None,
+    account: TelegramAccount | None = None,
+    invitation_token: str | None = None,
+    registered_by: int | None = None,
+    clock: Clock = utc_now,
+) -> RegistrationView:
+    """A new registration, pending unless auto-approval applies. `registered_by` is the
+    head of delegation registering a member on their behalf."""
+    now = clock()
+    assert conference.id is not None
+    invitation = None
+    if invitation_token:
+        invitation = await _use_invitation(session, conference.id, invitation_token, now)
+        delegation_id = invitation.delegation_id
+        category = invitation.category or category
+    delegation = await _delegation_for(session, conference.id, delegation_id)
+    participant = await _participant_for(session, account, person, now)
+    existing = (
+        await session.execute(
+            select(Registration).where(
+                Registration.conference_id == conference.id, Registration.participant_id == participant.id  # type: ignore[arg-type]
+            )
+        )
+    ).scalar_one_or_none()
+    if existing is not None and existing.status in ACTIVE:
+        raise Conflict("already registered for this conference", code="already_registered", status=existing.status.value)
+    if delegation is not None:
+        await _check_quota(session, delegation, existing.id if existing else None)
+    reg = existing or Registration(conference_id=conference.id, participant_id=participant.id, category=category, created_at=now)  # type: ignore[arg-type]
+    reg.category = category
+    reg.delegation_id = delegation.id if delegation else None
+    reg.invitation_id = invitation.id if invitation else None
+    reg.source = "invitation" if invitation else ("delegation" if registered_by else "bot")
+    reg.updated_at = now
+    if _auto_approved(conference, delegation, category):
+        reg.status, reg.decided_at, reg.decided_by, reg.decision_reason = RegistrationStatus.APPROVED, now, None, "auto"
+    else:
+        reg.status, reg.decided_at, reg.decided_by, reg.decision_reason = RegistrationStatus.PENDING, None, None, None
+    session.add(reg)
+    await session.flush()
+    audit.record(session, action="registration.create", entity="registration", entity_id=reg.id, at=now,
+                 conference_id=conference.id, actor_telegram_id=registered_by or (account.telegram_id if account else None),
+                 category=category.value, delegation=delegation.code if delegation else None, status=reg.status.value)
+    await session.commit()
+    return RegistrationView(reg, participant, delegation)
+
+
+async def decide(
+    session: AsyncSession,
+    registration_id: int,
+    *,
+    approve: bool,
+    actor_telegram_id: int | None,
+    reason: str | None = None,
+    actor: str | None = None,
+    clock: Clock = utc_now,
+) -> RegistrationView:
+    """Approve or reject. Deciding the same way twice is `already_decided` (two officers
+    pressing at once: the second learns who was first)."""
+    now = clock()
+    reg = await get_locked(session, Registration, registration_id)
+    target = RegistrationStatus.APPROVED if approve else RegistrationStatus.REJECTED
+    if reg.status == RegistrationStatus.CANCELLED:
+        raise WrongState("the participant withdrew this registration", code="registration_cancelled")
+    if reg.status == target:
+        raise WrongState(f"already {target.value}", code="already_decided", status=target.value,
+                         by=reg.decided_by, at=reg.decided_at)
+    if not approve and not (reason and reason.strip()):
+        raise InvalidInput("a rejection needs a reason", code="reason_required")
+    if approve and reg.delegation_id is not None and reg.status == RegistrationStatus.REJECTED:
+        await _check_quota(session, await get_locked(session, Delegation, reg.delegation_id), reg.id)
+    reg.status, reg.decided_by, reg.decided_at = target, actor_telegram_id, now
+    reg.decision_reason = reason.strip()[:500] if reason else None
+    reg.updated_at = now
+    audit.record(session, action=f"registration.{'approve' if approve else 'reject'}", entity="registration",
+                 entity_id=reg.id, at=now, conference_id=reg.conference_id, actor_telegram_id=actor_telegram_id,
+                 actor=actor, reason=reg.decision_reason)
+    await session.flush()
+    result = await view(session, registration_id)
+    await session.commit()
+    return result
+
+
+async def update_person(
+    session: AsyncSession,
+    registration_id: int,
+    person: PersonData,
+    *,
+    delegation_id: int | None,
+    category: Category | None = None,
+    actor_telegram_id: int | None = None,
+    clock: Clock = utc_now,
+) -> RegistrationView:
+    """Change a participant's data. An approved registration whose name or delegation
+    changes goes back to pending (its badge would be wrong)."""
+    now = clock()
+    reg = await get_locked(session, Registration, registration_id)
+    if reg.status not in ACTIVE:
+        raise WrongState("this registration is no longer active", code="registration_inactive", status=reg.status.value)
+    participant = await session.get(Participant, reg.participant_id)
+    assert participant is not None
+    changed = [name for name, old, new in (
+        ("full_name", participant.full_name, person.full_name),
+        ("native_name", participant.native_name, person.native_name),
+        ("position", participant.position, person.position),
+        ("organisation", participant.organisation, person.organisation),
+        ("delegation", reg.delegation_id, delegation_id),
+        ("category", reg.category, category or reg.category),
+    ) if old != new]
+    if delegation_id != reg.delegation_id:
+        delegation = await _delegation_for(session, reg.conference_id, delegation_id)
+        if delegation is not None:
+            await _check_quota(session, delegation, reg.id)
+    participant.full_name, participant.native_name = person.full_name, person.native_name
+    participant.position, participant.organisation = person.position, person.organisation
+    participant.updated_at = now
+    reg.delegation_id = delegation_id
+    reg.category = category or reg.category
+    if reg.status == RegistrationStatus.APPROVED and {"full_name", "native_name", "delegation", "category"} & set(changed):
+        reg.status, reg.decided_at, reg.decided_by, reg.decision_reason = RegistrationStatus.PENDING, None, None, None
+    reg.updated_at = now
+    if changed:
+        audit.record(session, action="registration.edit", entity="registration", entity_id=reg.id, at=now,
+                     conference_id=reg.conference_id, actor_telegram_id=actor_telegram_id, fields=changed)
+    await session.flush()
+    result = await view(session, registration_id)
+    result.changed = changed
+    await session.commit()
+    return result
+
+
+async def withdraw(
+    session: AsyncSession, registration_id: int, *, actor_telegram_id: int | None, clock: Clock = utc_now
+) -> RegistrationView:
+    """Cancel a registration: frees its delegation seat and its agenda seats."""
+    from core.services.agenda import release_all  # agenda promotes the waiting list
+
+    now = clock()
+    reg = await get_locked(session, Registration, registration_id)
+    if reg.status == RegistrationStatus.CANCELLED:
+        raise WrongState("already withdrawn", code="already_withdrawn")
+    reg.status, reg.updated_at = RegistrationStatus.CANCELLED, now
+    await release_all(session, reg.id, now)  # type: ignore[arg-type]
+    audit.record(session, action="registration.withdraw", entity="registration", entity_id=reg.id, at=now,
+                 conference_id=reg.conference_id, actor_telegram_id=actor_telegram_id)
+    await session.flush()
+    result = await view(session, registration_id)
+    await session.commit()
+    return result
+
+
+async def forget(session: AsyncSession, telegram_id: int, *, clock: Clock = utc_now) -> int:
+    """Erase a person's personal data. Their registrations stay (counted in reports),
+    anonymous and cancelled; returns the participant id."""
+    from core.services.agenda import release_all
+
+    now = clock()
+    participant = (
+        await session.execute(select(Participant).where(Participant.telegram_id == telegram_id).with_for_update())  # type: ignore[arg-type]
+    ).scalar_one_or_none()
+    if participant is None:
+        raise NotFound("we hold no data about you", code="nothing_to_forget")
+    regs = (await session.execute(select(Registration).where(Registration.participant_id == participant.id))).scalars().all()  # type: ignore[arg-type]
+    for reg in regs:
+        if reg.status in ACTIVE:
+            reg.status = RegistrationStatus.CANCELLED
+            await release_all(session, reg.id, now)  # type: ignore[arg-type]
+        reg.badge_file_id, reg.bind_token, reg.updated_at = None, None, now
+        reg.badge_version += 1  # any printed badge stops working
+    for attr in ("native_name", "position", "organisation", "email", "telegram_id", "telegram_username", "ref", "language"):
+        setattr(participant, attr, None)
+    participant.full_name = ""
+    participant.forgotten_at = participant.updated_at = now
+    await session.execute(
+        update(Delegation).where(Delegation.head_participant_id == participant.id).values(head_participant_id=None)  # type: ignore[arg-type]
+    )
+    audit.record(session, action="participant.forget", entity="participant", entity_id=participant.id, at=now)
+    await session.commit()
+    assert participant.id is not None
+    return participant.id
+
+
+async def pending(session: AsyncSession, conference_id: int, *, limit: int = 20, offset: int = 0) -> tuple[list[RegistrationView], int]:
+    """Registrations waiting for a decision, oldest first, and how many there are."""
+    base = select(Registration.id).where(
+        Registration.conference_id == conference_id, Registration.status == RegistrationStatus.PENDING  # type: ignore[arg-type]
+    )
+    total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
+    ids = (await session.execute(base.order_by(Registration.created_at, Registration.id).limit(limit).offset(offset))).scalars().all()  # type: ignore[arg-type]
+    views = [await view(session, i) for i in ids]
+    await session.commit()
+    return views, int(total)
+
+
+async def delegation_members(session: AsyncSession, delegation_id: int) -> list[RegistrationView]:
+    ids = (
+        await session.execute(
+            select(Registration.id).where(Registration.delegation_id == delegation_id)  # type: ignore[arg-type]
+            .order_by(Registration.created_at, Registration.id)  # type: ignore[arg-type]
+        )
+    ).scalars().all()
+    views = [await view(session, i) for i in ids]
+    await session.commit()
+    return views
+
+
+async def seats_left(session: AsyncSession, delegation: Delegation) -> int | None:
+    if delegation.quota is None:
+        return None
+    taken = (await session.execute(
+        select(func.count()).select_from(Registration).where(
+            Registration.delegation_id == delegation.id, Registration.status.in_(ACTIVE))  # type: ignore[arg-type, attr-defined]
+    )).scalar_one()
+    return max(0, delegation.quota - int(taken))
+
+
+async def create_invitation(
+    session: AsyncSession,
+    conference_id: int,
+    *,
+    delegation_id: int | None,
+    category: Category | None = None,
+    created_by: int | None,
+    expires_at: datetime | None = None,
+    max_uses: int | None = None,
+    clock: Clock = utc_now,
+) -> Invitation:
+    now = clock()
+    if max_uses is not None and max_uses < 1:
+        raise InvalidInput("max uses must be at least 1", code="bad_max_uses")
+    if expires_at is not None and expires_at <= now:
+        raise InvalidInput("the expiry is in the past", code="bad_expiry")
+    if delegation_id is not None:
+        await _delegation_for(session, conference_id, delegation_id)
+    invitation = Invitation(conference_id=conference_id, token=secrets.token_urlsafe(12), delegation_id=delegation_id,
+                            category=category, created_by=created_by, expires_at=expires_at, max_uses=max_uses, created_at=now)
+    session.add(invitation)
+    await session.flush()
+    audit.record(session, action="invitation.create", entity="invitation", entity_id=invitation.id, at=now,
+                 conference_id=conference_id, actor_telegram_id=created_by, delegation_id=delegation_id,
+                 max_uses=max_uses)
+    await session.commit()
+    return invitation
+
+
+async def invitation_by_token(session: AsyncSession, conference_id: int, token: str, *, clock: Clock = utc_now) -> Invitation:
+    """Check an invitation without using it (the wizard uses it when it registers)."""
+    invitation = (await session.execute(select(Invitation).where(Invitation.token == token))).scalar_one_or_none()  # type: ignore[arg-type]
+    now = clock()
+    if invitation is None or invitation.conference_id != conference_id:
+        raise NotFound("this invitation link is not valid", code="invitation_invalid")
+    if invitation.revoked_at is not None:
+        raise WrongState("this invitation was revoked", code="invitation_revoked")
+    if invitation.expires_at is not None and invitation.expires_at <= now:
+        raise WrongState("this invitation has expired", code="invitation_expired")
+    if invitation.max_uses is not None and invitation.uses >= invitation.max_uses:
+        raise WrongState("this invitation has been used up", code="invitation_used_up")
+    await session.commit()
+    return invitation
+
+
+async def revoke_invitation(session: AsyncSession, invitation_id: int, *, actor_telegram_id: int | None, clock: Clock = utc_now) -> Invitation:
+    now = clock()
+    invitation = await get_locked(session, Invitation, invitation_id)
+    if invitation.revoked_at is None:
+        invitation.revoked_at = now
+        audit.record(session, action="invitation.revoke", entity="invitation", entity_id=invitation.id, at=now,
+                     conference_id=invitation.conference_id, actor_telegram_id=actor_telegram_id)
+    await session.commit()
+    return invitation
+
+
+async def bind_account(session: AsyncSession, bind_token: str, account: TelegramAccount, *, clock: Clock = utc_now) -> RegistrationView:
+    """Attach a Telegram account to a registration made on someone's behalf (imported
+    by a protocol office), through their personal deep link."""
+    now = clock()
+    reg = (await session.execute(select(Registration).where(Registration.bind_token == bind_token).with_for_update())).scalar_one_or_none()  # type: ignore[arg-type]
+    if reg is None:
+        raise NotFound("this personal link is not valid or was already used", code="bind_invalid")
+    participant = await session.get(Participant, reg.participant_id)
+    assert participant is not None
+    if participant.telegram_id not in (None, account.telegram_id):
+        raise Conflict("this registration is already linked to another account", code="bind_taken")
+    other = (await session.execute(select(Participant).where(Participant.telegram_id == account.telegram_id))).scalar_one_or_none()  # type: ignore[arg-type]
+    if other is not None and other.id != participant.id:
+        raise Conflict("your Telegram account is already registered", code="bind_account_in_use")
+    participant.telegram_id, participant.telegram_username = account.telegram_id, account.username
+    participant.language = participant.language or account.language
+    reg.bind_token, reg.updated_at = None, now
+    audit.record(session, action="registration.bind", entity="registration", entity_id=reg.id, at=now,
+                 conference_id=reg.conference_id, actor_telegram_id=account.telegram_id)
+    await session.flush()
+    result = await view(session, reg.id)  # type: ignore[arg-type]
+    await session.commit()
+    return result
+
+
+async def set_language(session: AsyncSession, telegram_id: int, language: str) -> bool:
+    """Remember a user's language if we know them; returns whether a row changed."""
+    res = await session.execute(
+        update(Participant).where(Participant.telegram_id == telegram_id).values(language=language)  # type: ignore[arg-type]
+    )
+    await session.commit()
+    return bool(res.rowcount)  # type: ignore[attr-defined]
+
+
+async def active_signups(session: AsyncSession, registration_id: int) -> int:
+    return int((await session.execute(select(func.count()).select_from(AgendaSignup).where(
+        AgendaSignup.registration_id == registration_id, AgendaSignup.status != SignupStatus.CANCELLED))).scalar_one())  # type: ignore[arg-type]

@@ -1,0 +1,109 @@
+"""Staff roles per conference; ADMIN_IDS count as admins of every conference."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import Conflict, NotFound, PermissionDenied
+from core.models import StaffRole, StaffRoleName
+from core.services import audit
+from core.services.clock import Clock, utc_now
+
+# What each role may do beyond its name: an admin may do everything.
+IMPLIES: dict[StaffRoleName, set[StaffRoleName]] = {
+    StaffRoleName.ADMIN: set(StaffRoleName),
+    StaffRoleName.ACCREDITATION: {StaffRoleName.ACCREDITATION},
+    StaffRoleName.DOOR: {StaffRoleName.DOOR},
+}
+
+
+async def roles_of(
+    session: AsyncSession, conference_id: int, telegram_id: int, admin_ids: Iterable[int] = ()
+) -> set[StaffRoleName]:
+    granted: set[StaffRoleName] = set()
+    if telegram_id in set(admin_ids):
+        granted.add(StaffRoleName.ADMIN)
+    rows = await session.execute(
+        select(StaffRole.role).where(
+            StaffRole.conference_id == conference_id, StaffRole.telegram_id == telegram_id  # type: ignore[arg-type]
+        )
+    )
+    granted.update(rows.scalars())
+    effective: set[StaffRoleName] = set()
+    for role in granted:
+        effective |= IMPLIES[role]
+    return effective
+
+
+def require(roles: set[StaffRoleName], needed: StaffRoleName) -> None:
+    if needed not in roles:
+        raise PermissionDenied(f"this needs the {needed.value} role", code="permission_denied", role=needed.value)
+
+
+async def add_role(
+    session: AsyncSession, conference_id: int, telegram_id: int, role: StaffRoleName,
+    *, actor: str = "cli", actor_telegram_id: int | None = None, clock: Clock = utc_now,
+) -> StaffRole:
+    existing = (
+        await session.execute(
+            select(StaffRole).where(
+                StaffRole.conference_id == conference_id,  # type: ignore[arg-type]
+                StaffRole.telegram_id == telegram_id,  # type: ignore[arg-type]
+                StaffRole.role == role,  # type: ignore[arg-type]
+            )
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        raise Conflict(f"{telegram_id} already has the {role.value} role", code="role_exists")
+    now = clock()
+    row = StaffRole(conference_id=conference_id, telegram_id=telegram_id, role=role,
+                    added_by=actor_telegram_id, created_at=now)
+    session.add(row)
+    audit.record(session, action="staff.add", entity="staff_role", entity_id=None, at=now,
+                 conference_id=conference_id, actor_telegram_id=actor_telegram_id, actor=actor,
+                 telegram_id=telegram_id, role=role.value)
+    await session.commit()
+    return row
+
+
+async def remove_role(
+    session: AsyncSession, conference_id: int, telegram_id: int, role: StaffRoleName | None = None,
+    *, actor: str = "cli", actor_telegram_id: int | None = None, clock: Clock = utc_now,
+) -> int:
+    query = delete(StaffRole).where(
+        StaffRole.conference_id == conference_id, StaffRole.telegram_id == telegram_id  # type: ignore[arg-type]
+    )
+    if role is not None:
+        query = query.where(StaffRole.role == role)  # type: ignore[arg-type]
+    removed = (await session.execute(query)).rowcount  # type: ignore[attr-defined]
+    if not removed:
+        raise NotFound(f"{telegram_id} has no such staff role", code="role_not_found")
+    audit.record(session, action="staff.remove", entity="staff_role", entity_id=None, at=clock(),
+                 conference_id=conference_id, actor_telegram_id=actor_telegram_id, actor=actor,
+                 telegram_id=telegram_id, role=role.value if role else "all")
+    await session.commit()
+    return int(removed)
+
+
+async def list_roles(session: AsyncSession, conference_id: int) -> list[StaffRole]:
+    rows = await session.execute(
+        select(StaffRole).where(StaffRole.conference_id == conference_id)  # type: ignore[arg-type]
+        .order_by(StaffRole.telegram_id, StaffRole.role)  # type: ignore[arg-type]
+    )
+    result = list(rows.scalars())
+    await session.commit()
+    return result
+
+
+async def staff_ids(session: AsyncSession, conference_id: int, role: StaffRoleName, admin_ids: Iterable[int] = ()) -> list[int]:
+    """Telegram ids holding `role` (admins hold every role), e.g. officers to notify."""
+    rows = await session.execute(
+        select(StaffRole.telegram_id).where(
+            StaffRole.conference_id == conference_id,  # type: ignore[arg-type]
+            StaffRole.role.in_([role, StaffRoleName.ADMIN]),  # type: ignore[attr-defined]
+        )
+    )
+    return sorted(set(rows.scalars()) | set(admin_ids))

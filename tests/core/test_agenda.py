@@ -1,0 +1,103 @@
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from core.errors import CapacityFull, Conflict, NotAllowed, WrongState
+from core.models import AgendaSignup, Category, RegistrationStatus, SignupStatus
+from core.services import agenda, registration
+from tests.factories import make_conference, make_item, make_registration
+
+T0 = datetime(2024, 10, 31, 9, 0, tzinfo=UTC)
+
+
+async def test_signup_rules(session):
+    conf = await make_conference(session)
+    item = await make_item(session, conf, "migration", capacity=1, allowed=["delegate", "expert"])
+    press = await make_registration(session, conf, category=Category.PRESS)
+    pending = await make_registration(session, conf, status=RegistrationStatus.PENDING)
+    a = await make_registration(session, conf)
+    b = await make_registration(session, conf, category=Category.EXPERT)
+    await session.commit()
+    with pytest.raises(NotAllowed) as err:
+        await agenda.sign_up(session, press.id, item.id)
+    assert err.value.code == "category_not_allowed"
+    with pytest.raises(NotAllowed) as err:
+        await agenda.sign_up(session, pending.id, item.id)
+    assert err.value.code == "not_approved"
+    first = await agenda.sign_up(session, a.id, item.id)
+    assert first.signup.status == SignupStatus.CONFIRMED
+    with pytest.raises(Conflict):
+        await agenda.sign_up(session, a.id, item.id)
+    with pytest.raises(CapacityFull):
+        await agenda.sign_up(session, b.id, item.id, waitlist=False)
+    second = await agenda.sign_up(session, b.id, item.id)
+    assert second.signup.status == SignupStatus.WAITLISTED and second.signup.waitlist_position == 1
+    freed = await agenda.cancel(session, a.id, item.id)
+    assert freed.promoted == [b.id]
+    with pytest.raises(WrongState):
+        await agenda.cancel(session, a.id, item.id)
+    again = await agenda.sign_up(session, a.id, item.id)  # the same row, back in line
+    assert again.signup.status == SignupStatus.WAITLISTED
+    rows = (await session.execute(select(func.count()).select_from(AgendaSignup))).scalar_one()
+    assert rows == 2
+
+
+async def test_clash_is_a_warning_not_a_refusal(session):
+    conf = await make_conference(session)
+    one = await make_item(session, conf, "one", start=T0, minutes=90)
+    two = await make_item(session, conf, "two", start=T0 + timedelta(minutes=60))
+    three = await make_item(session, conf, "three", start=T0 + timedelta(minutes=90))
+    reg = await make_registration(session, conf)
+    await session.commit()
+    await agenda.sign_up(session, reg.id, one.id)
+    clash = await agenda.sign_up(session, reg.id, two.id)
+    assert [i.code for i in clash.clashes] == ["one"]
+    touching = await agenda.sign_up(session, reg.id, three.id)  # starts as "one" ends
+    assert [i.code for i in touching.clashes] == ["two"]
+
+
+async def test_withdraw_promotes_the_waiting_list(session):
+    conf = await make_conference(session)
+    item = await make_item(session, conf, capacity=1)
+    a, b = await make_registration(session, conf), await make_registration(session, conf)
+    await session.commit()
+    await agenda.sign_up(session, a.id, item.id)
+    await agenda.sign_up(session, b.id, item.id)
+    await registration.withdraw(session, a.id, actor_telegram_id=None)
+    status = (await session.execute(select(AgendaSignup.status).where(AgendaSignup.registration_id == b.id))).scalar_one()
+    assert status == SignupStatus.CONFIRMED
+
+
+async def test_200_concurrent_signups_for_50_seats(session_factory):
+    async with session_factory() as s:
+        conf = await make_conference(s)
+        item = await make_item(s, conf, capacity=50)
+        regs = [(await make_registration(s, conf)).id for _ in range(200)]
+        await s.commit()
+
+    order: list[int] = []
+
+    async def one(reg_id):
+        async with session_factory() as s:
+            result = await agenda.sign_up(s, reg_id, item.id)
+            order.append(reg_id)
+            return result.signup.status
+
+    statuses = await asyncio.gather(*(one(r) for r in regs))
+    assert statuses.count(SignupStatus.CONFIRMED) == 50
+    assert statuses.count(SignupStatus.WAITLISTED) == 150
+    async with session_factory() as s:
+        rows = (await s.execute(select(AgendaSignup).where(AgendaSignup.agenda_item_id == item.id))).scalars().all()
+        waiting = sorted((r for r in rows if r.status == SignupStatus.WAITLISTED), key=lambda r: r.waitlist_position)
+        assert [r.waitlist_position for r in waiting] == list(range(1, 151))
+        confirmed = [r.registration_id for r in rows if r.status == SignupStatus.CONFIRMED]
+        for reg_id in confirmed[:10]:
+            await agenda.cancel(s, reg_id, item.id)
+        promoted = {r.registration_id for r in waiting[:10]}
+        after = (await s.execute(select(AgendaSignup).where(AgendaSignup.agenda_item_id == item.id))).scalars().all()
+        now_confirmed = {r.registration_id for r in after if r.status == SignupStatus.CONFIRMED}
+        assert len(now_confirmed) == 50
+        assert promoted <= now_confirmed
+        assert sum(1 for r in after if r.status == SignupStatus.WAITLISTED) == 140

@@ -1,0 +1,36 @@
+import pytest
+
+from core.errors import InvalidInput
+from core.services import validation as v
+
+
+@pytest.mark.parametrize("name", ["Péter Szijjártó", "Sergey Lavrov", "Bassam al-Sabbagh", "Jean-Luc O'Neil"])
+def test_latin_names_pass(name):
+    assert v.latin_name(f"  {name} ") == name
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Лавров Сергей", "not_latin"), ("Lavrov", "one_word"), ("A", "too_short"),
+    ("x" * 200 + " y", "too_long"), ("Anna\x00 Ivanova", "control_chars"), ("123 456", "not_latin"),
+])
+def test_bad_latin_names(text, code):
+    with pytest.raises(InvalidInput) as err:
+        v.latin_name(text)
+    assert err.value.code == code
+
+
+@pytest.mark.parametrize("name", ["Лавров", "Szijjártó Péter", "李辉", "بسام الصباغ"])
+def test_native_names_in_any_script(name):
+    assert v.native_name(name) == name
+
+
+def test_native_name_rejects_digits_and_emoji():
+    for text in ("Anna 2", "Анна 😀"):
+        with pytest.raises(InvalidInput):
+            v.native_name(text)
+
+
+def test_free_text_needs_letters():
+    assert v.free_text("Minister of Foreign Affairs", "position") == "Minister of Foreign Affairs"
+    with pytest.raises(InvalidInput):
+        v.free_text("!!!", "position")
