@@ -1,14 +1,9 @@
 """All tables; importing this package registers them on `metadata`."""
 
+from core.models.agenda import AgendaItem, AgendaSignup, AgendaSpeaker
 from core.models.base import metadata
 from core.models.conference import AppSetting, Conference
 from core.models.delegation import Delegation
-from core.models.participant import Participant
-from core.models.registration import Invitation, Registration
-from core.models.agenda import AgendaItem, AgendaSignup, AgendaSpeaker
-from core.models.scan import Presence, Scan
-from core.models.staff import AuditLog, StaffRole
-from core.models.outbox import OutboxMessage, ProcessedUpdate
 from core.models.enums import (
     AgendaKind,
     Category,
@@ -21,6 +16,11 @@ from core.models.enums import (
     SpeakerRole,
     StaffRoleName,
 )
+from core.models.outbox import OutboxMessage, ProcessedUpdate
+from core.models.participant import Participant, UserPref
+from core.models.registration import Invitation, Registration
+from core.models.scan import Presence, Scan
+from core.models.staff import AuditLog, StaffRole
 from core.models.types import I18n, pick, utcnow
 
 __all__ = [
@@ -28,5 +28,5 @@ __all__ = [
     "Category", "Conference", "Delegation", "DelegationKind", "I18n", "Invitation",
     "OutboxMessage", "OutboxStatus", "Participant", "Presence", "ProcessedUpdate",
     "Registration", "RegistrationStatus", "Scan", "ScanDirection", "ScanResult",
-    "SignupStatus", "SpeakerRole", "StaffRole", "StaffRoleName", "metadata", "pick", "utcnow",
+    "SignupStatus", "SpeakerRole", "StaffRole", "StaffRoleName", "UserPref", "metadata", "pick", "utcnow",
 ]

@@ -28,3 +28,15 @@ class Participant(SQLModel, table=True):
     forgotten_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class UserPref(SQLModel, table=True):
+    """Per Telegram account, registered or not (officers, door staff): the language to
+    write to them in, from their app on first contact or chosen with /language."""
+
+    __tablename__ = "user_pref"
+
+    telegram_id: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
+    language: str = Field(max_length=8)
+    chosen: bool = False  # True once set with /language; never overwritten by the app's language
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

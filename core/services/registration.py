@@ -14,7 +14,14 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import Conflict, InvalidInput, NotFound, QuotaExceeded, WrongState
+from core.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    QuotaExceeded,
+    WrongState,
+)
 from core.models import (
     AgendaSignup,
     Category,
@@ -171,10 +178,12 @@ async def register(
     account: TelegramAccount | None = None,
     invitation_token: str | None = None,
     registered_by: int | None = None,
+    personal_link: bool = False,
     clock: Clock = utc_now,
 ) -> RegistrationView:
     """A new registration, pending unless auto-approval applies. `registered_by` is the
-    head of delegation registering a member on their behalf."""
+    head of delegation registering a member on their behalf; `personal_link` gives the
+    registration a bind token so its owner can connect their Telegram account later."""
     now = clock()
     assert conference.id is not None
     invitation = None
@@ -201,6 +210,8 @@ async def register(
     reg.invitation_id = invitation.id if invitation else None
     reg.source = "invitation" if invitation else ("delegation" if registered_by else "bot")
     reg.updated_at = now
+    if personal_link and account is None:
+        reg.bind_token = secrets.token_urlsafe(16)
     if _auto_approved(conference, delegation, category):
         reg.status, reg.decided_at, reg.decided_by, reg.decision_reason = RegistrationStatus.APPROVED, now, None, "auto"
     else:
@@ -428,9 +439,14 @@ async def invitation_by_token(session: AsyncSession, conference_id: int, token: 
     return invitation
 
 
-async def revoke_invitation(session: AsyncSession, invitation_id: int, *, actor_telegram_id: int | None, clock: Clock = utc_now) -> Invitation:
+async def revoke_invitation(
+    session: AsyncSession, invitation_id: int, *, actor_telegram_id: int | None, is_admin: bool = False, clock: Clock = utc_now
+) -> Invitation:
+    """Only the creator or an admin may revoke (the CLI acts as admin)."""
     now = clock()
     invitation = await get_locked(session, Invitation, invitation_id)
+    if not is_admin and actor_telegram_id is not None and invitation.created_by != actor_telegram_id:
+        raise PermissionDenied("only who created an invitation, or an admin, may revoke it", code="permission_denied")
     if invitation.revoked_at is None:
         invitation.revoked_at = now
         audit.record(session, action="invitation.revoke", entity="invitation", entity_id=invitation.id, at=now,
@@ -462,15 +478,6 @@ async def bind_account(session: AsyncSession, bind_token: str, account: Telegram
     result = await view(session, reg.id)  # type: ignore[arg-type]
     await session.commit()
     return result
-
-
-async def set_language(session: AsyncSession, telegram_id: int, language: str) -> bool:
-    """Remember a user's language if we know them; returns whether a row changed."""
-    res = await session.execute(
-        update(Participant).where(Participant.telegram_id == telegram_id).values(language=language)  # type: ignore[arg-type]
-    )
-    await session.commit()
-    return bool(res.rowcount)  # type: ignore[attr-defined]
 
 
 async def active_signups(session: AsyncSession, registration_id: int) -> int:

@@ -1,0 +1,70 @@
+"""Building the bot: `build_dispatcher` (used by `confdesk run`, the demo and the tests)
+and `make_bot`; `run_polling` is the long-polling entry point."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import BotCommand, LinkPreviewOptions
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import translator
+from bot.middlewares.context import ContextMiddleware
+from bot.middlewares.database import DbSessionMiddleware
+from bot.middlewares.errors import ErrorMiddleware
+from bot.routers import accreditation, basics, checkin, delegation, fallback, profile, signup, start
+from core.config import LANGUAGES, Settings
+
+log = logging.getLogger("confdesk.bot")
+DEFAULT_API = "https://api.telegram.org"
+
+USER_COMMANDS = ("start", "me", "edit", "language", "withdraw", "forget", "cancel", "help")
+STAFF_COMMANDS = ("pending", "delegation", "invite", "register_member", "gate")
+
+
+def make_storage(settings: Settings) -> BaseStorage:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
+
+        return RedisStorage.from_url(settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True))
+    return MemoryStorage()
+
+
+def build_dispatcher(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession], *, storage: BaseStorage | None = None
+) -> Dispatcher:
+    dp = Dispatcher(storage=storage or make_storage(settings), events_isolation=None)
+    dp.update.outer_middleware(ErrorMiddleware(settings.default_language))
+    dp.update.outer_middleware(DbSessionMiddleware(session_factory))
+    dp.update.outer_middleware(ContextMiddleware(settings))
+    # Fresh routers per dispatcher: tests and the demo build several in one process.
+    dp.include_routers(*(module.build() for module in (
+        basics, start, checkin, accreditation, profile, delegation, signup, fallback,
+    )))
+    dp["settings"] = settings
+    return dp
+
+
+def make_bot(settings: Settings) -> Bot:
+    if settings.bot_token is None:
+        raise ValueError("BOT_TOKEN is not set")
+    api_url = settings.telegram_api_url.rstrip("/")
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url)) if api_url != DEFAULT_API else AiohttpSession()
+    return Bot(settings.bot_token.get_secret_value(), session=session,
+               default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview=LinkPreviewOptions(is_disabled=True)))
+
+
+async def set_commands(bot: Bot) -> None:
+    """The command menu in English (default) and Russian."""
+    for language in LANGUAGES:
+        t = translator(language)
+        commands = [BotCommand(command=c, description=t(f"cmd-{c.replace('_', '-')}"))
+                    for c in USER_COMMANDS + STAFF_COMMANDS]
+        await bot.set_my_commands(commands, language_code=None if language == "en" else language)

@@ -1,0 +1,62 @@
+"""Typed callback data (at most 64 bytes each, checked by the emulator)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class SkipCB(CallbackData, prefix="skip"):
+    step: Literal["native", "organisation"]
+
+
+class KindCB(CallbackData, prefix="dk"):
+    kind: str  # a DelegationKind value, or "none" for no delegation
+
+
+class DelegationPageCB(CallbackData, prefix="dp"):
+    kind: str
+    page: int
+
+
+class DelegationCB(CallbackData, prefix="dl"):
+    id: int
+
+
+class CategoryCB(CallbackData, prefix="cat"):
+    value: str
+
+
+class ConsentCB(CallbackData, prefix="consent"):
+    agree: bool
+
+
+class SummaryCB(CallbackData, prefix="sum"):
+    action: Literal["confirm", "edit", "cancel"]
+
+
+class FieldCB(CallbackData, prefix="fld"):
+    field: Literal["full_name", "native_name", "delegation", "category", "position", "organisation"]
+
+
+class DecisionCB(CallbackData, prefix="dec"):
+    action: Literal["approve", "reject"]
+    id: int
+
+
+class LanguageCB(CallbackData, prefix="lang"):
+    code: Literal["en", "ru"]
+
+
+class ConfirmCB(CallbackData, prefix="ok"):
+    action: Literal["withdraw", "forget"]
+    yes: bool
+
+
+class RevokeInviteCB(CallbackData, prefix="rvk"):
+    id: int
+
+
+class GateCB(CallbackData, prefix="gate"):
+    direction: Literal["in", "out"]

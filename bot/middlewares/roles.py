@@ -1,0 +1,32 @@
+"""Organiser handlers carry `flags={"role": ...}`; others get a polite refusal, no data."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.dispatcher.flags import get_flag
+from aiogram.types import CallbackQuery, Message, TelegramObject
+
+from bot.context import Ctx
+from core.models import StaffRoleName
+
+
+class RoleMiddleware(BaseMiddleware):
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        needed: StaffRoleName | None = get_flag(data, "role")
+        ctx: Ctx | None = data.get("ctx")
+        if needed is None or (ctx is not None and ctx.has(needed)):
+            return await handler(event, data)
+        text = ctx.t("not-allowed-command") if ctx else "Not allowed."
+        if isinstance(event, CallbackQuery):
+            await event.answer(text, show_alert=True)
+        elif isinstance(event, Message):
+            await event.answer(text)
+        return None

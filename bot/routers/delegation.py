@@ -1,0 +1,110 @@
+"""Heads of delegation: /delegation (members and seats), /invite, /register_member."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import RevokeInviteCB
+from bot.context import Ctx
+from bot.keyboards import common as kb
+from bot.render import bot_link, view_args
+from bot.routers.signup import start_wizard
+from bot.states import SignupDraft
+from core.errors import InvalidInput
+from core.models import Category, Delegation, StaffRoleName, pick
+from core.services import delegations, registration
+from core.services.clock import utc_now
+
+
+
+async def _led(ctx: Ctx, session: AsyncSession) -> Delegation | None:
+    assert ctx.conference is not None and ctx.conference.id is not None
+    return await delegations.led_by(session, ctx.conference.id, ctx.telegram_id)
+
+
+async def members(message: Message, ctx: Ctx, session: AsyncSession) -> None:
+    delegation = await _led(ctx, session)
+    if delegation is None or delegation.id is None:
+        await message.answer(ctx.t("delegation-not-head"))
+        return
+    views = await registration.delegation_members(session, delegation.id)
+    taken = sum(1 for v in views if v.registration.status.value in ("pending", "approved"))
+    lines = [ctx.t("delegation-members", delegation=pick(delegation.name, ctx.language), taken=taken,
+                   quota=str(delegation.quota) if delegation.quota is not None else ctx.t("unlimited"))]
+    lines += [ctx.t("delegation-member", **view_args(ctx.t, v)) for v in views] or [ctx.t("delegation-empty")]
+    await message.answer("\n".join(lines))
+
+
+def parse_invite_args(args: str | None) -> tuple[str | None, int | None, int | None, Category | None]:
+    """`[CODE] [uses=N] [days=N] [category]` -> (code, uses, days, category)."""
+    code = uses = days = category = None
+    for word in (args or "").split():
+        key, _, value = word.partition("=")
+        if key in ("uses", "days") and value.isdigit() and int(value) > 0:
+            uses, days = (int(value), days) if key == "uses" else (uses, int(value))
+        elif word in {c.value for c in Category}:
+            category = Category(word)
+        elif code is None and not value:
+            code = word
+        else:
+            raise InvalidInput(f"cannot read '{word}'", code="invite_usage")
+    return code, uses, days, category
+
+
+async def invite(message: Message, command: CommandObject, ctx: Ctx, session: AsyncSession, bot: Bot) -> None:
+    assert ctx.conference is not None and ctx.conference.id is not None
+    try:
+        code, uses, days, category = parse_invite_args(command.args)
+    except InvalidInput:
+        await message.answer(ctx.t("invite-usage"))
+        return
+    delegation = await _led(ctx, session)
+    if ctx.has(StaffRoleName.ADMIN) and code:
+        delegation = await delegations.by_code(session, ctx.conference.id, code)
+        if delegation is None:
+            await message.answer(ctx.t("invite-unknown-delegation", code=code))
+            return
+    if delegation is None:
+        await message.answer(ctx.t("invite-usage" if ctx.has(StaffRoleName.ADMIN) else "delegation-not-head"))
+        return
+    expires = utc_now() + timedelta(days=days) if days else None
+    invitation = await registration.create_invitation(session, ctx.conference.id, delegation_id=delegation.id, category=category,
+                                                      created_by=ctx.telegram_id, expires_at=expires, max_uses=uses)
+    link = bot_link((await bot.me()).username or "", f"inv_{invitation.token}")
+    text = ctx.t("invite-created", delegation=pick(delegation.name, ctx.language), link=link,
+                 category=f" ({ctx.t('category-' + category.value)})" if category else "",
+                 uses=str(uses) if uses else ctx.t("unlimited"),
+                 expires=expires.strftime("%Y-%m-%d %H:%M UTC") if expires else ctx.t("none"))
+    await message.answer(text, reply_markup=kb.revoke_invitation(ctx.t, invitation.id or 0))
+
+
+async def revoke(query: CallbackQuery, callback_data: RevokeInviteCB, ctx: Ctx, session: AsyncSession) -> None:
+    await registration.revoke_invitation(session, callback_data.id, actor_telegram_id=ctx.telegram_id,
+                                         is_admin=ctx.has(StaffRoleName.ADMIN))
+    await query.answer(ctx.t("invite-revoked"))
+    await query.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
+
+
+async def register_member(message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession) -> None:
+    delegation = await _led(ctx, session)
+    if delegation is None:
+        await message.answer(ctx.t("delegation-not-head"))
+        return
+    await message.answer(ctx.t("behalf-start", delegation=pick(delegation.name, ctx.language)))
+    draft = SignupDraft(mode="behalf", delegation_id=delegation.id, delegation_done=True, delegation_locked=True)
+    await start_wizard(message, state, ctx, session, draft)
+
+
+def build() -> Router:
+    router = Router(name="delegation")
+    router.message.register(members, Command("delegation"))
+    router.message.register(invite, Command("invite"))
+    router.callback_query.register(revoke, RevokeInviteCB.filter())
+    router.message.register(register_member, Command("register_member"))
+    return router

@@ -1,0 +1,92 @@
+"""/me, /edit, /withdraw and /forget: a participant's own registration."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import ConfirmCB
+from bot.context import Ctx
+from bot.keyboards import common as kb
+from bot.render import view_args
+from bot.routers.signup import start_wizard
+from bot.states import SignupDraft
+from core.models import RegistrationStatus
+from core.services import registration
+
+
+
+async def _mine(session: AsyncSession, ctx: Ctx) -> registration.RegistrationView | None:
+    if ctx.conference is None or ctx.conference.id is None:
+        return None
+    return await registration.my_registration(session, ctx.conference.id, ctx.telegram_id)
+
+
+async def me(message: Message, ctx: Ctx, session: AsyncSession) -> None:
+    mine = await _mine(session, ctx)
+    if mine is None:
+        await message.answer(ctx.t("not-registered"))
+        return
+    text = ctx.t("me", conference=ctx.conference_name, **view_args(ctx.t, mine))
+    if mine.registration.status == RegistrationStatus.REJECTED and mine.registration.decision_reason:
+        text += "\n" + ctx.t("me-reason", reason=mine.registration.decision_reason)
+    await message.answer(text)
+
+
+async def edit(message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession) -> None:
+    mine = await _mine(session, ctx)
+    if mine is None or mine.registration.status not in (RegistrationStatus.PENDING, RegistrationStatus.APPROVED):
+        await message.answer(ctx.t("not-registered"))
+        return
+    p, r = mine.participant, mine.registration
+    draft = SignupDraft(mode="edit", registration_id=r.id, full_name=p.full_name, native_name=p.native_name,
+                        native_done=True, delegation_id=r.delegation_id, delegation_done=True,
+                        delegation_locked=r.invitation_id is not None, category=r.category,
+                        category_locked=r.invitation_id is not None, position=p.position,
+                        organisation=p.organisation, organisation_done=True, consent=True)
+    await start_wizard(message, state, ctx, session, draft)
+
+
+async def withdraw(message: Message, ctx: Ctx, session: AsyncSession) -> None:
+    mine = await _mine(session, ctx)
+    if mine is None or mine.registration.status == RegistrationStatus.CANCELLED:
+        await message.answer(ctx.t("not-registered"))
+        return
+    await message.answer(ctx.t("withdraw-confirm", conference=ctx.conference_name),
+                         reply_markup=kb.confirm(ctx.t, "withdraw", "btn-yes-withdraw"))
+
+
+async def forget(message: Message, ctx: Ctx) -> None:
+    await message.answer(ctx.t("forget-confirm"), reply_markup=kb.confirm(ctx.t, "forget", "btn-yes-forget"))
+
+
+async def confirmed(query: CallbackQuery, callback_data: ConfirmCB, state: FSMContext, ctx: Ctx, session: AsyncSession) -> None:
+    await query.answer()
+    message: Message = query.message  # type: ignore[assignment]
+    await message.edit_reply_markup(reply_markup=None)
+    if not callback_data.yes:
+        await message.answer(ctx.t("kept"))
+    elif callback_data.action == "withdraw":
+        mine = await _mine(session, ctx)
+        if mine is None:
+            await message.answer(ctx.t("not-registered"))
+            return
+        await registration.withdraw(session, mine.registration.id, actor_telegram_id=ctx.telegram_id)  # type: ignore[arg-type]
+        await message.answer(ctx.t("withdrawn"))
+    else:
+        await registration.forget(session, ctx.telegram_id)
+        await state.clear()
+        await message.answer(ctx.t("forgotten"))
+
+
+def build() -> Router:
+    router = Router(name="profile")
+    router.message.register(me, Command("me"))
+    router.message.register(edit, Command("edit"))
+    router.message.register(withdraw, Command("withdraw"))
+    router.message.register(forget, Command("forget"))
+    router.callback_query.register(confirmed, ConfirmCB.filter())
+    return router

@@ -1,0 +1,67 @@
+"""/start, with or without a deep-link payload: inv_ (invitation), bind_ (personal link),
+b_ (a badge, for door staff)."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import Ctx
+from bot.render import view_args
+from bot.routers.signup import start_wizard
+from bot.states import SignupDraft
+from core.models import pick
+from core.services import delegations, registration
+from core.services.registration import TelegramAccount
+
+
+
+async def start(
+    message: Message, command: CommandObject, state: FSMContext, ctx: Ctx, session: AsyncSession, bot: Bot,
+    fsm_storage: BaseStorage,
+) -> None:
+    payload = (command.args or "").strip()
+    if ctx.conference is None:
+        await message.answer(ctx.t("no-conference"))
+    elif payload.startswith("b_"):
+        from bot.routers.checkin import badge_link  # the door-staff path
+
+        await badge_link(message, payload, ctx, session, bot, fsm_storage)
+    elif payload.startswith("bind_"):
+        await _bind(message, payload.removeprefix("bind_"), ctx, session)
+    else:
+        await _signup_or_status(message, payload, state, ctx, session)
+
+
+async def _signup_or_status(message: Message, payload: str, state: FSMContext, ctx: Ctx, session: AsyncSession) -> None:
+    assert ctx.conference is not None and ctx.conference.id is not None
+    mine = await registration.my_registration(session, ctx.conference.id, ctx.telegram_id)
+    if mine is not None and mine.registration.status.value in ("pending", "approved"):
+        await message.answer(ctx.t("me", conference=ctx.conference_name, **view_args(ctx.t, mine)))
+        return
+    draft = SignupDraft()
+    if payload.startswith("inv_"):
+        invitation = await registration.invitation_by_token(session, ctx.conference.id, payload.removeprefix("inv_"))
+        delegation = await delegations.get(session, ctx.conference.id, invitation.delegation_id)
+        draft = SignupDraft(invitation_token=invitation.token, delegation_id=invitation.delegation_id,
+                            delegation_locked=invitation.delegation_id is not None, delegation_done=True,
+                            category=invitation.category, category_locked=invitation.category is not None)
+        if delegation is not None:
+            await message.answer(ctx.t("invite-welcome", delegation=pick(delegation.name, ctx.language)))
+    await start_wizard(message, state, ctx, session, draft)
+
+
+async def _bind(message: Message, token: str, ctx: Ctx, session: AsyncSession) -> None:
+    account = TelegramAccount(ctx.telegram_id, message.from_user.username if message.from_user else None, ctx.language)
+    bound = await registration.bind_account(session, token, account)
+    await message.answer(ctx.t("bind-done", name=bound.participant.full_name))
+
+
+def build() -> Router:
+    router = Router(name="start")
+    router.message.register(start, CommandStart())
+    return router

@@ -1,0 +1,103 @@
+"""Delegations for pickers and heads of delegation: list by kind, search, who leads what."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import (
+    Category,
+    Delegation,
+    DelegationKind,
+    Participant,
+    Registration,
+    RegistrationStatus,
+    pick,
+)
+
+
+@dataclass(frozen=True)
+class DelegationPage:
+    items: list[Delegation]
+    page: int
+    pages: int
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-insensitive form: 'Türkiye' and 'turkiye' meet."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+async def page_of_kind(
+    session: AsyncSession, conference_id: int, kind: DelegationKind, page: int, *, size: int = 8, language: str = "en"
+) -> DelegationPage:
+    rows = (await session.execute(select(Delegation).where(
+        Delegation.conference_id == conference_id, Delegation.kind == kind))).scalars().all()  # type: ignore[arg-type]
+    await session.commit()
+    ordered = sorted(rows, key=lambda d: _fold(pick(d.name, language)))
+    pages = max(1, -(-len(ordered) // size))
+    page = min(max(page, 0), pages - 1)
+    return DelegationPage(ordered[page * size:(page + 1) * size], page, pages)
+
+
+async def search(session: AsyncSession, conference_id: int, query: str, *, limit: int = 8) -> list[Delegation]:
+    """Delegations whose code or any-language name contains the query, best first."""
+    needle = _fold(query.strip())
+    rows = (await session.execute(select(Delegation).where(Delegation.conference_id == conference_id))).scalars().all()  # type: ignore[arg-type]
+    await session.commit()
+    if not needle:
+        return []
+    scored = []
+    for d in rows:
+        names = [_fold(n) for n in d.name.values()] + [_fold(d.code)]
+        if any(n == needle for n in names):
+            scored.append((0, d))
+        elif any(n.startswith(needle) or f" {needle}" in n for n in names):
+            scored.append((1, d))
+        elif any(needle in n for n in names):
+            scored.append((2, d))
+    scored.sort(key=lambda pair: (pair[0], _fold(pick(pair[1].name, "en"))))
+    return [d for _, d in scored[:limit]]
+
+
+async def get(session: AsyncSession, conference_id: int, delegation_id: int | None) -> Delegation | None:
+    if delegation_id is None:
+        return None
+    d = await session.get(Delegation, delegation_id)
+    return d if d is not None and d.conference_id == conference_id else None
+
+
+async def by_code(session: AsyncSession, conference_id: int, code: str) -> Delegation | None:
+    found = (await session.execute(select(Delegation).where(
+        Delegation.conference_id == conference_id, func.upper(Delegation.code) == code.upper()))).scalar_one_or_none()  # type: ignore[arg-type]
+    await session.commit()
+    return found
+
+
+async def led_by(session: AsyncSession, conference_id: int, telegram_id: int) -> Delegation | None:
+    """The delegation this user heads: named as its head, or an approved head of delegation."""
+    participant_id = select(Participant.id).where(Participant.telegram_id == telegram_id).scalar_subquery()  # type: ignore[arg-type]
+    named = select(Delegation).where(Delegation.conference_id == conference_id, Delegation.head_participant_id == participant_id)  # type: ignore[arg-type]
+    by_category = select(Delegation).join(Registration, Registration.delegation_id == Delegation.id).where(  # type: ignore[arg-type]
+        Registration.conference_id == conference_id,  # type: ignore[arg-type]
+        Registration.participant_id == participant_id,  # type: ignore[arg-type]
+        Registration.category == Category.HEAD,  # type: ignore[arg-type]
+        Registration.status == RegistrationStatus.APPROVED,  # type: ignore[arg-type]
+    )
+    found = (await session.execute(named.limit(1))).scalar_one_or_none() or (
+        await session.execute(by_category.limit(1))).scalar_one_or_none()
+    await session.commit()
+    return found
+
+
+def selectable_categories(has_delegation: bool) -> list[Category]:
+    """What a person may pick for themselves; staff is assigned by the organisers."""
+    if has_delegation:
+        return [Category.HEAD, Category.DELEGATE, Category.SPEAKER, Category.EXPERT, Category.OBSERVER]
+    return [Category.EXPERT, Category.SPEAKER, Category.PRESS, Category.OBSERVER]
+
+

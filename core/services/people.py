@@ -1,0 +1,51 @@
+"""Languages of people the bot writes to: a participant's own choice, else the account's
+preference (officers and door staff need not be participants)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import Participant, UserPref
+from core.services.clock import Clock, utc_now
+
+
+async def languages(session: AsyncSession, telegram_ids: Iterable[int]) -> dict[int, str | None]:
+    ids = list(telegram_ids)
+    prefs = await session.execute(select(UserPref.telegram_id, UserPref.language).where(UserPref.telegram_id.in_(ids)))  # type: ignore[attr-defined]
+    found: dict[int, str | None] = {int(tg): lang for tg, lang in prefs.all()}
+    rows = await session.execute(select(Participant.telegram_id, Participant.language).where(Participant.telegram_id.in_(ids)))  # type: ignore[union-attr]
+    found.update({int(tg): lang for tg, lang in rows.all() if lang})
+    return {tg: found.get(tg) for tg in ids}
+
+
+async def language_of(session: AsyncSession, telegram_id: int) -> tuple[str | None, bool]:
+    """(stored language, whether the account has a preference row at all)."""
+    participant = (await session.execute(select(Participant.language).where(Participant.telegram_id == telegram_id))).scalar_one_or_none()  # type: ignore[arg-type]
+    pref = await session.get(UserPref, telegram_id)
+    if pref is not None and pref.chosen:
+        return pref.language, True
+    return participant or (pref.language if pref else None), pref is not None
+
+
+async def remember_language(
+    session: AsyncSession, telegram_id: int, language: str, *, chosen: bool, clock: Clock = utc_now
+) -> None:
+    """Keep an account's language. An explicit choice (/language) always wins; the app's
+    language is only recorded on first contact. Commits."""
+    pref = await session.get(UserPref, telegram_id)
+    if pref is None:
+        session.add(UserPref(telegram_id=telegram_id, language=language, chosen=chosen, updated_at=clock()))
+    elif chosen:
+        pref.language, pref.chosen, pref.updated_at = language, True, clock()
+    if chosen:
+        participant = (await session.execute(select(Participant).where(Participant.telegram_id == telegram_id))).scalar_one_or_none()  # type: ignore[arg-type]
+        if participant is not None:
+            participant.language = language
+    try:
+        await session.commit()
+    except IntegrityError:  # two first updates of one account at once: the first one wins
+        await session.rollback()

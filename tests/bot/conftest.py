@@ -1,0 +1,68 @@
+"""The real bot (aiogram Bot + Dispatcher, long polling over HTTP) against our Bot API
+emulator on loopback, on the test database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import build_dispatcher, make_bot
+from bot.emulator import BotAPIEmulator
+from bot.emulator.users import FakeUser
+from core.config import Settings, load_settings
+from core.models import Conference, Delegation, DelegationKind
+from tests.factories import make_conference, make_delegation
+
+ADMIN = 9000
+OFFICER = 9001
+
+
+@dataclass
+class Harness:
+    emulator: BotAPIEmulator
+    settings: Settings
+    session_factory: async_sessionmaker[AsyncSession]
+    conference: Conference
+    delegations: dict[str, Delegation]
+
+    def user(self, user_id: int, first_name: str = "User", language: str = "en", **kw: Any) -> FakeUser:
+        return self.emulator.user(id=user_id, first_name=first_name, language_code=language, **kw)
+
+
+async def seed(session_factory: async_sessionmaker[AsyncSession]) -> tuple[Conference, dict[str, Delegation]]:
+    async with session_factory() as s:
+        conf = await make_conference(s)
+        found = {
+            "BY": await make_delegation(s, conf, "BY", name={"en": "Belarus", "ru": "Беларусь"}, quota=20),
+            "HU": await make_delegation(s, conf, "HU", name={"en": "Hungary", "ru": "Венгрия"}, quota=2),
+            "RU": await make_delegation(s, conf, "RU", name={"en": "Russian Federation", "ru": "Российская Федерация"}),
+            "OSCE": await make_delegation(s, conf, "OSCE", kind=DelegationKind.ORGANISATION,
+                                          name={"en": "OSCE", "ru": "ОБСЕ"}),
+        }
+        for i in range(12):  # enough states for two pages of the picker
+            code = f"S{i:02d}"
+            found[code] = await make_delegation(s, conf, code, country="XX", name={"en": f"State {i:02d}", "ru": f"Государство {i:02d}"})
+        await s.commit()
+        return conf, found
+
+
+@pytest.fixture
+async def harness(database_url: str, session_factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[Harness]:
+    conference, delegations = await seed(session_factory)
+    async with BotAPIEmulator() as emulator:
+        settings = load_settings(
+            _env_file=None, bot_token="123456:TEST", database_url=database_url, telegram_api_url=emulator.base_url,
+            admin_ids=[ADMIN], badge_secret="s" * 40, redis_url=None, bot_username=None, conference=None,
+        )
+        bot = make_bot(settings)
+        dp = build_dispatcher(settings, session_factory)
+        try:
+            async with emulator.polling(dp, bot):
+                yield Harness(emulator, settings, session_factory, conference, delegations)
+            emulator.assert_no_violations()
+        finally:
+            await bot.session.close()
