@@ -49,3 +49,11 @@ async def remember_language(
         await session.commit()
     except IntegrityError:  # two first updates of one account at once: the first one wins
         await session.rollback()
+
+
+async def mark_blocked(session: AsyncSession, telegram_id: int, *, clock: Clock = utc_now) -> None:
+    """The user blocked the bot: later broadcasts skip them until they write again. Commits."""
+    participant = (await session.execute(select(Participant).where(Participant.telegram_id == telegram_id))).scalar_one_or_none()  # type: ignore[arg-type]
+    if participant is not None and participant.blocked_bot_at is None:
+        participant.blocked_bot_at = clock()
+    await session.commit()

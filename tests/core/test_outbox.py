@@ -1,0 +1,73 @@
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from core.models import OutboxMessage, OutboxStatus
+from core.services import outbox
+
+T0 = datetime(2024, 10, 31, 8, 0, tzinfo=UTC)
+
+
+async def test_enqueue_is_idempotent_by_key(session):
+    assert await outbox.enqueue(session, kind="reminder", chat_id=1, dedup_key="r:1:1", due_at=T0)
+    assert not await outbox.enqueue(session, kind="reminder", chat_id=1, dedup_key="r:1:1", due_at=T0)
+    await session.commit()
+    assert len((await session.execute(select(OutboxMessage))).scalars().all()) == 1
+
+
+async def test_claim_only_due_and_not_twice(session):
+    await outbox.enqueue(session, kind="reminder", chat_id=1, dedup_key="a", due_at=T0)
+    await outbox.enqueue(session, kind="reminder", chat_id=2, dedup_key="b", due_at=T0 + timedelta(hours=1))
+    await session.commit()
+    first = await outbox.claim(session, "w1", clock=lambda: T0)
+    assert [c.chat_id for c in first] == [1]
+    assert await outbox.claim(session, "w2", clock=lambda: T0) == []
+    # the lease expires: another worker may take it again
+    again = await outbox.claim(session, "w2", clock=lambda: T0 + timedelta(minutes=5))
+    assert [c.chat_id for c in again] == [1] and again[0].attempts == 2
+    await outbox.mark_sent(session, again[0].id, "w2", clock=lambda: T0)
+    later = await outbox.claim(session, "w1", clock=lambda: T0 + timedelta(hours=2))
+    assert [c.chat_id for c in later] == [2]
+
+
+async def test_retry_and_give_up(session):
+    await outbox.enqueue(session, kind="broadcast", chat_id=5, dedup_key="x", due_at=T0)
+    await session.commit()
+    now = T0
+    for attempt in range(1, outbox.MAX_ATTEMPTS + 1):
+        claimed = await outbox.claim(session, "w", clock=lambda: now)
+        assert claimed and claimed[0].attempts == attempt
+        kept = await outbox.retry_later(session, claimed[0].id, "w", after=timedelta(seconds=3), error="429", clock=lambda: now)
+        now += timedelta(seconds=5)
+    assert kept is False
+    row = (await session.execute(select(OutboxMessage))).scalar_one()
+    assert row.status == OutboxStatus.FAILED
+
+
+async def test_cancel_by_prefix(session):
+    for i in range(3):
+        await outbox.enqueue(session, kind="reminder", chat_id=i, dedup_key=f"reminder:7:{i}", due_at=T0)
+    await outbox.enqueue(session, kind="reminder", chat_id=9, dedup_key="reminder:70:1", due_at=T0)
+    assert await outbox.cancel_where(session, dedup_prefix="reminder:7:") == 3
+    await session.commit()
+    assert await outbox.counts(session) == {"cancelled": 3, "pending": 1}
+
+
+async def test_concurrent_workers_share_without_overlap(session_factory):
+    async with session_factory() as s:
+        for i in range(60):
+            await outbox.enqueue(s, kind="broadcast", chat_id=i, dedup_key=f"k{i}", due_at=T0)
+        await s.commit()
+
+    async def worker(name):
+        got = []
+        async with session_factory() as s:
+            while batch := await outbox.claim(s, name, limit=7, clock=lambda: T0):
+                got += [c.chat_id for c in batch]
+                await asyncio.sleep(0)
+        return got
+
+    results = await asyncio.gather(*(worker(f"w{i}") for i in range(4)))
+    flat = [c for r in results for c in r]
+    assert sorted(flat) == list(range(60))
