@@ -9,8 +9,13 @@ from __future__ import annotations
 import typer
 
 from bot.cli import common
+from bot.cli.badges import app as badges_app
 from bot.cli.db import app as db_app
+from bot.cli.participants import app as participants_app
 from bot.cli.program import app as program_app
+from bot.cli.run import run_command
+from bot.cli.scan import scan_command
+from bot.cli.staff import app as staff_app
 
 app = typer.Typer(
     name="confdesk",
@@ -21,6 +26,11 @@ app = typer.Typer(
 )
 app.add_typer(db_app, name="db", help="Database schema.")
 app.add_typer(program_app, name="program", help="Conference programme: load and show.")
+app.add_typer(participants_app, name="participants", help="Participants: import, personal links, decisions.")
+app.add_typer(staff_app, name="staff", help="Staff roles: admins, accreditation officers, door staff.")
+app.add_typer(badges_app, name="badges", help="Badges: print PDFs, reissue, links.")
+app.command("scan")(scan_command)
+app.command("run")(run_command)
 
 
 def main() -> None:
