@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 from aiogram import Bot
 
 from bot.app import build_dispatcher, make_bot, set_commands
+from bot.sender import Sender
 from core.config import Settings
 from core.db import make_engine, make_session_factory
 from core.migrate import upgrade
@@ -37,7 +40,13 @@ async def run_polling(settings: Settings) -> None:
         try:
             await prepare(bot, settings, session_factory)
             await bot.delete_webhook(drop_pending_updates=False)
-            await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+            sender = asyncio.create_task(Sender(bot, session_factory, settings).run_forever())
+            try:
+                await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+            finally:
+                sender.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sender
         finally:
             await bot.session.close()
             await dp.storage.close()
