@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core.db import make_engine, make_session_factory
 from tests.dbutil import TemplateDatabase
 
+pytest_plugins = ["bot.emulator.pytest_plugin"]
+
 
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TemplateDatabase]:

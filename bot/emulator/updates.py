@@ -1,0 +1,149 @@
+"""The update queue behind getUpdates, with real long polling.
+
+getUpdates blocks until an update arrives or ``timeout`` passes; ``offset`` confirms earlier
+updates; a second concurrent getUpdates terminates the first with 409, as on Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from bot.emulator.errors import ApiError
+
+DEFAULT_TYPES = frozenset(
+    {
+        "message",
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "inline_query",
+        "chosen_inline_result",
+        "callback_query",
+        "shipping_query",
+        "pre_checkout_query",
+        "poll",
+        "poll_answer",
+        "my_chat_member",
+        "chat_join_request",
+    }
+)
+CONFLICT = ApiError(
+    409,
+    "Conflict: terminated by other getUpdates request; "
+    "make sure that only one bot instance is running",
+)
+
+
+class Signal:
+    """Wake every waiter on ``notify()``; callable from synchronous code, unlike Condition."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def notify(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait(self, seconds: float) -> bool:
+        """Wait for the next notify; False if ``seconds`` passed first."""
+        if seconds <= 0:
+            return False
+        try:
+            await asyncio.wait_for(self._event.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
+
+def update_type(update: dict[str, Any]) -> str:
+    return next(key for key in update if key != "update_id")
+
+
+class UpdateQueue:
+    def __init__(self) -> None:
+        self.pending: list[dict[str, Any]] = []
+        self.dropped: list[dict[str, Any]] = []  # filtered out by allowed_updates
+        self.allowed: frozenset[str] = DEFAULT_TYPES
+        self.delivered_up_to = 0  # highest update_id handed out by getUpdates
+        self.waiting = 0  # getUpdates requests currently blocked
+        self.polls = 0  # getUpdates requests received so far
+        self.closed = False
+        self._next_id = 1
+        self._generation = 0
+        self.signal = Signal()
+
+    def push(self, body: dict[str, Any]) -> dict[str, Any]:
+        update = {"update_id": self._next_id, **body}
+        self._next_id += 1
+        self.pending.append(update)
+        self.signal.notify()
+        return update
+
+    def drop_pending(self) -> None:
+        self.pending.clear()
+
+    @property
+    def undelivered(self) -> int:
+        return sum(1 for u in self.pending if u["update_id"] > self.delivered_up_to)
+
+    def close(self) -> None:
+        """Release blocked getUpdates calls so the server can shut down promptly."""
+        self.closed = True
+        self.signal.notify()
+
+    async def get(
+        self,
+        *,
+        offset: int | None,
+        limit: int,
+        wait: float,
+        allowed: list[str] | None,
+        alive: Callable[[], bool] = lambda: True,
+    ) -> list[dict[str, Any]]:
+        self.polls += 1
+        self._generation += 1
+        generation = self._generation
+        self.signal.notify()  # wakes an older getUpdates, which then answers 409
+        if allowed is not None:
+            self.allowed = frozenset(allowed) if allowed else DEFAULT_TYPES
+        self._confirm(offset)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        self.waiting += 1
+        try:
+            while True:
+                if generation != self._generation:
+                    raise CONFLICT
+                batch = self._take(max(1, min(limit, 100)))
+                if batch or self.closed or not alive():
+                    break
+                await self.signal.wait(min(deadline - loop.time(), 0.5))
+                if loop.time() >= deadline:
+                    batch = self._take(max(1, min(limit, 100)))
+                    break
+        finally:
+            self.waiting -= 1
+        if batch and alive():
+            self.delivered_up_to = max(self.delivered_up_to, batch[-1]["update_id"])
+            return batch
+        return []
+
+    def _confirm(self, offset: int | None) -> None:
+        if offset is None:
+            return
+        if offset < 0:
+            del self.pending[: max(0, len(self.pending) + offset)]
+        else:
+            self.pending = [u for u in self.pending if u["update_id"] >= offset]
+
+    def _take(self, limit: int) -> list[dict[str, Any]]:
+        kept = []
+        for update in self.pending:
+            if update_type(update) in self.allowed:
+                kept.append(update)
+            else:
+                self.dropped.append(update)
+        self.pending = kept
+        return kept[:limit]
