@@ -10,14 +10,15 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.types import BotCommand, LinkPreviewOptions
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import translator
 from bot.middlewares.context import ContextMiddleware
 from bot.middlewares.database import DbSessionMiddleware
+from bot.middlewares.dedup import DedupMiddleware
 from bot.middlewares.errors import ErrorMiddleware
 from bot.routers import accreditation, basics, checkin, delegation, fallback, profile, signup, start
 from core.config import LANGUAGES, Settings
@@ -37,11 +38,20 @@ def make_storage(settings: Settings) -> BaseStorage:
     return MemoryStorage()
 
 
+def make_isolation(storage: BaseStorage) -> BaseEventIsolation:
+    """Handle one user's updates one at a time: in-process, or across instances via Redis."""
+    if hasattr(storage, "create_isolation"):
+        return storage.create_isolation()  # type: ignore[no-any-return]
+    return SimpleEventIsolation()
+
+
 def build_dispatcher(
     settings: Settings, session_factory: async_sessionmaker[AsyncSession], *, storage: BaseStorage | None = None
 ) -> Dispatcher:
-    dp = Dispatcher(storage=storage or make_storage(settings), events_isolation=None)
+    storage = storage or make_storage(settings)
+    dp = Dispatcher(storage=storage, events_isolation=make_isolation(storage))
     dp.update.outer_middleware(ErrorMiddleware(settings.default_language))
+    dp.update.outer_middleware(DedupMiddleware(session_factory, redis=getattr(storage, "redis", None)))
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
     dp.update.outer_middleware(ContextMiddleware(settings))
     # Fresh routers per dispatcher: tests and the demo build several in one process.

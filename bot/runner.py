@@ -52,3 +52,52 @@ async def run_polling(settings: Settings) -> None:
             await dp.storage.close()
     finally:
         await engine.dispose()
+
+
+async def run_webhook(settings: Settings, host: str, port: int) -> None:
+    """One webhook instance; run as many as needed behind a load balancer (they share the
+    database and Redis). `confdesk webhook set` tells Telegram the URL once."""
+    from aiohttp import web
+
+    from bot.webhook import WebhookServer, webhook_path
+
+    assert settings.webhook_url and settings.webhook_secret
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        session_factory = make_session_factory(engine)
+        bot = make_bot(settings)
+        dp = build_dispatcher(settings, session_factory)
+        server = WebhookServer(dp, bot, secret=settings.webhook_secret.get_secret_value(),
+                               path=webhook_path(settings.webhook_url), session_factory=session_factory,
+                               redis=getattr(dp.storage, "redis", None))
+        runner = web.AppRunner(server.app(), access_log=None, handle_signals=False)
+        try:
+            await prepare(bot, settings, session_factory)
+            await runner.setup()
+            await web.TCPSite(runner, host, port).start()
+            log.info("webhook listening on %s:%s%s", host, port, server.path)
+            sender = asyncio.create_task(Sender(bot, session_factory, settings).run_forever())
+            stop = asyncio.Event()
+            _on_signals(stop.set)
+            await stop.wait()
+            log.info("shutting down: draining %d updates", len(server.tasks))
+            await server.drain()
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
+        finally:
+            await runner.cleanup()
+            await bot.session.close()
+            await dp.storage.close()
+    finally:
+        await engine.dispose()
+
+
+def _on_signals(callback: object) -> None:
+    import signal
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, callback)  # type: ignore[arg-type]

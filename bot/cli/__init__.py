@@ -13,7 +13,7 @@ from bot.cli.badges import app as badges_app
 from bot.cli.db import app as db_app
 from bot.cli.participants import app as participants_app
 from bot.cli.program import app as program_app
-from bot.cli.run import run_command
+from bot.cli.run import run_command, webhook_app
 from bot.cli.scan import scan_command
 from bot.cli.staff import app as staff_app
 
@@ -31,6 +31,7 @@ app.add_typer(staff_app, name="staff", help="Staff roles: admins, accreditation 
 app.add_typer(badges_app, name="badges", help="Badges: print PDFs, reissue, links.")
 app.command("scan")(scan_command)
 app.command("run")(run_command)
+app.add_typer(webhook_app, name="webhook", help="Webhook registration with Telegram: set, delete, info.")
 
 
 def main() -> None:

@@ -1,0 +1,31 @@
+"""Telegram delivers updates at least once: record each update id atomically before it is
+handled, so a second delivery has no effect. Records expire after a day."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import ProcessedUpdate
+from core.services.clock import Clock, utc_now
+
+KEEP = timedelta(days=1)
+_t = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+
+
+async def first_delivery(session: AsyncSession, update_id: int, *, clock: Clock = utc_now) -> bool:
+    """True the first time `update_id` is seen (and records it); False for a repeat. Commits."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite  # type: ignore[union-attr]
+    stmt = dialect.insert(_t).values(update_id=update_id, seen_at=clock()).on_conflict_do_nothing(index_elements=["update_id"])
+    inserted = (await session.execute(stmt)).rowcount  # type: ignore[attr-defined]
+    await session.commit()
+    return bool(inserted)
+
+
+async def prune(session: AsyncSession, *, clock: Clock = utc_now) -> int:
+    removed = (await session.execute(delete(_t).where(_t.c.seen_at < clock() - KEEP))).rowcount  # type: ignore[attr-defined]
+    await session.commit()
+    return int(removed)
