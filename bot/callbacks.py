@@ -60,3 +60,21 @@ class RevokeInviteCB(CallbackData, prefix="rvk"):
 
 class GateCB(CallbackData, prefix="gate"):
     direction: Literal["in", "out"]
+
+
+# -- agenda (bot/routers/agenda.py) ---------------------------------------------------------
+
+class AgendaDayCB(CallbackData, prefix="agd"):
+    day: str  # conference-local date, YYYYMMDD
+    page: int = 0
+
+
+class AgendaItemCB(CallbackData, prefix="agi"):
+    id: int
+    page: int = 0  # the day's page to go back to
+
+
+class AgendaActCB(CallbackData, prefix="aga"):
+    action: Literal["in", "wait", "out", "give"]  # sign up, join the waiting list, leave, give back
+    id: int
+    page: int = 0

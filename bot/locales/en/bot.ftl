@@ -180,7 +180,10 @@ badge-link-unknown = This code is not valid here.
 error-generic = Sorry, that did not work: { $message }
 error-quota_exceeded = Sorry, the delegation has no seats left ({ $quota } of { $quota } taken).
 error-already_registered = You are already registered. See /me.
-error-already_decided = This registration is already { $status }.
+error-already_decided = This registration is already { $status ->
+        [approved] approved
+       *[rejected] rejected
+    }.
 error-registration_cancelled = The participant has withdrawn this registration.
 error-reason_required = Please give a reason.
 error-invitation_invalid = This invitation link is not valid.

@@ -180,7 +180,10 @@ badge-link-unknown = Этот код здесь недействителен.
 error-generic = Извините, не получилось: { $message }
 error-quota_exceeded = Извините, у делегации не осталось мест (занято { $quota } из { $quota }).
 error-already_registered = Вы уже зарегистрированы. См. /me.
-error-already_decided = Эта заявка уже { $status }.
+error-already_decided = Эта заявка уже { $status ->
+        [approved] одобрена
+       *[rejected] отклонена
+    }.
 error-registration_cancelled = Участник отозвал эту заявку.
 error-reason_required = Пожалуйста, укажите причину.
 error-invitation_invalid = Эта ссылка-приглашение недействительна.

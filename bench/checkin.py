@@ -1,0 +1,110 @@
+"""Check-in throughput: `python bench/checkin.py [--n 3000]`.
+
+Verdicts per second through core.services.checkin.scan (parse, verify, lock, insert Scan,
+move Presence, commit) beside a bare INSERT of the same Scan row + COMMIT, in the same run,
+one process, one session. SQLite in a temporary file; PostgreSQL too when
+CONFDESK_BENCH_PG_URL=postgresql+asyncpg://… names a server (a scratch database is made).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import insert, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from core.db import make_engine, make_session_factory
+from core.migrate import upgrade
+from core.models import Conference, Participant, Registration, Scan, ScanResult
+from core.services.badges import badge_link, make_token
+from core.services.checkin import scan
+
+SECRET = b"c" * 48
+
+
+async def bench(url: str, n: int) -> None:
+    engine = make_engine(url)
+    await upgrade(engine)
+    now = datetime.now(UTC)
+    async with engine.begin() as conn:
+        cid = (await conn.execute(insert(Conference).values(
+            slug="bench", edition=1, name={"en": "Bench"}, timezone="Europe/Minsk",
+            first_day=date.today(), last_day=date.today(), auto_approve_categories=[],
+            venue={}, city={}, created_at=now, updated_at=now,
+        ).returning(Conference.id))).scalar_one()
+        pids = (await conn.execute(insert(Participant).returning(Participant.id), [
+            dict(full_name=f"Person {i}", ref=f"b{i}", created_at=now, updated_at=now)
+            for i in range(n)
+        ])).scalars().all()
+        rids = (await conn.execute(insert(Registration).returning(Registration.id), [
+            dict(conference_id=cid, participant_id=p, category="delegate", status="approved",
+                 source="import", badge_version=1, badge_print_count=0, created_at=now,
+                 updated_at=now) for p in pids
+        ])).scalars().all()
+    links = [badge_link("confdesk_bot", make_token(SECRET, r, 1)) for r in rids]
+    factory = make_session_factory(engine)
+    results: dict[str, int] = {}
+    async with factory() as session:
+        for label, nonce in (("entries (ok)", False), ("again (duplicate), with nonce", True)):
+            t0 = time.perf_counter()
+            for i, link in enumerate(links):
+                v = await scan(session, conference_id=cid, text=link, staff_telegram_id=1,
+                               gate="Main", secret=SECRET, nonce=f"{label[0]}{i}" if nonce else None)
+                results[v.result.value] = results.get(v.result.value, 0) + 1
+            dt = time.perf_counter() - t0
+            print(f"  scan() {label:<32} {n / dt:8.0f} verdicts/s")
+        t0 = time.perf_counter()
+        for i in range(n):
+            await scan(session, conference_id=cid, text=f"garbage{i}", staff_telegram_id=1,
+                       gate="Main", secret=SECRET)
+        print(f"  scan() {'invalid codes':<32} {n / (time.perf_counter() - t0):8.0f} verdicts/s")
+        table = Scan.__table__  # type: ignore[attr-defined]
+        t0 = time.perf_counter()
+        for r in rids:
+            conn = await session.connection()
+            await conn.execute(insert(table).values(
+                conference_id=cid, registration_id=r, agenda_item_id=None, direction="in",
+                result=ScanResult.OK, scanned_at=datetime.now(UTC), staff_telegram_id=1,
+                gate="Main", badge_version=1, raw=links[0], nonce=None,
+            ).returning(table.c.id))
+            await session.commit()
+        print(f"  bare INSERT scan + COMMIT {'':<22} {n / (time.perf_counter() - t0):8.0f} rows/s")
+    print(f"  verdicts: {results}")
+    await engine.dispose()
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=3000)
+    n = ap.parse_args().n
+    with tempfile.TemporaryDirectory() as tmp:
+        print(f"SQLite ({n} badges)")
+        await bench(f"sqlite+aiosqlite:///{tmp}/bench.db", n)
+    pg = os.environ.get("CONFDESK_BENCH_PG_URL")
+    if pg:
+        name = f"confdesk_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_async_engine(pg, isolation_level="AUTOCOMMIT")
+        async with admin.connect() as c:
+            await c.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            print(f"PostgreSQL ({n} badges)")
+            await bench(make_url(pg).set(database=name).render_as_string(hide_password=False), n)
+        finally:
+            async with admin.connect() as c:
+                await c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await admin.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

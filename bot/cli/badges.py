@@ -1,0 +1,126 @@
+"""`confdesk badges print|reissue|link`: print-ready PDFs and badge codes (no aiogram)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.cli.common import console, err_console, fail, run, settings, with_database
+from core.models import Category
+
+app = typer.Typer(no_args_is_help=True, help="Badges: print PDFs, reissue, show links.")
+
+
+class Layout(StrEnum):
+    A6 = "a6"
+    A4X4 = "a4x4"
+    CR80 = "cr80"
+
+
+@app.command("print")
+def print_cmd(
+    out: Path = typer.Argument(..., help="PDF file to write", dir_okay=False),
+    layout: Layout = typer.Option(Layout.A4X4, "--layout", "-l", help="a6, a4x4 or cr80"),
+    delegation: str | None = typer.Option(None, "--delegation", help="delegation code only"),
+    category: Category | None = typer.Option(None, "--category", help="one category only"),
+    only_new: bool = typer.Option(False, "--only-new", help="badges never printed"),
+    conference: str | None = typer.Option(
+        None, "--conference", help="conference slug (default: the latest by first day)"
+    ),
+) -> None:
+    """Write approved registrations' badges to a PDF and count the print on each."""
+    from core.services.badge_pdf import print_badges
+    from core.services.badges import (
+        count_badges,
+        ensure_badge_secret,
+        find_conference,
+        resolve_bot_username,
+    )
+
+    async def work(factory: async_sessionmaker[AsyncSession]):  # type: ignore[no-untyped-def]
+        async with factory() as session:
+            conf = await find_conference(session, conference or settings().conference)
+            username = await resolve_bot_username(session, settings())
+            secret, _source = await ensure_badge_secret(session, settings())
+            total = await count_badges(
+                session, conf.id, delegation=delegation, category=category, only_new=only_new
+            )
+            await session.rollback()
+            if total == 0:
+                fail("no approved badges match: nothing to print")
+            with Progress(
+                TextColumn("[bold]badges"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=err_console,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("print", total=total)
+                return conf, await print_badges(
+                    session,
+                    out,
+                    conf,
+                    secret=secret,
+                    bot_username=username,
+                    layout=layout.value,
+                    delegation=delegation,
+                    category=category,
+                    only_new=only_new,
+                    progress=lambda n: bar.advance(task, n),
+                )
+
+    conf, report = run(with_database(work))
+    console.print(
+        f"{report.badges} badge(s) of {conf.slug} on {report.pages} page(s) ({report.layout}) "
+        f"-> {report.path}",
+        highlight=False,
+    )
+
+
+@app.command("reissue")
+def reissue_cmd(
+    registration_id: int = typer.Argument(..., help="registration id"),
+) -> None:
+    """New code for a lost badge: the old badge scans as revoked."""
+    from core.services.badges import reissue_badge
+
+    async def work(factory: async_sessionmaker[AsyncSession]) -> int:
+        async with factory() as session:
+            reg = await reissue_badge(session, registration_id, actor="cli")
+            return reg.badge_version
+
+    version = run(with_database(work))
+    console.print(
+        f"registration {registration_id}: badge version {version}; the old code is revoked. "
+        "Print it again with `confdesk badges print --only-new`.",
+        highlight=False,
+    )
+
+
+@app.command("link")
+def link_cmd(
+    registration_id: int = typer.Argument(..., help="registration id"),
+) -> None:
+    """Print the deep link encoded in the badge's QR code."""
+    from core.services.badges import (
+        badge_link,
+        ensure_badge_secret,
+        load_badge,
+        make_token,
+        resolve_bot_username,
+    )
+
+    async def work(factory: async_sessionmaker[AsyncSession]) -> str:
+        async with factory() as session:
+            username = await resolve_bot_username(session, settings())
+            badge = await load_badge(session, registration_id)
+            secret, _ = await ensure_badge_secret(session, settings())
+            token = make_token(secret, badge.registration_id, badge.badge_version)
+            return badge_link(username, token)
+
+    typer.echo(run(with_database(work)))

@@ -1,0 +1,256 @@
+"""Where everything goes on a badge, in points (1/72 in, origin bottom-left), independent of
+the output: the PDF writer and the PNG renderer draw the same elements.
+
+Fonts: DejaVu Sans and DejaVu Sans Bold, vendored in core/fonts (Bitstream Vera licence,
+LICENSE-DejaVu.txt): Latin with diacritics, Cyrillic, Greek, Arabic letters (unshaped);
+no CJK glyphs. Text that is too wide for its box shrinks to fit (measured with reportlab's
+stringWidth on the same font), down to a floor below which it is cut with an ellipsis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+from core.models import Category, pick
+from core.services.badges import BadgeInfo, ConferenceInfo
+
+FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
+FONT_FILES = {"regular": FONT_DIR / "DejaVuSans.ttf", "bold": FONT_DIR / "DejaVuSans-Bold.ttf"}
+FONT_NAMES = {"regular": "ConfdeskSans", "bold": "ConfdeskSans-Bold"}
+
+RGB = tuple[float, float, float]
+
+CATEGORY_COLOURS: dict[Category, RGB] = {
+    Category.HEAD: (0.72, 0.11, 0.11),
+    Category.DELEGATE: (0.08, 0.40, 0.75),
+    Category.SPEAKER: (0.42, 0.11, 0.60),
+    Category.EXPERT: (0.0, 0.47, 0.42),
+    Category.PRESS: (0.90, 0.40, 0.0),
+    Category.OBSERVER: (0.33, 0.43, 0.48),
+    Category.STAFF: (0.18, 0.49, 0.20),
+}
+CATEGORY_LABELS: dict[Category, str] = {
+    Category.HEAD: "HEAD OF DELEGATION",
+    Category.DELEGATE: "DELEGATE",
+    Category.SPEAKER: "SPEAKER",
+    Category.EXPERT: "EXPERT",
+    Category.PRESS: "PRESS",
+    Category.OBSERVER: "OBSERVER",
+    Category.STAFF: "STAFF",
+}
+BLACK: RGB = (0.0, 0.0, 0.0)
+DARK: RGB = (0.13, 0.13, 0.13)
+GREY: RGB = (0.45, 0.45, 0.45)
+WHITE: RGB = (1.0, 1.0, 1.0)
+
+
+@lru_cache(maxsize=1)
+def register_fonts() -> dict[str, TTFont]:
+    fonts = {}
+    for style, path in FONT_FILES.items():
+        name = FONT_NAMES[style]
+        try:
+            font = pdfmetrics.getFont(name)
+        except KeyError:
+            font = TTFont(name, str(path))
+            pdfmetrics.registerFont(font)
+        fonts[style] = font
+    return fonts  # type: ignore[return-value]
+
+
+def text_width(text: str, style: str, size: float) -> float:
+    register_fonts()
+    return float(pdfmetrics.stringWidth(text, FONT_NAMES[style], size))
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    x: float
+    y: float
+    w: float
+    h: float
+    colour: RGB
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    x: float  # anchor: left, centre or right edge per `align`
+    y: float  # baseline
+    text: str
+    style: str  # regular | bold
+    size: float
+    colour: RGB
+    align: str = "left"
+    max_width: float = 0.0
+
+    @property
+    def width(self) -> float:
+        return text_width(self.text, self.style, self.size)
+
+    @property
+    def left(self) -> float:
+        if self.align == "center":
+            return self.x - self.width / 2
+        if self.align == "right":
+            return self.x - self.width
+        return self.x
+
+
+@dataclass(frozen=True, slots=True)
+class QR:
+    x: float  # bottom-left of the symbol, quiet zone outside
+    y: float
+    size: float
+
+
+@dataclass(frozen=True, slots=True)
+class Badge:
+    boxes: list[Box]
+    texts: list[Text]
+    qr: QR
+
+
+def fit(
+    text: str,
+    style: str,
+    size: float,
+    width: float,
+    *,
+    floor: float = 6.0,
+) -> tuple[str, float]:
+    """(text, size) that fits `width`: shrink from `size`, then cut with an ellipsis."""
+    w = text_width(text, style, size)
+    if w <= width:
+        return text, size
+    size = max(floor, size * width / w * 0.999)
+    while text and text_width(text, style, size) > width:
+        text = text[:-2].rstrip() + "…" if len(text) > 2 else ""
+    return text, size
+
+
+def _line(
+    out: list[Text],
+    text: str | None,
+    style: str,
+    size: float,
+    x: float,
+    y: float,
+    width: float,
+    colour: RGB = DARK,
+    align: str = "center",
+    floor: float = 6.0,
+) -> float:
+    """Add one fitted line with its baseline at y; return the size used (0 if no text)."""
+    if not text:
+        return 0.0
+    text, size = fit(text.strip(), style, size, width, floor=floor)
+    out.append(Text(x, y, text, style, size, colour, align, width))
+    return size
+
+
+def marks(badge: BadgeInfo) -> str:
+    parts = []
+    if badge.badge_version > 1:
+        parts.append(f"v{badge.badge_version}")
+    if badge.print_count >= 1:  # this print is number print_count + 1
+        parts.append(f"reprint {badge.print_count + 1}")
+    return " · ".join(parts)
+
+
+def portrait(
+    badge: BadgeInfo,
+    conf: ConferenceInfo,
+    x0: float,
+    y0: float,
+    w: float,
+    h: float,
+    *,
+    reprint: bool = True,
+) -> Badge:
+    """An A6-like badge in the box (x0, y0, w, h)."""
+    m = 6 * mm
+    inner = w - 2 * m
+    cx = x0 + w / 2
+    colour = CATEGORY_COLOURS[badge.category]
+    boxes: list[Box] = []
+    texts: list[Text] = []
+    band = 16 * mm
+    boxes.append(Box(x0 + m, y0 + m, inner, band, colour))
+    label, lsize = fit(CATEGORY_LABELS[badge.category], "bold", 15, inner - 4 * mm)
+    texts.append(Text(cx, y0 + m + band / 2 - lsize * 0.36, label, "bold", lsize, WHITE, "center"))
+    boxes.append(Box(x0 + m, y0 + h - m - 1.2 * mm, inner, 1.2 * mm, colour))
+    top = y0 + h - m - 1.2 * mm
+    y = top - 5 * mm
+    _line(texts, pick(conf.name, "en"), "bold", 10, cx, y, inner)
+    y -= 4.2 * mm
+    _line(texts, conf.dates(), "regular", 8, cx, y, inner, GREY)
+    y -= 11 * mm
+    s = _line(texts, badge.full_name, "bold", 22, cx, y, inner, BLACK)
+    native = badge.native_name if badge.native_name and badge.native_name != badge.full_name else None
+    if native:
+        y -= max(s, 10) * 0.35 + 5.5 * mm
+        s = _line(texts, native, "regular", 15, cx, y, inner, DARK)
+    y -= max(s, 10) * 0.3 + 5.5 * mm
+    delegation = pick(badge.delegation_name, "en") or badge.organisation
+    _line(texts, delegation, "bold", 12, cx, y, inner, colour)
+    y -= 4.8 * mm
+    _line(texts, badge.position, "regular", 9, cx, y, inner, GREY)
+    qr_top = y - 4 * mm
+    qr_bottom = y0 + m + band + 5 * mm
+    size = min(50 * mm, qr_top - qr_bottom)
+    qr = QR(cx - size / 2, qr_bottom + (qr_top - qr_bottom - size) / 2, size)
+    small_y = y0 + m + band + 1.5 * mm
+    texts.append(Text(x0 + m, small_y, f"#{badge.registration_id}", "regular", 6, GREY))
+    mark = marks(badge) if reprint else ""
+    if mark:
+        texts.append(Text(x0 + w - m, small_y, mark, "bold", 6.5, GREY, "right"))
+    return Badge(boxes, texts, qr)
+
+
+def card(
+    badge: BadgeInfo,
+    conf: ConferenceInfo,
+    x0: float,
+    y0: float,
+    w: float,
+    h: float,
+    *,
+    reprint: bool = True,
+) -> Badge:
+    """A CR80 (85.6 x 54 mm) landscape card: band on top, text left, QR right."""
+    m = 3 * mm
+    colour = CATEGORY_COLOURS[badge.category]
+    boxes: list[Box] = []
+    texts: list[Text] = []
+    band = 8 * mm
+    boxes.append(Box(x0, y0 + h - band, w, band, colour))
+    label, lsize = fit(CATEGORY_LABELS[badge.category], "bold", 9, w * 0.55)
+    texts.append(Text(x0 + m, y0 + h - band / 2 - lsize * 0.36, label, "bold", lsize, WHITE))
+    _line(texts, conf.dates(), "regular", 6, x0 + w - m, y0 + h - band / 2 - 2.2, w * 0.4, WHITE, "right", 4)
+    qsize = min(30 * mm, h - band - 2 * m - 1 * mm)
+    qm = 3.5 * mm  # at least 4 modules of quiet zone
+    qr = QR(x0 + w - qm - qsize, y0 + qm, qsize)
+    left = x0 + m
+    col = w - 3 * m - qsize
+    y = y0 + h - band - 6.5 * mm
+    s = _line(texts, badge.full_name, "bold", 12, left, y, col, BLACK, "left", 5)
+    native = badge.native_name if badge.native_name and badge.native_name != badge.full_name else None
+    if native:
+        y -= max(s, 6) * 0.3 + 3.6 * mm
+        s = _line(texts, native, "regular", 9, left, y, col, DARK, "left", 5)
+    y -= max(s, 6) * 0.3 + 3.6 * mm
+    delegation = pick(badge.delegation_name, "en") or badge.organisation
+    _line(texts, delegation, "bold", 7.5, left, y, col, colour, "left", 4.5)
+    y -= 3.4 * mm
+    _line(texts, badge.position, "regular", 6, left, y, col, GREY, "left", 4.5)
+    _line(texts, pick(conf.name, "en"), "regular", 5, left, y0 + m + 2.2 * mm, col, GREY, "left", 3.5)
+    mark = marks(badge) if reprint else ""
+    tail = f"#{badge.registration_id}" + (f"  {mark}" if mark else "")
+    texts.append(Text(left, y0 + m - 0.5 * mm, tail, "regular", 4.5, GREY))
+    return Badge(boxes, texts, qr)

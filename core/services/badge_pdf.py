@@ -1,0 +1,372 @@
+"""Print-ready badge PDFs, streamed: `confdesk badges print OUT.pdf`.
+
+Layouts: `a6` (one A6 badge per page), `a4x4` (four A6 per A4, crop marks on the cut
+lines), `cr80` (85.6 x 54 mm card per page).
+
+reportlab's Canvas keeps every page in memory until `save()`, and then builds the whole
+file in memory: 10,000 badges would cost hundreds of MB. So pages go through a small PDF
+writer here that writes each page to the file as soon as it is drawn and keeps only the
+object offsets; the fonts are reportlab TTFonts (DejaVu Sans, vendored), embedded at the
+end as subsets of at most 256 glyphs each (reportlab's own subsetter, `TTFontFile.
+makeSubset`), with /Widths and a /ToUnicode map so text can be searched and copied.
+
+QR modules are vector rectangles: each horizontal run of dark modules is one `re`, and all
+of a code's runs are filled with one `f`.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from reportlab.lib.pagesizes import A4, A6
+from reportlab.lib.units import mm
+from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, TTFont, makeToUnicodeCMap
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import NotFound
+from core.models import Category
+from core.services import badge_layout as bl
+from core.services.badge_qr import Matrix, dark_runs, qr_matrix, qr_plan
+from core.services.badges import (
+    BadgeInfo,
+    ConferenceInfo,
+    badge_link,
+    iter_badges,
+    make_token,
+    mark_printed,
+)
+
+LAYOUTS = ("a6", "a4x4", "cr80")
+CR80 = (85.6 * mm, 54 * mm)
+
+
+def _n(v: float) -> str:
+    s = f"{v:.2f}".rstrip("0").rstrip(".")
+    return s if s not in ("", "-0") else "0"
+
+
+def _rgb(c: bl.RGB) -> str:
+    return f"{_n(c[0])} {_n(c[1])} {_n(c[2])}"
+
+
+# --- a streaming PDF writer -----------------------------------------------------------------
+
+
+class _Font:
+    """One TrueType font, split into 256-character subsets as text is written."""
+
+    def __init__(self, font: TTFont, index: int) -> None:
+        self.face = font.face
+        self.index = index
+        self.codes: dict[str, tuple[int, int]] = {}
+        self.subsets: list[list[int]] = [[]]
+
+    def resource(self, subset: int) -> str:
+        return f"F{self.index}s{subset}"
+
+    def encode(self, text: str) -> list[tuple[int, str]]:
+        """[(subset, hex string)] for `text`, assigning codes to new characters."""
+        chunks: list[tuple[int, list[str]]] = []
+        for ch in text:
+            got = self.codes.get(ch)
+            if got is None:
+                if len(self.subsets[-1]) >= 256:
+                    self.subsets.append([])
+                sub = len(self.subsets) - 1
+                got = self.codes[ch] = (sub, len(self.subsets[sub]))
+                self.subsets[sub].append(ord(ch))
+            sub, code = got
+            if not chunks or chunks[-1][0] != sub:
+                chunks.append((sub, []))
+            chunks[-1][1].append(f"{code:02X}")
+        return [(sub, "".join(codes)) for sub, codes in chunks]
+
+
+class StreamingPdf:
+    """Pages are written out as they come; only offsets and font subsets stay in memory."""
+
+    CATALOG, PAGES, FONTS = 1, 2, 3
+
+    def __init__(self, out: BinaryIO, fonts: dict[str, TTFont], *, compress: bool = True) -> None:
+        self.out = out
+        self.compress = compress
+        self.offsets: dict[int, int] = {}
+        self.page_ids: list[int] = []
+        self.next_id = 4
+        self.fonts = {style: _Font(f, i) for i, (style, f) in enumerate(fonts.items())}
+        self.pos = 0
+        self._write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+
+    def _write(self, data: bytes) -> None:
+        self.out.write(data)
+        self.pos += len(data)
+
+    def _obj(self, body: bytes, num: int | None = None) -> int:
+        if num is None:
+            num, self.next_id = self.next_id, self.next_id + 1
+        self.offsets[num] = self.pos
+        self._write(b"%d 0 obj\n" % num + body + b"\nendobj\n")
+        return num
+
+    def _stream(self, data: bytes, extra: str = "", *, compress: bool | None = None) -> int:
+        if self.compress if compress is None else compress:
+            data = zlib.compress(data, 6)
+            extra += " /Filter /FlateDecode"
+        head = f"<< /Length {len(data)}{extra} >>\nstream\n".encode()
+        return self._obj(head + data + b"\nendstream")
+
+    def add_page(self, width: float, height: float, content: str) -> None:
+        stream = self._stream(content.encode("latin-1"))
+        page = (
+            f"<< /Type /Page /Parent {self.PAGES} 0 R /MediaBox [0 0 {_n(width)} {_n(height)}]"
+            f" /Resources << /Font {self.FONTS} 0 R /ProcSet [/PDF /Text] >>"
+            f" /Contents {stream} 0 R >>"
+        )
+        self.page_ids.append(self._obj(page.encode()))
+
+    def _embed(self, font: _Font, n: int, subset: list[int]) -> int:
+        face = font.face
+        tag = "".join(chr(65 + (v // 26**k) % 26) for k, v in enumerate([font.index * 512 + n] * 6))
+        base = f"{tag}+{face.name.decode('latin-1')}"
+        data = face.makeSubset(subset)
+        ff = self._stream(data, f" /Length1 {len(data)}")
+        flags = (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC
+        bbox = " ".join(str(int(v)) for v in face.bbox)
+        desc = self._obj(
+            (
+                f"<< /Type /FontDescriptor /FontName /{base} /Flags {flags} /FontBBox [{bbox}]"
+                f" /ItalicAngle {face.italicAngle} /Ascent {face.ascent} /Descent {face.descent}"
+                f" /CapHeight {face.capHeight} /StemV {face.stemV}"
+                f" /MissingWidth {face.defaultWidth} /FontFile2 {ff} 0 R >>"
+            ).encode()
+        )
+        cmap = self._stream(makeToUnicodeCMap(base, subset).encode("latin-1"))
+        widths = " ".join(str(round(face.getCharWidth(c))) for c in subset)
+        return self._obj(
+            (
+                f"<< /Type /Font /Subtype /TrueType /BaseFont /{base} /FirstChar 0"
+                f" /LastChar {len(subset) - 1} /Widths [{widths}] /FontDescriptor {desc} 0 R"
+                f" /ToUnicode {cmap} 0 R >>"
+            ).encode()
+        )
+
+    def close(self) -> None:
+        resources = []
+        for font in self.fonts.values():
+            for n, subset in enumerate(font.subsets):
+                if subset:
+                    resources.append(f"/{font.resource(n)} {self._embed(font, n, subset)} 0 R")
+        self._obj(f"<< {' '.join(resources)} >>".encode(), self.FONTS)
+        kids = " ".join(f"{p} 0 R" for p in self.page_ids)
+        self._obj(
+            f"<< /Type /Pages /Kids [{kids}] /Count {len(self.page_ids)} >>".encode(), self.PAGES
+        )
+        self._obj(f"<< /Type /Catalog /Pages {self.PAGES} 0 R >>".encode(), self.CATALOG)
+        xref = self.pos
+        size = self.next_id
+        lines = [f"xref\n0 {size}\n", "0000000000 65535 f \n"]
+        lines += [f"{self.offsets[i]:010d} 00000 n \n" for i in range(1, size)]
+        self._write("".join(lines).encode())
+        self._write(
+            f"trailer\n<< /Size {size} /Root {self.CATALOG} 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+        )
+
+
+class PageBuilder:
+    """Content-stream operators for one page."""
+
+    def __init__(self, pdf: StreamingPdf) -> None:
+        self.pdf = pdf
+        self.ops: list[str] = []
+
+    def box(self, b: bl.Box) -> None:
+        self.ops.append(f"{_rgb(b.colour)} rg {_n(b.x)} {_n(b.y)} {_n(b.w)} {_n(b.h)} re f")
+
+    def text(self, t: bl.Text) -> None:
+        font = self.pdf.fonts[t.style]
+        parts = [f"BT {_rgb(t.colour)} rg 1 0 0 1 {_n(t.left)} {_n(t.y)} Tm"]
+        for sub, hexs in font.encode(t.text):
+            parts.append(f"/{font.resource(sub)} {_n(t.size)} Tf <{hexs}> Tj")
+        parts.append("ET")
+        self.ops.append(" ".join(parts))
+
+    def qr(self, q: bl.QR, matrix: Matrix) -> None:
+        n = len(matrix)
+        s = q.size / n
+        top = q.y + q.size
+        rects = [
+            f"{_n(q.x + c * s)} {_n(top - (r + 1) * s)} {_n(k * s)} {_n(s)} re"
+            for r, c, k in dark_runs(matrix)
+        ]
+        self.ops.append("0 0 0 rg\n" + "\n".join(rects) + "\nf")
+
+    def line(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.5) -> None:
+        self.ops.append(f"0 0 0 RG {_n(width)} w {_n(x1)} {_n(y1)} m {_n(x2)} {_n(y2)} l S")
+
+    def badge(self, b: bl.Badge, matrix: Matrix | None, *, qr_only: bool = False) -> None:
+        if not qr_only:
+            for box in b.boxes:
+                self.box(box)
+            for t in b.texts:
+                self.text(t)
+        if matrix is not None:
+            self.qr(b.qr, matrix)
+
+    def content(self) -> str:
+        return "\n".join(self.ops)
+
+
+# --- layouts --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Sheet:
+    page: tuple[float, float]
+    slots: list[tuple[float, float, float, float]]  # x, y, w, h of each badge
+    portrait: bool
+    crop_marks: bool
+
+
+def sheet(layout: str) -> Sheet:
+    if layout == "a6":
+        return Sheet(A6, [(0, 0, A6[0], A6[1])], True, False)
+    if layout == "a4x4":
+        w, h = A4[0] / 2, A4[1] / 2
+        slots = [(0, h, w, h), (w, h, w, h), (0, 0, w, h), (w, 0, w, h)]
+        return Sheet(A4, slots, True, True)
+    if layout == "cr80":
+        return Sheet(CR80, [(0, 0, CR80[0], CR80[1])], False, False)
+    raise ValueError(f"unknown layout {layout!r}: expected one of {', '.join(LAYOUTS)}")
+
+
+def _crop_marks(page: PageBuilder, size: tuple[float, float]) -> None:
+    """Ticks on the two cut lines at the page edges and a cross in the centre; badge content
+    keeps 6 mm away from every cut line."""
+    w, h = size
+    cx, cy, k = w / 2, h / 2, 5 * mm
+    page.line(cx, 0, cx, k, 0.4)
+    page.line(cx, h - k, cx, h, 0.4)
+    page.line(0, cy, k, cy, 0.4)
+    page.line(w - k, cy, w, cy, 0.4)
+    page.line(cx - k / 2, cy, cx + k / 2, cy, 0.4)
+    page.line(cx, cy - k / 2, cx, cy + k / 2, 0.4)
+
+
+def layout_badge(
+    badge: BadgeInfo, conf: ConferenceInfo, slot: tuple[float, float, float, float], portrait: bool
+) -> bl.Badge:
+    fn = bl.portrait if portrait else bl.card
+    return fn(badge, conf, *slot)
+
+
+# --- the print job --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PrintReport:
+    path: Path
+    badges: int
+    pages: int
+    layout: str
+    qr_version: int
+    qr_mask: int
+
+
+class BadgePdf:
+    """Draw badges into a streaming PDF, page by page."""
+
+    def __init__(
+        self,
+        out: BinaryIO,
+        conf: ConferenceInfo,
+        *,
+        secret: bytes,
+        bot_username: str,
+        layout: str = "a4x4",
+        qr_only: bool = False,
+    ) -> None:
+        self.sheet = sheet(layout)
+        self.conf = conf
+        self.secret = secret
+        self.bot_username = bot_username
+        self.qr_only = qr_only
+        self.pdf = StreamingPdf(out, bl.register_fonts())
+        self.pending: list[BadgeInfo] = []
+        self.count = 0
+        # all links have the same length: one QR version and mask for the whole job
+        self.qr_version, self.qr_mask = qr_plan(self.link(1, 1))
+
+    def link(self, registration_id: int, version: int) -> str:
+        return badge_link(self.bot_username, make_token(self.secret, registration_id, version))
+
+    def add(self, badge: BadgeInfo) -> None:
+        self.pending.append(badge)
+        self.count += 1
+        if len(self.pending) == len(self.sheet.slots):
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        page = PageBuilder(self.pdf)
+        for badge, slot in zip(self.pending, self.sheet.slots, strict=False):
+            link = self.link(badge.registration_id, badge.badge_version)
+            matrix = qr_matrix(link, version=self.qr_version, mask=self.qr_mask)
+            page.badge(layout_badge(badge, self.conf, slot, self.sheet.portrait), matrix, qr_only=self.qr_only)
+        if self.sheet.crop_marks and not self.qr_only:
+            _crop_marks(page, self.sheet.page)
+        self.pdf.add_page(*self.sheet.page, page.content())
+        self.pending = []
+
+    def close(self) -> None:
+        self.flush()
+        self.pdf.close()
+
+
+async def print_badges(
+    session: AsyncSession,
+    out: Path,
+    conf: ConferenceInfo,
+    *,
+    secret: bytes,
+    bot_username: str,
+    layout: str = "a4x4",
+    delegation: str | None = None,
+    category: Category | None = None,
+    only_new: bool = False,
+    progress: Callable[[int], None] | None = None,
+    mark: bool = True,
+    qr_only: bool = False,
+) -> PrintReport:
+    """Write the PDF (to a temporary file renamed into place when complete), then count
+    the print on every badge in it (badge_print_count + 1, badge_printed_at) and commit."""
+    sheet(layout)  # validate before touching the file
+    tmp = out.with_name(out.name + ".part")
+    printed: list[int] = []
+    try:
+        with tmp.open("wb") as fh:
+            job = BadgePdf(
+                fh, conf, secret=secret, bot_username=bot_username, layout=layout, qr_only=qr_only
+            )
+            async for batch in iter_badges(
+                session, conf.id, delegation=delegation, category=category, only_new=only_new
+            ):
+                for badge in batch:
+                    job.add(badge)
+                    printed.append(badge.registration_id)
+                if progress:
+                    progress(len(batch))
+            if not printed:
+                raise NotFound("no approved badges match: nothing to print")
+            job.close()
+            pages = len(job.pdf.page_ids)
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    if mark and printed:
+        await mark_printed(session, printed)
+    return PrintReport(out, len(printed), pages, layout, job.qr_version, job.qr_mask)

@@ -1,0 +1,202 @@
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from core.errors import NotFound
+from core.models import Category, Presence, RegistrationStatus, Scan, ScanDirection, ScanResult
+from core.services.badges import badge_link, make_token, reissue_badge
+from core.services.checkin import scan
+from tests.factories import (
+    make_conference,
+    make_delegation,
+    make_item,
+    make_participant,
+    make_registration,
+)
+
+SECRET = b"k" * 48
+T0 = datetime(2024, 10, 31, 7, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self, start: datetime = T0) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture
+async def world(session):
+    conf = await make_conference(session)
+    deleg = await make_delegation(session, conf, "HU", name={"en": "Hungary"})
+    p = await make_participant(session, full_name="Péter Szijjártó", native_name="Сийярто Петер")
+    reg = await make_registration(session, conf, p, delegation=deleg, category=Category.HEAD)
+    hall_a = await make_item(session, conf, "a")
+    hall_b = await make_item(session, conf, "b")
+    press_only = await make_item(session, conf, "press", allowed=["press"])
+    await session.commit()
+    session.expunge_all()  # detached copies: a service rollback cannot expire them
+    return conf, reg, hall_a, hall_b, press_only
+
+
+def code(reg, version=None):
+    return badge_link("confdesk_bot", make_token(SECRET, reg.id, version or reg.badge_version))
+
+
+async def do(session, conf, text, clock=None, **kw):
+    kw.setdefault("staff_telegram_id", 555)
+    kw.setdefault("gate", "Main")
+    return await scan(
+        session, conference_id=conf.id, text=text, secret=SECRET, clock=clock or Clock(), **kw
+    )
+
+
+async def scans(session):
+    return (await session.execute(select(Scan).order_by(Scan.id))).scalars().all()
+
+
+async def test_ok_then_duplicate_with_who_and_when(session, world):
+    conf, reg, *_ = world
+    clock = Clock()
+    first = await do(session, conf, code(reg), clock)
+    assert first.result is ScanResult.OK and first.name == "Péter Szijjártó"
+    assert first.native_name == "Сийярто Петер" and first.delegation == {"en": "Hungary"}
+    assert first.category == "head_of_delegation" and first.registration_id == reg.id
+    again = await do(session, conf, code(reg), clock, staff_telegram_id=666, gate="Side")
+    assert again.result is ScanResult.DUPLICATE
+    assert again.already_at == first.at and again.already_by == 555 and again.already_gate == "Main"
+    rows = await scans(session)
+    assert [r.result for r in rows] == [ScanResult.OK, ScanResult.DUPLICATE]
+    assert rows[1].staff_telegram_id == 666
+
+
+async def test_invalid_variants_are_stored(session, world):
+    conf, reg, *_ = world
+    token = make_token(SECRET, reg.id, 1)
+    for text, detail in [
+        ("hello", "unreadable"),
+        (token[:-1], "unreadable"),
+        (token[:-1] + ("A" if token[-1] != "A" else "B"), "forged"),
+        (make_token(b"x" * 48, reg.id, 1), "forged"),
+        (make_token(SECRET, 99999, 1), "unknown"),
+    ]:
+        v = await do(session, conf, text)
+        assert v.result is ScanResult.INVALID and v.detail == detail, text
+        assert v.registration_id is None
+    other = await make_conference(session, "other-2025")
+    p = await make_participant(session)
+    foreign = await make_registration(session, other, p)
+    await session.commit()
+    v = await do(session, conf, code(foreign))
+    assert v.result is ScanResult.INVALID and v.detail == "other_conference"
+    rows = await scans(session)
+    assert len(rows) == 6 and all(r.registration_id is None for r in rows)
+    assert rows[0].raw == "hello"
+
+
+async def test_revoked_after_reissue(session, world):
+    conf, reg, *_ = world
+    old = code(reg)
+    await reissue_badge(session, reg.id)
+    v = await do(session, conf, old)
+    assert v.result is ScanResult.REVOKED and v.registration_id == reg.id
+    v = await do(session, conf, code(reg, 2))
+    assert v.result is ScanResult.OK
+
+
+async def test_not_approved_and_not_allowed(session, world):
+    conf, reg, _a, _b, press_only = world
+    p = await make_participant(session)
+    pending = await make_registration(session, conf, p, status=RegistrationStatus.PENDING)
+    await session.commit()
+    v = await do(session, conf, code(pending))
+    assert v.result is ScanResult.NOT_APPROVED and v.detail == "pending"
+    v = await do(session, conf, code(reg), agenda_item_id=press_only.id)
+    assert v.result is ScanResult.NOT_ALLOWED
+    p2 = await make_participant(session)
+    journalist = await make_registration(session, conf, p2, category=Category.PRESS)
+    await session.commit()
+    v = await do(session, conf, code(journalist), agenda_item_id=press_only.id)
+    assert v.result is ScanResult.OK
+    with pytest.raises(NotFound):
+        await do(session, conf, code(reg), agenda_item_id=987654)
+
+
+async def test_hall_presence_moves_and_exits(session, world):
+    conf, reg, hall_a, hall_b, _ = world
+    clock = Clock()
+
+    async def presence():
+        session.expunge_all()
+        p = await session.get(Presence, reg.id)
+        return (p.inside, p.agenda_item_id) if p else None
+
+    assert (await do(session, conf, code(reg), clock)).ok
+    assert await presence() == (True, None)
+    assert (await do(session, conf, code(reg), clock, agenda_item_id=hall_a.id)).ok
+    assert await presence() == (True, hall_a.id)
+    dup = await do(session, conf, code(reg), clock, agenda_item_id=hall_a.id)
+    assert dup.result is ScanResult.DUPLICATE
+    assert (await do(session, conf, code(reg), clock, agenda_item_id=hall_b.id)).ok
+    assert await presence() == (True, hall_b.id)
+    # venue entrance while inside a hall: already at the venue
+    assert (await do(session, conf, code(reg), clock)).result is ScanResult.DUPLICATE
+    # leaving hall A where they are not: ok, "was_not_inside", stays in B
+    v = await do(session, conf, code(reg), clock, agenda_item_id=hall_a.id, direction=ScanDirection.OUT)
+    assert v.ok and v.detail == "was_not_inside"
+    assert await presence() == (True, hall_b.id)
+    v = await do(session, conf, code(reg), clock, agenda_item_id=hall_b.id, direction=ScanDirection.OUT)
+    assert v.ok and v.detail is None
+    assert await presence() == (True, None)
+    v = await do(session, conf, code(reg), clock, direction=ScanDirection.OUT)
+    assert v.ok and v.detail is None
+    assert await presence() == (False, None)
+    v = await do(session, conf, code(reg), clock, direction=ScanDirection.OUT)
+    assert v.ok and v.detail == "was_not_inside"
+    assert (await do(session, conf, code(reg), clock)).ok
+
+
+async def test_next_day_entry_is_not_duplicate(session, world):
+    conf, reg, *_ = world
+    clock = Clock()
+    assert (await do(session, conf, code(reg), clock)).ok
+    clock.now += timedelta(days=1)
+    assert (await do(session, conf, code(reg), clock)).ok
+
+
+async def test_nonce_replay_returns_original_and_stores_nothing(session, world):
+    conf, reg, *_ = world
+    first = await do(session, conf, code(reg), nonce="upd-1")
+    again = await do(session, conf, code(reg), nonce="upd-1")
+    assert again.result is ScanResult.OK and again.scan_id == first.scan_id and again.replayed
+    assert again.registration_id == reg.id and again.name == first.name
+    dup = await do(session, conf, code(reg), nonce="upd-2")
+    dup2 = await do(session, conf, code(reg), nonce="upd-2")
+    assert dup.result is dup2.result is ScanResult.DUPLICATE
+    assert dup2.already_by == 555
+    bad = await do(session, conf, "junk", nonce="upd-3")
+    assert (await do(session, conf, "junk", nonce="upd-3")).scan_id == bad.scan_id
+    assert len(await scans(session)) == 3
+
+
+async def test_concurrent_double_scan(session_factory, world):
+    conf, reg, *_ = world
+
+    async def door(gate: str, nonce: str | None = None):
+        async with session_factory() as s:
+            return await do(s, conf, code(reg), gate=gate, nonce=nonce)
+
+    results = await asyncio.gather(door("North"), door("South"))
+    assert sorted(r.result for r in results) == [ScanResult.DUPLICATE, ScanResult.OK]
+    # the same nonce from two doors at once: one scan stored, both get its verdict
+    async with session_factory() as s:
+        await do(s, conf, code(reg), direction=ScanDirection.OUT)
+    twins = await asyncio.gather(door("A", "same"), door("B", "same"))
+    assert twins[0].scan_id == twins[1].scan_id
+    async with session_factory() as s:
+        n = (await s.execute(select(func.count()).select_from(Scan))).scalar_one()
+    assert n == 4
