@@ -20,14 +20,28 @@ from bot.middlewares.context import ContextMiddleware
 from bot.middlewares.database import DbSessionMiddleware
 from bot.middlewares.dedup import DedupMiddleware
 from bot.middlewares.errors import ErrorMiddleware
-from bot.routers import accreditation, basics, checkin, delegation, fallback, profile, signup, start
+from bot.routers import (
+    accreditation,
+    agenda,
+    basics,
+    broadcast,
+    checkin,
+    delegation,
+    fallback,
+    organiser,
+    profile,
+    signup,
+    start,
+)
 from core.config import LANGUAGES, Settings
 
 log = logging.getLogger("confdesk.bot")
 DEFAULT_API = "https://api.telegram.org"
 
-USER_COMMANDS = ("start", "me", "edit", "language", "withdraw", "forget", "cancel", "help")
-STAFF_COMMANDS = ("pending", "delegation", "invite", "register_member", "gate")
+USER_COMMANDS = ("start", "me", "agenda", "my", "edit", "language", "withdraw", "forget", "cancel", "help")
+STAFF_COMMANDS = (
+    "pending", "delegation", "invite", "register_member", "gate", "stats", "attendance", "find", "broadcast",
+)
 
 
 def make_storage(settings: Settings) -> BaseStorage:
@@ -51,12 +65,12 @@ def build_dispatcher(
     storage = storage or make_storage(settings)
     dp = Dispatcher(storage=storage, events_isolation=make_isolation(storage))
     dp.update.outer_middleware(ErrorMiddleware(settings.default_language))
-    dp.update.outer_middleware(DedupMiddleware(session_factory, redis=getattr(storage, "redis", None)))
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
+    dp.update.outer_middleware(DedupMiddleware(redis=getattr(storage, "redis", None)))
     dp.update.outer_middleware(ContextMiddleware(settings))
     # Fresh routers per dispatcher: tests and the demo build several in one process.
     dp.include_routers(*(module.build() for module in (
-        basics, start, checkin, accreditation, profile, delegation, signup, fallback,
+        basics, start, checkin, accreditation, profile, delegation, agenda, organiser, broadcast, signup, fallback,
     )))
     dp["settings"] = settings
     return dp

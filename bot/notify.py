@@ -32,7 +32,7 @@ async def _send(bot: Bot, chat_id: int, text: str, **kw: object) -> bool:
 async def officers_of_new(bot: Bot, session: AsyncSession, ctx: Ctx, view: RegistrationView) -> None:
     assert ctx.conference is not None and ctx.conference.id is not None
     officers = await staff.staff_ids(session, ctx.conference.id, StaffRoleName.ACCREDITATION, ctx.settings.admin_ids)
-    langs = await people.languages(session, officers)
+    langs = await people.languages(session, officers) if officers else {}
     await session.commit()
     for officer in officers:
         t = translator(choose_language(langs.get(officer), None, ctx.settings.default_language))

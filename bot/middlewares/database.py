@@ -22,4 +22,7 @@ class DbSessionMiddleware(BaseMiddleware):
     ) -> Any:
         async with self.session_factory() as session:
             data["session"] = session
-            return await handler(event, data)
+            result = await handler(event, data)
+            if session.in_transaction():  # e.g. an update no handler took: keep its dedup record
+                await session.commit()
+            return result

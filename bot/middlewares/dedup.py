@@ -1,7 +1,9 @@
 """Drops an update whose id was already handled (Telegram's at-least-once delivery, or
 two webhook instances behind a load balancer receiving a retried request).
 
-With Redis the record is `SET NX EX 86400`; without, a row in `processed_update`."""
+With Redis the record is `SET NX EX 86400`; without, a row in `processed_update` inserted
+in the update's own transaction (committed with the first commit that follows, before any
+handler runs), so it costs no extra round trip."""
 
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.services import updates
 
@@ -20,16 +21,9 @@ DAY = 24 * 3600
 
 
 class DedupMiddleware(BaseMiddleware):
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], redis: Any | None = None, prefix: str = "confdesk") -> None:
-        self.session_factory = session_factory
+    def __init__(self, redis: Any | None = None, prefix: str = "confdesk") -> None:
         self.redis = redis
         self.prefix = prefix
-
-    async def first(self, bot_id: int, update_id: int) -> bool:
-        if self.redis is not None:
-            return bool(await self.redis.set(f"{self.prefix}:upd:{bot_id}:{update_id}", 1, nx=True, ex=DAY))
-        async with self.session_factory() as session:
-            return await updates.first_delivery(session, update_id)
 
     async def __call__(
         self,
@@ -38,8 +32,12 @@ class DedupMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         if isinstance(event, Update):
-            bot = data.get("bot")
-            if not await self.first(bot.id if bot else 0, event.update_id):
+            if self.redis is not None:
+                bot = data.get("bot")
+                first = bool(await self.redis.set(f"{self.prefix}:upd:{bot.id if bot else 0}:{event.update_id}", 1, nx=True, ex=DAY))
+            else:
+                first = await updates.record(data["session"], event.update_id)
+            if not first:
                 log.info("update %s already handled: skipped", event.update_id)
                 return None
         return await handler(event, data)

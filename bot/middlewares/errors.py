@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
 from bot.i18n import Translator, translator
@@ -26,9 +26,16 @@ def render_error(t: Translator, exc: DomainError) -> str:
 
 
 async def reply(update: Update, text: str) -> None:
-    """Answer where the update came from: a message, or a button press (as an alert)."""
+    """Answer where the update came from: a message, or a button press (as an alert; in
+    the chat when the handler had already answered the press before failing)."""
     if isinstance(update.callback_query, CallbackQuery):
-        await update.callback_query.answer(text[:200], show_alert=True)
+        query = update.callback_query
+        try:
+            await query.answer(text[:200], show_alert=True)
+        except TelegramBadRequest:
+            if not isinstance(query.message, Message):
+                raise
+            await query.message.answer(text)
     elif isinstance(update.message, Message):
         await update.message.answer(text)
 

@@ -38,6 +38,8 @@ from core.services.clock import Clock, utc_now
 from core.services.conferences import get_locked
 
 ACTIVE = (RegistrationStatus.PENDING, RegistrationStatus.APPROVED)
+# What is printed on the badge: changing it sends a registration back for approval.
+REVIEWED_FIELDS = frozenset({"full_name", "native_name", "delegation", "category"})
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class RegistrationView:
     participant: Participant
     delegation: Delegation | None
     changed: list[str] = field(default_factory=list)
+    needs_review: bool = False  # an edit the accreditation service must look at again
 
 
 async def view(session: AsyncSession, registration_id: int) -> RegistrationView:
@@ -145,12 +148,16 @@ def _auto_approved(conference: Conference, delegation: Delegation | None, catego
     return category.value in (conference.auto_approve_categories or []) or bool(delegation and delegation.auto_approve)
 
 
-async def _participant_for(session: AsyncSession, account: TelegramAccount | None, person: PersonData, now: datetime) -> Participant:
+async def _participant_for(
+    session: AsyncSession, account: TelegramAccount | None, person: PersonData, now: datetime
+) -> tuple[Participant, bool]:
+    """The account's participant (updated with `person`), or a new one; and whether new."""
     participant = None
     if account is not None:
         participant = (
             await session.execute(select(Participant).where(Participant.telegram_id == account.telegram_id))  # type: ignore[arg-type]
         ).scalar_one_or_none()
+    created = participant is None
     if participant is None:
         participant = Participant(full_name=person.full_name, created_at=now)
         session.add(participant)
@@ -165,7 +172,7 @@ async def _participant_for(session: AsyncSession, account: TelegramAccount | Non
         participant.telegram_username = account.username
     participant.updated_at = now
     await session.flush()
-    return participant
+    return participant, created
 
 
 async def register(
@@ -192,8 +199,8 @@ async def register(
         delegation_id = invitation.delegation_id
         category = invitation.category or category
     delegation = await _delegation_for(session, conference.id, delegation_id)
-    participant = await _participant_for(session, account, person, now)
-    existing = (
+    participant, created = await _participant_for(session, account, person, now)
+    existing = None if created else (
         await session.execute(
             select(Registration).where(
                 Registration.conference_id == conference.id, Registration.participant_id == participant.id  # type: ignore[arg-type]
@@ -296,7 +303,8 @@ async def update_person(
     participant.updated_at = now
     reg.delegation_id = delegation_id
     reg.category = category or reg.category
-    if reg.status == RegistrationStatus.APPROVED and {"full_name", "native_name", "delegation", "category"} & set(changed):
+    needs_review = bool(REVIEWED_FIELDS & set(changed))
+    if reg.status == RegistrationStatus.APPROVED and needs_review:
         reg.status, reg.decided_at, reg.decided_by, reg.decision_reason = RegistrationStatus.PENDING, None, None, None
     reg.updated_at = now
     if changed:
@@ -304,7 +312,7 @@ async def update_person(
                      conference_id=reg.conference_id, actor_telegram_id=actor_telegram_id, fields=changed)
     await session.flush()
     result = await view(session, registration_id)
-    result.changed = changed
+    result.changed, result.needs_review = changed, needs_review
     await session.commit()
     return result
 

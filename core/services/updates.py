@@ -16,12 +16,14 @@ KEEP = timedelta(days=1)
 _t = ProcessedUpdate.__table__  # type: ignore[attr-defined]
 
 
-async def first_delivery(session: AsyncSession, update_id: int, *, clock: Clock = utc_now) -> bool:
-    """True the first time `update_id` is seen (and records it); False for a repeat. Commits."""
+async def record(session: AsyncSession, update_id: int, *, clock: Clock = utc_now) -> bool:
+    """True the first time `update_id` is seen; False for a repeat. Records it in the
+    caller's transaction (no commit): the update's first commit makes it durable."""
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite  # type: ignore[union-attr]
     stmt = dialect.insert(_t).values(update_id=update_id, seen_at=clock()).on_conflict_do_nothing(index_elements=["update_id"])
     inserted = (await session.execute(stmt)).rowcount  # type: ignore[attr-defined]
-    await session.commit()
+    if not inserted:
+        await session.rollback()
     return bool(inserted)
 
 

@@ -1,0 +1,196 @@
+"""Updates per second through the real bot, against a bare aiogram echo bot, same run.
+
+The measured step is the sign-up wizard's Confirm (one registration written per update),
+for N users at once: over HTTP (the emulator + real long polling) and in-process
+(`dp.feed_update`, the Bot API calls still going to the emulator). The floor is an echo
+bot answering N messages the same two ways. Also counts "database is locked" errors.
+
+    python bench/updates.py [--users 200]            # SQLite (a temp file)
+    CONFDESK_BENCH_PG_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/test python bench/updates.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from aiogram import Dispatcher, Router  # noqa: E402
+from aiogram.types import Message, Update  # noqa: E402
+
+from bot.app import build_dispatcher, make_bot  # noqa: E402
+from bot.emulator import BotAPIEmulator  # noqa: E402
+from core.config import load_settings  # noqa: E402
+from core.db import make_engine, make_session_factory  # noqa: E402
+from core.migrate import upgrade  # noqa: E402
+from tests.bot.conftest import seed  # noqa: E402
+
+
+class LockCounter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.locked = 0
+        self.failures = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage() + (str(record.exc_info[1]) if record.exc_info else "")
+        self.locked += "database is locked" in text
+        self.failures += record.levelno >= logging.ERROR
+
+
+async def _until(emulator: BotAPIEmulator, count: int, timeout: float = 120.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while len(emulator.sent) < count:
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"only {len(emulator.sent)} of {count} replies after {timeout}s")
+        await asyncio.sleep(0.002)
+
+
+def echo_dispatcher() -> Dispatcher:
+    router = Router()
+
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "")
+
+    router.message.register(echo)
+    dp = Dispatcher()
+    dp.include_router(router)
+    return dp
+
+
+async def rate_over_http(emulator: BotAPIEmulator, dp: Dispatcher, bot: Any, act: Any, n: int) -> float:
+    async with emulator.polling(dp, bot):
+        before = len(emulator.sent)
+        start = time.perf_counter()
+        await act()
+        await _until(emulator, before + n)
+        return n / (time.perf_counter() - start)
+
+
+async def rate_in_process(emulator: BotAPIEmulator, dp: Dispatcher, bot: Any, act: Any, n: int) -> float:
+    await act()
+    raw, emulator.updates.pending = list(emulator.updates.pending), []
+    updates = [Update.model_validate(u, context={"bot": bot}) for u in raw]
+    before = len(emulator.sent)
+    start = time.perf_counter()
+    await asyncio.gather(*(dp.feed_update(bot, u) for u in updates))
+    await _until(emulator, before + n)
+    return n / (time.perf_counter() - start)
+
+
+def _letters(n: int) -> str:
+    """A Latin surname from a number (names may not contain digits)."""
+    out = ""
+    while n:
+        n, r = divmod(n, 26)
+        out += "abcdefghijklmnopqrstuvwxyz"[r]
+    return out.capitalize()
+
+
+async def to_summary(emulator: BotAPIEmulator, users: list[Any]) -> None:
+    """Walk every user through the wizard to its summary (not timed)."""
+    async def one(user: Any) -> None:
+        await user.start()
+        await user.expect("full name", timeout=60)
+        await user.send(f"Guest {_letters(user.id)}")
+        await user.expect("own script", timeout=60)
+        await user.press("Skip")
+        await user.expect("Which delegation", timeout=60)
+        await user.press("No delegation")
+        await user.expect("category", timeout=60)
+        await user.press("Expert")
+        await user.expect("position", timeout=60)
+        await user.send("Analyst")
+        await user.expect("organisation", timeout=60)
+        await user.press("Skip")
+        await user.expect("Personal data", timeout=60)
+        await user.press("I agree")
+        await user.expect("check your data", timeout=60)
+
+    await asyncio.gather(*(one(u) for u in users))
+
+
+async def run(url: str, n: int) -> dict[str, float]:
+    engine = make_engine(url)
+    await upgrade(engine)
+    factory = make_session_factory(engine)
+    await seed(factory)
+    results: dict[str, float] = {}
+    async with BotAPIEmulator() as emulator:
+        settings = load_settings(_env_file=None, bot_token=emulator.token, database_url=url,
+                                 telegram_api_url=emulator.base_url, redis_url=None, admin_ids=[])
+        bot = make_bot(settings)
+        echo = echo_dispatcher()
+        senders = [emulator.user(id=90_000 + i, first_name="E") for i in range(n)]
+
+        async def echo_burst() -> None:
+            for user in senders:
+                await user.send("hello")
+
+        results["echo_http"] = await rate_over_http(emulator, echo, bot, echo_burst, n)
+        results["echo_inproc"] = await rate_in_process(emulator, echo, bot, echo_burst, n)
+
+        for mode in ("http", "inproc"):
+            dp = build_dispatcher(settings, factory)
+            users = [emulator.user(id=(100_000 if mode == "http" else 200_000) + i, first_name="G") for i in range(n)]
+            async with emulator.polling(dp, bot):
+                await to_summary(emulator, users)
+                await emulator.wait_idle()
+
+            async def confirm_all(users: list[Any] = users) -> None:
+                for user in users:
+                    await user.press("Confirm")
+
+            measure = rate_over_http if mode == "http" else rate_in_process
+            results[f"signup_{mode}"] = await measure(emulator, dp, bot, confirm_all, n)
+        await bot.session.close()
+    await engine.dispose()
+    return results
+
+
+def report(name: str, r: dict[str, float], counter: LockCounter) -> None:
+    print(f"\n{name}")
+    print(f"  over HTTP:   echo {r['echo_http']:8.0f} upd/s   sign-up confirm {r['signup_http']:8.0f} upd/s"
+          f"   ratio {r['signup_http'] / r['echo_http']:.2f}")
+    print(f"  in-process:  echo {r['echo_inproc']:8.0f} upd/s   sign-up confirm {r['signup_inproc']:8.0f} upd/s"
+          f"   ratio {r['signup_inproc'] / r['echo_inproc']:.2f}")
+    print(f"  'database is locked' errors: {counter.locked}; errors logged: {counter.failures}")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=200)
+    args = parser.parse_args()
+    counter = LockCounter()
+    logging.getLogger().addHandler(counter)
+    with tempfile.TemporaryDirectory() as tmp:
+        r = await run(f"sqlite+aiosqlite:///{tmp}/bench.db", args.users)
+        report(f"SQLite, {args.users} users", r, counter)
+    pg = os.environ.get("CONFDESK_BENCH_PG_URL")
+    if pg:
+        from tests.dbutil import PG_URL  # noqa: F401  (same server conventions as the tests)
+
+        os.environ["CONFDESK_TEST_DATABASE_URL"] = pg
+        from tests import dbutil
+
+        dbutil.PG_URL = pg
+        name = dbutil.fresh_name()
+        url = await dbutil.create_pg_database(name)
+        try:
+            counter.locked = counter.failures = 0
+            r = await run(url, args.users)
+            report(f"PostgreSQL, {args.users} users", r, counter)
+        finally:
+            await dbutil.drop_pg_database(name)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
