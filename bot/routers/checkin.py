@@ -1,32 +1,39 @@
-"""Door staff at the venue: a badge's deep link opens the bot, which checks them in.
+"""Door staff at the venue: a badge's deep link (any phone camera opens it in the bot) or a
+photo of a badge checks the person in at the place chosen with /gate.
 
-Only door staff (admins included) learn anything from a badge link; to everyone else it
-is just an invalid code. The gate chosen with /gate is kept in its own FSM namespace
-("destiny"), so finishing or cancelling a wizard does not forget it."""
+Only door staff (admins included) learn anything from a badge; to everyone else a badge
+link is just an invalid code and a photo is an unsupported message. The chosen gate lives
+in its own FSM namespace ("destiny"), so finishing or cancelling a wizard keeps it."""
 
 from __future__ import annotations
+
+import asyncio
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import GateCB
+from bot.callbacks import GateCB, GatePlaceCB
 from bot.context import Ctx
+from bot.keyboards import checkin as kb
 from bot.middlewares.roles import RoleMiddleware
-from core.models import ScanDirection, StaffRoleName, pick
-from core.services import badges, checkin
+from core.models import ScanDirection, ScanResult, StaffRoleName, pick
+from core.services import badges, checkin, gates
 from core.services.checkin import Verdict
+from core.services.qr_decode import decode_codes
 
 DOOR = {"role": StaffRoleName.DOOR}
-ICONS = {"ok": "✅", "duplicate": "⚠️"}
+ICONS = {ScanResult.OK: "✅", ScanResult.DUPLICATE: "⚠️"}
 
 
 class GateChoice(BaseModel):
-    gate: str = "entrance"
+    item_id: int | None = None  # None: the venue entrance
+    label: str = ""
     direction: ScanDirection = ScanDirection.IN
 
 
@@ -39,48 +46,91 @@ async def current_gate(storage: BaseStorage, bot: Bot, user_id: int) -> GateChoi
     return GateChoice.model_validate(data.get("gate") or {})
 
 
-def render_verdict(ctx: Ctx, v: Verdict) -> str:
+def _where(ctx: Ctx, choice: GateChoice) -> dict[str, str]:
+    return {"gate": choice.label or ctx.t("gate-entrance"), "direction": ctx.t(f"gate-{choice.direction.value}")}
+
+
+def render_verdict(ctx: Ctx, v: Verdict, choice: GateChoice) -> str:
     t = ctx.t
-    icon = ICONS.get(v.result.value, "❌")
-    lines = [f"{icon} <b>{t('verdict-' + v.result.value)}</b>"]
+    key = "verdict-ok-out" if v.result == ScanResult.OK and v.direction == ScanDirection.OUT else f"verdict-{v.result.value}"
+    lines = [f"{ICONS.get(v.result, '❌')} <b>{t(key)}</b>"]
     if v.name is not None:
         lines.append(t("verdict-person", name=v.name or t("none"), native=v.native_name or "",
                        delegation=pick(v.delegation, ctx.language) if v.delegation else t("no-delegation"),
                        category=t(f"category-{v.category}") if v.category else t("none")))
-    if v.already_at is not None:
-        lines.append(t("verdict-already", at=v.already_at.strftime("%H:%M"), gate=v.already_gate or "",
-                       by=str(v.already_by or "")))
+    if v.already_at is not None and ctx.conference is not None:
+        local = v.already_at.astimezone(ZoneInfo(ctx.conference.timezone))
+        lines.append(t("verdict-already", at=local.strftime("%H:%M"), gate=v.already_gate or "", by=str(v.already_by or "")))
+    lines.append(t("verdict-where", **_where(ctx, choice)))
     return "\n".join(lines)
 
 
+async def _scan(message: Message, text: str, ctx: Ctx, session: AsyncSession, bot: Bot, storage: BaseStorage) -> None:
+    assert ctx.conference is not None and ctx.conference.id is not None
+    choice = await current_gate(storage, bot, ctx.telegram_id)
+    secret, _ = await badges.ensure_badge_secret(session, ctx.settings)
+    verdict = await checkin.scan(
+        session, conference_id=ctx.conference.id, text=text, staff_telegram_id=ctx.telegram_id,
+        gate=choice.label or "entrance", agenda_item_id=choice.item_id, direction=choice.direction,
+        nonce=f"tg:{message.chat.id}:{message.message_id}", secret=secret,
+    )
+    await message.answer(render_verdict(ctx, verdict, choice))
+
+
 async def badge_link(message: Message, payload: str, ctx: Ctx, session: AsyncSession, bot: Bot, fsm_storage: BaseStorage) -> None:
-    if not ctx.has(StaffRoleName.DOOR) or ctx.conference is None or ctx.conference.id is None:
+    """`/start b_<token>`, called by the start router."""
+    if not ctx.has(StaffRoleName.DOOR) or ctx.conference is None:
         await message.answer(ctx.t("badge-link-unknown"))
         return
-    choice = await current_gate(fsm_storage, bot, ctx.telegram_id)
-    secret, _ = await badges.ensure_badge_secret(session, ctx.settings)
-    verdict = await checkin.scan(session, conference_id=ctx.conference.id, text=payload, staff_telegram_id=ctx.telegram_id,
-                                 gate=choice.gate, direction=choice.direction, nonce=f"tg:{message.chat.id}:{message.message_id}",
-                                 secret=secret)
-    await message.answer(render_verdict(ctx, verdict))
+    await _scan(message, payload, ctx, session, bot, fsm_storage)
 
 
-async def gate(message: Message, ctx: Ctx, fsm_storage: BaseStorage, bot: Bot) -> None:
+async def is_door_staff(message: Message, ctx: Ctx | None = None) -> bool:
+    return ctx is not None and ctx.has(StaffRoleName.DOOR) and ctx.conference is not None
+
+
+async def photo(message: Message, ctx: Ctx, session: AsyncSession, bot: Bot, fsm_storage: BaseStorage) -> None:
+    image = message.photo[-1] if message.photo else message.document
+    assert image is not None
+    data = await bot.download(image)
+    codes = await asyncio.to_thread(decode_codes, data.getvalue() if data else b"")
+    text = next((c for c in codes if badges.parse_scanned(c)), codes[0] if codes else None)
+    if text is None:
+        await message.answer(ctx.t("photo-no-code"))
+        return
+    await _scan(message, text, ctx, session, bot, fsm_storage)
+
+
+async def has_image(message: Message) -> bool:
+    return bool(message.photo) or bool(message.document and (message.document.mime_type or "").startswith("image/"))
+
+
+async def gate(message: Message, ctx: Ctx, session: AsyncSession, fsm_storage: BaseStorage, bot: Bot) -> None:
+    assert ctx.conference is not None and ctx.conference.id is not None
     choice = await current_gate(fsm_storage, bot, ctx.telegram_id)
-    markup = InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text=ctx.t("gate-in"), callback_data=GateCB(direction="in").pack()),
-        InlineKeyboardButton(text=ctx.t("gate-out"), callback_data=GateCB(direction="out").pack()),
-    ]])
-    await message.answer(ctx.t("gate-current", gate=choice.gate, direction=ctx.t(f"gate-{choice.direction.value}")),
-                         reply_markup=markup)
+    items = await gates.hall_items(session, ctx.conference.id)
+    await message.answer(ctx.t("gate-current", **_where(ctx, choice)),
+                         reply_markup=kb.gates(ctx.t, items, ctx.language, ctx.conference.timezone))
+
+
+async def gate_place(query: CallbackQuery, callback_data: GatePlaceCB, ctx: Ctx, session: AsyncSession, fsm_storage: BaseStorage, bot: Bot) -> None:
+    assert ctx.conference is not None and ctx.conference.id is not None
+    choice = await current_gate(fsm_storage, bot, ctx.telegram_id)
+    item = await gates.item(session, ctx.conference.id, callback_data.item) if callback_data.item else None
+    choice.item_id = item.id if item else None
+    choice.label = (pick(item.hall, ctx.language) or pick(item.title, ctx.language)) if item else ""
+    await _save(query, ctx, choice, fsm_storage, bot)
 
 
 async def gate_direction(query: CallbackQuery, callback_data: GateCB, ctx: Ctx, fsm_storage: BaseStorage, bot: Bot) -> None:
-    state = _gate_state(fsm_storage, bot, ctx.telegram_id)
     choice = await current_gate(fsm_storage, bot, ctx.telegram_id)
     choice.direction = ScanDirection(callback_data.direction)
-    await state.update_data(gate=choice.model_dump(mode="json"))
-    await query.answer(ctx.t("gate-current", gate=choice.gate, direction=ctx.t(f"gate-{choice.direction.value}")))
+    await _save(query, ctx, choice, fsm_storage, bot)
+
+
+async def _save(query: CallbackQuery, ctx: Ctx, choice: GateChoice, storage: BaseStorage, bot: Bot) -> None:
+    await _gate_state(storage, bot, ctx.telegram_id).update_data(gate=choice.model_dump(mode="json"))
+    await query.answer(ctx.t("gate-set", **_where(ctx, choice)))
 
 
 def build() -> Router:
@@ -88,5 +138,7 @@ def build() -> Router:
     router.message.middleware(RoleMiddleware())
     router.callback_query.middleware(RoleMiddleware())
     router.message.register(gate, Command("gate"), flags=DOOR)
+    router.callback_query.register(gate_place, GatePlaceCB.filter(), flags=DOOR)
     router.callback_query.register(gate_direction, GateCB.filter(), flags=DOOR)
+    router.message.register(photo, has_image, is_door_staff)
     return router

@@ -308,6 +308,7 @@ async def update_person(
         reg.status, reg.decided_at, reg.decided_by, reg.decision_reason = RegistrationStatus.PENDING, None, None, None
     reg.updated_at = now
     if changed:
+        reg.badge_file_id = None  # the chat badge shows these: render it anew
         audit.record(session, action="registration.edit", entity="registration", entity_id=reg.id, at=now,
                      conference_id=reg.conference_id, actor_telegram_id=actor_telegram_id, fields=changed)
     await session.flush()

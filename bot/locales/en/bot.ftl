@@ -174,7 +174,6 @@ invite-revoked = This invitation link is revoked.
 invite-welcome = You are invited to join <b>{ $delegation }</b>.
 bind-done = Your Telegram account is now connected to your registration, { $name }.
 behalf-start = You are registering a member of <b>{ $delegation }</b>. Their name in Latin script:
-badge-link-unknown = This code is not valid here.
 
 ## Errors from the services (error-<code>)
 error-generic = Sorry, that did not work: { $message }
@@ -205,19 +204,3 @@ error-control_chars = Please send plain text without special characters.
 error-not_latin = Please write your name in Latin letters, as in your passport.
 error-one_word = Please give your first and last name.
 error-not_letters = Please use letters.
-
-## Check-in (door staff)
-verdict-ok = Welcome
-verdict-duplicate = Already inside
-verdict-invalid = Invalid code
-verdict-revoked = Revoked badge (a newer one was issued)
-verdict-not_approved = Not accredited
-verdict-not_allowed = Not admitted to this session
-verdict-person =
-    { $name } { $native }
-    { $delegation } · { $category }
-verdict-already = Entered at { $at } ({ $gate }), let in by { $by }
-gate-current = Gate: { $gate }, { $direction }
-gate-in = entry
-gate-out = exit
-cmd-gate = Choose gate and direction (door staff)

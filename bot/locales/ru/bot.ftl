@@ -174,7 +174,6 @@ invite-revoked = Ссылка-приглашение отозвана.
 invite-welcome = Вас приглашают в делегацию <b>{ $delegation }</b>.
 bind-done = Ваш Telegram подключён к вашей регистрации, { $name }.
 behalf-start = Вы регистрируете члена делегации <b>{ $delegation }</b>. Его или её имя латиницей:
-badge-link-unknown = Этот код здесь недействителен.
 
 ## Errors from the services (error-<code>)
 error-generic = Извините, не получилось: { $message }
@@ -205,19 +204,3 @@ error-control_chars = Пожалуйста, отправьте обычный т
 error-not_latin = Пожалуйста, напишите имя латиницей, как в паспорте.
 error-one_word = Пожалуйста, укажите имя и фамилию.
 error-not_letters = Пожалуйста, используйте буквы.
-
-## Check-in (door staff)
-verdict-ok = Добро пожаловать
-verdict-duplicate = Уже внутри
-verdict-invalid = Недействительный код
-verdict-revoked = Бейдж отозван (выдан новый)
-verdict-not_approved = Не аккредитован(а)
-verdict-not_allowed = Нет допуска на эту сессию
-verdict-person =
-    { $name } { $native }
-    { $delegation } · { $category }
-verdict-already = Вход в { $at } ({ $gate }), пропустил { $by }
-gate-current = Вход: { $gate }, { $direction }
-gate-in = вход
-gate-out = выход
-cmd-gate = Выбрать вход и направление (контроль)

@@ -1,0 +1,33 @@
+"""/badge: the participant's badge as an image, cached by Telegram file id."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import Ctx
+from core.services import badge_chat
+
+
+async def badge(message: Message, ctx: Ctx, session: AsyncSession, bot: Bot) -> None:
+    if ctx.conference is None:
+        await message.answer(ctx.t("no-conference"))
+        return
+    username = ctx.settings.bot_username or (await bot.me()).username or ""
+    found = await badge_chat.chat_badge(session, ctx.conference, ctx.telegram_id, ctx.settings, username)
+    caption = ctx.t("badge-caption", conference=ctx.conference_name)
+    if found.file_id:
+        await message.answer_photo(found.file_id, caption=caption)
+        return
+    assert found.png is not None
+    sent = await message.answer_photo(BufferedInputFile(found.png, f"badge-{found.registration_id}.png"), caption=caption)
+    if sent.photo:
+        await badge_chat.remember_file(session, found.registration_id, found.version, sent.photo[-1].file_id)
+
+
+def build() -> Router:
+    router = Router(name="badge")
+    router.message.register(badge, Command("badge"))
+    return router

@@ -1,0 +1,21 @@
+"""Locale files are split by feature; every folder is one Fluent bundle, so a message id
+defined in two files would silently shadow the other."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+
+from bot.i18n import LOCALES_DIR
+
+ID = re.compile(r"^([a-zA-Z][\w-]*)\s*=", re.M)
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_no_message_id_is_defined_twice(language: str) -> None:
+    ids = Counter()
+    for path in sorted((LOCALES_DIR / language).glob("*.ftl")):
+        ids.update(ID.findall(path.read_text(encoding="utf-8")))
+    assert [k for k, n in ids.items() if n > 1] == []
