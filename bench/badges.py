@@ -41,33 +41,78 @@ async def populate(url: str, conference_slug: str, counts: list[int]) -> None:
     now = datetime.now(UTC)
     async with engine.begin() as conn:
         for slug, n in zip(conference_slug.split(","), counts, strict=True):
-            cid = (await conn.execute(insert(Conference).values(
-                slug=slug, edition=1, name={"en": "Minsk Conference on Eurasian Security"},
-                timezone="Europe/Minsk", first_day=date(2024, 10, 31), last_day=date(2024, 11, 1),
-                auto_approve_categories=[], venue={}, city={}, created_at=now, updated_at=now,
-            ).returning(Conference.id))).scalar_one()
+            cid = (
+                await conn.execute(
+                    insert(Conference)
+                    .values(
+                        slug=slug,
+                        edition=1,
+                        name={"en": "Minsk Conference on Eurasian Security"},
+                        timezone="Europe/Minsk",
+                        first_day=date(2024, 10, 31),
+                        last_day=date(2024, 11, 1),
+                        auto_approve_categories=[],
+                        venue={},
+                        city={},
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    .returning(Conference.id)
+                )
+            ).scalar_one()
             dids = []
             for code in ("HU", "RU", "BY", "CN", "AE", "DE"):
-                dids.append((await conn.execute(insert(Delegation).values(
-                    conference_id=cid, code=code, kind="state", country=code,
-                    name={"en": f"Delegation of {code}"}, auto_approve=False,
-                    created_at=now, updated_at=now,
-                ).returning(Delegation.id))).scalar_one())
+                dids.append(
+                    (
+                        await conn.execute(
+                            insert(Delegation)
+                            .values(
+                                conference_id=cid,
+                                code=code,
+                                kind="state",
+                                country=code,
+                                name={"en": f"Delegation of {code}"},
+                                auto_approve=False,
+                                created_at=now,
+                                updated_at=now,
+                            )
+                            .returning(Delegation.id)
+                        )
+                    ).scalar_one()
+                )
             for start in range(0, n, 1000):
                 people = []
                 for i in range(start, min(n, start + 1000)):
                     k = rnd.randrange(len(FIRST))
-                    people.append(dict(
-                        full_name=f"{FIRST[k]} {LAST[rnd.randrange(len(LAST))]}", native_name=NATIVE[k],
-                        position="Minister of Foreign Affairs", ref=f"{slug}-{i}",
-                        created_at=now, updated_at=now,
-                    ))
+                    people.append(
+                        dict(
+                            full_name=f"{FIRST[k]} {LAST[rnd.randrange(len(LAST))]}",
+                            native_name=NATIVE[k],
+                            position="Minister of Foreign Affairs",
+                            ref=f"{slug}-{i}",
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
                 pids = (await conn.execute(insert(Participant).returning(Participant.id), people)).scalars().all()
-                await conn.execute(insert(Registration), [dict(
-                    conference_id=cid, participant_id=pid, delegation_id=rnd.choice(dids),
-                    category=rnd.choice(list(Category)).value, status="approved", source="import",
-                    badge_version=1, badge_print_count=0, created_at=now, updated_at=now,
-                ) for pid in pids])
+                await conn.execute(
+                    insert(Registration),
+                    [
+                        dict(
+                            conference_id=cid,
+                            participant_id=pid,
+                            delegation_id=rnd.choice(dids),
+                            category=rnd.choice(list(Category)).value,
+                            status="approved",
+                            source="import",
+                            badge_version=1,
+                            badge_print_count=0,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                        for pid in pids
+                    ],
+                )
     await engine.dispose()
 
 
@@ -84,22 +129,30 @@ async def child(url: str, slug: str, layout: str, qr_only: bool, trace: bool, ou
             tracemalloc.start()
         t0 = time.perf_counter()
         report = await print_badges(
-            session, Path(out), conf, secret=b"b" * 48, bot_username="confdesk_minsk_bot",
-            layout=layout, mark=False, qr_only=qr_only,
+            session,
+            Path(out),
+            conf,
+            secret=b"b" * 48,
+            bot_username="confdesk_minsk_bot",
+            layout=layout,
+            mark=False,
+            qr_only=qr_only,
         )
         seconds = time.perf_counter() - t0
         peak = tracemalloc.get_traced_memory()[1] if trace else 0
     await engine.dispose()
     return {
-        "seconds": seconds, "peak": peak, "pages": report.pages, "badges": report.badges,
+        "seconds": seconds,
+        "peak": peak,
+        "pages": report.pages,
+        "badges": report.badges,
         "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         "bytes": Path(out).stat().st_size,  # noqa: ASYNC240
     }
 
 
 def run_child(*args: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

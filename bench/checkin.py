@@ -38,20 +38,58 @@ async def bench(url: str, n: int) -> None:
     await upgrade(engine)
     now = datetime.now(UTC)
     async with engine.begin() as conn:
-        cid = (await conn.execute(insert(Conference).values(
-            slug="bench", edition=1, name={"en": "Bench"}, timezone="Europe/Minsk",
-            first_day=date.today(), last_day=date.today(), auto_approve_categories=[],
-            venue={}, city={}, created_at=now, updated_at=now,
-        ).returning(Conference.id))).scalar_one()
-        pids = (await conn.execute(insert(Participant).returning(Participant.id), [
-            dict(full_name=f"Person {i}", ref=f"b{i}", created_at=now, updated_at=now)
-            for i in range(n)
-        ])).scalars().all()
-        rids = (await conn.execute(insert(Registration).returning(Registration.id), [
-            dict(conference_id=cid, participant_id=p, category="delegate", status="approved",
-                 source="import", badge_version=1, badge_print_count=0, created_at=now,
-                 updated_at=now) for p in pids
-        ])).scalars().all()
+        cid = (
+            await conn.execute(
+                insert(Conference)
+                .values(
+                    slug="bench",
+                    edition=1,
+                    name={"en": "Bench"},
+                    timezone="Europe/Minsk",
+                    first_day=date.today(),
+                    last_day=date.today(),
+                    auto_approve_categories=[],
+                    venue={},
+                    city={},
+                    created_at=now,
+                    updated_at=now,
+                )
+                .returning(Conference.id)
+            )
+        ).scalar_one()
+        pids = (
+            (
+                await conn.execute(
+                    insert(Participant).returning(Participant.id),
+                    [dict(full_name=f"Person {i}", ref=f"b{i}", created_at=now, updated_at=now) for i in range(n)],
+                )
+            )
+            .scalars()
+            .all()
+        )
+        rids = (
+            (
+                await conn.execute(
+                    insert(Registration).returning(Registration.id),
+                    [
+                        dict(
+                            conference_id=cid,
+                            participant_id=p,
+                            category="delegate",
+                            status="approved",
+                            source="import",
+                            badge_version=1,
+                            badge_print_count=0,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                        for p in pids
+                    ],
+                )
+            )
+            .scalars()
+            .all()
+        )
     links = [badge_link("confdesk_bot", make_token(SECRET, r, 1)) for r in rids]
     factory = make_session_factory(engine)
     results: dict[str, int] = {}
@@ -59,25 +97,43 @@ async def bench(url: str, n: int) -> None:
         for label, nonce in (("entries (ok)", False), ("again (duplicate), with nonce", True)):
             t0 = time.perf_counter()
             for i, link in enumerate(links):
-                v = await scan(session, conference_id=cid, text=link, staff_telegram_id=1,
-                               gate="Main", secret=SECRET, nonce=f"{label[0]}{i}" if nonce else None)
+                v = await scan(
+                    session,
+                    conference_id=cid,
+                    text=link,
+                    staff_telegram_id=1,
+                    gate="Main",
+                    secret=SECRET,
+                    nonce=f"{label[0]}{i}" if nonce else None,
+                )
                 results[v.result.value] = results.get(v.result.value, 0) + 1
             dt = time.perf_counter() - t0
             print(f"  scan() {label:<32} {n / dt:8.0f} verdicts/s")
         t0 = time.perf_counter()
         for i in range(n):
-            await scan(session, conference_id=cid, text=f"garbage{i}", staff_telegram_id=1,
-                       gate="Main", secret=SECRET)
+            await scan(session, conference_id=cid, text=f"garbage{i}", staff_telegram_id=1, gate="Main", secret=SECRET)
         print(f"  scan() {'invalid codes':<32} {n / (time.perf_counter() - t0):8.0f} verdicts/s")
         table = Scan.__table__  # type: ignore[attr-defined]
         t0 = time.perf_counter()
         for r in rids:
             conn = await session.connection()
-            await conn.execute(insert(table).values(
-                conference_id=cid, registration_id=r, agenda_item_id=None, direction="in",
-                result=ScanResult.OK, scanned_at=datetime.now(UTC), staff_telegram_id=1,
-                gate="Main", badge_version=1, raw=links[0], nonce=None,
-            ).returning(table.c.id))
+            await conn.execute(
+                insert(table)
+                .values(
+                    conference_id=cid,
+                    registration_id=r,
+                    agenda_item_id=None,
+                    direction="in",
+                    result=ScanResult.OK,
+                    scanned_at=datetime.now(UTC),
+                    staff_telegram_id=1,
+                    gate="Main",
+                    badge_version=1,
+                    raw=links[0],
+                    nonce=None,
+                )
+                .returning(table.c.id)
+            )
             await session.commit()
         print(f"  bare INSERT scan + COMMIT {'':<22} {n / (time.perf_counter() - t0):8.0f} rows/s")
     print(f"  verdicts: {results}")

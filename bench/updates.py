@@ -23,15 +23,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aiogram import Dispatcher, Router  # noqa: E402
-from aiogram.types import Message, Update  # noqa: E402
+from aiogram import Dispatcher, Router
+from aiogram.types import Message, Update
 
-from bot.app import build_dispatcher, make_bot  # noqa: E402
-from bot.emulator import BotAPIEmulator  # noqa: E402
-from core.config import load_settings  # noqa: E402
-from core.db import make_engine, make_session_factory  # noqa: E402
-from core.migrate import upgrade  # noqa: E402
-from tests.bot.conftest import seed  # noqa: E402
+from bot.app import build_dispatcher, make_bot
+from bot.emulator import BotAPIEmulator
+from core.config import load_settings
+from core.db import make_engine, make_session_factory
+from core.migrate import upgrade
+from tests.bot.conftest import seed
 
 
 class LockCounter(logging.Handler):
@@ -46,11 +46,11 @@ class LockCounter(logging.Handler):
         self.failures += record.levelno >= logging.ERROR
 
 
-async def _until(emulator: BotAPIEmulator, count: int, timeout: float = 120.0) -> None:
-    deadline = time.perf_counter() + timeout
+async def _until(emulator: BotAPIEmulator, count: int, limit: float = 120.0) -> None:
+    deadline = time.perf_counter() + limit
     while len(emulator.sent) < count:
         if time.perf_counter() > deadline:
-            raise RuntimeError(f"only {len(emulator.sent)} of {count} replies after {timeout}s")
+            raise RuntimeError(f"only {len(emulator.sent)} of {count} replies after {limit}s")
         await asyncio.sleep(0.002)
 
 
@@ -97,6 +97,7 @@ def _letters(n: int) -> str:
 
 async def to_summary(emulator: BotAPIEmulator, users: list[Any]) -> None:
     """Walk every user through the wizard to its summary (not timed)."""
+
     async def one(user: Any) -> None:
         await user.start()
         await user.expect("full name", timeout=60)
@@ -125,8 +126,14 @@ async def run(url: str, n: int) -> dict[str, float]:
     await seed(factory)
     results: dict[str, float] = {}
     async with BotAPIEmulator() as emulator:
-        settings = load_settings(_env_file=None, bot_token=emulator.token, database_url=url,
-                                 telegram_api_url=emulator.base_url, redis_url=None, admin_ids=[])
+        settings = load_settings(
+            _env_file=None,
+            bot_token=emulator.token,
+            database_url=url,
+            telegram_api_url=emulator.base_url,
+            redis_url=None,
+            admin_ids=[],
+        )
         bot = make_bot(settings)
         echo = echo_dispatcher()
         senders = [emulator.user(id=90_000 + i, first_name="E") for i in range(n)]
@@ -158,10 +165,14 @@ async def run(url: str, n: int) -> dict[str, float]:
 
 def report(name: str, r: dict[str, float], counter: LockCounter) -> None:
     print(f"\n{name}")
-    print(f"  over HTTP:   echo {r['echo_http']:8.0f} upd/s   sign-up confirm {r['signup_http']:8.0f} upd/s"
-          f"   ratio {r['signup_http'] / r['echo_http']:.2f}")
-    print(f"  in-process:  echo {r['echo_inproc']:8.0f} upd/s   sign-up confirm {r['signup_inproc']:8.0f} upd/s"
-          f"   ratio {r['signup_inproc'] / r['echo_inproc']:.2f}")
+    print(
+        f"  over HTTP:   echo {r['echo_http']:8.0f} upd/s   sign-up confirm {r['signup_http']:8.0f} upd/s"
+        f"   ratio {r['signup_http'] / r['echo_http']:.2f}"
+    )
+    print(
+        f"  in-process:  echo {r['echo_inproc']:8.0f} upd/s   sign-up confirm {r['signup_inproc']:8.0f} upd/s"
+        f"   ratio {r['signup_inproc'] / r['echo_inproc']:.2f}"
+    )
     print(f"  'database is locked' errors: {counter.locked}; errors logged: {counter.failures}")
 
 

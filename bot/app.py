@@ -23,6 +23,7 @@ from bot.middlewares.errors import ErrorMiddleware
 from bot.routers import (
     accreditation,
     agenda,
+    badge,
     basics,
     broadcast,
     checkin,
@@ -38,9 +39,17 @@ from core.config import LANGUAGES, Settings
 log = logging.getLogger("confdesk.bot")
 DEFAULT_API = "https://api.telegram.org"
 
-USER_COMMANDS = ("start", "me", "agenda", "my", "edit", "language", "withdraw", "forget", "cancel", "help")
+USER_COMMANDS = ("start", "me", "badge", "agenda", "my", "edit", "language", "withdraw", "forget", "cancel", "help")
 STAFF_COMMANDS = (
-    "pending", "delegation", "invite", "register_member", "gate", "stats", "attendance", "find", "broadcast",
+    "pending",
+    "delegation",
+    "invite",
+    "register_member",
+    "gate",
+    "stats",
+    "attendance",
+    "find",
+    "broadcast",
 )
 
 
@@ -69,9 +78,25 @@ def build_dispatcher(
     dp.update.outer_middleware(DedupMiddleware(redis=getattr(storage, "redis", None)))
     dp.update.outer_middleware(ContextMiddleware(settings))
     # Fresh routers per dispatcher: tests and the demo build several in one process.
-    dp.include_routers(*(module.build() for module in (
-        basics, start, checkin, accreditation, profile, delegation, agenda, organiser, broadcast, signup, fallback,
-    )))
+    dp.include_routers(
+        *(
+            module.build()
+            for module in (
+                basics,
+                start,
+                checkin,
+                badge,
+                accreditation,
+                profile,
+                delegation,
+                agenda,
+                organiser,
+                broadcast,
+                signup,
+                fallback,
+            )
+        )
+    )
     dp["settings"] = settings
     return dp
 
@@ -81,14 +106,18 @@ def make_bot(settings: Settings) -> Bot:
         raise ValueError("BOT_TOKEN is not set")
     api_url = settings.telegram_api_url.rstrip("/")
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_url)) if api_url != DEFAULT_API else AiohttpSession()
-    return Bot(settings.bot_token.get_secret_value(), session=session,
-               default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview=LinkPreviewOptions(is_disabled=True)))
+    return Bot(
+        settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview=LinkPreviewOptions(is_disabled=True)),
+    )
 
 
 async def set_commands(bot: Bot) -> None:
     """The command menu in English (default) and Russian."""
     for language in LANGUAGES:
         t = translator(language)
-        commands = [BotCommand(command=c, description=t(f"cmd-{c.replace('_', '-')}"))
-                    for c in USER_COMMANDS + STAFF_COMMANDS]
+        commands = [
+            BotCommand(command=c, description=t(f"cmd-{c.replace('_', '-')}")) for c in USER_COMMANDS + STAFF_COMMANDS
+        ]
         await bot.set_my_commands(commands, language_code=None if language == "en" else language)

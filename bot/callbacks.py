@@ -64,6 +64,7 @@ class GateCB(CallbackData, prefix="gate"):
 
 # -- agenda (bot/routers/agenda.py) ---------------------------------------------------------
 
+
 class AgendaDayCB(CallbackData, prefix="agd"):
     day: str  # conference-local date, YYYYMMDD
     page: int = 0
@@ -78,3 +79,36 @@ class AgendaActCB(CallbackData, prefix="aga"):
     action: Literal["in", "wait", "out", "give"]  # sign up, join the waiting list, leave, give back
     id: int
     page: int = 0
+
+
+# -- organiser reports and broadcasts (bot/routers/organiser.py, broadcast.py) ------------
+
+
+class AttendanceCB(CallbackData, prefix="att"):
+    view: Literal["menu", "dl", "d", "il", "i", "days"]  # menu, delegation list/one, item list/one, days
+    day: int = 0  # YYYYMMDD, 0 = today
+    page: int = 0
+    id: int = 0
+
+
+class ChartCB(CallbackData, prefix="chart"):
+    kind: Literal["hours", "deleg"]
+    day: int = 0  # YYYYMMDD, 0 = today
+
+
+class FindCB(CallbackData, prefix="fnd"):
+    id: int  # registration id
+
+
+class AudienceCB(CallbackData, prefix="bca"):
+    kind: Literal["approved", "delegation", "category", "item", "inside"]
+    value: str = ""  # "" = show the picker; else the chosen delegation id, category or item id
+    page: int = 0
+
+
+class BroadcastConfirmCB(CallbackData, prefix="bcc"):
+    send: bool
+
+
+class GatePlaceCB(CallbackData, prefix="gp"):
+    item: int  # agenda item id; 0 = the venue entrance

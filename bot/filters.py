@@ -16,3 +16,7 @@ async def no_text(message: Message) -> bool:
 
 async def is_command(message: Message) -> bool:
     return message.text is not None and message.text.startswith("/")
+
+
+async def not_command(message: Message) -> bool:
+    return not (message.text or "").startswith("/")

@@ -53,7 +53,9 @@ class Translator:
         self._bundles = [_bundle(self.language)] + ([_bundle(FALLBACK)] if self.language != FALLBACK else [])
 
     def __call__(self, key: str, /, **args: Arg) -> str:
-        safe = {k: html.escape(v, quote=False) if isinstance(v, str) else ("" if v is None else v) for k, v in args.items()}
+        safe = {
+            k: html.escape(v, quote=False) if isinstance(v, str) else ("" if v is None else v) for k, v in args.items()
+        }
         for bundle in self._bundles:
             if bundle.has_message(key):
                 message = bundle.get_message(key)

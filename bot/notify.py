@@ -50,4 +50,6 @@ async def participant_of_decision(bot: Bot, ctx: Ctx, view: RegistrationView) ->
     if view.registration.status == RegistrationStatus.APPROVED:
         await _send(bot, chat, t("participant-approved", conference=conference))
     else:
-        await _send(bot, chat, t("participant-rejected", conference=conference, reason=view.registration.decision_reason))
+        await _send(
+            bot, chat, t("participant-rejected", conference=conference, reason=view.registration.decision_reason)
+        )

@@ -31,8 +31,15 @@ def person_args(
 def view_args(t: Translator, v: RegistrationView) -> dict[str, str]:
     p: Participant = v.participant
     r: Registration = v.registration
-    args = person_args(t, name=p.full_name, native=p.native_name, delegation=v.delegation, category=r.category,
-                       position=p.position, organisation=p.organisation)
+    args = person_args(
+        t,
+        name=p.full_name,
+        native=p.native_name,
+        delegation=v.delegation,
+        category=r.category,
+        position=p.position,
+        organisation=p.organisation,
+    )
     args["status"] = t(f"status-{r.status.value}")
     return args
 

@@ -7,13 +7,14 @@ import contextlib
 import logging
 
 from aiogram import Bot
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import build_dispatcher, make_bot, set_commands
 from bot.sender import Sender
 from core.config import Settings
 from core.db import make_engine, make_session_factory
 from core.migrate import upgrade
-from core.services import badges
+from core.services import badges, reminders
 
 log = logging.getLogger("confdesk.bot")
 
@@ -30,6 +31,15 @@ async def prepare(bot: Bot, settings: Settings, session_factory: object) -> str:
     return username
 
 
+async def background(bot: Bot, session_factory: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    """Beside the updates: the outbox sender, and the scheduler that queues reminders into it
+    (every process runs both: outbox claims and dedup keys keep each message single)."""
+    await asyncio.gather(
+        Sender(bot, session_factory, settings).run_forever(),
+        reminders.run_scheduler(session_factory, minutes=settings.reminder_minutes),
+    )
+
+
 async def run_polling(settings: Settings) -> None:
     engine = make_engine(settings.database_url)
     try:
@@ -40,7 +50,7 @@ async def run_polling(settings: Settings) -> None:
         try:
             await prepare(bot, settings, session_factory)
             await bot.delete_webhook(drop_pending_updates=False)
-            sender = asyncio.create_task(Sender(bot, session_factory, settings).run_forever())
+            sender = asyncio.create_task(background(bot, session_factory, settings))
             try:
                 await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
             finally:
@@ -68,16 +78,21 @@ async def run_webhook(settings: Settings, host: str, port: int) -> None:
         session_factory = make_session_factory(engine)
         bot = make_bot(settings)
         dp = build_dispatcher(settings, session_factory)
-        server = WebhookServer(dp, bot, secret=settings.webhook_secret.get_secret_value(),
-                               path=webhook_path(settings.webhook_url), session_factory=session_factory,
-                               redis=getattr(dp.storage, "redis", None))
+        server = WebhookServer(
+            dp,
+            bot,
+            secret=settings.webhook_secret.get_secret_value(),
+            path=webhook_path(settings.webhook_url),
+            session_factory=session_factory,
+            redis=getattr(dp.storage, "redis", None),
+        )
         runner = web.AppRunner(server.app(), access_log=None, handle_signals=False)
         try:
             await prepare(bot, settings, session_factory)
             await runner.setup()
             await web.TCPSite(runner, host, port).start()
             log.info("webhook listening on %s:%s%s", host, port, server.path)
-            sender = asyncio.create_task(Sender(bot, session_factory, settings).run_forever())
+            sender = asyncio.create_task(background(bot, session_factory, settings))
             stop = asyncio.Event()
             _on_signals(stop.set)
             await stop.wait()

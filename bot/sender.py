@@ -72,8 +72,14 @@ class RateLimiter:
 
 class Sender:
     def __init__(
-        self, bot: Bot, session_factory: async_sessionmaker[AsyncSession], settings: Settings, *,
-        worker: str | None = None, limiter: RateLimiter | None = None, clock: Clock = utc_now,
+        self,
+        bot: Bot,
+        session_factory: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        *,
+        worker: str | None = None,
+        limiter: RateLimiter | None = None,
+        clock: Clock = utc_now,
         kinds: tuple[str, ...] | None = None,
     ) -> None:
         self.bot = bot
@@ -88,8 +94,14 @@ class Sender:
     async def run_once(self, limit: int = 25) -> int:
         """Claim and send one batch; returns how many were claimed."""
         async with self.session_factory() as session:
-            batch = await outbox.claim(session, self.worker, limit=limit, kinds=self.kinds, clock=self.clock,
-                                       lease=timedelta(seconds=max(60, limit * 2)))
+            batch = await outbox.claim(
+                session,
+                self.worker,
+                limit=limit,
+                kinds=self.kinds,
+                clock=self.clock,
+                lease=timedelta(seconds=max(60, limit * 2)),
+            )
             if not batch:
                 return 0
             langs = await people.languages(session, [m.chat_id for m in batch])
@@ -110,8 +122,14 @@ class Sender:
             await self.bot.send_message(message.chat_id, rendered.text, reply_markup=rendered.markup)
         except TelegramRetryAfter as exc:
             self.limiter.pause(exc.retry_after)
-            await outbox.retry_later(session, message.id, self.worker, after=timedelta(seconds=exc.retry_after),
-                                     error=f"429 retry after {exc.retry_after}", clock=self.clock)
+            await outbox.retry_later(
+                session,
+                message.id,
+                self.worker,
+                after=timedelta(seconds=exc.retry_after),
+                error=f"429 retry after {exc.retry_after}",
+                clock=self.clock,
+            )
             return
         except TelegramForbiddenError:
             await people.mark_blocked(session, message.chat_id, clock=self.clock)

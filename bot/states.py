@@ -63,3 +63,15 @@ async def load(state: FSMContext, model: type[M], key: str = "draft") -> M:
 
 async def save(state: FSMContext, value: BaseModel, key: str = "draft") -> None:
     await state.update_data({key: value.model_dump(mode="json")})
+
+
+class Broadcasting(StatesGroup):
+    text = State()
+    audience = State()
+    confirm = State()
+
+
+class BroadcastDraft(BaseModel):
+    text: str = ""  # HTML, as Telegram gave it (message.html_text)
+    kind: str | None = None  # an AudienceKind value
+    value: str | None = None

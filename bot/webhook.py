@@ -32,8 +32,14 @@ def webhook_path(url: str) -> str:
 
 class WebhookServer:
     def __init__(
-        self, dp: Dispatcher, bot: Bot, *, secret: str, path: str,
-        session_factory: async_sessionmaker[AsyncSession], redis: Any | None = None,
+        self,
+        dp: Dispatcher,
+        bot: Bot,
+        *,
+        secret: str,
+        path: str,
+        session_factory: async_sessionmaker[AsyncSession],
+        redis: Any | None = None,
     ) -> None:
         self.dp, self.bot, self.path = dp, bot, path
         self._secret = secret.encode()
@@ -86,7 +92,7 @@ class WebhookServer:
         healthy = all(v == "ok" for v in status.values())
         return web.json_response(status, status=200 if healthy else 503)
 
-    async def drain(self, timeout: float = 30.0) -> None:
+    async def drain(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109 - a bound, not a cancel scope
         """Stop taking updates and let the ones in flight finish."""
         self.accepting = False
         if self.tasks:

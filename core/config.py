@@ -22,32 +22,27 @@ class ConfigError(Exception):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
         env_ignore_empty=True,
     )
 
-    bot_token: SecretStr | None = Field(
-        default=None, description="Telegram bot token from @BotFather"
-    )
+    bot_token: SecretStr | None = Field(default=None, description="Telegram bot token from @BotFather")
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
         description="SQLAlchemy async URL: sqlite+aiosqlite:///file.db or postgresql+asyncpg://…",
     )
     redis_url: str | None = Field(default=None, description="redis://host:port/db")
-    telegram_api_url: str = Field(
-        default="https://api.telegram.org", description="base URL of the Bot API server"
-    )
-    badge_secret: SecretStr | None = Field(
-        default=None, description="at least 32 characters of random text"
-    )
+    telegram_api_url: str = Field(default="https://api.telegram.org", description="base URL of the Bot API server")
+    badge_secret: SecretStr | None = Field(default=None, description="at least 32 characters of random text")
     bot_username: str | None = Field(default=None, description="bot username without @")
     admin_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="comma-separated Telegram user ids"
     )
     default_language: Literal["en", "ru"] = Field(default="en", description="en or ru")
-    conference: str | None = Field(
-        default=None, description="slug of the current conference (default: the latest)"
-    )
+    conference: str | None = Field(default=None, description="slug of the current conference (default: the latest)")
     webhook_url: str | None = Field(default=None, description="public https URL for webhooks")
     webhook_secret: SecretStr | None = Field(default=None, description="1-256 chars A-Za-z0-9_-")
     reminder_minutes: int = Field(default=15, ge=0, le=24 * 60, description="minutes 0-1440")

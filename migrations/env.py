@@ -8,11 +8,11 @@ from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
+from sqlmodel.sql.sqltypes import AutoString
 
 from core.db import make_engine
 from core.models import metadata
 from core.models.types import UTCDateTime
-from sqlmodel.sql.sqltypes import AutoString
 
 config = context.config
 
@@ -67,8 +67,9 @@ def run_migrations_online() -> None:
 
 
 if context.is_offline_mode():
-    context.configure(url=_url(), target_metadata=metadata, render_as_batch=True,
-                      literal_binds=True, render_item=_render_item)
+    context.configure(
+        url=_url(), target_metadata=metadata, render_as_batch=True, literal_binds=True, render_item=_render_item
+    )
     with context.begin_transaction():
         context.run_migrations()
 else:

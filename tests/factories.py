@@ -26,7 +26,10 @@ async def make_conference(session: AsyncSession, slug: str = "minsk-2024", **kw:
     conf = Conference(
         slug=slug,
         edition=kw.pop("edition", 2),  # type: ignore[arg-type]
-        name=kw.pop("name", {"en": "Minsk Conference on Eurasian Security", "ru": "Минская конференция по евразийской безопасности"}),  # type: ignore[arg-type]
+        name=kw.pop(
+            "name",
+            {"en": "Minsk Conference on Eurasian Security", "ru": "Минская конференция по евразийской безопасности"},
+        ),  # type: ignore[arg-type]
         city={"en": "Minsk", "ru": "Минск"},
         timezone="Europe/Minsk",
         first_day=kw.pop("first_day", date(2024, 10, 31)),  # type: ignore[arg-type]
@@ -38,9 +41,7 @@ async def make_conference(session: AsyncSession, slug: str = "minsk-2024", **kw:
     return conf
 
 
-async def make_delegation(
-    session: AsyncSession, conference: Conference, code: str = "BY", **kw: object
-) -> Delegation:
+async def make_delegation(session: AsyncSession, conference: Conference, code: str = "BY", **kw: object) -> Delegation:
     kind = kw.pop("kind", DelegationKind.STATE)
     d = Delegation(
         conference_id=conference.id,  # type: ignore[arg-type]

@@ -46,9 +46,7 @@ def print_cmd(
             conf = await find_conference(session, conference or settings().conference)
             username = await resolve_bot_username(session, settings())
             secret, _source = await ensure_badge_secret(session, settings())
-            total = await count_badges(
-                session, conf.id, delegation=delegation, category=category, only_new=only_new
-            )
+            total = await count_badges(session, conf.id, delegation=delegation, category=category, only_new=only_new)
             await session.rollback()
             if total == 0:
                 fail("no approved badges match: nothing to print")
@@ -76,8 +74,7 @@ def print_cmd(
 
     conf, report = run(with_database(work))
     console.print(
-        f"{report.badges} badge(s) of {conf.slug} on {report.pages} page(s) ({report.layout}) "
-        f"-> {report.path}",
+        f"{report.badges} badge(s) of {conf.slug} on {report.pages} page(s) ({report.layout}) -> {report.path}",
         highlight=False,
     )
 

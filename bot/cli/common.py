@@ -48,9 +48,7 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
 
 
-async def with_database(
-    work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]], *, migrate: bool = True
-) -> T:
+async def with_database(work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]], *, migrate: bool = True) -> T:
     """Open the configured database, bring it to head, run `work`, dispose."""
     from core.migrate import upgrade
 

@@ -70,9 +70,7 @@ def read_document(path: Path) -> ProgrammeDocument:
 @app.command("load")
 def load_cmd(
     file: Path = typer.Argument(..., help="Programme file (YAML), see docs/programme.md."),
-    dry_run: bool = typer.Option(
-        False, "--dry-run", help="Validate and show what would change; write nothing."
-    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and show what would change; write nothing."),
 ) -> None:
     """Load or update a conference, its delegations, people and agenda from FILE."""
     document = read_document(file)
@@ -107,9 +105,7 @@ def print_diff(diff: ProgrammeDiff, document: ProgrammeDocument, *, dry_run: boo
         ):
             for change in entries:
                 fields = f": {', '.join(change.fields)}" if change.fields else ""
-                console.print(
-                    f"  {mark} {title} {change.section} {change.key}{fields}", highlight=False
-                )
+                console.print(f"  {mark} {title} {change.section} {change.key}{fields}", highlight=False)
         verb = "would change" if dry_run else "updated"
         console.print(
             f"{prefix}{slug}: {verb} — {len(diff.added)} added, {len(diff.changed)} changed, "

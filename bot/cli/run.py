@@ -40,7 +40,7 @@ def _telegram(coro: Coroutine[Any, Any, Any], cfg: Settings) -> Any:
 
 def run_command(
     webhook: bool = typer.Option(False, "--webhook", help="Receive updates by webhook instead of long polling."),
-    host: str = typer.Option("0.0.0.0", help="Webhook mode: address to listen on."),  # noqa: S104
+    host: str = typer.Option("0.0.0.0", help="Webhook mode: address to listen on."),
     port: int = typer.Option(8080, help="Webhook mode: port to listen on."),
 ) -> None:
     """Start the Telegram bot: long polling, or a webhook server (needs BOT_TOKEN)."""
@@ -60,13 +60,17 @@ async def _webhook(cfg: Settings, action: str) -> dict[str, Any]:
     try:
         if action == "set":
             assert cfg.webhook_url and cfg.webhook_secret
-            await bot.set_webhook(cfg.webhook_url, secret_token=cfg.webhook_secret.get_secret_value(),
-                                  drop_pending_updates=False)
+            await bot.set_webhook(
+                cfg.webhook_url, secret_token=cfg.webhook_secret.get_secret_value(), drop_pending_updates=False
+            )
         elif action == "delete":
             await bot.delete_webhook()
         info = await bot.get_webhook_info()
-        return {"url": info.url, "pending_update_count": info.pending_update_count,
-                "last_error_message": info.last_error_message}
+        return {
+            "url": info.url,
+            "pending_update_count": info.pending_update_count,
+            "last_error_message": info.last_error_message,
+        }
     finally:
         await bot.session.close()
 
@@ -90,5 +94,3 @@ def webhook_info() -> None:
     """What Telegram has as our webhook."""
     cfg = _checked()
     console.print(_telegram(_webhook(cfg, "info"), cfg))
-
-

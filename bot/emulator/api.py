@@ -45,9 +45,7 @@ class MethodSpec:
 METHODS: dict[str, MethodSpec] = {}
 
 
-def method(
-    name: str, *, sends: bool = False, returns: str | None = None
-) -> Callable[[Handler], Handler]:
+def method(name: str, *, sends: bool = False, returns: str | None = None) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         METHODS[name] = MethodSpec(name, handler, sends, returns)
         return handler

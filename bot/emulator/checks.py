@@ -60,7 +60,5 @@ def check_markup(markup: dict[str, Any] | None) -> None:
         if data is not None and not 1 <= len(data.encode()) <= CALLBACK_DATA_LIMIT:
             raise bad_request(BUTTON_DATA_INVALID)
         url = button.get("url")
-        if url is not None and (
-            urlsplit(url).scheme not in ("http", "https", "tg") or not urlsplit(url).netloc
-        ):
+        if url is not None and (urlsplit(url).scheme not in ("http", "https", "tg") or not urlsplit(url).netloc):
             raise bad_request(BUTTON_URL_INVALID)

@@ -163,9 +163,7 @@ class BotAPIEmulator:
         global_rate: float = 30.0,
     ) -> None:
         """Switch flood limits on or off (buckets start full); see RateLimitConfig."""
-        self.rate_limiter.config = RateLimitConfig(
-            enabled, per_chat_burst, per_chat_rate, global_burst, global_rate
-        )
+        self.rate_limiter.config = RateLimitConfig(enabled, per_chat_burst, per_chat_rate, global_burst, global_rate)
         self.rate_limiter.reset()
 
     def fail_next_sends(self, count: int = 1, retry_after: int = 1) -> None:

@@ -46,9 +46,7 @@ TEXT_EMPTY = "message text is empty"
 BUTTON_DATA_INVALID = "BUTTON_DATA_INVALID"
 BUTTON_URL_INVALID = "BUTTON_URL_INVALID"
 MARKUP_TOO_LONG = "reply markup is too long"
-TEXT_BUTTONS_UNALLOWED = (
-    "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
-)
+TEXT_BUTTONS_UNALLOWED = "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"

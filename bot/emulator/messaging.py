@@ -32,9 +32,7 @@ CHAT_ACTIONS = frozenset(
 )
 
 
-def parsed(
-    text: str, parse_mode: str | None, entities: list[dict[str, Any]] | None, key: str
-) -> dict[str, Any]:
+def parsed(text: str, parse_mode: str | None, entities: list[dict[str, Any]] | None, key: str) -> dict[str, Any]:
     """``{"text": ..., "entities": [...]}`` (or caption keys) as Telegram stores them."""
     try:
         plain, found = parse_text(text, parse_mode, entities)
@@ -49,9 +47,7 @@ def parsed(
 def caption_content(params: dict[str, Any]) -> dict[str, Any]:
     if params.get("caption") is None:
         return {}
-    content = parsed(
-        params["caption"], params.get("parse_mode"), params.get("caption_entities"), "caption"
-    )
+    content = parsed(params["caption"], params.get("parse_mode"), params.get("caption_entities"), "caption")
     check_caption(content["caption"])
     return content
 

@@ -52,8 +52,7 @@ class Schema:
         self.version: str = data["api"]["version"]
         self.source: str = data.get("source", "")
         self.methods: dict[str, dict[str, Field]] = {
-            name: {p["name"]: _field(p) for p in spec["params"]}
-            for name, spec in data["methods"].items()
+            name: {p["name"]: _field(p) for p in spec["params"]} for name, spec in data["methods"].items()
         }
         self.types: dict[str, TypeDef] = {
             name: TypeDef(

@@ -149,8 +149,6 @@ def _chat_id(params: dict[str, Any]) -> int | None:
 def summarize(params: dict[str, Any]) -> dict[str, Any]:
     """Parameters fit for a log: uploaded files become short descriptions."""
     return {
-        key: f"<file {value.filename!r}, {len(value.data)} bytes>"
-        if isinstance(value, FilePart)
-        else value
+        key: f"<file {value.filename!r}, {len(value.data)} bytes>" if isinstance(value, FilePart) else value
         for key, value in params.items()
     }

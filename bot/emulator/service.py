@@ -15,8 +15,7 @@ if TYPE_CHECKING:
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
 WEBHOOK_CONFLICT = ApiError(
     409,
-    "Conflict: can't use getUpdates method while webhook is active; "
-    "use deleteWebhook to delete the webhook first",
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
 )
 
 

@@ -31,8 +31,7 @@ DEFAULT_TYPES = frozenset(
 )
 CONFLICT = ApiError(
     409,
-    "Conflict: terminated by other getUpdates request; "
-    "make sure that only one bot instance is running",
+    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
 )
 
 

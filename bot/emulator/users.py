@@ -160,9 +160,7 @@ class FakeUser:
         }
         return self._receive({"voice": voice})
 
-    async def send_contact(
-        self, phone_number: str = "+10000000000", first_name: str | None = None
-    ) -> BotMessage:
+    async def send_contact(self, phone_number: str = "+10000000000", first_name: str | None = None) -> BotMessage:
         """Share a contact; without ``first_name`` it is the user's own (request_contact)."""
         contact: dict[str, Any] = {
             "phone_number": phone_number,
@@ -289,9 +287,7 @@ class FakeUser:
         }
         self.emulator.push_update({"my_chat_member": update})
 
-    async def _next(
-        self, wanted: Callable[[ChatEvent], bool], seconds: float, what: str
-    ) -> BotMessage:
+    async def _next(self, wanted: Callable[[ChatEvent], bool], seconds: float, what: str) -> BotMessage:
         found: list[BotMessage] = []
 
         def scan() -> bool:
@@ -320,9 +316,7 @@ class FakeUser:
         unseen = [e.message.describe() for e in self.pending]
         recent = [m.describe() for m in self.messages[-5:]]
         failed = [
-            f"{c.method} -> {c.status} {c.description}"
-            for c in emu.calls
-            if not c.ok and c.chat_id in (self.id, None)
+            f"{c.method} -> {c.status} {c.description}" for c in emu.calls if not c.ok and c.chat_id in (self.id, None)
         ][-5:]
         lines = [
             f"waited {timeout}s for {what} from the bot in chat {self.id}",

@@ -16,8 +16,10 @@ def gates(t: Translator, items: list[AgendaItem], language: str, timezone: str) 
     for item in items:
         label = f"{item.starts_at.astimezone(zone).strftime('%d.%m %H:%M')} {pick(item.title, language)}"
         rows.append([InlineKeyboardButton(text=label[:60], callback_data=GatePlaceCB(item=item.id or 0).pack())])
-    rows.append([
-        InlineKeyboardButton(text=t("gate-btn-in"), callback_data=GateCB(direction="in").pack()),
-        InlineKeyboardButton(text=t("gate-btn-out"), callback_data=GateCB(direction="out").pack()),
-    ])
+    rows.append(
+        [
+            InlineKeyboardButton(text=t("gate-btn-in"), callback_data=GateCB(direction="in").pack()),
+            InlineKeyboardButton(text=t("gate-btn-out"), callback_data=GateCB(direction="out").pack()),
+        ]
+    )
     return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -22,9 +24,10 @@ KINDS = ("state", "organisation", "other", "none")
 FIELDS = ("full_name", "native_name", "delegation", "category", "position", "organisation")
 
 
-def skip(t: Translator, step: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-        text=t("btn-skip"), callback_data=SkipCB(step=step).pack())]])  # type: ignore[arg-type]
+def skip(t: Translator, step: Literal["native", "organisation"]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=t("btn-skip"), callback_data=SkipCB(step=step).pack())]]
+    )
 
 
 def kinds(t: Translator) -> InlineKeyboardMarkup:
@@ -40,12 +43,18 @@ def delegations(
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for d in items:
-        builder.row(InlineKeyboardButton(text=pick(d.name, language)[:60], callback_data=DelegationCB(id=d.id or 0).pack()))
+        builder.row(
+            InlineKeyboardButton(text=pick(d.name, language)[:60], callback_data=DelegationCB(id=d.id or 0).pack())
+        )
     nav = []
     if kind is not None and page > 0:
-        nav.append(InlineKeyboardButton(text=t("btn-prev"), callback_data=DelegationPageCB(kind=kind, page=page - 1).pack()))
+        nav.append(
+            InlineKeyboardButton(text=t("btn-prev"), callback_data=DelegationPageCB(kind=kind, page=page - 1).pack())
+        )
     if kind is not None and page + 1 < pages:
-        nav.append(InlineKeyboardButton(text=t("btn-next"), callback_data=DelegationPageCB(kind=kind, page=page + 1).pack()))
+        nav.append(
+            InlineKeyboardButton(text=t("btn-next"), callback_data=DelegationPageCB(kind=kind, page=page + 1).pack())
+        )
     if nav:
         builder.row(*nav)
     builder.row(InlineKeyboardButton(text=t("btn-back"), callback_data=DelegationPageCB(kind="kinds", page=0).pack()))
@@ -61,17 +70,26 @@ def categories(t: Translator, allowed: list[Category]) -> InlineKeyboardMarkup:
 
 
 def consent(t: Translator) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text=t("btn-agree"), callback_data=ConsentCB(agree=True).pack()),
-        InlineKeyboardButton(text=t("btn-disagree"), callback_data=ConsentCB(agree=False).pack()),
-    ]])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text=t("btn-agree"), callback_data=ConsentCB(agree=True).pack()),
+                InlineKeyboardButton(text=t("btn-disagree"), callback_data=ConsentCB(agree=False).pack()),
+            ]
+        ]
+    )
 
 
 def summary(t: Translator) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text=t("btn-confirm"), callback_data=SummaryCB(action="confirm").pack()),
-        InlineKeyboardButton(text=t("btn-edit"), callback_data=SummaryCB(action="edit").pack()),
-    ], [InlineKeyboardButton(text=t("btn-cancel"), callback_data=SummaryCB(action="cancel").pack())]])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text=t("btn-confirm"), callback_data=SummaryCB(action="confirm").pack()),
+                InlineKeyboardButton(text=t("btn-edit"), callback_data=SummaryCB(action="edit").pack()),
+            ],
+            [InlineKeyboardButton(text=t("btn-cancel"), callback_data=SummaryCB(action="cancel").pack())],
+        ]
+    )
 
 
 def fields(t: Translator, editable: tuple[str, ...] = FIELDS) -> InlineKeyboardMarkup:
@@ -80,5 +98,3 @@ def fields(t: Translator, editable: tuple[str, ...] = FIELDS) -> InlineKeyboardM
         builder.button(text=t(f"field-{name}"), callback_data=FieldCB(field=name))  # type: ignore[arg-type]
     builder.adjust(2)
     return builder.as_markup()
-
-

@@ -50,14 +50,22 @@ class ContextMiddleware(BaseMiddleware):
         if user is None or user.is_bot:
             return await handler(event, data)
         session: AsyncSession = data["session"]
-        who = await identify(session, user.id, conference=await self.conference(session), admin_ids=self.settings.admin_ids)
+        who = await identify(
+            session, user.id, conference=await self.conference(session), admin_ids=self.settings.admin_ids
+        )
         language = choose_language(who.language, user.language_code, self.settings.default_language)
         if not who.known:
             await remember_language(session, user.id, language, chosen=False)  # commits
         else:
             await session.commit()  # ends the read (and keeps the update's dedup record)
-        ctx = Ctx(telegram_id=user.id, language=language, t=translator(language), settings=self.settings,
-                  conference=who.conference, roles=who.roles)
+        ctx = Ctx(
+            telegram_id=user.id,
+            language=language,
+            t=translator(language),
+            settings=self.settings,
+            conference=who.conference,
+            roles=who.roles,
+        )
         data["ctx"] = ctx
         data["t"] = ctx.t
         return await handler(event, data)

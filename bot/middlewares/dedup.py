@@ -34,7 +34,11 @@ class DedupMiddleware(BaseMiddleware):
         if isinstance(event, Update):
             if self.redis is not None:
                 bot = data.get("bot")
-                first = bool(await self.redis.set(f"{self.prefix}:upd:{bot.id if bot else 0}:{event.update_id}", 1, nx=True, ex=DAY))
+                first = bool(
+                    await self.redis.set(
+                        f"{self.prefix}:upd:{bot.id if bot else 0}:{event.update_id}", 1, nx=True, ex=DAY
+                    )
+                )
             else:
                 first = await updates.record(data["session"], event.update_id)
             if not first:

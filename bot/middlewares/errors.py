@@ -20,7 +20,9 @@ log = logging.getLogger("confdesk.bot")
 def render_error(t: Translator, exc: DomainError) -> str:
     key = f"error-{exc.code}"
     if t.has(key):
-        params = {k: (v if isinstance(v, int | float) else str(v) if v is not None else None) for k, v in exc.params.items()}
+        params = {
+            k: (v if isinstance(v, int | float) else str(v) if v is not None else None) for k, v in exc.params.items()
+        }
         return t(key, **params)  # type: ignore[arg-type]
     return t("error-generic", message=exc.message)
 

@@ -45,13 +45,17 @@ async def pending(message: Message, ctx: Ctx, session: AsyncSession) -> None:
     await message.answer("\n".join(lines), reply_markup=kb.pending(ctx.t, rows))
 
 
-async def decided(query: CallbackQuery, callback_data: DecisionCB, state: FSMContext, ctx: Ctx, session: AsyncSession, bot: Bot) -> None:
+async def decided(
+    query: CallbackQuery, callback_data: DecisionCB, state: FSMContext, ctx: Ctx, session: AsyncSession, bot: Bot
+) -> None:
     message: Message = query.message  # type: ignore[assignment]
     if callback_data.action == "reject":
         v = await registration.view(session, callback_data.id)
         await session.commit()
         await state.set_state(Officer.reject_reason)
-        await save(state, RejectDraft(registration_id=callback_data.id, officer_message_id=message.message_id), key="reject")
+        await save(
+            state, RejectDraft(registration_id=callback_data.id, officer_message_id=message.message_id), key="reject"
+        )
         await query.answer()
         await message.answer(ctx.t("ask-reject-reason", id=callback_data.id, name=v.participant.full_name))
         return
@@ -69,7 +73,9 @@ async def decided(query: CallbackQuery, callback_data: DecisionCB, state: FSMCon
 async def reject_reason(message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession, bot: Bot) -> None:
     draft = await load(state, RejectDraft, key="reject")
     reason = (message.text or "").strip()[:500]
-    v = await registration.decide(session, draft.registration_id, approve=False, actor_telegram_id=ctx.telegram_id, reason=reason)
+    v = await registration.decide(
+        session, draft.registration_id, approve=False, actor_telegram_id=ctx.telegram_id, reason=reason
+    )
     await state.clear()
     await message.answer(ctx.t("officer-rejected", officer=_officer_name(message), reason=reason))
     await notify.participant_of_decision(bot, ctx, v)

@@ -22,7 +22,9 @@ async def badge(message: Message, ctx: Ctx, session: AsyncSession, bot: Bot) -> 
         await message.answer_photo(found.file_id, caption=caption)
         return
     assert found.png is not None
-    sent = await message.answer_photo(BufferedInputFile(found.png, f"badge-{found.registration_id}.png"), caption=caption)
+    sent = await message.answer_photo(
+        BufferedInputFile(found.png, f"badge-{found.registration_id}.png"), caption=caption
+    )
     if sent.photo:
         await badge_chat.remember_file(session, found.registration_id, found.version, sent.photo[-1].file_id)
 

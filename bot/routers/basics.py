@@ -15,7 +15,6 @@ from bot.keyboards import common as kb
 from core.services import people
 
 
-
 async def help_(message: Message, ctx: Ctx) -> None:
     await message.answer(ctx.t("help", conference=ctx.conference_name or "confdesk"))
 

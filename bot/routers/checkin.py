@@ -8,6 +8,7 @@ in its own FSM namespace ("destiny"), so finishing or cancelling a wizard keeps 
 from __future__ import annotations
 
 import asyncio
+import io
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
@@ -52,15 +53,27 @@ def _where(ctx: Ctx, choice: GateChoice) -> dict[str, str]:
 
 def render_verdict(ctx: Ctx, v: Verdict, choice: GateChoice) -> str:
     t = ctx.t
-    key = "verdict-ok-out" if v.result == ScanResult.OK and v.direction == ScanDirection.OUT else f"verdict-{v.result.value}"
+    key = (
+        "verdict-ok-out"
+        if v.result == ScanResult.OK and v.direction == ScanDirection.OUT
+        else f"verdict-{v.result.value}"
+    )
     lines = [f"{ICONS.get(v.result, '❌')} <b>{t(key)}</b>"]
     if v.name is not None:
-        lines.append(t("verdict-person", name=v.name or t("none"), native=v.native_name or "",
-                       delegation=pick(v.delegation, ctx.language) if v.delegation else t("no-delegation"),
-                       category=t(f"category-{v.category}") if v.category else t("none")))
+        lines.append(
+            t(
+                "verdict-person",
+                name=v.name or t("none"),
+                native=v.native_name or "",
+                delegation=pick(v.delegation, ctx.language) if v.delegation else t("no-delegation"),
+                category=t(f"category-{v.category}") if v.category else t("none"),
+            )
+        )
     if v.already_at is not None and ctx.conference is not None:
         local = v.already_at.astimezone(ZoneInfo(ctx.conference.timezone))
-        lines.append(t("verdict-already", at=local.strftime("%H:%M"), gate=v.already_gate or "", by=str(v.already_by or "")))
+        lines.append(
+            t("verdict-already", at=local.strftime("%H:%M"), gate=v.already_gate or "", by=str(v.already_by or ""))
+        )
     lines.append(t("verdict-where", **_where(ctx, choice)))
     return "\n".join(lines)
 
@@ -70,14 +83,22 @@ async def _scan(message: Message, text: str, ctx: Ctx, session: AsyncSession, bo
     choice = await current_gate(storage, bot, ctx.telegram_id)
     secret, _ = await badges.ensure_badge_secret(session, ctx.settings)
     verdict = await checkin.scan(
-        session, conference_id=ctx.conference.id, text=text, staff_telegram_id=ctx.telegram_id,
-        gate=choice.label or "entrance", agenda_item_id=choice.item_id, direction=choice.direction,
-        nonce=f"tg:{message.chat.id}:{message.message_id}", secret=secret,
+        session,
+        conference_id=ctx.conference.id,
+        text=text,
+        staff_telegram_id=ctx.telegram_id,
+        gate=choice.label or "entrance",
+        agenda_item_id=choice.item_id,
+        direction=choice.direction,
+        nonce=f"tg:{message.chat.id}:{message.message_id}",
+        secret=secret,
     )
     await message.answer(render_verdict(ctx, verdict, choice))
 
 
-async def badge_link(message: Message, payload: str, ctx: Ctx, session: AsyncSession, bot: Bot, fsm_storage: BaseStorage) -> None:
+async def badge_link(
+    message: Message, payload: str, ctx: Ctx, session: AsyncSession, bot: Bot, fsm_storage: BaseStorage
+) -> None:
     """`/start b_<token>`, called by the start router."""
     if not ctx.has(StaffRoleName.DOOR) or ctx.conference is None:
         await message.answer(ctx.t("badge-link-unknown"))
@@ -92,8 +113,9 @@ async def is_door_staff(message: Message, ctx: Ctx | None = None) -> bool:
 async def photo(message: Message, ctx: Ctx, session: AsyncSession, bot: Bot, fsm_storage: BaseStorage) -> None:
     image = message.photo[-1] if message.photo else message.document
     assert image is not None
-    data = await bot.download(image)
-    codes = await asyncio.to_thread(decode_codes, data.getvalue() if data else b"")
+    buffer = io.BytesIO()
+    await bot.download(image, destination=buffer)
+    codes = await asyncio.to_thread(decode_codes, buffer.getvalue())
     text = next((c for c in codes if badges.parse_scanned(c)), codes[0] if codes else None)
     if text is None:
         await message.answer(ctx.t("photo-no-code"))
@@ -109,11 +131,20 @@ async def gate(message: Message, ctx: Ctx, session: AsyncSession, fsm_storage: B
     assert ctx.conference is not None and ctx.conference.id is not None
     choice = await current_gate(fsm_storage, bot, ctx.telegram_id)
     items = await gates.hall_items(session, ctx.conference.id)
-    await message.answer(ctx.t("gate-current", **_where(ctx, choice)),
-                         reply_markup=kb.gates(ctx.t, items, ctx.language, ctx.conference.timezone))
+    await message.answer(
+        ctx.t("gate-current", **_where(ctx, choice)),
+        reply_markup=kb.gates(ctx.t, items, ctx.language, ctx.conference.timezone),
+    )
 
 
-async def gate_place(query: CallbackQuery, callback_data: GatePlaceCB, ctx: Ctx, session: AsyncSession, fsm_storage: BaseStorage, bot: Bot) -> None:
+async def gate_place(
+    query: CallbackQuery,
+    callback_data: GatePlaceCB,
+    ctx: Ctx,
+    session: AsyncSession,
+    fsm_storage: BaseStorage,
+    bot: Bot,
+) -> None:
     assert ctx.conference is not None and ctx.conference.id is not None
     choice = await current_gate(fsm_storage, bot, ctx.telegram_id)
     item = await gates.item(session, ctx.conference.id, callback_data.item) if callback_data.item else None
@@ -122,7 +153,9 @@ async def gate_place(query: CallbackQuery, callback_data: GatePlaceCB, ctx: Ctx,
     await _save(query, ctx, choice, fsm_storage, bot)
 
 
-async def gate_direction(query: CallbackQuery, callback_data: GateCB, ctx: Ctx, fsm_storage: BaseStorage, bot: Bot) -> None:
+async def gate_direction(
+    query: CallbackQuery, callback_data: GateCB, ctx: Ctx, fsm_storage: BaseStorage, bot: Bot
+) -> None:
     choice = await current_gate(fsm_storage, bot, ctx.telegram_id)
     choice.direction = ScanDirection(callback_data.direction)
     await _save(query, ctx, choice, fsm_storage, bot)

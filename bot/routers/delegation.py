@@ -22,7 +22,6 @@ from core.services import delegations, registration
 from core.services.clock import utc_now
 
 
-
 async def _led(ctx: Ctx, session: AsyncSession) -> Delegation | None:
     assert ctx.conference is not None and ctx.conference.id is not None
     return await delegations.led_by(session, ctx.conference.id, ctx.telegram_id)
@@ -35,8 +34,14 @@ async def members(message: Message, ctx: Ctx, session: AsyncSession) -> None:
         return
     views = await registration.delegation_members(session, delegation.id)
     taken = sum(1 for v in views if v.registration.status.value in ("pending", "approved"))
-    lines = [ctx.t("delegation-members", delegation=pick(delegation.name, ctx.language), taken=taken,
-                   quota=str(delegation.quota) if delegation.quota is not None else ctx.t("unlimited"))]
+    lines = [
+        ctx.t(
+            "delegation-members",
+            delegation=pick(delegation.name, ctx.language),
+            taken=taken,
+            quota=str(delegation.quota) if delegation.quota is not None else ctx.t("unlimited"),
+        )
+    ]
     lines += [ctx.t("delegation-member", **view_args(ctx.t, v)) for v in views] or [ctx.t("delegation-empty")]
     await message.answer("\n".join(lines))
 
@@ -74,19 +79,31 @@ async def invite(message: Message, command: CommandObject, ctx: Ctx, session: As
         await message.answer(ctx.t("invite-usage" if ctx.has(StaffRoleName.ADMIN) else "delegation-not-head"))
         return
     expires = utc_now() + timedelta(days=days) if days else None
-    invitation = await registration.create_invitation(session, ctx.conference.id, delegation_id=delegation.id, category=category,
-                                                      created_by=ctx.telegram_id, expires_at=expires, max_uses=uses)
+    invitation = await registration.create_invitation(
+        session,
+        ctx.conference.id,
+        delegation_id=delegation.id,
+        category=category,
+        created_by=ctx.telegram_id,
+        expires_at=expires,
+        max_uses=uses,
+    )
     link = bot_link((await bot.me()).username or "", f"inv_{invitation.token}")
-    text = ctx.t("invite-created", delegation=pick(delegation.name, ctx.language), link=link,
-                 category=f" ({ctx.t('category-' + category.value)})" if category else "",
-                 uses=str(uses) if uses else ctx.t("unlimited"),
-                 expires=expires.strftime("%Y-%m-%d %H:%M UTC") if expires else ctx.t("none"))
+    text = ctx.t(
+        "invite-created",
+        delegation=pick(delegation.name, ctx.language),
+        link=link,
+        category=f" ({ctx.t('category-' + category.value)})" if category else "",
+        uses=str(uses) if uses else ctx.t("unlimited"),
+        expires=expires.strftime("%Y-%m-%d %H:%M UTC") if expires else ctx.t("none"),
+    )
     await message.answer(text, reply_markup=kb.revoke_invitation(ctx.t, invitation.id or 0))
 
 
 async def revoke(query: CallbackQuery, callback_data: RevokeInviteCB, ctx: Ctx, session: AsyncSession) -> None:
-    await registration.revoke_invitation(session, callback_data.id, actor_telegram_id=ctx.telegram_id,
-                                         is_admin=ctx.has(StaffRoleName.ADMIN))
+    await registration.revoke_invitation(
+        session, callback_data.id, actor_telegram_id=ctx.telegram_id, is_admin=ctx.has(StaffRoleName.ADMIN)
+    )
     await query.answer(ctx.t("invite-revoked"))
     await query.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
 

@@ -9,7 +9,6 @@ from bot.context import Ctx
 from bot.filters import is_command, no_text
 
 
-
 async def unknown_command(message: Message, ctx: Ctx) -> None:
     await message.answer(ctx.t("unknown-command"))
 

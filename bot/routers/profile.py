@@ -18,7 +18,6 @@ from core.models import RegistrationStatus
 from core.services import registration
 
 
-
 async def _mine(session: AsyncSession, ctx: Ctx) -> registration.RegistrationView | None:
     if ctx.conference is None or ctx.conference.id is None:
         return None
@@ -42,11 +41,22 @@ async def edit(message: Message, state: FSMContext, ctx: Ctx, session: AsyncSess
         await message.answer(ctx.t("not-registered"))
         return
     p, r = mine.participant, mine.registration
-    draft = SignupDraft(mode="edit", registration_id=r.id, full_name=p.full_name, native_name=p.native_name,
-                        native_done=True, delegation_id=r.delegation_id, delegation_done=True,
-                        delegation_locked=r.invitation_id is not None, category=r.category,
-                        category_locked=r.invitation_id is not None, position=p.position,
-                        organisation=p.organisation, organisation_done=True, consent=True)
+    draft = SignupDraft(
+        mode="edit",
+        registration_id=r.id,
+        full_name=p.full_name,
+        native_name=p.native_name,
+        native_done=True,
+        delegation_id=r.delegation_id,
+        delegation_done=True,
+        delegation_locked=r.invitation_id is not None,
+        category=r.category,
+        category_locked=r.invitation_id is not None,
+        position=p.position,
+        organisation=p.organisation,
+        organisation_done=True,
+        consent=True,
+    )
     await start_wizard(message, state, ctx, session, draft)
 
 
@@ -55,15 +65,19 @@ async def withdraw(message: Message, ctx: Ctx, session: AsyncSession) -> None:
     if mine is None or mine.registration.status == RegistrationStatus.CANCELLED:
         await message.answer(ctx.t("not-registered"))
         return
-    await message.answer(ctx.t("withdraw-confirm", conference=ctx.conference_name),
-                         reply_markup=kb.confirm(ctx.t, "withdraw", "btn-yes-withdraw"))
+    await message.answer(
+        ctx.t("withdraw-confirm", conference=ctx.conference_name),
+        reply_markup=kb.confirm(ctx.t, "withdraw", "btn-yes-withdraw"),
+    )
 
 
 async def forget(message: Message, ctx: Ctx) -> None:
     await message.answer(ctx.t("forget-confirm"), reply_markup=kb.confirm(ctx.t, "forget", "btn-yes-forget"))
 
 
-async def confirmed(query: CallbackQuery, callback_data: ConfirmCB, state: FSMContext, ctx: Ctx, session: AsyncSession) -> None:
+async def confirmed(
+    query: CallbackQuery, callback_data: ConfirmCB, state: FSMContext, ctx: Ctx, session: AsyncSession
+) -> None:
     await query.answer()
     message: Message = query.message  # type: ignore[assignment]
     await message.edit_reply_markup(reply_markup=None)

@@ -22,14 +22,13 @@ from bot.callbacks import (
     SummaryCB,
 )
 from bot.context import Ctx
-from bot.filters import has_text, no_text
+from bot.filters import has_text, no_text, not_command
 from bot.keyboards import signup as kb
 from bot.render import bot_link, person_args
 from bot.states import Signup, SignupDraft, load, save
 from core.models import Category, DelegationKind, RegistrationStatus
 from core.services import delegations, registration, validation
 from core.services.registration import PersonData, TelegramAccount
-
 
 
 async def ask_next(message: Message, state: FSMContext, draft: SignupDraft, ctx: Ctx, session: AsyncSession) -> None:
@@ -60,13 +59,26 @@ async def ask_next(message: Message, state: FSMContext, draft: SignupDraft, ctx:
         await message.answer(t("ask-consent"), reply_markup=kb.consent(t))
     else:
         await state.set_state(Signup.summary)
-        delegation = await delegations.get(session, ctx.conference.id, draft.delegation_id) if ctx.conference else None
-        args = person_args(t, name=draft.full_name, native=draft.native_name, delegation=delegation,
-                           category=draft.category, position=draft.position, organisation=draft.organisation)
+        delegation = (
+            await delegations.get(session, ctx.conference.id, draft.delegation_id)
+            if ctx.conference and ctx.conference.id
+            else None
+        )
+        args = person_args(
+            t,
+            name=draft.full_name,
+            native=draft.native_name,
+            delegation=delegation,
+            category=draft.category,
+            position=draft.position,
+            organisation=draft.organisation,
+        )
         await message.answer(t("summary", **args), reply_markup=kb.summary(t))
 
 
-async def start_wizard(message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession, draft: SignupDraft) -> None:
+async def start_wizard(
+    message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession, draft: SignupDraft
+) -> None:
     await state.clear()
     if draft.mode == "self":
         await message.answer(ctx.t("welcome", conference=ctx.conference_name))
@@ -103,7 +115,9 @@ async def got_organisation(message: Message, state: FSMContext, ctx: Ctx, sessio
     await _text_step(message, state, ctx, session, "organisation")
 
 
-async def skipped(query: CallbackQuery, callback_data: SkipCB, state: FSMContext, ctx: Ctx, session: AsyncSession) -> None:
+async def skipped(
+    query: CallbackQuery, callback_data: SkipCB, state: FSMContext, ctx: Ctx, session: AsyncSession
+) -> None:
     draft = await load(state, SignupDraft)
     if callback_data.step == "native":
         draft.native_name, draft.native_done = None, True
@@ -113,7 +127,9 @@ async def skipped(query: CallbackQuery, callback_data: SkipCB, state: FSMContext
     await ask_next(query.message, state, draft, ctx, session)  # type: ignore[arg-type]
 
 
-async def picked_kind(query: CallbackQuery, callback_data: KindCB, state: FSMContext, ctx: Ctx, session: AsyncSession) -> None:
+async def picked_kind(
+    query: CallbackQuery, callback_data: KindCB, state: FSMContext, ctx: Ctx, session: AsyncSession
+) -> None:
     await query.answer()
     if callback_data.kind == "none":
         draft = await load(state, SignupDraft)
@@ -135,7 +151,9 @@ async def turned_page(query: CallbackQuery, callback_data: DelegationPageCB, ctx
 
 async def _show_page(query: CallbackQuery, ctx: Ctx, session: AsyncSession, kind: str, page: int) -> None:
     assert ctx.conference is not None and ctx.conference.id is not None
-    found = await delegations.page_of_kind(session, ctx.conference.id, DelegationKind(kind), page, language=ctx.language)
+    found = await delegations.page_of_kind(
+        session, ctx.conference.id, DelegationKind(kind), page, language=ctx.language
+    )
     text = ctx.t("ask-delegation-list", kind=ctx.t(f"kind-{kind}"), page=found.page + 1, pages=found.pages)
     markup = kb.delegations(ctx.t, found.items, ctx.language, kind=kind, page=found.page, pages=found.pages)
     await query.message.edit_text(text, reply_markup=markup)  # type: ignore[union-attr]
@@ -151,7 +169,9 @@ async def searched(message: Message, ctx: Ctx, session: AsyncSession) -> None:
     await message.answer(ctx.t("search-results", query=query), reply_markup=kb.delegations(ctx.t, found, ctx.language))
 
 
-async def picked_delegation(query: CallbackQuery, callback_data: DelegationCB, state: FSMContext, ctx: Ctx, session: AsyncSession) -> None:
+async def picked_delegation(
+    query: CallbackQuery, callback_data: DelegationCB, state: FSMContext, ctx: Ctx, session: AsyncSession
+) -> None:
     assert ctx.conference is not None and ctx.conference.id is not None
     delegation = await delegations.get(session, ctx.conference.id, callback_data.id)
     if delegation is None:
@@ -165,7 +185,9 @@ async def picked_delegation(query: CallbackQuery, callback_data: DelegationCB, s
     await ask_next(query.message, state, draft, ctx, session)  # type: ignore[arg-type]
 
 
-async def picked_category(query: CallbackQuery, callback_data: CategoryCB, state: FSMContext, ctx: Ctx, session: AsyncSession) -> None:
+async def picked_category(
+    query: CallbackQuery, callback_data: CategoryCB, state: FSMContext, ctx: Ctx, session: AsyncSession
+) -> None:
     draft = await load(state, SignupDraft)
     category = Category(callback_data.value)
     if category not in delegations.selectable_categories(draft.delegation_id is not None):
@@ -176,7 +198,9 @@ async def picked_category(query: CallbackQuery, callback_data: CategoryCB, state
     await ask_next(query.message, state, draft, ctx, session)  # type: ignore[arg-type]
 
 
-async def consented(query: CallbackQuery, callback_data: ConsentCB, state: FSMContext, ctx: Ctx, session: AsyncSession) -> None:
+async def consented(
+    query: CallbackQuery, callback_data: ConsentCB, state: FSMContext, ctx: Ctx, session: AsyncSession
+) -> None:
     await query.answer()
     if not callback_data.agree:
         await query.message.answer(ctx.t("consent-required"), reply_markup=kb.consent(ctx.t))  # type: ignore[union-attr]
@@ -186,7 +210,9 @@ async def consented(query: CallbackQuery, callback_data: ConsentCB, state: FSMCo
     await ask_next(query.message, state, draft, ctx, session)  # type: ignore[arg-type]
 
 
-async def summary_action(query: CallbackQuery, callback_data: SummaryCB, state: FSMContext, ctx: Ctx, session: AsyncSession, bot: Bot) -> None:
+async def summary_action(
+    query: CallbackQuery, callback_data: SummaryCB, state: FSMContext, ctx: Ctx, session: AsyncSession, bot: Bot
+) -> None:
     await query.answer()
     message: Message = query.message  # type: ignore[assignment]
     if callback_data.action == "cancel":
@@ -194,14 +220,19 @@ async def summary_action(query: CallbackQuery, callback_data: SummaryCB, state: 
         await message.answer(ctx.t("cancelled"))
     elif callback_data.action == "edit":
         draft = await load(state, SignupDraft)
-        editable = tuple(f for f in kb.FIELDS if not (f == "delegation" and draft.delegation_locked)
-                         and not (f == "category" and draft.category_locked))
+        editable = tuple(
+            f
+            for f in kb.FIELDS
+            if not (f == "delegation" and draft.delegation_locked) and not (f == "category" and draft.category_locked)
+        )
         await message.answer(ctx.t("summary-edit"), reply_markup=kb.fields(ctx.t, editable))
     else:
         await _confirm(message, state, ctx, session, bot)
 
 
-async def edit_field(query: CallbackQuery, callback_data: FieldCB, state: FSMContext, ctx: Ctx, session: AsyncSession) -> None:
+async def edit_field(
+    query: CallbackQuery, callback_data: FieldCB, state: FSMContext, ctx: Ctx, session: AsyncSession
+) -> None:
     await query.answer()
     draft = await load(state, SignupDraft)
     name = callback_data.field
@@ -223,23 +254,41 @@ async def edit_field(query: CallbackQuery, callback_data: FieldCB, state: FSMCon
 async def _confirm(message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession, bot: Bot) -> None:
     draft = await load(state, SignupDraft)
     assert ctx.conference is not None and draft.full_name and draft.category
-    person = PersonData(full_name=draft.full_name, native_name=draft.native_name, position=draft.position,
-                        organisation=draft.organisation, language=ctx.language if draft.mode != "behalf" else None)
+    person = PersonData(
+        full_name=draft.full_name,
+        native_name=draft.native_name,
+        position=draft.position,
+        organisation=draft.organisation,
+        language=ctx.language if draft.mode != "behalf" else None,
+    )
     if draft.mode == "edit":
         assert draft.registration_id is not None
-        result = await registration.update_person(session, draft.registration_id, person, delegation_id=draft.delegation_id,
-                                                  category=draft.category, actor_telegram_id=ctx.telegram_id)
+        result = await registration.update_person(
+            session,
+            draft.registration_id,
+            person,
+            delegation_id=draft.delegation_id,
+            category=draft.category,
+            actor_telegram_id=ctx.telegram_id,
+        )
         await state.clear()
-        back_to_pending = result.registration.status == RegistrationStatus.PENDING and bool(result.changed)
-        await message.answer(ctx.t("edit-saved-pending" if back_to_pending else "edit-saved" if result.changed else "edit-nothing"))
-        if back_to_pending:
+        await message.answer(
+            ctx.t("edit-saved-pending" if result.needs_review else "edit-saved" if result.changed else "edit-nothing")
+        )
+        if result.needs_review:
             await notify.officers_of_new(bot, session, ctx, result)
         return
     behalf = draft.mode == "behalf"
     result = await registration.register(
-        session, ctx.conference, person, category=draft.category, delegation_id=draft.delegation_id,
+        session,
+        ctx.conference,
+        person,
+        category=draft.category,
+        delegation_id=draft.delegation_id,
         account=None if behalf else TelegramAccount(ctx.telegram_id, message.chat.username, ctx.language),
-        invitation_token=draft.invitation_token, registered_by=ctx.telegram_id if behalf else None, personal_link=behalf,
+        invitation_token=draft.invitation_token,
+        registered_by=ctx.telegram_id if behalf else None,
+        personal_link=behalf,
     )
     await state.clear()
     if behalf:
@@ -247,8 +296,14 @@ async def _confirm(message: Message, state: FSMContext, ctx: Ctx, session: Async
         token = result.registration.bind_token
         username = (await bot.me()).username or ""
         if token:
-            await message.answer(ctx.t("behalf-registered", name=result.participant.full_name, status=status,
-                                       link=bot_link(username, f"bind_{token}")))
+            await message.answer(
+                ctx.t(
+                    "behalf-registered",
+                    name=result.participant.full_name,
+                    status=status,
+                    link=bot_link(username, f"bind_{token}"),
+                )
+            )
         else:
             await message.answer(ctx.t("behalf-no-link", name=result.participant.full_name, status=status))
     elif result.registration.status == RegistrationStatus.APPROVED:
@@ -292,7 +347,7 @@ def build() -> Router:
     router.message.register(not_text, Signup.position, no_text)
     router.message.register(not_text, Signup.organisation, no_text)
     router.message.register(not_text_delegation, Signup.delegation, no_text)
-    router.message.register(expected_button, Signup.category)
-    router.message.register(expected_button, Signup.consent)
-    router.message.register(expected_button, Signup.summary)
+    router.message.register(expected_button, Signup.category, not_command)
+    router.message.register(expected_button, Signup.consent, not_command)
+    router.message.register(expected_button, Signup.summary, not_command)
     return router

@@ -19,9 +19,13 @@ from core.services import delegations, registration
 from core.services.registration import TelegramAccount
 
 
-
 async def start(
-    message: Message, command: CommandObject, state: FSMContext, ctx: Ctx, session: AsyncSession, bot: Bot,
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    ctx: Ctx,
+    session: AsyncSession,
+    bot: Bot,
     fsm_storage: BaseStorage,
 ) -> None:
     payload = (command.args or "").strip()
@@ -47,9 +51,14 @@ async def _signup_or_status(message: Message, payload: str, state: FSMContext, c
     if payload.startswith("inv_"):
         invitation = await registration.invitation_by_token(session, ctx.conference.id, payload.removeprefix("inv_"))
         delegation = await delegations.get(session, ctx.conference.id, invitation.delegation_id)
-        draft = SignupDraft(invitation_token=invitation.token, delegation_id=invitation.delegation_id,
-                            delegation_locked=invitation.delegation_id is not None, delegation_done=True,
-                            category=invitation.category, category_locked=invitation.category is not None)
+        draft = SignupDraft(
+            invitation_token=invitation.token,
+            delegation_id=invitation.delegation_id,
+            delegation_locked=invitation.delegation_id is not None,
+            delegation_done=True,
+            category=invitation.category,
+            category_locked=invitation.category is not None,
+        )
         if delegation is not None:
             await message.answer(ctx.t("invite-welcome", delegation=pick(delegation.name, ctx.language)))
     await start_wizard(message, state, ctx, session, draft)

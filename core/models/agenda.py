@@ -44,13 +44,9 @@ class AgendaSpeaker(SQLModel, table=True):
 
     __tablename__ = "agenda_speaker"
 
-    agenda_item_id: int = Field(
-        foreign_key="agenda_item.id", primary_key=True, ondelete="CASCADE"
-    )
+    agenda_item_id: int = Field(foreign_key="agenda_item.id", primary_key=True, ondelete="CASCADE")
     participant_id: int = Field(foreign_key="participant.id", primary_key=True, ondelete="CASCADE")
-    role: SpeakerRole = Field(
-        default=SpeakerRole.SPEAKER, sa_type=enum_type(SpeakerRole, "speaker_role")
-    )
+    role: SpeakerRole = Field(default=SpeakerRole.SPEAKER, sa_type=enum_type(SpeakerRole, "speaker_role"))
     position: int = 0  # speaking order
 
 

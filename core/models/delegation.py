@@ -26,9 +26,7 @@ class Delegation(SQLModel, table=True):
     name: I18n = Field(sa_type=JSON)
     country: str | None = Field(default=None, max_length=2)  # ISO 3166-1 alpha-2, states
     quota: int | None = None  # seats it may accredit; None = unlimited
-    head_participant_id: int | None = Field(
-        default=None, foreign_key="participant.id", ondelete="SET NULL"
-    )
+    head_participant_id: int | None = Field(default=None, foreign_key="participant.id", ondelete="SET NULL")
     auto_approve: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

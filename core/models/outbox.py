@@ -17,17 +17,13 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    conference_id: int | None = Field(
-        default=None, foreign_key="conference.id", ondelete="CASCADE"
-    )
+    conference_id: int | None = Field(default=None, foreign_key="conference.id", ondelete="CASCADE")
     kind: str = Field(max_length=32)  # reminder, broadcast, notice
     chat_id: int = Field(sa_type=BigInteger)
     payload: dict[str, object] = Field(default_factory=dict, sa_type=JSON)
     dedup_key: str = Field(max_length=128, unique=True)
     due_at: datetime = Field(sa_type=UTCDateTime)
-    status: OutboxStatus = Field(
-        default=OutboxStatus.PENDING, sa_type=enum_type(OutboxStatus, "outbox_status")
-    )
+    status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=enum_type(OutboxStatus, "outbox_status"))
     attempts: int = 0
     claimed_by: str | None = Field(default=None, max_length=64)
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -24,9 +24,7 @@ class Registration(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     conference_id: int = Field(foreign_key="conference.id", ondelete="CASCADE")
     participant_id: int = Field(foreign_key="participant.id", ondelete="CASCADE")
-    delegation_id: int | None = Field(
-        default=None, foreign_key="delegation.id", ondelete="SET NULL"
-    )
+    delegation_id: int | None = Field(default=None, foreign_key="delegation.id", ondelete="SET NULL")
     category: Category = Field(sa_type=enum_type(Category, "category"))
     status: RegistrationStatus = Field(
         default=RegistrationStatus.PENDING,
@@ -36,9 +34,7 @@ class Registration(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decision_reason: str | None = Field(default=None, max_length=500)
     source: str = Field(default="bot", max_length=16)  # bot, import, programme, invitation
-    invitation_id: int | None = Field(
-        default=None, foreign_key="invitation.id", ondelete="SET NULL"
-    )
+    invitation_id: int | None = Field(default=None, foreign_key="invitation.id", ondelete="SET NULL")
     # A personal deep-link token that binds a Telegram account to an imported registration.
     bind_token: str | None = Field(default=None, max_length=32, unique=True)
     badge_version: int = 1
@@ -61,12 +57,8 @@ class Invitation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     conference_id: int = Field(foreign_key="conference.id", ondelete="CASCADE", index=True)
     token: str = Field(max_length=32, unique=True)
-    delegation_id: int | None = Field(
-        default=None, foreign_key="delegation.id", ondelete="CASCADE"
-    )
-    category: Category | None = Field(
-        default=None, sa_type=enum_type(Category, "invitation_category")
-    )
+    delegation_id: int | None = Field(default=None, foreign_key="delegation.id", ondelete="CASCADE")
+    category: Category | None = Field(default=None, sa_type=enum_type(Category, "invitation_category"))
     created_by: int | None = Field(default=None, sa_type=BigInteger)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     max_uses: int | None = None

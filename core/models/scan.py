@@ -18,16 +18,23 @@ class Scan(SQLModel, table=True):
         Index("ix_scan_conference_at", "conference_id", "scanned_at"),
         Index("ix_scan_registration_at", "registration_id", "scanned_at"),
         Index("ix_scan_item_at", "agenda_item_id", "scanned_at"),
+        # Reports (core/services/reports.py), index-only: who entered when; who came to which item.
+        Index(
+            "ix_scan_report_day",
+            "conference_id",
+            "result",
+            "direction",
+            "scanned_at",
+            "registration_id",
+            "agenda_item_id",
+        ),
+        Index("ix_scan_report_item", "agenda_item_id", "registration_id", "result", "direction"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     conference_id: int = Field(foreign_key="conference.id", ondelete="CASCADE")
-    registration_id: int | None = Field(
-        default=None, foreign_key="registration.id", ondelete="SET NULL"
-    )
-    agenda_item_id: int | None = Field(
-        default=None, foreign_key="agenda_item.id", ondelete="SET NULL"
-    )
+    registration_id: int | None = Field(default=None, foreign_key="registration.id", ondelete="SET NULL")
+    agenda_item_id: int | None = Field(default=None, foreign_key="agenda_item.id", ondelete="SET NULL")
     direction: ScanDirection = Field(sa_type=enum_type(ScanDirection, "scan_direction"))
     result: ScanResult = Field(sa_type=enum_type(ScanResult, "scan_result"))
     scanned_at: datetime = Field(sa_type=UTCDateTime)
@@ -45,12 +52,8 @@ class Presence(SQLModel, table=True):
     __tablename__ = "presence"
     __table_args__ = (Index("ix_presence_item_inside", "agenda_item_id", "inside"),)
 
-    registration_id: int = Field(
-        foreign_key="registration.id", primary_key=True, ondelete="CASCADE"
-    )
+    registration_id: int = Field(foreign_key="registration.id", primary_key=True, ondelete="CASCADE")
     inside: bool = False
-    agenda_item_id: int | None = Field(
-        default=None, foreign_key="agenda_item.id", ondelete="SET NULL"
-    )
+    agenda_item_id: int | None = Field(default=None, foreign_key="agenda_item.id", ondelete="SET NULL")
     since: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_scan_id: int | None = Field(default=None, foreign_key="scan.id", ondelete="SET NULL")

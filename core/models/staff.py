@@ -29,9 +29,7 @@ class AuditLog(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    conference_id: int | None = Field(
-        default=None, foreign_key="conference.id", ondelete="CASCADE"
-    )
+    conference_id: int | None = Field(default=None, foreign_key="conference.id", ondelete="CASCADE")
     actor_telegram_id: int | None = Field(default=None, sa_type=BigInteger)
     actor: str = Field(default="system", max_length=64)  # "tg:123", "cli:root", "system"
     action: str = Field(max_length=64)  # registration.approve, badge.reissue, …

@@ -7,15 +7,43 @@ served in arrival order: exactly `capacity` confirmed, the rest waitlisted in or
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from core.errors import CapacityFull, Conflict, NotAllowed, WrongState
-from core.models import AgendaItem, AgendaSignup, Registration, RegistrationStatus, SignupStatus
+from core.errors import CapacityFull, Conflict, NotAllowed, NotFound, WrongState
+from core.models import (
+    AgendaItem,
+    AgendaSignup,
+    AgendaSpeaker,
+    Conference,
+    Participant,
+    Registration,
+    RegistrationStatus,
+    SignupStatus,
+    SpeakerRole,
+)
+from core.services import outbox
 from core.services.clock import Clock, utc_now
 from core.services.conferences import get_locked
+
+# Outbox kinds this feature enqueues (renderers live in bot/routers/agenda.py).
+REMINDER = "reminder"  # before an item starts
+PROMOTED = "promoted"  # moved off the waiting list
+NOTICE = "notice"  # an item one signed up for changed (time, hall, cancelled)
+
+
+def stamp(moment: datetime) -> str:
+    """A datetime as a compact, exact key fragment (outbox keys, payloads)."""
+    return moment.astimezone(UTC).strftime("%Y%m%d%H%M%S%f")
+
+
+def reminder_prefix(item_id: int, registration_id: int | None = None) -> str:
+    """Dedup-key prefix of the reminders for an item (and one registration)."""
+    return f"rem:{item_id}:" + (f"{registration_id}:" if registration_id is not None else "")
 
 
 @dataclass
@@ -31,19 +59,28 @@ def may_attend(item: AgendaItem, registration: Registration) -> bool:
 
 
 async def confirmed_count(session: AsyncSession, item_id: int) -> int:
-    return int((await session.execute(select(func.count()).select_from(AgendaSignup).where(
-        AgendaSignup.agenda_item_id == item_id, AgendaSignup.status == SignupStatus.CONFIRMED))).scalar_one())  # type: ignore[arg-type]
+    return int(
+        (
+            await session.execute(
+                select(func.count())
+                .select_from(AgendaSignup)
+                .where(col(AgendaSignup.agenda_item_id) == item_id, col(AgendaSignup.status) == SignupStatus.CONFIRMED)
+            )
+        ).scalar_one()
+    )  # type: ignore[arg-type]
 
 
 async def _clashes(session: AsyncSession, registration_id: int, item: AgendaItem) -> list[AgendaItem]:
     rows = await session.execute(
-        select(AgendaItem).join(AgendaSignup, AgendaSignup.agenda_item_id == AgendaItem.id).where(  # type: ignore[arg-type]
-            AgendaSignup.registration_id == registration_id,  # type: ignore[arg-type]
-            AgendaSignup.status != SignupStatus.CANCELLED,  # type: ignore[arg-type]
-            AgendaItem.id != item.id,  # type: ignore[arg-type]
-            AgendaItem.starts_at < item.ends_at,  # type: ignore[arg-type]
-            AgendaItem.ends_at > item.starts_at,  # type: ignore[arg-type]
-            AgendaItem.cancelled_at.is_(None),  # type: ignore[union-attr]
+        select(AgendaItem)
+        .join(AgendaSignup, col(AgendaSignup.agenda_item_id) == col(AgendaItem.id))
+        .where(  # type: ignore[arg-type]
+            col(AgendaSignup.registration_id) == registration_id,
+            col(AgendaSignup.status) != SignupStatus.CANCELLED,
+            col(AgendaItem.id) != item.id,
+            col(AgendaItem.starts_at) < item.ends_at,
+            col(AgendaItem.ends_at) > item.starts_at,
+            col(AgendaItem.cancelled_at).is_(None),
         )
     )
     return list(rows.scalars())
@@ -66,22 +103,34 @@ async def sign_up(
     if not item.signup_open:
         raise NotAllowed("this item needs no sign-up", code="signup_closed")
     if not may_attend(item, registration):
-        raise NotAllowed("your category is not admitted to this item", code="category_not_allowed",
-                         category=registration.category.value)
-    signup = (await session.execute(select(AgendaSignup).where(
-        AgendaSignup.registration_id == registration_id, AgendaSignup.agenda_item_id == item_id))).scalar_one_or_none()  # type: ignore[arg-type]
+        raise NotAllowed(
+            "your category is not admitted to this item",
+            code="category_not_allowed",
+            category=registration.category.value,
+        )
+    signup = (
+        await session.execute(
+            select(AgendaSignup).where(
+                col(AgendaSignup.registration_id) == registration_id, col(AgendaSignup.agenda_item_id) == item_id
+            )
+        )
+    ).scalar_one_or_none()  # type: ignore[arg-type]
     if signup is not None and signup.status != SignupStatus.CANCELLED:
         raise Conflict("already signed up", code="already_signed_up", status=signup.status.value)
     full = item.capacity is not None and await confirmed_count(session, item_id) >= item.capacity
     if full and not waitlist:
         raise CapacityFull("no seats left", code="capacity_full")
     if signup is None:
-        signup = AgendaSignup(registration_id=registration_id, agenda_item_id=item_id,
-                              status=SignupStatus.CONFIRMED, created_at=now)
+        signup = AgendaSignup(
+            registration_id=registration_id, agenda_item_id=item_id, status=SignupStatus.CONFIRMED, created_at=now
+        )
         session.add(signup)
     if full:
-        last = (await session.execute(select(func.max(AgendaSignup.waitlist_position)).where(
-            AgendaSignup.agenda_item_id == item_id))).scalar_one()  # type: ignore[arg-type]
+        last = (
+            await session.execute(
+                select(func.max(col(AgendaSignup.waitlist_position))).where(col(AgendaSignup.agenda_item_id) == item_id)
+            )
+        ).scalar_one()  # type: ignore[arg-type]
         signup.status, signup.waitlist_position = SignupStatus.WAITLISTED, (last or 0) + 1
     else:
         signup.status, signup.waitlist_position = SignupStatus.CONFIRMED, None
@@ -99,24 +148,61 @@ async def _promote(session: AsyncSession, item: AgendaItem, now: datetime) -> li
     else:
         free = item.capacity - await confirmed_count(session, item.id)  # type: ignore[arg-type]
     promoted: list[int] = []
-    query = select(AgendaSignup).where(
-        AgendaSignup.agenda_item_id == item.id, AgendaSignup.status == SignupStatus.WAITLISTED  # type: ignore[arg-type]
-    ).order_by(AgendaSignup.waitlist_position)  # type: ignore[arg-type]
+    query = (
+        select(AgendaSignup)
+        .where(
+            col(AgendaSignup.agenda_item_id) == item.id,
+            col(AgendaSignup.status) == SignupStatus.WAITLISTED,
+        )
+        .order_by(col(AgendaSignup.waitlist_position))
+    )  # type: ignore[arg-type]
     if free is not None:
         if free <= 0:
             return promoted
         query = query.limit(free)
-    for waiting in (await session.execute(query)).scalars():
+    moved = list((await session.execute(query)).scalars())
+    for waiting in moved:
         waiting.status, waiting.waitlist_position = SignupStatus.CONFIRMED, None
         waiting.promoted_at = waiting.updated_at = now
         promoted.append(waiting.registration_id)
+    if moved:
+        await _tell_promoted(session, item, moved, now)
     return promoted
+
+
+async def _tell_promoted(session: AsyncSession, item: AgendaItem, moved: list[AgendaSignup], now: datetime) -> None:
+    """Queue "you got a seat" for each promoted person with a Telegram account (no commit)."""
+    rows = await session.execute(
+        select(col(Registration.id), col(Participant.telegram_id))
+        .join(Participant, col(Participant.id) == col(Registration.participant_id))
+        .where(col(Registration.id).in_([s.registration_id for s in moved]))
+    )
+    chats: dict[int, int | None] = {int(reg_id): chat for reg_id, chat in rows.all() if reg_id is not None}
+    for signup in moved:
+        chat = chats.get(signup.registration_id)
+        if chat is None:
+            continue
+        await outbox.enqueue(
+            session,
+            kind=PROMOTED,
+            chat_id=chat,
+            due_at=now,
+            conference_id=item.conference_id,
+            dedup_key=f"promo:{signup.id}:{stamp(now)}",
+            payload={
+                "item_id": item.id,
+                "registration_id": signup.registration_id,
+                "signup_id": signup.id,
+                "at": stamp(now),
+            },
+        )
 
 
 async def _release(session: AsyncSession, signup: AgendaSignup, now: datetime) -> list[int]:
     item = await get_locked(session, AgendaItem, signup.agenda_item_id)
     was_confirmed = signup.status == SignupStatus.CONFIRMED
     signup.status, signup.waitlist_position, signup.updated_at = SignupStatus.CANCELLED, None, now
+    await outbox.cancel_where(session, dedup_prefix=reminder_prefix(signup.agenda_item_id, signup.registration_id))
     await session.flush()
     return await _promote(session, item, now) if was_confirmed and item.cancelled_at is None else []
 
@@ -124,9 +210,13 @@ async def _release(session: AsyncSession, signup: AgendaSignup, now: datetime) -
 async def cancel(session: AsyncSession, registration_id: int, item_id: int, *, clock: Clock = utc_now) -> SignupResult:
     """Give a seat (or a place in line) back; the first in line is promoted."""
     now = clock()
-    signup = (await session.execute(select(AgendaSignup).where(
-        AgendaSignup.registration_id == registration_id, AgendaSignup.agenda_item_id == item_id
-    ).with_for_update())).scalar_one_or_none()  # type: ignore[arg-type]
+    signup = (
+        await session.execute(
+            select(AgendaSignup)
+            .where(col(AgendaSignup.registration_id) == registration_id, col(AgendaSignup.agenda_item_id) == item_id)
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
     if signup is None or signup.status == SignupStatus.CANCELLED:
         raise WrongState("not signed up", code="not_signed_up")
     promoted = await _release(session, signup, now)
@@ -138,9 +228,223 @@ async def cancel(session: AsyncSession, registration_id: int, item_id: int, *, c
 
 async def release_all(session: AsyncSession, registration_id: int, now: datetime) -> list[int]:
     """Inside another unit of work (withdraw, forget): free every seat, promote, no commit."""
-    signups = (await session.execute(select(AgendaSignup).where(
-        AgendaSignup.registration_id == registration_id, AgendaSignup.status != SignupStatus.CANCELLED))).scalars().all()  # type: ignore[arg-type]
+    signups = (
+        (
+            await session.execute(
+                select(AgendaSignup).where(
+                    col(AgendaSignup.registration_id) == registration_id,
+                    col(AgendaSignup.status) != SignupStatus.CANCELLED,
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
     promoted: list[int] = []
     for signup in signups:
         promoted += await _release(session, signup, now)
     return promoted
+
+
+# ---------------------------------------------------------------------------------------
+# Acting as a Telegram account (the bot), and reading the programme for participants
+# ---------------------------------------------------------------------------------------
+
+
+async def registration_for(session: AsyncSession, conference_id: int, telegram_id: int) -> Registration | None:
+    return (
+        await session.execute(
+            select(Registration)
+            .join(Participant, col(Participant.id) == col(Registration.participant_id))
+            .where(col(Registration.conference_id) == conference_id, col(Participant.telegram_id) == telegram_id)
+        )
+    ).scalar_one_or_none()
+
+
+async def _registration_id(session: AsyncSession, conference_id: int, telegram_id: int) -> int:
+    registration = await registration_for(session, conference_id, telegram_id)
+    if registration is None or registration.id is None:
+        raise NotAllowed("not registered for this conference", code="not_registered")
+    return registration.id
+
+
+async def sign_up_as(
+    session: AsyncSession, conference_id: int, telegram_id: int, item_id: int, *, waitlist: bool, clock: Clock = utc_now
+) -> SignupResult:
+    """`sign_up` for the registration of a Telegram account in a conference."""
+    return await sign_up(
+        session, await _registration_id(session, conference_id, telegram_id), item_id, waitlist=waitlist, clock=clock
+    )
+
+
+async def cancel_as(
+    session: AsyncSession, conference_id: int, telegram_id: int, item_id: int, *, clock: Clock = utc_now
+) -> SignupResult:
+    """`cancel` for the registration of a Telegram account in a conference."""
+    return await cancel(session, await _registration_id(session, conference_id, telegram_id), item_id, clock=clock)
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """An item as a participant sees it: people, seats, and their own place."""
+
+    item: AgendaItem
+    speakers: tuple[str, ...] = ()
+    moderators: tuple[str, ...] = ()
+    confirmed: int = 0
+    waitlisted: int = 0
+    my_status: SignupStatus | None = None  # None: never signed up, or cancelled
+    my_position: int | None = None  # place on the waiting list
+
+    @property
+    def seats_left(self) -> int | None:
+        return None if self.item.capacity is None else max(0, self.item.capacity - self.confirmed)
+
+    @property
+    def full(self) -> bool:
+        return self.seats_left == 0
+
+    @property
+    def cancelled(self) -> bool:
+        return self.item.cancelled_at is not None
+
+
+@dataclass(frozen=True)
+class DayView:
+    days: list[date]  # conference-local days that have items
+    day: date
+    items: list[ItemView]
+
+
+def local_day(item: AgendaItem, tz: ZoneInfo) -> date:
+    return item.starts_at.astimezone(tz).date()
+
+
+async def _views(
+    session: AsyncSession, items: list[AgendaItem], registration_id: int | None, *, people: bool = False
+) -> list[ItemView]:
+    ids = [i.id for i in items if i.id is not None]
+    if not ids:
+        return []
+    counts: dict[tuple[int, SignupStatus], int] = {
+        (item_id, status): int(n)
+        for item_id, status, n in (
+            await session.execute(
+                select(col(AgendaSignup.agenda_item_id), col(AgendaSignup.status), func.count())
+                .where(col(AgendaSignup.agenda_item_id).in_(ids), col(AgendaSignup.status) != SignupStatus.CANCELLED)
+                .group_by(col(AgendaSignup.agenda_item_id), col(AgendaSignup.status))
+            )
+        ).all()
+    }
+    mine: dict[int, AgendaSignup] = {}
+    if registration_id is not None:
+        mine = {
+            s.agenda_item_id: s
+            for s in (
+                await session.execute(
+                    select(AgendaSignup).where(
+                        col(AgendaSignup.registration_id) == registration_id,
+                        col(AgendaSignup.agenda_item_id).in_(ids),
+                        col(AgendaSignup.status) != SignupStatus.CANCELLED,
+                    )
+                )
+            ).scalars()
+        }  # type: ignore[arg-type]
+    names: dict[int, dict[SpeakerRole, list[str]]] = {}
+    if people:
+        rows = await session.execute(
+            select(col(AgendaSpeaker.agenda_item_id), col(AgendaSpeaker.role), col(Participant.full_name))
+            .join(Participant, col(Participant.id) == col(AgendaSpeaker.participant_id))
+            .where(col(AgendaSpeaker.agenda_item_id).in_(ids))
+            .order_by(col(AgendaSpeaker.position))
+        )
+        for item_id, role, name in rows.all():
+            if name:  # a forgotten person has no name
+                names.setdefault(item_id, {}).setdefault(role, []).append(name)
+    views = []
+    for item in items:
+        assert item.id is not None
+        signup = mine.get(item.id)
+        by_role = names.get(item.id, {})
+        views.append(
+            ItemView(
+                item,
+                tuple(by_role.get(SpeakerRole.SPEAKER, ())),
+                tuple(by_role.get(SpeakerRole.MODERATOR, ())),
+                counts.get((item.id, SignupStatus.CONFIRMED), 0),
+                counts.get((item.id, SignupStatus.WAITLISTED), 0),
+                signup.status if signup else None,
+                signup.waitlist_position if signup else None,
+            )
+        )
+    return views
+
+
+async def day_view(
+    session: AsyncSession,
+    conference: Conference,
+    day: date | None,
+    *,
+    telegram_id: int | None = None,
+    clock: Clock = utc_now,
+) -> DayView:
+    """The items of one conference-local day in time order. Without `day` (or with a day
+    that has no items): today during the conference, else its first day."""
+    assert conference.id is not None
+    tz = ZoneInfo(conference.timezone)
+    items = list(
+        (
+            await session.execute(
+                select(AgendaItem)
+                .where(col(AgendaItem.conference_id) == conference.id)
+                .order_by(col(AgendaItem.starts_at), col(AgendaItem.ends_at), col(AgendaItem.code))
+            )
+        ).scalars()
+    )  # type: ignore[arg-type]
+    days = sorted({local_day(i, tz) for i in items})
+    if day not in days:
+        today = clock().astimezone(tz).date()
+        day = today if today in days else (days[0] if days else conference.first_day)
+    registration = await registration_for(session, conference.id, telegram_id) if telegram_id is not None else None
+    of_day = [i for i in items if local_day(i, tz) == day]
+    views = await _views(session, of_day, registration.id if registration else None)
+    await session.commit()
+    return DayView(days, day, views)
+
+
+async def item_view(
+    session: AsyncSession, conference_id: int, item_id: int, *, telegram_id: int | None = None
+) -> ItemView:
+    """One item of the conference with its speakers, seats and the account's place."""
+    item = await session.get(AgendaItem, item_id)
+    if item is None or item.conference_id != conference_id:
+        raise NotFound("no such agenda item", code="item_not_found")
+    registration = await registration_for(session, conference_id, telegram_id) if telegram_id is not None else None
+    [view] = await _views(session, [item], registration.id if registration else None, people=True)
+    await session.commit()
+    return view
+
+
+async def my_agenda(session: AsyncSession, conference_id: int, telegram_id: int) -> list[ItemView]:
+    """The account's seats and places in line, in time order (cancelled items included,
+    marked by `cancelled`)."""
+    registration = await registration_for(session, conference_id, telegram_id)
+    if registration is None:
+        await session.commit()
+        raise NotAllowed("not registered for this conference", code="not_registered")
+    items = list(
+        (
+            await session.execute(
+                select(AgendaItem)
+                .join(AgendaSignup, col(AgendaSignup.agenda_item_id) == col(AgendaItem.id))
+                .where(  # type: ignore[arg-type]
+                    col(AgendaSignup.registration_id) == registration.id,
+                    col(AgendaSignup.status) != SignupStatus.CANCELLED,
+                )  # type: ignore[arg-type]
+                .order_by(col(AgendaItem.starts_at), col(AgendaItem.ends_at), col(AgendaItem.code))
+            )
+        ).scalars()
+    )  # type: ignore[arg-type]
+    views = await _views(session, items, registration.id, people=True)
+    await session.commit()
+    return views

@@ -25,7 +25,9 @@ class ChatBadge:
     png: bytes | None  # else this, then remember the file id Telegram gives back
 
 
-async def chat_badge(session: AsyncSession, conference: Conference, telegram_id: int, settings: Settings, bot_username: str) -> ChatBadge:
+async def chat_badge(
+    session: AsyncSession, conference: Conference, telegram_id: int, settings: Settings, bot_username: str
+) -> ChatBadge:
     """The caller's badge, or why there is none (`badge_<status>` / `not_registered`)."""
     assert conference.id is not None
     mine = await find_by_telegram(session, conference.id, telegram_id)
@@ -33,8 +35,11 @@ async def chat_badge(session: AsyncSession, conference: Conference, telegram_id:
         raise NotFound("you are not registered", code="not_registered")
     reg = mine.registration
     if reg.status != RegistrationStatus.APPROVED:
-        raise WrongState(f"no badge while the registration is {reg.status.value}", code=f"badge_{reg.status.value}",
-                         reason=reg.decision_reason)
+        raise WrongState(
+            f"no badge while the registration is {reg.status.value}",
+            code=f"badge_{reg.status.value}",
+            reason=reg.decision_reason,
+        )
     assert reg.id is not None
     if reg.badge_file_id:
         await session.commit()
@@ -51,7 +56,8 @@ async def chat_badge(session: AsyncSession, conference: Conference, telegram_id:
 async def remember_file(session: AsyncSession, registration_id: int, version: int, file_id: str) -> None:
     """Keep Telegram's file id for this badge version (ignored if the badge changed since)."""
     await session.execute(
-        update(Registration).where(Registration.id == registration_id, Registration.badge_version == version)  # type: ignore[arg-type]
+        update(Registration)
+        .where(Registration.id == registration_id, Registration.badge_version == version)  # type: ignore[arg-type]
         .values(badge_file_id=file_id[:200])
     )
     await session.commit()

@@ -22,9 +22,7 @@ def _rgb(c: bl.RGB) -> tuple[int, int, int]:
     return (round(c[0] * 255), round(c[1] * 255), round(c[2] * 255))
 
 
-def render_png(
-    badge: BadgeInfo, conf: ConferenceInfo, *, link: str, dpi: int = 200, reprint: bool = False
-) -> bytes:
+def render_png(badge: BadgeInfo, conf: ConferenceInfo, *, link: str, dpi: int = 200, reprint: bool = False) -> bytes:
     """An A6 portrait badge at `dpi` (200 -> 827 x 1169 px), as PNG bytes."""
     w, h = A6
     k = dpi / 72

@@ -162,18 +162,14 @@ class StreamingPdf:
                     resources.append(f"/{font.resource(n)} {self._embed(font, n, subset)} 0 R")
         self._obj(f"<< {' '.join(resources)} >>".encode(), self.FONTS)
         kids = " ".join(f"{p} 0 R" for p in self.page_ids)
-        self._obj(
-            f"<< /Type /Pages /Kids [{kids}] /Count {len(self.page_ids)} >>".encode(), self.PAGES
-        )
+        self._obj(f"<< /Type /Pages /Kids [{kids}] /Count {len(self.page_ids)} >>".encode(), self.PAGES)
         self._obj(f"<< /Type /Catalog /Pages {self.PAGES} 0 R >>".encode(), self.CATALOG)
         xref = self.pos
         size = self.next_id
         lines = [f"xref\n0 {size}\n", "0000000000 65535 f \n"]
         lines += [f"{self.offsets[i]:010d} 00000 n \n" for i in range(1, size)]
         self._write("".join(lines).encode())
-        self._write(
-            f"trailer\n<< /Size {size} /Root {self.CATALOG} 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-        )
+        self._write(f"trailer\n<< /Size {size} /Root {self.CATALOG} 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
 
 
 class PageBuilder:
@@ -198,10 +194,7 @@ class PageBuilder:
         n = len(matrix)
         s = q.size / n
         top = q.y + q.size
-        rects = [
-            f"{_n(q.x + c * s)} {_n(top - (r + 1) * s)} {_n(k * s)} {_n(s)} re"
-            for r, c, k in dark_runs(matrix)
-        ]
+        rects = [f"{_n(q.x + c * s)} {_n(top - (r + 1) * s)} {_n(k * s)} {_n(s)} re" for r, c, k in dark_runs(matrix)]
         self.ops.append("0 0 0 rg\n" + "\n".join(rects) + "\nf")
 
     def line(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.5) -> None:
@@ -349,9 +342,7 @@ async def print_badges(
     printed: list[int] = []
     try:
         with tmp.open("wb") as fh:
-            job = BadgePdf(
-                fh, conf, secret=secret, bot_username=bot_username, layout=layout, qr_only=qr_only
-            )
+            job = BadgePdf(fh, conf, secret=secret, bot_username=bot_username, layout=layout, qr_only=qr_only)
             async for batch in iter_badges(
                 session, conf.id, delegation=delegation, category=category, only_new=only_new
             ):

@@ -36,9 +36,7 @@ def qr_matrix(link: str, *, version: int | None = None, mask: int | None = None)
     """The modules (True = dark) without the quiet zone."""
     if version is None or mask is None:
         version, mask = qr_plan(link)
-    qr = qrcode.QRCode(
-        version=version, error_correction=ERROR_CORRECT_M, mask_pattern=mask, border=0
-    )
+    qr = qrcode.QRCode(version=version, error_correction=ERROR_CORRECT_M, mask_pattern=mask, border=0)
     qr.add_data(link, optimize=0)
     qr.make(fit=False)
     return [[bool(m) for m in row] for row in qr.modules]

@@ -128,9 +128,7 @@ def badge_link(bot_username: str, token: str) -> str:
 
 
 async def _get_setting(session: AsyncSession, key: str) -> str | None:
-    return (
-        await session.execute(select(col(AppSetting.value)).where(col(AppSetting.key) == key))
-    ).scalar_one_or_none()
+    return (await session.execute(select(col(AppSetting.value)).where(col(AppSetting.key) == key))).scalar_one_or_none()
 
 
 async def ensure_badge_secret(session: AsyncSession, settings: Settings) -> tuple[bytes, str]:
@@ -182,8 +180,7 @@ async def resolve_bot_username(session: AsyncSession, settings: Settings) -> str
     if stored:
         return stored
     raise DomainError(
-        "the bot username is unknown: run the bot once (it stores its username) "
-        "or set BOT_USERNAME",
+        "the bot username is unknown: run the bot once (it stores its username) or set BOT_USERNAME",
         code="bot_username_unknown",
     )
 
@@ -281,9 +278,7 @@ async def find_conference(session: AsyncSession, slug: str | None = None) -> Con
     )
     conf = (await session.execute(stmt)).scalars().first()
     if conf is None:
-        raise NotFound(
-            f"conference {slug!r} not found" if slug else "no conference yet: load a programme first"
-        )
+        raise NotFound(f"conference {slug!r} not found" if slug else "no conference yet: load a programme first")
     assert conf.id is not None
     return ConferenceInfo(conf.id, conf.slug, dict(conf.name), conf.first_day, conf.last_day)
 
@@ -396,9 +391,7 @@ async def iter_badges(
             return
 
 
-async def mark_printed(
-    session: AsyncSession, registration_ids: list[int], *, at: datetime | None = None
-) -> None:
+async def mark_printed(session: AsyncSession, registration_ids: list[int], *, at: datetime | None = None) -> None:
     """badge_print_count += 1 and badge_printed_at = at for each id. Commits."""
     at = at or utcnow()
     for start in range(0, len(registration_ids), 500):

@@ -212,9 +212,7 @@ async def _judge(
     pg = conn.dialect.name == "postgresql"
     raw = (text or "").strip()[:256]
 
-    async def record(
-        result: ScanResult, reg_id: int | None = None, version: int | None = None
-    ) -> int:
+    async def record(result: ScanResult, reg_id: int | None = None, version: int | None = None) -> int:
         row = await conn.execute(
             insert(_scan)
             .values(
@@ -239,9 +237,7 @@ async def _judge(
     if item_id is not None:
         item = (
             await conn.execute(
-                select(_item.c.allowed_categories).where(
-                    _item.c.id == item_id, _item.c.conference_id == conference_id
-                )
+                select(_item.c.allowed_categories).where(_item.c.id == item_id, _item.c.conference_id == conference_id)
             )
         ).first()
         if item is None:
@@ -261,9 +257,7 @@ async def _judge(
             pg_insert(_presence)
             .from_select(
                 ["registration_id", "inside", "since"],
-                select(_reg.c.id, literal(False), literal(now, _presence.c.since.type)).where(
-                    _reg.c.id == reg_id
-                ),
+                select(_reg.c.id, literal(False), literal(now, _presence.c.since.type)).where(_reg.c.id == reg_id),
             )
             .on_conflict_do_nothing(index_elements=["registration_id"])
         )
@@ -295,9 +289,7 @@ async def _judge(
 
     inside = bool(row.inside)
     here = row.agenda_item_id
-    same_day = row.since is not None and _local_day(row.since, row.timezone) == _local_day(
-        now, row.timezone
-    )
+    same_day = row.since is not None and _local_day(row.since, row.timezone) == _local_day(now, row.timezone)
     detail: str | None = None
     if direction is ScanDirection.IN:
         at_same_place = inside and (item_id is None or here == item_id)
@@ -329,13 +321,9 @@ async def _judge(
     if (new_inside, new_item) != (inside, here) or direction is ScanDirection.IN:
         values["since"] = now
     if row.inside is None:  # no presence row yet (SQLite path)
-        await conn.execute(
-            insert(_presence).values(registration_id=reg_id, **{"since": now, **values})
-        )
+        await conn.execute(insert(_presence).values(registration_id=reg_id, **{"since": now, **values}))
     else:
-        await conn.execute(
-            update(_presence).where(_presence.c.registration_id == reg_id).values(**values)
-        )
+        await conn.execute(update(_presence).where(_presence.c.registration_id == reg_id).values(**values))
     return Verdict(ScanResult.OK, detail=detail, scan_id=sid, **base, **who)
 
 
@@ -369,9 +357,7 @@ async def replay(session: AsyncSession, nonce: str) -> Verdict | None:
     result = ScanResult(s.result)
     if result is ScanResult.DUPLICATE and s.registration_id is not None:
         place = (
-            _scan.c.agenda_item_id.is_(None)
-            if s.agenda_item_id is None
-            else _scan.c.agenda_item_id == s.agenda_item_id
+            _scan.c.agenda_item_id.is_(None) if s.agenda_item_id is None else _scan.c.agenda_item_id == s.agenda_item_id
         )
         first = (
             await conn.execute(

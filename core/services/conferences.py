@@ -24,7 +24,9 @@ async def current_conference(session: AsyncSession, slug: str | None = None) -> 
     conference = (await session.execute(query.limit(1))).scalar_one_or_none()
     if conference is None:
         if slug:
-            raise NotFound(f"no conference '{slug}' (load one with `confdesk program load`)", code="no_conference", slug=slug)
+            raise NotFound(
+                f"no conference '{slug}' (load one with `confdesk program load`)", code="no_conference", slug=slug
+            )
         raise NotFound("no conference loaded yet (use `confdesk program load FILE.yaml`)", code="no_conference")
     return conference
 
@@ -34,7 +36,9 @@ async def get_locked(session: AsyncSession, model: type[M], ident: int) -> M:
     connection already serialises transactions, and the clause is not rendered."""
     pk = model.__table__.primary_key.columns.values()[0]  # type: ignore[attr-defined]
     row = (
-        await session.execute(select(model).where(pk == ident).with_for_update().execution_options(populate_existing=True))
+        await session.execute(
+            select(model).where(pk == ident).with_for_update().execution_options(populate_existing=True)
+        )
     ).scalar_one_or_none()
     if row is None:
         raise NotFound(f"{model.__name__} {ident} not found", code="not_found", entity=model.__name__, id=ident)

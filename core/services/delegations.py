@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from core.models import (
     Category,
@@ -35,19 +36,30 @@ def _fold(text: str) -> str:
 async def page_of_kind(
     session: AsyncSession, conference_id: int, kind: DelegationKind, page: int, *, size: int = 8, language: str = "en"
 ) -> DelegationPage:
-    rows = (await session.execute(select(Delegation).where(
-        Delegation.conference_id == conference_id, Delegation.kind == kind))).scalars().all()  # type: ignore[arg-type]
+    rows = (
+        (
+            await session.execute(
+                select(Delegation).where(col(Delegation.conference_id) == conference_id, col(Delegation.kind) == kind)
+            )
+        )
+        .scalars()
+        .all()
+    )  # type: ignore[arg-type]
     await session.commit()
     ordered = sorted(rows, key=lambda d: _fold(pick(d.name, language)))
     pages = max(1, -(-len(ordered) // size))
     page = min(max(page, 0), pages - 1)
-    return DelegationPage(ordered[page * size:(page + 1) * size], page, pages)
+    return DelegationPage(ordered[page * size : (page + 1) * size], page, pages)
 
 
 async def search(session: AsyncSession, conference_id: int, query: str, *, limit: int = 8) -> list[Delegation]:
     """Delegations whose code or any-language name contains the query, best first."""
     needle = _fold(query.strip())
-    rows = (await session.execute(select(Delegation).where(Delegation.conference_id == conference_id))).scalars().all()  # type: ignore[arg-type]
+    rows = (
+        (await session.execute(select(Delegation).where(col(Delegation.conference_id) == conference_id)))
+        .scalars()
+        .all()
+    )
     await session.commit()
     if not needle:
         return []
@@ -72,24 +84,36 @@ async def get(session: AsyncSession, conference_id: int, delegation_id: int | No
 
 
 async def by_code(session: AsyncSession, conference_id: int, code: str) -> Delegation | None:
-    found = (await session.execute(select(Delegation).where(
-        Delegation.conference_id == conference_id, func.upper(Delegation.code) == code.upper()))).scalar_one_or_none()  # type: ignore[arg-type]
+    found = (
+        await session.execute(
+            select(Delegation).where(
+                col(Delegation.conference_id) == conference_id, func.upper(col(Delegation.code)) == code.upper()
+            )
+        )
+    ).scalar_one_or_none()  # type: ignore[arg-type]
     await session.commit()
     return found
 
 
 async def led_by(session: AsyncSession, conference_id: int, telegram_id: int) -> Delegation | None:
     """The delegation this user heads: named as its head, or an approved head of delegation."""
-    participant_id = select(Participant.id).where(Participant.telegram_id == telegram_id).scalar_subquery()  # type: ignore[arg-type]
-    named = select(Delegation).where(Delegation.conference_id == conference_id, Delegation.head_participant_id == participant_id)  # type: ignore[arg-type]
-    by_category = select(Delegation).join(Registration, Registration.delegation_id == Delegation.id).where(  # type: ignore[arg-type]
-        Registration.conference_id == conference_id,  # type: ignore[arg-type]
-        Registration.participant_id == participant_id,  # type: ignore[arg-type]
-        Registration.category == Category.HEAD,  # type: ignore[arg-type]
-        Registration.status == RegistrationStatus.APPROVED,  # type: ignore[arg-type]
+    participant_id = select(col(Participant.id)).where(col(Participant.telegram_id) == telegram_id).scalar_subquery()
+    named = select(Delegation).where(
+        col(Delegation.conference_id) == conference_id, col(Delegation.head_participant_id) == participant_id
+    )  # type: ignore[arg-type]
+    by_category = (
+        select(Delegation)
+        .join(Registration, col(Registration.delegation_id) == col(Delegation.id))
+        .where(  # type: ignore[arg-type]
+            col(Registration.conference_id) == conference_id,
+            col(Registration.participant_id) == participant_id,
+            col(Registration.category) == Category.HEAD,
+            col(Registration.status) == RegistrationStatus.APPROVED,
+        )
     )
     found = (await session.execute(named.limit(1))).scalar_one_or_none() or (
-        await session.execute(by_category.limit(1))).scalar_one_or_none()
+        await session.execute(by_category.limit(1))
+    ).scalar_one_or_none()
     await session.commit()
     return found
 
@@ -99,5 +123,3 @@ def selectable_categories(has_delegation: bool) -> list[Category]:
     if has_delegation:
         return [Category.HEAD, Category.DELEGATE, Category.SPEAKER, Category.EXPERT, Category.OBSERVER]
     return [Category.EXPERT, Category.SPEAKER, Category.PRESS, Category.OBSERVER]
-
-

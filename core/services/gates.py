@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from core.models import AgendaItem, AgendaKind
 
@@ -13,11 +14,14 @@ MAX_HALLS = 40
 async def hall_items(session: AsyncSession, conference_id: int) -> list[AgendaItem]:
     """Items people are scanned into (not breaks, not cancelled), in programme order."""
     rows = await session.execute(
-        select(AgendaItem).where(
-            AgendaItem.conference_id == conference_id,  # type: ignore[arg-type]
-            AgendaItem.kind != AgendaKind.BREAK,  # type: ignore[arg-type]
-            AgendaItem.cancelled_at.is_(None),  # type: ignore[union-attr]
-        ).order_by(AgendaItem.starts_at, AgendaItem.id).limit(MAX_HALLS)  # type: ignore[arg-type]
+        select(AgendaItem)
+        .where(
+            col(AgendaItem.conference_id) == conference_id,
+            col(AgendaItem.kind) != AgendaKind.BREAK,
+            col(AgendaItem.cancelled_at).is_(None),
+        )
+        .order_by(col(AgendaItem.starts_at), col(AgendaItem.id))
+        .limit(MAX_HALLS)  # type: ignore[arg-type]
     )
     items = list(rows.scalars())
     await session.commit()

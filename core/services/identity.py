@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from core.models import Conference, Participant, StaffRole, StaffRoleName, UserPref
 from core.services.staff import IMPLIES
@@ -26,13 +27,15 @@ async def identify(
     session: AsyncSession, telegram_id: int, *, conference: Conference | None, admin_ids: Iterable[int]
 ) -> Identity:
     """Does not commit: the caller's unit of work continues (the bot commits right after)."""
-    p_lang = select(Participant.language).where(Participant.telegram_id == telegram_id).scalar_subquery()  # type: ignore[arg-type]
-    pref_lang = select(UserPref.language).where(UserPref.telegram_id == telegram_id).scalar_subquery()  # type: ignore[arg-type]
-    pref_chosen = select(UserPref.chosen).where(UserPref.telegram_id == telegram_id).scalar_subquery()  # type: ignore[arg-type]
+    p_lang = select(col(Participant.language)).where(col(Participant.telegram_id) == telegram_id).scalar_subquery()
+    pref_lang = select(col(UserPref.language)).where(col(UserPref.telegram_id) == telegram_id).scalar_subquery()
+    pref_chosen = select(col(UserPref.chosen)).where(col(UserPref.telegram_id) == telegram_id).scalar_subquery()
     roles_col = (
-        select(func.aggregate_strings(StaffRole.role, ",")).where(
-            StaffRole.conference_id == conference.id, StaffRole.telegram_id == telegram_id  # type: ignore[arg-type]
-        ).scalar_subquery() if conference is not None else None
+        select(func.aggregate_strings(col(StaffRole.role), ","))
+        .where(col(StaffRole.conference_id) == conference.id, col(StaffRole.telegram_id) == telegram_id)
+        .scalar_subquery()
+        if conference is not None
+        else None
     )
     columns = [p_lang, pref_lang, pref_chosen] + ([roles_col] if roles_col is not None else [])
     row = (await session.execute(select(*columns))).one()

@@ -49,9 +49,15 @@ async def enqueue(
     """Add a message unless one with `dedup_key` exists (then nothing happens). Runs inside
     the caller's unit of work: no commit. Returns whether a row was added."""
     values = {
-        "kind": kind, "chat_id": chat_id, "dedup_key": dedup_key[:128], "due_at": due_at,
-        "payload": payload or {}, "conference_id": conference_id, "status": OutboxStatus.PENDING.value,
-        "attempts": 0, "created_at": utc_now(),
+        "kind": kind,
+        "chat_id": chat_id,
+        "dedup_key": dedup_key[:128],
+        "due_at": due_at,
+        "payload": payload or {},
+        "conference_id": conference_id,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "created_at": utc_now(),
     }
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite  # type: ignore[union-attr]
     stmt = dialect.insert(_t).values(**values).on_conflict_do_nothing(index_elements=["dedup_key"])
@@ -62,15 +68,21 @@ async def enqueue(
 async def cancel_where(session: AsyncSession, *, dedup_prefix: str) -> int:
     """Cancel pending messages whose key starts with `dedup_prefix` (no commit)."""
     result = await session.execute(
-        update(_t).where(_t.c.status == OutboxStatus.PENDING.value, _t.c.dedup_key.startswith(dedup_prefix, autoescape=True))
+        update(_t)
+        .where(_t.c.status == OutboxStatus.PENDING.value, _t.c.dedup_key.startswith(dedup_prefix, autoescape=True))
         .values(status=OutboxStatus.CANCELLED.value)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def claim(
-    session: AsyncSession, worker: str, *, limit: int = 20, lease: timedelta = timedelta(seconds=60),
-    kinds: tuple[str, ...] | None = None, clock: Clock = utc_now,
+    session: AsyncSession,
+    worker: str,
+    *,
+    limit: int = 20,
+    lease: timedelta = timedelta(seconds=60),
+    kinds: tuple[str, ...] | None = None,
+    clock: Clock = utc_now,
 ) -> list[Claimed]:
     """Take up to `limit` due messages for `worker`, oldest due first. Commits."""
     now = clock()
@@ -86,19 +98,23 @@ async def claim(
     if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
         pick = pick.with_for_update(skip_locked=True)
     stmt = (
-        update(_t).where(_t.c.id.in_(pick.scalar_subquery()), due)
+        update(_t)
+        .where(_t.c.id.in_(pick.scalar_subquery()), due)
         .values(claimed_by=worker[:64], claimed_until=until, attempts=_t.c.attempts + 1)
         .returning(_t.c.id, _t.c.kind, _t.c.chat_id, _t.c.payload, _t.c.attempts, _t.c.conference_id, _t.c.due_at)
     )
-    rows = (await session.execute(stmt)).all()
+    rows = list((await session.execute(stmt)).all())
     await session.commit()
     rows.sort(key=lambda r: (r.due_at, r.id))
     return [Claimed(r.id, r.kind, r.chat_id, r.payload or {}, r.attempts, r.conference_id) for r in rows]
 
 
 async def mark_sent(session: AsyncSession, message_id: int, worker: str, *, clock: Clock = utc_now) -> None:
-    await session.execute(update(_t).where(_t.c.id == message_id, _t.c.claimed_by == worker[:64]).values(
-        status=OutboxStatus.SENT.value, sent_at=clock(), claimed_until=None, error=None))
+    await session.execute(
+        update(_t)
+        .where(_t.c.id == message_id, _t.c.claimed_by == worker[:64])
+        .values(status=OutboxStatus.SENT.value, sent_at=clock(), claimed_until=None, error=None)
+    )
     await session.commit()
 
 
@@ -109,17 +125,27 @@ async def retry_later(
     (returns False then)."""
     row = (await session.execute(select(_t.c.attempts).where(_t.c.id == message_id))).scalar_one()
     final = row >= MAX_ATTEMPTS
-    await session.execute(update(_t).where(_t.c.id == message_id, _t.c.claimed_by == worker[:64]).values(
-        status=OutboxStatus.FAILED.value if final else OutboxStatus.PENDING.value,
-        due_at=clock() + after, claimed_until=None, error=error[:500]))
+    await session.execute(
+        update(_t)
+        .where(_t.c.id == message_id, _t.c.claimed_by == worker[:64])
+        .values(
+            status=OutboxStatus.FAILED.value if final else OutboxStatus.PENDING.value,
+            due_at=clock() + after,
+            claimed_until=None,
+            error=error[:500],
+        )
+    )
     await session.commit()
     return not final
 
 
 async def mark_failed(session: AsyncSession, message_id: int, worker: str, *, error: str) -> None:
     """Give up on a message for good (the user blocked the bot, the item is gone)."""
-    await session.execute(update(_t).where(_t.c.id == message_id, _t.c.claimed_by == worker[:64]).values(
-        status=OutboxStatus.FAILED.value, claimed_until=None, error=error[:500]))
+    await session.execute(
+        update(_t)
+        .where(_t.c.id == message_id, _t.c.claimed_by == worker[:64])
+        .values(status=OutboxStatus.FAILED.value, claimed_until=None, error=error[:500])
+    )
     await session.commit()
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from core.models import Participant, UserPref
 from core.services.clock import Clock, utc_now
@@ -15,16 +16,22 @@ from core.services.clock import Clock, utc_now
 
 async def languages(session: AsyncSession, telegram_ids: Iterable[int]) -> dict[int, str | None]:
     ids = list(telegram_ids)
-    prefs = await session.execute(select(UserPref.telegram_id, UserPref.language).where(UserPref.telegram_id.in_(ids)))  # type: ignore[attr-defined]
+    prefs = await session.execute(
+        select(col(UserPref.telegram_id), col(UserPref.language)).where(col(UserPref.telegram_id).in_(ids))
+    )
     found: dict[int, str | None] = {int(tg): lang for tg, lang in prefs.all()}
-    rows = await session.execute(select(Participant.telegram_id, Participant.language).where(Participant.telegram_id.in_(ids)))  # type: ignore[union-attr]
-    found.update({int(tg): lang for tg, lang in rows.all() if lang})
+    rows = await session.execute(
+        select(col(Participant.telegram_id), col(Participant.language)).where(col(Participant.telegram_id).in_(ids))
+    )
+    found.update({int(tg): lang for tg, lang in rows.all() if lang and tg is not None})
     return {tg: found.get(tg) for tg in ids}
 
 
 async def language_of(session: AsyncSession, telegram_id: int) -> tuple[str | None, bool]:
     """(stored language, whether the account has a preference row at all)."""
-    participant = (await session.execute(select(Participant.language).where(Participant.telegram_id == telegram_id))).scalar_one_or_none()  # type: ignore[arg-type]
+    participant = (
+        await session.execute(select(col(Participant.language)).where(col(Participant.telegram_id) == telegram_id))
+    ).scalar_one_or_none()
     pref = await session.get(UserPref, telegram_id)
     if pref is not None and pref.chosen:
         return pref.language, True
@@ -42,7 +49,9 @@ async def remember_language(
     elif chosen:
         pref.language, pref.chosen, pref.updated_at = language, True, clock()
     if chosen:
-        participant = (await session.execute(select(Participant).where(Participant.telegram_id == telegram_id))).scalar_one_or_none()  # type: ignore[arg-type]
+        participant = (
+            await session.execute(select(Participant).where(col(Participant.telegram_id) == telegram_id))
+        ).scalar_one_or_none()  # type: ignore[arg-type]
         if participant is not None:
             participant.language = language
     try:
@@ -53,7 +62,9 @@ async def remember_language(
 
 async def mark_blocked(session: AsyncSession, telegram_id: int, *, clock: Clock = utc_now) -> None:
     """The user blocked the bot: later broadcasts skip them until they write again. Commits."""
-    participant = (await session.execute(select(Participant).where(Participant.telegram_id == telegram_id))).scalar_one_or_none()  # type: ignore[arg-type]
+    participant = (
+        await session.execute(select(Participant).where(col(Participant.telegram_id) == telegram_id))
+    ).scalar_one_or_none()  # type: ignore[arg-type]
     if participant is not None and participant.blocked_bot_at is None:
         participant.blocked_bot_at = clock()
     await session.commit()

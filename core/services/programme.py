@@ -56,6 +56,7 @@ from core.models import (
 from core.services import validation
 from core.services.audit import record
 from core.services.clock import Clock, utc_now
+from core.services.reminders import ItemChange, enqueue_change_notices
 
 PROGRAMME_SOURCE = "programme"  # Registration.source of people from the file
 
@@ -81,9 +82,7 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL, _INT)]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_Loader.add_implicit_resolver(
-    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 _Loader.add_implicit_resolver(_INT, re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789"))
 
 
@@ -292,8 +291,7 @@ def _check_duplicate_keys(node: yaml.Node, source: str) -> None:
             if isinstance(key, yaml.ScalarNode):
                 if key.value in seen:
                     raise ProgrammeError(
-                        f"{source}: line {key.start_mark.line + 1}: "
-                        f"key {key.value!r} appears twice in the same mapping"
+                        f"{source}: line {key.start_mark.line + 1}: key {key.value!r} appears twice in the same mapping"
                     )
                 seen.add(key.value)
             _check_duplicate_keys(value, source)
@@ -330,9 +328,7 @@ def _model_at(loc: Sequence[str | int]) -> type[_Spec]:
     return _SECTIONS.get(str(loc[0]), (ProgrammeFile, ""))[0]
 
 
-def _locate(
-    source: str, node: yaml.Node, data: dict[str, Any], loc: Sequence[str | int], message: str
-) -> str:
+def _locate(source: str, node: yaml.Node, data: dict[str, Any], loc: Sequence[str | int], message: str) -> str:
     """`file: section[i] (code 'x'): field: message (line N)`."""
     parts = [source]
     rest: list[str | int] = list(loc)
@@ -389,12 +385,8 @@ def _resolve(doc: ProgrammeFile, source: str) -> ProgrammeDocument:
         tz = ZoneInfo(conf.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         hint = difflib.get_close_matches(conf.timezone, sorted(available_timezones()), n=1)
-        expected = (
-            f"did you mean {hint[0]!r}?" if hint else "expected an IANA name like Europe/Minsk"
-        )
-        raise _Located(
-            ("conference", "timezone"), f"unknown time zone {conf.timezone!r} ({expected})"
-        ) from None
+        expected = f"did you mean {hint[0]!r}?" if hint else "expected an IANA name like Europe/Minsk"
+        raise _Located(("conference", "timezone"), f"unknown time zone {conf.timezone!r} ({expected})") from None
     if conf.last_day < conf.first_day:
         raise _Located(("conference", "last_day"), "must not be before first_day")
     _unique("conference", "auto_approve_categories", conf.auto_approve_categories)
@@ -418,9 +410,7 @@ def _resolve(doc: ProgrammeFile, source: str) -> ProgrammeDocument:
 
     for i, p in enumerate(doc.people):
         if p.delegation is not None and p.delegation not in codes:
-            raise _Located(
-                ("people", i, "delegation"), f"no delegation with code {p.delegation!r}"
-            )
+            raise _Located(("people", i, "delegation"), f"no delegation with code {p.delegation!r}")
 
     items = []
     for i, a in enumerate(doc.agenda):
@@ -500,11 +490,9 @@ def _moment(value: object, day: date | None, tz: ZoneInfo, loc: tuple[str | int,
         try:
             local = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise _Located(
-                loc, f"expected a time like \"10:00\" or a date-time, got {value!r}"
-            ) from None
+            raise _Located(loc, f'expected a time like "10:00" or a date-time, got {value!r}') from None
     else:
-        raise _Located(loc, f"expected a time like \"10:00\" in quotes, got {value!r}")
+        raise _Located(loc, f'expected a time like "10:00" in quotes, got {value!r}')
     if local.tzinfo is not None:
         return local.astimezone(UTC)
     if day is not None and local.date() != day:
@@ -590,9 +578,7 @@ async def load_programme(
     return diff
 
 
-async def _load(
-    session: AsyncSession, doc: ProgrammeDocument, actor: str, now: datetime
-) -> ProgrammeDiff:
+async def _load(session: AsyncSession, doc: ProgrammeDocument, actor: str, now: datetime) -> ProgrammeDiff:
     spec = doc.conference
     # FOR UPDATE on PostgreSQL: two loads of one conference run one after the other.
     query = select(Conference).where(col(Conference.slug) == spec.slug).with_for_update()
@@ -622,12 +608,7 @@ async def _load(
 
     # Delegations (heads are set once people exist).
     existing_d = {
-        d.code: d
-        for d in (
-            await session.scalars(
-                select(Delegation).where(col(Delegation.conference_id) == conf_id)
-            )
-        )
+        d.code: d for d in (await session.scalars(select(Delegation).where(col(Delegation.conference_id) == conf_id)))
     }
     delegations: dict[str, Delegation] = {}
     d_changes: dict[str, list[str]] = {}
@@ -652,17 +633,11 @@ async def _load(
     # People: a Participant by ref (shared across conferences), an approved registration.
     refs = [p.key for p in doc.people]
     participants = {
-        p.ref: p
-        for p in (await session.scalars(select(Participant).where(col(Participant.ref).in_(refs))))
-        if p.ref
+        p.ref: p for p in (await session.scalars(select(Participant).where(col(Participant.ref).in_(refs)))) if p.ref
     }
     registrations = {
         r.participant_id: r
-        for r in (
-            await session.scalars(
-                select(Registration).where(col(Registration.conference_id) == conf_id)
-            )
-        )
+        for r in (await session.scalars(select(Registration).where(col(Registration.conference_id) == conf_id)))
     }
     person_ids: dict[str, int] = {}
     for p in doc.people:
@@ -750,9 +725,7 @@ async def _load(
             session,
             Registration,
             (col(Registration.delegation_id) == row.id)
-            & col(Registration.status).in_(
-                [RegistrationStatus.PENDING, RegistrationStatus.APPROVED]
-            ),
+            & col(Registration.status).in_([RegistrationStatus.PENDING, RegistrationStatus.APPROVED]),
         )
         if active:
             raise ProgrammeError(
@@ -791,12 +764,7 @@ async def _load_items(
     now: datetime,
 ) -> None:
     existing = {
-        a.code: a
-        for a in (
-            await session.scalars(
-                select(AgendaItem).where(col(AgendaItem.conference_id) == conf_id)
-            )
-        )
+        a.code: a for a in (await session.scalars(select(AgendaItem).where(col(AgendaItem.conference_id) == conf_id)))
     }
     speaker_rows: dict[int, list[tuple[int, SpeakerRole, int]]] = {}
     if existing:
@@ -828,6 +796,7 @@ async def _load_items(
 
     names = {"starts_at": "start", "ends_at": "end", "cancelled_at": "cancelled"}
     pending: list[tuple[AgendaItem, ResolvedItem, bool]] = []
+    notices: list[ItemChange] = []  # what people signed up for an item are told
     for resolved in doc.items:
         a = resolved.spec
         values: dict[str, object] = {
@@ -853,19 +822,19 @@ async def _load_items(
             diff.added.append(Change("agenda", a.code))
             pending.append((row, resolved, True))
             continue
+        before = (row.starts_at, row.ends_at, dict(row.hall), row.cancelled_at is not None)
         fields = _assign(row, values, names)
         if a.cancelled != (row.cancelled_at is not None):
             row.cancelled_at = now if a.cancelled else None
             fields.append("cancelled")
+        notices.append(_item_change(row, before))
         pending.append((row, resolved, False))
         if fields:
             row.updated_at = now
             diff.changed.append(Change("agenda", a.code, tuple(fields)))
         taken = confirmed.get(row.id or 0, 0)
         if a.capacity is not None and taken > a.capacity:
-            diff.warnings.append(
-                f"agenda {a.code!r}: capacity {a.capacity} is below its {taken} confirmed sign-ups"
-            )
+            diff.warnings.append(f"agenda {a.code!r}: capacity {a.capacity} is below its {taken} confirmed sign-ups")
     await session.flush()
 
     for row, resolved, is_new in pending:
@@ -880,14 +849,11 @@ async def _load_items(
             fields = [
                 label
                 for role, label in _ROLE_LABELS
-                if sorted(w for w in wanted if w[1] == role)
-                != sorted(h for h in have if h[1] == role)
+                if sorted(w for w in wanted if w[1] == role) != sorted(h for h in have if h[1] == role)
             ]
             _merge_change(diff, a.code, fields)
             row.updated_at = now
-            await session.execute(
-                delete(AgendaSpeaker).where(col(AgendaSpeaker.agenda_item_id) == row.id)
-            )
+            await session.execute(delete(AgendaSpeaker).where(col(AgendaSpeaker.agenda_item_id) == row.id))
         if wanted:
             await session.execute(
                 insert(AgendaSpeaker),
@@ -908,18 +874,31 @@ async def _load_items(
             await session.delete(row)
             diff.removed.append(Change("agenda", code))
         elif row.cancelled_at is None:
+            before = (row.starts_at, row.ends_at, dict(row.hall), False)
             row.cancelled_at = row.updated_at = now
             diff.cancelled.append(Change("agenda", code))
+            notices.append(_item_change(row, before))
+    await enqueue_change_notices(session, notices, now)
+
+
+def _item_change(row: AgendaItem, before: tuple[datetime, datetime, dict[str, str], bool]) -> ItemChange:
+    """What a participant is told about an item after a load: time, hall, cancellation."""
+    starts_at, ends_at, hall, was_cancelled = before
+    fields = []
+    if (starts_at, ends_at) != (row.starts_at, row.ends_at):
+        fields.append("time")
+    if hall != row.hall:
+        fields.append("hall")
+    if was_cancelled != (row.cancelled_at is not None):
+        fields.append("restored" if was_cancelled else "cancelled")
+    return ItemChange(row, tuple(fields), starts_at, ends_at, hall)
 
 
 _ROLE_LABELS = ((SpeakerRole.SPEAKER, "speakers"), (SpeakerRole.MODERATOR, "moderator"))
 
 
 async def _count(session: AsyncSession, table: Any, condition: Any) -> int:
-    return int(
-        (await session.execute(select(func.count()).select_from(table).where(condition)))
-        .scalar_one()
-    )
+    return int((await session.execute(select(func.count()).select_from(table).where(condition))).scalar_one())
 
 
 def _merge_change(diff: ProgrammeDiff, code: str, fields: list[str]) -> None:
@@ -980,12 +959,7 @@ class ConferenceSummary:
 
 async def list_conferences(session: AsyncSession) -> list[ConferenceSummary]:
     def count(column: Any, table: Any) -> Any:
-        return (
-            select(func.count())
-            .select_from(table)
-            .where(column == col(Conference.id))
-            .scalar_subquery()
-        )
+        return select(func.count()).select_from(table).where(column == col(Conference.id)).scalar_subquery()
 
     rows = await session.execute(
         select(

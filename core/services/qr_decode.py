@@ -16,12 +16,14 @@ def decode_codes(data: bytes) -> list[str]:
     import zxingcpp
 
     try:
-        image = Image.open(io.BytesIO(data))
-        image.load()
+        opened = Image.open(io.BytesIO(data))
+        opened.load()
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise InvalidInput("that file is not an image", code="not_an_image") from exc
-    image = ImageOps.exif_transpose(image).convert("L")
+    image: Image.Image = ImageOps.exif_transpose(opened).convert("L")
     if max(image.size) > MAX_SIDE:
         image.thumbnail((MAX_SIDE, MAX_SIDE))
-    results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode, try_rotate=True, try_downscale=True)
+    results = zxingcpp.read_barcodes(
+        image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode), try_rotate=True, try_downscale=True
+    )
     return [r.text for r in results if r.valid and r.text]

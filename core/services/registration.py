@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from core.errors import (
     Conflict,
@@ -74,9 +75,9 @@ async def view(session: AsyncSession, registration_id: int) -> RegistrationView:
     row = (
         await session.execute(
             select(Registration, Participant, Delegation)
-            .join(Participant, Participant.id == Registration.participant_id)  # type: ignore[arg-type]
-            .outerjoin(Delegation, Delegation.id == Registration.delegation_id)  # type: ignore[arg-type]
-            .where(Registration.id == registration_id)  # type: ignore[arg-type]
+            .join(Participant, col(Participant.id) == col(Registration.participant_id))
+            .outerjoin(Delegation, col(Delegation.id) == col(Registration.delegation_id))
+            .where(col(Registration.id) == registration_id)
         )
     ).one_or_none()
     if row is None:
@@ -87,9 +88,9 @@ async def view(session: AsyncSession, registration_id: int) -> RegistrationView:
 async def find_by_telegram(session: AsyncSession, conference_id: int, telegram_id: int) -> RegistrationView | None:
     reg_id = (
         await session.execute(
-            select(Registration.id)
-            .join(Participant, Participant.id == Registration.participant_id)  # type: ignore[arg-type]
-            .where(Registration.conference_id == conference_id, Participant.telegram_id == telegram_id)  # type: ignore[arg-type]
+            select(col(Registration.id))
+            .join(Participant, col(Participant.id) == col(Registration.participant_id))
+            .where(col(Registration.conference_id) == conference_id, col(Participant.telegram_id) == telegram_id)
         )
     ).scalar_one_or_none()
     return await view(session, reg_id) if reg_id is not None else None
@@ -105,17 +106,23 @@ async def my_registration(session: AsyncSession, conference_id: int, telegram_id
 async def _check_quota(session: AsyncSession, delegation: Delegation, exclude_registration: int | None) -> None:
     if delegation.quota is None:
         return
-    query = select(func.count()).select_from(Registration).where(
-        Registration.delegation_id == delegation.id,  # type: ignore[arg-type]
-        Registration.status.in_(ACTIVE),  # type: ignore[attr-defined]
+    query = (
+        select(func.count())
+        .select_from(Registration)
+        .where(
+            col(Registration.delegation_id) == delegation.id,
+            col(Registration.status).in_(ACTIVE),
+        )
     )
     if exclude_registration is not None:
-        query = query.where(Registration.id != exclude_registration)  # type: ignore[arg-type]
+        query = query.where(col(Registration.id) != exclude_registration)
     taken = (await session.execute(query)).scalar_one()
     if taken >= delegation.quota:
         raise QuotaExceeded(
             f"delegation {delegation.code} has no seats left ({delegation.quota} of {delegation.quota} taken)",
-            code="quota_exceeded", quota=delegation.quota, delegation=delegation.code,
+            code="quota_exceeded",
+            quota=delegation.quota,
+            delegation=delegation.code,
         )
 
 
@@ -130,7 +137,7 @@ async def _delegation_for(session: AsyncSession, conference_id: int, delegation_
 
 async def _use_invitation(session: AsyncSession, conference_id: int, token: str, now: datetime) -> Invitation:
     invitation = (
-        await session.execute(select(Invitation).where(Invitation.token == token).with_for_update())  # type: ignore[arg-type]
+        await session.execute(select(Invitation).where(col(Invitation.token) == token).with_for_update())
     ).scalar_one_or_none()
     if invitation is None or invitation.conference_id != conference_id:
         raise NotFound("this invitation link is not valid", code="invitation_invalid")
@@ -155,7 +162,7 @@ async def _participant_for(
     participant = None
     if account is not None:
         participant = (
-            await session.execute(select(Participant).where(Participant.telegram_id == account.telegram_id))  # type: ignore[arg-type]
+            await session.execute(select(Participant).where(col(Participant.telegram_id) == account.telegram_id))
         ).scalar_one_or_none()
     created = participant is None
     if participant is None:
@@ -200,18 +207,28 @@ async def register(
         category = invitation.category or category
     delegation = await _delegation_for(session, conference.id, delegation_id)
     participant, created = await _participant_for(session, account, person, now)
-    existing = None if created else (
-        await session.execute(
-            select(Registration).where(
-                Registration.conference_id == conference.id, Registration.participant_id == participant.id  # type: ignore[arg-type]
+    existing = (
+        None
+        if created
+        else (
+            await session.execute(
+                select(Registration).where(
+                    col(Registration.conference_id) == conference.id,
+                    col(Registration.participant_id) == participant.id,
+                )
             )
-        )
-    ).scalar_one_or_none()
+        ).scalar_one_or_none()
+    )
     if existing is not None and existing.status in ACTIVE:
-        raise Conflict("already registered for this conference", code="already_registered", status=existing.status.value)
+        raise Conflict(
+            "already registered for this conference", code="already_registered", status=existing.status.value
+        )
     if delegation is not None:
         await _check_quota(session, delegation, existing.id if existing else None)
-    reg = existing or Registration(conference_id=conference.id, participant_id=participant.id, category=category, created_at=now)  # type: ignore[arg-type]
+    assert participant.id is not None
+    reg = existing or Registration(
+        conference_id=conference.id, participant_id=participant.id, category=category, created_at=now
+    )
     reg.category = category
     reg.delegation_id = delegation.id if delegation else None
     reg.invitation_id = invitation.id if invitation else None
@@ -225,9 +242,18 @@ async def register(
         reg.status, reg.decided_at, reg.decided_by, reg.decision_reason = RegistrationStatus.PENDING, None, None, None
     session.add(reg)
     await session.flush()
-    audit.record(session, action="registration.create", entity="registration", entity_id=reg.id, at=now,
-                 conference_id=conference.id, actor_telegram_id=registered_by or (account.telegram_id if account else None),
-                 category=category.value, delegation=delegation.code if delegation else None, status=reg.status.value)
+    audit.record(
+        session,
+        action="registration.create",
+        entity="registration",
+        entity_id=reg.id,
+        at=now,
+        conference_id=conference.id,
+        actor_telegram_id=registered_by or (account.telegram_id if account else None),
+        category=category.value,
+        delegation=delegation.code if delegation else None,
+        status=reg.status.value,
+    )
     await session.commit()
     return RegistrationView(reg, participant, delegation)
 
@@ -250,8 +276,9 @@ async def decide(
     if reg.status == RegistrationStatus.CANCELLED:
         raise WrongState("the participant withdrew this registration", code="registration_cancelled")
     if reg.status == target:
-        raise WrongState(f"already {target.value}", code="already_decided", status=target.value,
-                         by=reg.decided_by, at=reg.decided_at)
+        raise WrongState(
+            f"already {target.value}", code="already_decided", status=target.value, by=reg.decided_by, at=reg.decided_at
+        )
     if not approve and not (reason and reason.strip()):
         raise InvalidInput("a rejection needs a reason", code="reason_required")
     if approve and reg.delegation_id is not None and reg.status == RegistrationStatus.REJECTED:
@@ -259,9 +286,17 @@ async def decide(
     reg.status, reg.decided_by, reg.decided_at = target, actor_telegram_id, now
     reg.decision_reason = reason.strip()[:500] if reason else None
     reg.updated_at = now
-    audit.record(session, action=f"registration.{'approve' if approve else 'reject'}", entity="registration",
-                 entity_id=reg.id, at=now, conference_id=reg.conference_id, actor_telegram_id=actor_telegram_id,
-                 actor=actor, reason=reg.decision_reason)
+    audit.record(
+        session,
+        action=f"registration.{'approve' if approve else 'reject'}",
+        entity="registration",
+        entity_id=reg.id,
+        at=now,
+        conference_id=reg.conference_id,
+        actor_telegram_id=actor_telegram_id,
+        actor=actor,
+        reason=reg.decision_reason,
+    )
     await session.flush()
     result = await view(session, registration_id)
     await session.commit()
@@ -286,14 +321,18 @@ async def update_person(
         raise WrongState("this registration is no longer active", code="registration_inactive", status=reg.status.value)
     participant = await session.get(Participant, reg.participant_id)
     assert participant is not None
-    changed = [name for name, old, new in (
-        ("full_name", participant.full_name, person.full_name),
-        ("native_name", participant.native_name, person.native_name),
-        ("position", participant.position, person.position),
-        ("organisation", participant.organisation, person.organisation),
-        ("delegation", reg.delegation_id, delegation_id),
-        ("category", reg.category, category or reg.category),
-    ) if old != new]
+    changed = [
+        name
+        for name, old, new in (
+            ("full_name", participant.full_name, person.full_name),
+            ("native_name", participant.native_name, person.native_name),
+            ("position", participant.position, person.position),
+            ("organisation", participant.organisation, person.organisation),
+            ("delegation", reg.delegation_id, delegation_id),
+            ("category", reg.category, category or reg.category),
+        )
+        if old != new
+    ]
     if delegation_id != reg.delegation_id:
         delegation = await _delegation_for(session, reg.conference_id, delegation_id)
         if delegation is not None:
@@ -309,8 +348,16 @@ async def update_person(
     reg.updated_at = now
     if changed:
         reg.badge_file_id = None  # the chat badge shows these: render it anew
-        audit.record(session, action="registration.edit", entity="registration", entity_id=reg.id, at=now,
-                     conference_id=reg.conference_id, actor_telegram_id=actor_telegram_id, fields=changed)
+        audit.record(
+            session,
+            action="registration.edit",
+            entity="registration",
+            entity_id=reg.id,
+            at=now,
+            conference_id=reg.conference_id,
+            actor_telegram_id=actor_telegram_id,
+            fields=changed,
+        )
     await session.flush()
     result = await view(session, registration_id)
     result.changed, result.needs_review = changed, needs_review
@@ -330,8 +377,15 @@ async def withdraw(
         raise WrongState("already withdrawn", code="already_withdrawn")
     reg.status, reg.updated_at = RegistrationStatus.CANCELLED, now
     await release_all(session, reg.id, now)  # type: ignore[arg-type]
-    audit.record(session, action="registration.withdraw", entity="registration", entity_id=reg.id, at=now,
-                 conference_id=reg.conference_id, actor_telegram_id=actor_telegram_id)
+    audit.record(
+        session,
+        action="registration.withdraw",
+        entity="registration",
+        entity_id=reg.id,
+        at=now,
+        conference_id=reg.conference_id,
+        actor_telegram_id=actor_telegram_id,
+    )
     await session.flush()
     result = await view(session, registration_id)
     await session.commit()
@@ -345,23 +399,36 @@ async def forget(session: AsyncSession, telegram_id: int, *, clock: Clock = utc_
 
     now = clock()
     participant = (
-        await session.execute(select(Participant).where(Participant.telegram_id == telegram_id).with_for_update())  # type: ignore[arg-type]
+        await session.execute(select(Participant).where(col(Participant.telegram_id) == telegram_id).with_for_update())
     ).scalar_one_or_none()
     if participant is None:
         raise NotFound("we hold no data about you", code="nothing_to_forget")
-    regs = (await session.execute(select(Registration).where(Registration.participant_id == participant.id))).scalars().all()  # type: ignore[arg-type]
+    regs = (
+        (await session.execute(select(Registration).where(col(Registration.participant_id) == participant.id)))
+        .scalars()
+        .all()
+    )  # type: ignore[arg-type]
     for reg in regs:
         if reg.status in ACTIVE:
             reg.status = RegistrationStatus.CANCELLED
             await release_all(session, reg.id, now)  # type: ignore[arg-type]
         reg.badge_file_id, reg.bind_token, reg.updated_at = None, None, now
         reg.badge_version += 1  # any printed badge stops working
-    for attr in ("native_name", "position", "organisation", "email", "telegram_id", "telegram_username", "ref", "language"):
+    for attr in (
+        "native_name",
+        "position",
+        "organisation",
+        "email",
+        "telegram_id",
+        "telegram_username",
+        "ref",
+        "language",
+    ):
         setattr(participant, attr, None)
     participant.full_name = ""
     participant.forgotten_at = participant.updated_at = now
     await session.execute(
-        update(Delegation).where(Delegation.head_participant_id == participant.id).values(head_participant_id=None)  # type: ignore[arg-type]
+        update(Delegation).where(col(Delegation.head_participant_id) == participant.id).values(head_participant_id=None)
     )
     audit.record(session, action="participant.forget", entity="participant", entity_id=participant.id, at=now)
     await session.commit()
@@ -369,26 +436,42 @@ async def forget(session: AsyncSession, telegram_id: int, *, clock: Clock = utc_
     return participant.id
 
 
-async def pending(session: AsyncSession, conference_id: int, *, limit: int = 20, offset: int = 0) -> tuple[list[RegistrationView], int]:
+async def pending(
+    session: AsyncSession, conference_id: int, *, limit: int = 20, offset: int = 0
+) -> tuple[list[RegistrationView], int]:
     """Registrations waiting for a decision, oldest first, and how many there are."""
-    base = select(Registration.id).where(
-        Registration.conference_id == conference_id, Registration.status == RegistrationStatus.PENDING  # type: ignore[arg-type]
+    base = select(col(Registration.id)).where(
+        col(Registration.conference_id) == conference_id,
+        col(Registration.status) == RegistrationStatus.PENDING,
     )
     total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
-    ids = (await session.execute(base.order_by(Registration.created_at, Registration.id).limit(limit).offset(offset))).scalars().all()  # type: ignore[arg-type]
-    views = [await view(session, i) for i in ids]
+    ids = (
+        (
+            await session.execute(
+                base.order_by(col(Registration.created_at), col(Registration.id)).limit(limit).offset(offset)
+            )
+        )
+        .scalars()
+        .all()
+    )  # type: ignore[arg-type]
+    views = [await view(session, i) for i in ids if i is not None]
     await session.commit()
     return views, int(total)
 
 
 async def delegation_members(session: AsyncSession, delegation_id: int) -> list[RegistrationView]:
     ids = (
-        await session.execute(
-            select(Registration.id).where(Registration.delegation_id == delegation_id)  # type: ignore[arg-type]
-            .order_by(Registration.created_at, Registration.id)  # type: ignore[arg-type]
+        (
+            await session.execute(
+                select(col(Registration.id))
+                .where(col(Registration.delegation_id) == delegation_id)
+                .order_by(col(Registration.created_at), col(Registration.id))
+            )
         )
-    ).scalars().all()
-    views = [await view(session, i) for i in ids]
+        .scalars()
+        .all()
+    )
+    views = [await view(session, i) for i in ids if i is not None]
     await session.commit()
     return views
 
@@ -396,10 +479,13 @@ async def delegation_members(session: AsyncSession, delegation_id: int) -> list[
 async def seats_left(session: AsyncSession, delegation: Delegation) -> int | None:
     if delegation.quota is None:
         return None
-    taken = (await session.execute(
-        select(func.count()).select_from(Registration).where(
-            Registration.delegation_id == delegation.id, Registration.status.in_(ACTIVE))  # type: ignore[arg-type, attr-defined]
-    )).scalar_one()
+    taken = (
+        await session.execute(
+            select(func.count())
+            .select_from(Registration)
+            .where(col(Registration.delegation_id) == delegation.id, col(Registration.status).in_(ACTIVE))
+        )
+    ).scalar_one()
     return max(0, delegation.quota - int(taken))
 
 
@@ -421,20 +507,38 @@ async def create_invitation(
         raise InvalidInput("the expiry is in the past", code="bad_expiry")
     if delegation_id is not None:
         await _delegation_for(session, conference_id, delegation_id)
-    invitation = Invitation(conference_id=conference_id, token=secrets.token_urlsafe(12), delegation_id=delegation_id,
-                            category=category, created_by=created_by, expires_at=expires_at, max_uses=max_uses, created_at=now)
+    invitation = Invitation(
+        conference_id=conference_id,
+        token=secrets.token_urlsafe(12),
+        delegation_id=delegation_id,
+        category=category,
+        created_by=created_by,
+        expires_at=expires_at,
+        max_uses=max_uses,
+        created_at=now,
+    )
     session.add(invitation)
     await session.flush()
-    audit.record(session, action="invitation.create", entity="invitation", entity_id=invitation.id, at=now,
-                 conference_id=conference_id, actor_telegram_id=created_by, delegation_id=delegation_id,
-                 max_uses=max_uses)
+    audit.record(
+        session,
+        action="invitation.create",
+        entity="invitation",
+        entity_id=invitation.id,
+        at=now,
+        conference_id=conference_id,
+        actor_telegram_id=created_by,
+        delegation_id=delegation_id,
+        max_uses=max_uses,
+    )
     await session.commit()
     return invitation
 
 
-async def invitation_by_token(session: AsyncSession, conference_id: int, token: str, *, clock: Clock = utc_now) -> Invitation:
+async def invitation_by_token(
+    session: AsyncSession, conference_id: int, token: str, *, clock: Clock = utc_now
+) -> Invitation:
     """Check an invitation without using it (the wizard uses it when it registers)."""
-    invitation = (await session.execute(select(Invitation).where(Invitation.token == token))).scalar_one_or_none()  # type: ignore[arg-type]
+    invitation = (await session.execute(select(Invitation).where(col(Invitation.token) == token))).scalar_one_or_none()
     now = clock()
     if invitation is None or invitation.conference_id != conference_id:
         raise NotFound("this invitation link is not valid", code="invitation_invalid")
@@ -449,7 +553,12 @@ async def invitation_by_token(session: AsyncSession, conference_id: int, token: 
 
 
 async def revoke_invitation(
-    session: AsyncSession, invitation_id: int, *, actor_telegram_id: int | None, is_admin: bool = False, clock: Clock = utc_now
+    session: AsyncSession,
+    invitation_id: int,
+    *,
+    actor_telegram_id: int | None,
+    is_admin: bool = False,
+    clock: Clock = utc_now,
 ) -> Invitation:
     """Only the creator or an admin may revoke (the CLI acts as admin)."""
     now = clock()
@@ -458,31 +567,51 @@ async def revoke_invitation(
         raise PermissionDenied("only who created an invitation, or an admin, may revoke it", code="permission_denied")
     if invitation.revoked_at is None:
         invitation.revoked_at = now
-        audit.record(session, action="invitation.revoke", entity="invitation", entity_id=invitation.id, at=now,
-                     conference_id=invitation.conference_id, actor_telegram_id=actor_telegram_id)
+        audit.record(
+            session,
+            action="invitation.revoke",
+            entity="invitation",
+            entity_id=invitation.id,
+            at=now,
+            conference_id=invitation.conference_id,
+            actor_telegram_id=actor_telegram_id,
+        )
     await session.commit()
     return invitation
 
 
-async def bind_account(session: AsyncSession, bind_token: str, account: TelegramAccount, *, clock: Clock = utc_now) -> RegistrationView:
+async def bind_account(
+    session: AsyncSession, bind_token: str, account: TelegramAccount, *, clock: Clock = utc_now
+) -> RegistrationView:
     """Attach a Telegram account to a registration made on someone's behalf (imported
     by a protocol office), through their personal deep link."""
     now = clock()
-    reg = (await session.execute(select(Registration).where(Registration.bind_token == bind_token).with_for_update())).scalar_one_or_none()  # type: ignore[arg-type]
+    reg = (
+        await session.execute(select(Registration).where(col(Registration.bind_token) == bind_token).with_for_update())
+    ).scalar_one_or_none()  # type: ignore[arg-type]
     if reg is None:
         raise NotFound("this personal link is not valid or was already used", code="bind_invalid")
     participant = await session.get(Participant, reg.participant_id)
     assert participant is not None
     if participant.telegram_id not in (None, account.telegram_id):
         raise Conflict("this registration is already linked to another account", code="bind_taken")
-    other = (await session.execute(select(Participant).where(Participant.telegram_id == account.telegram_id))).scalar_one_or_none()  # type: ignore[arg-type]
+    other = (
+        await session.execute(select(Participant).where(col(Participant.telegram_id) == account.telegram_id))
+    ).scalar_one_or_none()  # type: ignore[arg-type]
     if other is not None and other.id != participant.id:
         raise Conflict("your Telegram account is already registered", code="bind_account_in_use")
     participant.telegram_id, participant.telegram_username = account.telegram_id, account.username
     participant.language = participant.language or account.language
     reg.bind_token, reg.updated_at = None, now
-    audit.record(session, action="registration.bind", entity="registration", entity_id=reg.id, at=now,
-                 conference_id=reg.conference_id, actor_telegram_id=account.telegram_id)
+    audit.record(
+        session,
+        action="registration.bind",
+        entity="registration",
+        entity_id=reg.id,
+        at=now,
+        conference_id=reg.conference_id,
+        actor_telegram_id=account.telegram_id,
+    )
     await session.flush()
     result = await view(session, reg.id)  # type: ignore[arg-type]
     await session.commit()
@@ -490,5 +619,15 @@ async def bind_account(session: AsyncSession, bind_token: str, account: Telegram
 
 
 async def active_signups(session: AsyncSession, registration_id: int) -> int:
-    return int((await session.execute(select(func.count()).select_from(AgendaSignup).where(
-        AgendaSignup.registration_id == registration_id, AgendaSignup.status != SignupStatus.CANCELLED))).scalar_one())  # type: ignore[arg-type]
+    return int(
+        (
+            await session.execute(
+                select(func.count())
+                .select_from(AgendaSignup)
+                .where(
+                    col(AgendaSignup.registration_id) == registration_id,
+                    col(AgendaSignup.status) != SignupStatus.CANCELLED,
+                )
+            )
+        ).scalar_one()
+    )  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from core.errors import Conflict, NotFound, PermissionDenied
 from core.models import StaffRole, StaffRoleName
@@ -27,8 +28,8 @@ async def roles_of(
     if telegram_id in set(admin_ids):
         granted.add(StaffRoleName.ADMIN)
     rows = await session.execute(
-        select(StaffRole.role).where(
-            StaffRole.conference_id == conference_id, StaffRole.telegram_id == telegram_id  # type: ignore[arg-type]
+        select(col(StaffRole.role)).where(
+            col(StaffRole.conference_id) == conference_id, col(StaffRole.telegram_id) == telegram_id
         )
     )
     granted.update(rows.scalars())
@@ -44,66 +45,101 @@ def require(roles: set[StaffRoleName], needed: StaffRoleName) -> None:
 
 
 async def add_role(
-    session: AsyncSession, conference_id: int, telegram_id: int, role: StaffRoleName,
-    *, actor: str = "cli", actor_telegram_id: int | None = None, clock: Clock = utc_now,
+    session: AsyncSession,
+    conference_id: int,
+    telegram_id: int,
+    role: StaffRoleName,
+    *,
+    actor: str = "cli",
+    actor_telegram_id: int | None = None,
+    clock: Clock = utc_now,
 ) -> StaffRole:
     existing = (
         await session.execute(
             select(StaffRole).where(
-                StaffRole.conference_id == conference_id,  # type: ignore[arg-type]
-                StaffRole.telegram_id == telegram_id,  # type: ignore[arg-type]
-                StaffRole.role == role,  # type: ignore[arg-type]
+                col(StaffRole.conference_id) == conference_id,
+                col(StaffRole.telegram_id) == telegram_id,
+                col(StaffRole.role) == role,
             )
         )
     ).scalar_one_or_none()
     if existing is not None:
         raise Conflict(f"{telegram_id} already has the {role.value} role", code="role_exists")
     now = clock()
-    row = StaffRole(conference_id=conference_id, telegram_id=telegram_id, role=role,
-                    added_by=actor_telegram_id, created_at=now)
+    row = StaffRole(
+        conference_id=conference_id, telegram_id=telegram_id, role=role, added_by=actor_telegram_id, created_at=now
+    )
     session.add(row)
-    audit.record(session, action="staff.add", entity="staff_role", entity_id=None, at=now,
-                 conference_id=conference_id, actor_telegram_id=actor_telegram_id, actor=actor,
-                 telegram_id=telegram_id, role=role.value)
+    audit.record(
+        session,
+        action="staff.add",
+        entity="staff_role",
+        entity_id=None,
+        at=now,
+        conference_id=conference_id,
+        actor_telegram_id=actor_telegram_id,
+        actor=actor,
+        telegram_id=telegram_id,
+        role=role.value,
+    )
     await session.commit()
     return row
 
 
 async def remove_role(
-    session: AsyncSession, conference_id: int, telegram_id: int, role: StaffRoleName | None = None,
-    *, actor: str = "cli", actor_telegram_id: int | None = None, clock: Clock = utc_now,
+    session: AsyncSession,
+    conference_id: int,
+    telegram_id: int,
+    role: StaffRoleName | None = None,
+    *,
+    actor: str = "cli",
+    actor_telegram_id: int | None = None,
+    clock: Clock = utc_now,
 ) -> int:
     query = delete(StaffRole).where(
-        StaffRole.conference_id == conference_id, StaffRole.telegram_id == telegram_id  # type: ignore[arg-type]
+        col(StaffRole.conference_id) == conference_id,
+        col(StaffRole.telegram_id) == telegram_id,
     )
     if role is not None:
-        query = query.where(StaffRole.role == role)  # type: ignore[arg-type]
+        query = query.where(col(StaffRole.role) == role)
     removed = (await session.execute(query)).rowcount  # type: ignore[attr-defined]
     if not removed:
         raise NotFound(f"{telegram_id} has no such staff role", code="role_not_found")
-    audit.record(session, action="staff.remove", entity="staff_role", entity_id=None, at=clock(),
-                 conference_id=conference_id, actor_telegram_id=actor_telegram_id, actor=actor,
-                 telegram_id=telegram_id, role=role.value if role else "all")
+    audit.record(
+        session,
+        action="staff.remove",
+        entity="staff_role",
+        entity_id=None,
+        at=clock(),
+        conference_id=conference_id,
+        actor_telegram_id=actor_telegram_id,
+        actor=actor,
+        telegram_id=telegram_id,
+        role=role.value if role else "all",
+    )
     await session.commit()
     return int(removed)
 
 
 async def list_roles(session: AsyncSession, conference_id: int) -> list[StaffRole]:
     rows = await session.execute(
-        select(StaffRole).where(StaffRole.conference_id == conference_id)  # type: ignore[arg-type]
-        .order_by(StaffRole.telegram_id, StaffRole.role)  # type: ignore[arg-type]
+        select(StaffRole)
+        .where(col(StaffRole.conference_id) == conference_id)
+        .order_by(col(StaffRole.telegram_id), col(StaffRole.role))
     )
     result = list(rows.scalars())
     await session.commit()
     return result
 
 
-async def staff_ids(session: AsyncSession, conference_id: int, role: StaffRoleName, admin_ids: Iterable[int] = ()) -> list[int]:
+async def staff_ids(
+    session: AsyncSession, conference_id: int, role: StaffRoleName, admin_ids: Iterable[int] = ()
+) -> list[int]:
     """Telegram ids holding `role` (admins hold every role), e.g. officers to notify."""
     rows = await session.execute(
-        select(StaffRole.telegram_id).where(
-            StaffRole.conference_id == conference_id,  # type: ignore[arg-type]
-            StaffRole.role.in_([role, StaffRoleName.ADMIN]),  # type: ignore[attr-defined]
+        select(col(StaffRole.telegram_id)).where(
+            col(StaffRole.conference_id) == conference_id,
+            col(StaffRole.role).in_([role, StaffRoleName.ADMIN]),
         )
     )
     return sorted(set(rows.scalars()) | set(admin_ids))

@@ -20,7 +20,11 @@ async def record(session: AsyncSession, update_id: int, *, clock: Clock = utc_no
     """True the first time `update_id` is seen; False for a repeat. Records it in the
     caller's transaction (no commit): the update's first commit makes it durable."""
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite  # type: ignore[union-attr]
-    stmt = dialect.insert(_t).values(update_id=update_id, seen_at=clock()).on_conflict_do_nothing(index_elements=["update_id"])
+    stmt = (
+        dialect.insert(_t)
+        .values(update_id=update_id, seen_at=clock())
+        .on_conflict_do_nothing(index_elements=["update_id"])
+    )
     inserted = (await session.execute(stmt)).rowcount  # type: ignore[attr-defined]
     if not inserted:
         await session.rollback()

@@ -8,13 +8,23 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import build_dispatcher, make_bot
 from bot.emulator import BotAPIEmulator
+from bot.emulator.records import BotMessage
 from bot.emulator.users import FakeUser
 from core.config import Settings, load_settings
-from core.models import Conference, Delegation, DelegationKind
+from core.models import (
+    Conference,
+    Delegation,
+    DelegationKind,
+    Participant,
+    Registration,
+    StaffRole,
+    StaffRoleName,
+)
 from tests.factories import make_conference, make_delegation
 
 ADMIN = 9000
@@ -40,12 +50,15 @@ async def seed(session_factory: async_sessionmaker[AsyncSession]) -> tuple[Confe
             "BY": await make_delegation(s, conf, "BY", name={"en": "Belarus", "ru": "Беларусь"}, quota=20),
             "HU": await make_delegation(s, conf, "HU", name={"en": "Hungary", "ru": "Венгрия"}, quota=2),
             "RU": await make_delegation(s, conf, "RU", name={"en": "Russian Federation", "ru": "Российская Федерация"}),
-            "OSCE": await make_delegation(s, conf, "OSCE", kind=DelegationKind.ORGANISATION,
-                                          name={"en": "OSCE", "ru": "ОБСЕ"}),
+            "OSCE": await make_delegation(
+                s, conf, "OSCE", kind=DelegationKind.ORGANISATION, name={"en": "OSCE", "ru": "ОБСЕ"}
+            ),
         }
         for i in range(12):  # enough states for two pages of the picker
             code = f"S{i:02d}"
-            found[code] = await make_delegation(s, conf, code, country="XX", name={"en": f"State {i:02d}", "ru": f"Государство {i:02d}"})
+            found[code] = await make_delegation(
+                s, conf, code, country="XX", name={"en": f"State {i:02d}", "ru": f"Государство {i:02d}"}
+            )
         await s.commit()
         return conf, found
 
@@ -55,8 +68,15 @@ async def harness(database_url: str, session_factory: async_sessionmaker[AsyncSe
     conference, delegations = await seed(session_factory)
     async with BotAPIEmulator() as emulator:
         settings = load_settings(
-            _env_file=None, bot_token="123456:TEST", database_url=database_url, telegram_api_url=emulator.base_url,
-            admin_ids=[ADMIN], badge_secret="s" * 40, redis_url=None, bot_username=None, conference=None,
+            _env_file=None,
+            bot_token="123456:TEST",
+            database_url=database_url,
+            telegram_api_url=emulator.base_url,
+            admin_ids=[ADMIN],
+            badge_secret="s" * 40,
+            redis_url=None,
+            bot_username=None,
+            conference=None,
         )
         bot = make_bot(settings)
         dp = build_dispatcher(settings, session_factory)
@@ -66,3 +86,67 @@ async def harness(database_url: str, session_factory: async_sessionmaker[AsyncSe
             emulator.assert_no_violations()
         finally:
             await bot.session.close()
+
+
+# -- small helpers shared by the conversation tests ---------------------------------------
+
+
+async def add_staff(h: Harness, telegram_id: int = OFFICER, role: StaffRoleName = StaffRoleName.ACCREDITATION) -> None:
+    async with h.session_factory() as s:
+        s.add(StaffRole(conference_id=h.conference.id, telegram_id=telegram_id, role=role))
+        await s.commit()
+
+
+async def registration_row(h: Harness, telegram_id: int) -> tuple[Registration, Participant]:
+    async with h.session_factory() as s:
+        row = (
+            await s.execute(
+                select(Registration, Participant).join(Participant).where(Participant.telegram_id == telegram_id)
+            )
+        ).one()
+        return row[0], row[1]
+
+
+async def fill_wizard(
+    user: FakeUser,
+    name: str = "Anna Petrova",
+    *,
+    delegation: str | None = "Belarus",
+    category: str = "Delegate",
+    position: str = "Counsellor",
+    organisation: str | None = None,
+    ask_delegation: bool = True,
+) -> BotMessage:
+    """Answer every question of the English wizard (already asking the name); returns the summary."""
+    await user.expect("full name in Latin script")
+    await user.send(name)
+    await user.expect("own script")
+    await user.press("Skip")
+    if ask_delegation:
+        await user.expect("Which delegation")
+        if delegation is None:
+            await user.press("No delegation")
+        else:
+            await user.send(delegation)
+            await user.expect("Delegations matching")
+            await user.press(delegation)
+    await user.expect("Your category")
+    await user.press(category)
+    await user.expect("position or title")
+    await user.send(position)
+    await user.expect("Your organisation")
+    if organisation is None:
+        await user.press("Skip")
+    else:
+        await user.send(organisation)
+    await user.expect("Personal data")
+    await user.press("I agree")
+    return await user.expect("Please check your data")
+
+
+async def sign_up(user: FakeUser, name: str = "Anna Petrova", **kw: Any) -> BotMessage:
+    """/start and a whole English sign-up, confirmed; returns the bot's closing message."""
+    await user.start()
+    await fill_wizard(user, name, **kw)
+    await user.press("Confirm")
+    return await user.expect("Thank you!")

@@ -19,12 +19,21 @@ DOOR = 7700
 SECRET = b"s" * 40  # the harness's BADGE_SECRET
 
 
-async def setup(h: Harness, *, status=RegistrationStatus.APPROVED, category=Category.DELEGATE, telegram_id=None, name="Peter Szijjarto"):  # type: ignore[no-untyped-def]
+async def setup(
+    h: Harness,
+    *,
+    status=RegistrationStatus.APPROVED,
+    category=Category.DELEGATE,
+    telegram_id=None,
+    name="Peter Szijjarto",
+):  # type: ignore[no-untyped-def]
     async with h.session_factory() as s:
         if not (await s.execute(select(StaffRole).where(StaffRole.telegram_id == DOOR))).first():
             s.add(StaffRole(conference_id=h.conference.id, telegram_id=DOOR, role=StaffRoleName.DOOR))
         p = await make_participant(s, full_name=name, native_name="Szijjártó Péter", telegram_id=telegram_id)
-        r = await make_registration(s, h.conference, p, delegation=h.delegations["HU"], category=category, status=status)
+        r = await make_registration(
+            s, h.conference, p, delegation=h.delegations["HU"], category=category, status=status
+        )
         await s.commit()
         return r.id, badges.make_token(SECRET, r.id, r.badge_version)
 
@@ -41,7 +50,9 @@ async def test_every_verdict_through_the_badge_link(harness: Harness) -> None:
     door = h.user(DOOR, "Door", "en")
     await door.start(f"b_{token}")
     ok = await door.expect("Welcome")
-    assert "Peter Szijjarto" in ok.text and "Szijjártó Péter" in ok.text and "Hungary" in ok.text and "Delegate" in ok.text
+    assert (
+        "Peter Szijjarto" in ok.text and "Szijjártó Péter" in ok.text and "Hungary" in ok.text and "Delegate" in ok.text
+    )
     assert "Venue entrance · entry" in ok.text
     await door.start(f"b_{token}")
     dup = await door.expect("Already inside")
@@ -61,8 +72,15 @@ async def test_every_verdict_through_the_badge_link(harness: Harness) -> None:
 async def test_gate_exit_and_a_hall_that_admits_only_some(harness: Harness) -> None:
     h = harness
     async with h.session_factory() as s:
-        await make_item(s, h.conference, "hls", kind=AgendaKind.HIGH_LEVEL, allowed=["head_of_delegation", "delegate"],
-                        start=datetime(2024, 10, 31, 7, 0, tzinfo=UTC), signup_open=False)
+        await make_item(
+            s,
+            h.conference,
+            "hls",
+            kind=AgendaKind.HIGH_LEVEL,
+            allowed=["head_of_delegation", "delegate"],
+            start=datetime(2024, 10, 31, 7, 0, tzinfo=UTC),
+            signup_open=False,
+        )
         await s.commit()
     _, delegate = await setup(h)
     _, press = await setup(h, category=Category.PRESS, name="Press Person")
@@ -107,12 +125,16 @@ def photo_of(badge_png: bytes) -> bytes:
     """The badge as a phone would see it: smaller, turned, on a cluttered desk, blurred."""
     rnd = random.Random(7)
     badge = Image.open(io.BytesIO(badge_png)).convert("RGB")
-    badge = badge.resize((badge.width * 6 // 10, badge.height * 6 // 10)).rotate(17, expand=True, fillcolor=(120, 90, 60))
+    badge = badge.resize((badge.width * 6 // 10, badge.height * 6 // 10)).rotate(
+        17, expand=True, fillcolor=(120, 90, 60)
+    )
     desk = Image.new("RGB", (badge.width + 400, badge.height + 300), (120, 90, 60))
     draw = ImageDraw.Draw(desk)
     for _ in range(80):
         x, y = rnd.randrange(desk.width), rnd.randrange(desk.height)
-        draw.rectangle([x, y, x + rnd.randrange(5, 60), y + rnd.randrange(5, 60)], fill=tuple(rnd.randrange(256) for _ in range(3)))
+        draw.rectangle(
+            [x, y, x + rnd.randrange(5, 60), y + rnd.randrange(5, 60)], fill=tuple(rnd.randrange(256) for _ in range(3))
+        )
     desk.paste(badge, (180, 130))
     out = io.BytesIO()
     desk.filter(ImageFilter.GaussianBlur(0.8)).save(out, "JPEG", quality=85)

@@ -35,8 +35,13 @@ async def test_wizard_survives_a_restart(database_url, session_factory) -> None:
     await seed(session_factory)
     token = f"{uuid.uuid4().int % 10**9}:TEST"  # a fresh bot id: no state left from other runs
     async with BotAPIEmulator(token=token) as emulator:
-        settings = load_settings(_env_file=None, bot_token=token, database_url=database_url,
-                                 telegram_api_url=emulator.base_url, redis_url=REDIS_URL)
+        settings = load_settings(
+            _env_file=None,
+            bot_token=token,
+            database_url=database_url,
+            telegram_api_url=emulator.base_url,
+            redis_url=REDIS_URL,
+        )
         anna = emulator.user(id=777, first_name="Anna", language_code="en")
         for step in ("before", "after"):
             bot = make_bot(settings)

@@ -18,8 +18,13 @@ from core.models import AppSetting
 async def test_run_polling_prepares_and_answers(tmp_path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'run.db'}"
     async with BotAPIEmulator(bot_username="minsk_conf_bot") as emulator:
-        settings = load_settings(_env_file=None, bot_token=emulator.token, database_url=url,
-                                 telegram_api_url=emulator.base_url, redis_url=None)
+        settings = load_settings(
+            _env_file=None,
+            bot_token=emulator.token,
+            database_url=url,
+            telegram_api_url=emulator.base_url,
+            redis_url=None,
+        )
         task = asyncio.create_task(run_polling(settings))
         try:
             user = emulator.user(id=501, first_name="Anna", language_code="en")

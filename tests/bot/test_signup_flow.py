@@ -16,7 +16,11 @@ async def add_officer(h: Harness, telegram_id: int = OFFICER) -> None:
 
 async def registration_of(h: Harness, telegram_id: int) -> tuple[Registration, Participant]:
     async with h.session_factory() as s:
-        row = (await s.execute(select(Registration, Participant).join(Participant).where(Participant.telegram_id == telegram_id))).one()
+        row = (
+            await s.execute(
+                select(Registration, Participant).join(Participant).where(Participant.telegram_id == telegram_id)
+            )
+        ).one()
         return row[0], row[1]
 
 

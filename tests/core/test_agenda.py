@@ -66,7 +66,9 @@ async def test_withdraw_promotes_the_waiting_list(session):
     await agenda.sign_up(session, a.id, item.id)
     await agenda.sign_up(session, b.id, item.id)
     await registration.withdraw(session, a.id, actor_telegram_id=None)
-    status = (await session.execute(select(AgendaSignup.status).where(AgendaSignup.registration_id == b.id))).scalar_one()
+    status = (
+        await session.execute(select(AgendaSignup.status).where(AgendaSignup.registration_id == b.id))
+    ).scalar_one()
     assert status == SignupStatus.CONFIRMED
 
 

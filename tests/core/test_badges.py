@@ -54,8 +54,15 @@ def test_parse_scanned_accepts_link_prefixed_bare_and_noise():
         f"\t{token}\r",
     ):
         assert parse_scanned(text) == token, text
-    for text in ("", "hello", f"b_{token}x", token[:-1], f"https://evil.example/?start=b_{token}",
-                 f"https://t.me/confdesk_bot?start=inv_{token}", f"{token} {token}"):
+    for text in (
+        "",
+        "hello",
+        f"b_{token}x",
+        token[:-1],
+        f"https://evil.example/?start=b_{token}",
+        f"https://t.me/confdesk_bot?start=inv_{token}",
+        f"{token} {token}",
+    ):
         assert parse_scanned(text) is None, text
 
 
@@ -104,9 +111,7 @@ def test_token_cannot_be_made_from_public_facts():
     assert verify_token(SECRET, zeros) is None
     # the id is visible in the token, the rest is not: another id's MAC never fits
     other = make_token(SECRET, 43, 1)
-    spliced = base64.urlsafe_b64encode(
-        head + base64.urlsafe_b64decode(other + "==")[7:]
-    ).decode().rstrip("=")
+    spliced = base64.urlsafe_b64encode(head + base64.urlsafe_b64decode(other + "==")[7:]).decode().rstrip("=")
     assert verify_token(SECRET, spliced) is None
 
 
@@ -172,16 +177,26 @@ def test_qr_fixed_version_and_mask_decodes():
 
 
 CONF = ConferenceInfo(
-    1, "minsk", {"en": "Minsk Conference on Eurasian Security"},
-    date(2024, 10, 31), date(2024, 11, 1),
+    1,
+    "minsk",
+    {"en": "Minsk Conference on Eurasian Security"},
+    date(2024, 10, 31),
+    date(2024, 11, 1),
 )
 
 
 def _badge(name: str, native: str | None = None, **kw: object) -> BadgeInfo:
     base: dict = dict(
-        registration_id=1, badge_version=1, print_count=0, full_name=name, native_name=native,
-        position="Minister of Foreign Affairs", organisation=None, delegation_code="HU",
-        delegation_name={"en": "Hungary"}, category=Category.HEAD,
+        registration_id=1,
+        badge_version=1,
+        print_count=0,
+        full_name=name,
+        native_name=native,
+        position="Minister of Foreign Affairs",
+        organisation=None,
+        delegation_code="HU",
+        delegation_name={"en": "Hungary"},
+        category=Category.HEAD,
     )
     base.update(kw)
     return BadgeInfo(**base)
@@ -190,8 +205,10 @@ def _badge(name: str, native: str | None = None, **kw: object) -> BadgeInfo:
 @pytest.mark.parametrize("fn", [bl.portrait, bl.card])
 def test_long_names_shrink_to_fit(fn):
     long = "Maria Dolores de Cospedal García Hernández Montenegro y Szijjártó-Лавров " * 2
-    badge = fn(_badge(long, "Лавров " * 12), CONF, 0, 0, 300, 420) if fn is bl.portrait else fn(
-        _badge(long, "Лавров " * 12), CONF, 0, 0, 242.6, 153.1
+    badge = (
+        fn(_badge(long, "Лавров " * 12), CONF, 0, 0, 300, 420)
+        if fn is bl.portrait
+        else fn(_badge(long, "Лавров " * 12), CONF, 0, 0, 242.6, 153.1)
     )
     names = [t for t in badge.texts if t.text.startswith(("Maria", "Лавров"))]
     assert len(names) == 2
@@ -212,8 +229,12 @@ def test_reprint_mark():
 def test_pdf_layouts_decode_at_300_dpi(layout):
     buf = io.BytesIO()
     job = BadgePdf(buf, CONF, secret=SECRET, bot_username="confdesk_minsk_bot", layout=layout)
-    names = [("Péter Szijjártó", "Сийярто Петер"), ("Sergey Lavrov", "Сергей Лавров"),
-             ("Ursula Gertrud von der Leyen", None), ("Zoë Ångström-Øster", "Зоя")]
+    names = [
+        ("Péter Szijjártó", "Сийярто Петер"),
+        ("Sergey Lavrov", "Сергей Лавров"),
+        ("Ursula Gertrud von der Leyen", None),
+        ("Zoë Ångström-Øster", "Зоя"),
+    ]
     links = []
     for i, (name, native) in enumerate(names, start=1):
         job.add(_badge(name, native, registration_id=i, category=list(Category)[i]))
@@ -237,14 +258,13 @@ async def test_chat_png(session):
     from core.services.badge_image import render_png
 
     data = render_png(
-        _badge("Péter Szijjártó", "Сийярто Петер"), CONF,
+        _badge("Péter Szijjártó", "Сийярто Петер"),
+        CONF,
         link=badge_link("confdesk_minsk_bot", make_token(SECRET, 1, 1)),
     )
     img = Image.open(io.BytesIO(data))
     assert img.format == "PNG" and img.width >= 600
-    assert [b.text for b in zxingcpp.read_barcodes(img)] == [
-        badge_link("confdesk_minsk_bot", make_token(SECRET, 1, 1))
-    ]
+    assert [b.text for b in zxingcpp.read_barcodes(img)] == [badge_link("confdesk_minsk_bot", make_token(SECRET, 1, 1))]
 
 
 async def test_only_approved_and_filters(session):

@@ -50,9 +50,7 @@ def code(reg, version=None):
 async def do(session, conf, text, clock=None, **kw):
     kw.setdefault("staff_telegram_id", 555)
     kw.setdefault("gate", "Main")
-    return await scan(
-        session, conference_id=conf.id, text=text, secret=SECRET, clock=clock or Clock(), **kw
-    )
+    return await scan(session, conference_id=conf.id, text=text, secret=SECRET, clock=clock or Clock(), **kw)
 
 
 async def scans(session):

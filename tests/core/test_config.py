@@ -24,13 +24,16 @@ def test_values_are_parsed(monkeypatch):
     assert s.badge_secret.get_secret_value() == SECRET
 
 
-@pytest.mark.parametrize(("env", "named"), [
-    ({"DATABASE_URL": "mysql://root@localhost/x"}, "DATABASE_URL"),
-    ({"ADMIN_IDS": "12,abc"}, "ADMIN_IDS"),
-    ({"DEFAULT_LANGUAGE": "de"}, "DEFAULT_LANGUAGE"),
-    ({"REMINDER_MINUTES": "soon"}, "REMINDER_MINUTES"),
-    ({"BADGE_SECRET": "short-secret-value"}, "BADGE_SECRET"),
-])
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"DATABASE_URL": "mysql://root@localhost/x"}, "DATABASE_URL"),
+        ({"ADMIN_IDS": "12,abc"}, "ADMIN_IDS"),
+        ({"DEFAULT_LANGUAGE": "de"}, "DEFAULT_LANGUAGE"),
+        ({"REMINDER_MINUTES": "soon"}, "REMINDER_MINUTES"),
+        ({"BADGE_SECRET": "short-secret-value"}, "BADGE_SECRET"),
+    ],
+)
 def test_a_bad_value_is_one_line_naming_the_variable_without_its_value(monkeypatch, env, named):
     with pytest.raises(ConfigError) as err:
         settings_from(monkeypatch, **env)

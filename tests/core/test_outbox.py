@@ -36,9 +36,11 @@ async def test_retry_and_give_up(session):
     await session.commit()
     now = T0
     for attempt in range(1, outbox.MAX_ATTEMPTS + 1):
-        claimed = await outbox.claim(session, "w", clock=lambda: now)
+        claimed = await outbox.claim(session, "w", clock=lambda now=now: now)
         assert claimed and claimed[0].attempts == attempt
-        kept = await outbox.retry_later(session, claimed[0].id, "w", after=timedelta(seconds=3), error="429", clock=lambda: now)
+        kept = await outbox.retry_later(
+            session, claimed[0].id, "w", after=timedelta(seconds=3), error="429", clock=lambda now=now: now
+        )
         now += timedelta(seconds=5)
     assert kept is False
     row = (await session.execute(select(OutboxMessage))).scalar_one()

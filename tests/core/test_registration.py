@@ -24,8 +24,15 @@ def person(name="Anna Petrova", **kw):
 async def test_register_creates_pending_and_audit(session):
     conf = await make_conference(session)
     by = await make_delegation(session, conf, "BY", quota=5)
-    v = await reg_svc.register(session, conf, person(native_name="Анна Петрова"), category=Category.DELEGATE,
-                               delegation_id=by.id, account=TelegramAccount(501, "anna", "ru"), clock=clock)
+    v = await reg_svc.register(
+        session,
+        conf,
+        person(native_name="Анна Петрова"),
+        category=Category.DELEGATE,
+        delegation_id=by.id,
+        account=TelegramAccount(501, "anna", "ru"),
+        clock=clock,
+    )
     assert v.registration.status == RegistrationStatus.PENDING
     assert v.participant.telegram_id == 501 and v.participant.native_name == "Анна Петрова"
     assert v.registration.created_at == NOW
@@ -45,11 +52,23 @@ async def test_quota_stops_the_seat_after_the_last(session):
     conf = await make_conference(session)
     hu = await make_delegation(session, conf, "HU", quota=2)
     for tg in (1, 2):
-        await reg_svc.register(session, conf, person(f"Member Number{tg}"), category=Category.DELEGATE,
-                               delegation_id=hu.id, account=TelegramAccount(tg))
+        await reg_svc.register(
+            session,
+            conf,
+            person(f"Member Number{tg}"),
+            category=Category.DELEGATE,
+            delegation_id=hu.id,
+            account=TelegramAccount(tg),
+        )
     with pytest.raises(QuotaExceeded):
-        await reg_svc.register(session, conf, person("Third Member"), category=Category.DELEGATE,
-                               delegation_id=hu.id, account=TelegramAccount(3))
+        await reg_svc.register(
+            session,
+            conf,
+            person("Third Member"),
+            category=Category.DELEGATE,
+            delegation_id=hu.id,
+            account=TelegramAccount(3),
+        )
     assert await reg_svc.seats_left(session, hu) == 0
 
 
@@ -62,8 +81,14 @@ async def test_quota_holds_under_concurrency(session_factory):
     async def one(tg):
         async with session_factory() as s:
             try:
-                await reg_svc.register(s, conf, person(f"Person Number{tg}"), category=Category.DELEGATE,
-                                       delegation_id=rs.id, account=TelegramAccount(tg))
+                await reg_svc.register(
+                    s,
+                    conf,
+                    person(f"Person Number{tg}"),
+                    category=Category.DELEGATE,
+                    delegation_id=rs.id,
+                    account=TelegramAccount(tg),
+                )
                 return "ok"
             except QuotaExceeded:
                 return "full"
@@ -78,15 +103,18 @@ async def test_quota_holds_under_concurrency(session_factory):
 async def test_withdrawn_seat_is_free_again_and_reregistering_reuses_the_row(session):
     conf = await make_conference(session)
     cn = await make_delegation(session, conf, "CN", quota=1)
-    v = await reg_svc.register(session, conf, person("Li Hui"), category=Category.DELEGATE,
-                               delegation_id=cn.id, account=TelegramAccount(9))
+    v = await reg_svc.register(
+        session, conf, person("Li Hui"), category=Category.DELEGATE, delegation_id=cn.id, account=TelegramAccount(9)
+    )
     await reg_svc.withdraw(session, v.registration.id, actor_telegram_id=9)
-    v2 = await reg_svc.register(session, conf, person("Wang Yi"), category=Category.DELEGATE,
-                                delegation_id=cn.id, account=TelegramAccount(10))
+    v2 = await reg_svc.register(
+        session, conf, person("Wang Yi"), category=Category.DELEGATE, delegation_id=cn.id, account=TelegramAccount(10)
+    )
     assert v2.registration.status == RegistrationStatus.PENDING
     with pytest.raises(QuotaExceeded):
-        await reg_svc.register(session, conf, person("Li Hui"), category=Category.DELEGATE,
-                               delegation_id=cn.id, account=TelegramAccount(9))
+        await reg_svc.register(
+            session, conf, person("Li Hui"), category=Category.DELEGATE, delegation_id=cn.id, account=TelegramAccount(9)
+        )
 
 
 async def test_approve_reject_and_already_decided(session):
@@ -100,25 +128,41 @@ async def test_approve_reject_and_already_decided(session):
     with pytest.raises(WrongState) as err:
         await reg_svc.decide(session, v.registration.id, approve=True, actor_telegram_id=2)
     assert err.value.code == "already_decided" and err.value.params["by"] == 1
-    rejected = await reg_svc.decide(session, v.registration.id, approve=False, actor_telegram_id=2, reason="no press card")
+    rejected = await reg_svc.decide(
+        session, v.registration.id, approve=False, actor_telegram_id=2, reason="no press card"
+    )
     assert rejected.registration.decision_reason == "no press card"
 
 
 async def test_auto_approval_by_category_and_delegation(session):
     conf = await make_conference(session, auto_approve_categories=["press"])
     osce = await make_delegation(session, conf, "OSCE", kind="organisation", auto_approve=True)
-    a = await reg_svc.register(session, conf, person("Press Person"), category=Category.PRESS, account=TelegramAccount(1))
-    b = await reg_svc.register(session, conf, person("Osce Person"), category=Category.DELEGATE,
-                               delegation_id=osce.id, account=TelegramAccount(2))
-    c = await reg_svc.register(session, conf, person("Other Person"), category=Category.EXPERT, account=TelegramAccount(3))
-    assert [x.registration.status for x in (a, b, c)] == [RegistrationStatus.APPROVED] * 2 + [RegistrationStatus.PENDING]
+    a = await reg_svc.register(
+        session, conf, person("Press Person"), category=Category.PRESS, account=TelegramAccount(1)
+    )
+    b = await reg_svc.register(
+        session,
+        conf,
+        person("Osce Person"),
+        category=Category.DELEGATE,
+        delegation_id=osce.id,
+        account=TelegramAccount(2),
+    )
+    c = await reg_svc.register(
+        session, conf, person("Other Person"), category=Category.EXPERT, account=TelegramAccount(3)
+    )
+    assert [x.registration.status for x in (a, b, c)] == [RegistrationStatus.APPROVED] * 2 + [
+        RegistrationStatus.PENDING
+    ]
 
 
 async def test_edit_of_an_approved_name_goes_back_to_pending(session):
     conf = await make_conference(session)
     v = await reg_svc.register(session, conf, person(), category=Category.EXPERT, account=TelegramAccount(12))
     await reg_svc.decide(session, v.registration.id, approve=True, actor_telegram_id=1)
-    same_name = await reg_svc.update_person(session, v.registration.id, person(position="Ambassador"), delegation_id=None)
+    same_name = await reg_svc.update_person(
+        session, v.registration.id, person(position="Ambassador"), delegation_id=None
+    )
     assert same_name.registration.status == RegistrationStatus.APPROVED and same_name.changed == ["position"]
     renamed = await reg_svc.update_person(session, v.registration.id, person("Anna Ivanova"), delegation_id=None)
     assert renamed.registration.status == RegistrationStatus.PENDING
@@ -127,25 +171,41 @@ async def test_edit_of_an_approved_name_goes_back_to_pending(session):
 async def test_invitation_prefills_limits_and_revokes(session):
     conf = await make_conference(session)
     sy = await make_delegation(session, conf, "SY", quota=10)
-    inv = await reg_svc.create_invitation(session, conf.id, delegation_id=sy.id, category=Category.HEAD,
-                                          created_by=1, max_uses=1, clock=clock)
-    v = await reg_svc.register(session, conf, person("Bassam Sabbagh"), category=Category.EXPERT,
-                               account=TelegramAccount(21), invitation_token=inv.token, clock=clock)
+    inv = await reg_svc.create_invitation(
+        session, conf.id, delegation_id=sy.id, category=Category.HEAD, created_by=1, max_uses=1, clock=clock
+    )
+    v = await reg_svc.register(
+        session,
+        conf,
+        person("Bassam Sabbagh"),
+        category=Category.EXPERT,
+        account=TelegramAccount(21),
+        invitation_token=inv.token,
+        clock=clock,
+    )
     assert v.registration.delegation_id == sy.id and v.registration.category == Category.HEAD
     with pytest.raises(WrongState) as err:
-        await reg_svc.register(session, conf, person("Second User"), category=Category.EXPERT,
-                               account=TelegramAccount(22), invitation_token=inv.token)
+        await reg_svc.register(
+            session,
+            conf,
+            person("Second User"),
+            category=Category.EXPERT,
+            account=TelegramAccount(22),
+            invitation_token=inv.token,
+        )
     assert err.value.code == "invitation_used_up"
-    inv2 = await reg_svc.create_invitation(session, conf.id, delegation_id=sy.id, created_by=1,
-                                           expires_at=NOW + timedelta(days=1), clock=clock)
+    inv2 = await reg_svc.create_invitation(
+        session, conf.id, delegation_id=sy.id, created_by=1, expires_at=NOW + timedelta(days=1), clock=clock
+    )
     await reg_svc.revoke_invitation(session, inv2.id, actor_telegram_id=1)
     with pytest.raises(WrongState):
         await reg_svc.invitation_by_token(session, conf.id, inv2.token)
     with pytest.raises(WrongState) as err:
         await reg_svc.invitation_by_token(session, conf.id, inv.token)
     assert err.value.code == "invitation_used_up"
-    inv3 = await reg_svc.create_invitation(session, conf.id, delegation_id=sy.id, created_by=1,
-                                           expires_at=NOW + timedelta(hours=1), clock=clock)
+    inv3 = await reg_svc.create_invitation(
+        session, conf.id, delegation_id=sy.id, created_by=1, expires_at=NOW + timedelta(hours=1), clock=clock
+    )
     with pytest.raises(WrongState) as err:
         await reg_svc.invitation_by_token(session, conf.id, inv3.token, clock=lambda: NOW + timedelta(hours=2))
     assert err.value.code == "invitation_expired"
@@ -155,8 +215,13 @@ async def test_invitation_prefills_limits_and_revokes(session):
 
 async def test_forget_keeps_counts_and_drops_names(session):
     conf = await make_conference(session)
-    v = await reg_svc.register(session, conf, person(native_name="Анна", email="a@example.org"),
-                               category=Category.EXPERT, account=TelegramAccount(31))
+    v = await reg_svc.register(
+        session,
+        conf,
+        person(native_name="Анна", email="a@example.org"),
+        category=Category.EXPERT,
+        account=TelegramAccount(31),
+    )
     await reg_svc.forget(session, 31)
     p = await session.get(Participant, v.participant.id)
     assert p.full_name == "" and p.native_name is None and p.telegram_id is None and p.email is None

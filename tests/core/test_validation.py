@@ -9,10 +9,17 @@ def test_latin_names_pass(name):
     assert v.latin_name(f"  {name} ") == name
 
 
-@pytest.mark.parametrize(("text", "code"), [
-    ("Лавров Сергей", "not_latin"), ("Lavrov", "one_word"), ("A", "too_short"),
-    ("x" * 200 + " y", "too_long"), ("Anna\x00 Ivanova", "control_chars"), ("123 456", "not_latin"),
-])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Лавров Сергей", "not_latin"),
+        ("Lavrov", "one_word"),
+        ("A", "too_short"),
+        ("x" * 200 + " y", "too_long"),
+        ("Anna\x00 Ivanova", "control_chars"),
+        ("123 456", "not_latin"),
+    ],
+)
 def test_bad_latin_names(text, code):
     with pytest.raises(InvalidInput) as err:
         v.latin_name(text)

@@ -1,0 +1,302 @@
+"""Report speed on a big conference: `python bench/reports.py [--regs 50000] [--scans 500000]`.
+
+Generates one conference (45 delegations, 20 agenda items over two days, `--regs`
+registrations, 60 % of them signed up for a session, `--scans` scans: entries, exits, hall
+scans and refusals) with bulk Core inserts, then times each report (best of 3) and prints it
+beside a plain `SELECT COUNT(*)` over the scan table in the same run (ratio = report time /
+COUNT time). SQLite in a temporary file; PostgreSQL too when
+CONFDESK_BENCH_PG_URL=postgresql+asyncpg://… names a server (a scratch database is made).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+from core.db import make_engine, make_session_factory
+from core.migrate import upgrade
+from core.models import (
+    AgendaItem,
+    AgendaSignup,
+    Conference,
+    Delegation,
+    Participant,
+    Presence,
+    Registration,
+    Scan,
+)
+from core.services import reports, search
+
+FIRST_DAY = date(2024, 10, 31)
+CATEGORIES = ["head_of_delegation", "delegate", "delegate", "delegate", "expert", "press", "observer", "speaker"]
+SYLLABLES = ["an", "bo", "ci", "da", "el", "fa", "go", "hu", "ir", "jo", "ka", "le", "mi", "no", "os", "pe", "ri", "sa"]
+CYRILLIC = ["ан", "бо", "ви", "да", "ел", "жо", "за", "ий", "ко", "ле", "ми", "но", "ос", "пе", "ру", "сё"]
+
+
+def _name(rng: random.Random, parts: list[str]) -> str:
+    return " ".join("".join(rng.choice(parts) for _ in range(3)).capitalize() for _ in range(2))
+
+
+async def generate(url: str, n_regs: int, n_scans: int) -> Conference:
+    engine = make_engine(url)
+    await upgrade(engine)
+    rng = random.Random(7)
+    now = datetime.now(UTC)
+    t0 = time.perf_counter()
+    async with engine.begin() as conn:
+        cid = (
+            await conn.execute(
+                insert(Conference)
+                .values(
+                    slug="bench",
+                    edition=1,
+                    name={"en": "Bench"},
+                    timezone="Europe/Minsk",
+                    first_day=FIRST_DAY,
+                    last_day=FIRST_DAY + timedelta(days=1),
+                    auto_approve_categories=[],
+                    venue={},
+                    city={},
+                    created_at=now,
+                    updated_at=now,
+                )
+                .returning(Conference.id)
+            )
+        ).scalar_one()
+        dids = (
+            (
+                await conn.execute(
+                    insert(Delegation).returning(Delegation.id),
+                    [
+                        {
+                            "conference_id": cid,
+                            "code": f"D{i:02d}",
+                            "kind": "state" if i < 40 else "organisation",
+                            "country": "XX" if i < 40 else None,
+                            "name": {"en": f"State {i:02d}", "ru": f"Государство {i:02d}"},
+                            "auto_approve": False,
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                        for i in range(45)
+                    ],
+                )
+            )
+            .scalars()
+            .all()
+        )
+        day0 = datetime(2024, 10, 31, 6, 0, tzinfo=UTC)  # 09:00 local
+        items = []
+        for i in range(20):
+            start = day0 + timedelta(days=i // 10, hours=i % 10)
+            items.append(
+                {
+                    "conference_id": cid,
+                    "code": f"i{i}",
+                    "kind": "high_level" if i == 0 else "thematic",
+                    "title": {"en": f"Session {i}"},
+                    "description": {},
+                    "hall": {},
+                    "starts_at": start,
+                    "ends_at": start + timedelta(minutes=90),
+                    "allowed_categories": [],
+                    "signup_open": i > 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        iids = (await conn.execute(insert(AgendaItem).returning(AgendaItem.id), items)).scalars().all()
+        pids: list[int] = []
+        for chunk in range(0, n_regs, 5000):
+            pids += (
+                (
+                    await conn.execute(
+                        insert(Participant).returning(Participant.id),
+                        [
+                            {
+                                "full_name": _name(rng, SYLLABLES),
+                                "native_name": _name(rng, CYRILLIC) if i % 2 else None,
+                                "telegram_id": 10_000_000 + i,
+                                "created_at": now,
+                                "updated_at": now,
+                            }
+                            for i in range(chunk, min(n_regs, chunk + 5000))
+                        ],
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        rids: list[int] = []
+        for chunk in range(0, n_regs, 5000):
+            rids += (
+                (
+                    await conn.execute(
+                        insert(Registration).returning(Registration.id),
+                        [
+                            {
+                                "conference_id": cid,
+                                "participant_id": pids[i],
+                                "delegation_id": dids[i % 45] if i % 10 else None,
+                                "category": CATEGORIES[i % len(CATEGORIES)],
+                                "status": "approved" if i % 12 else "pending",
+                                "source": "import",
+                                "badge_version": 1,
+                                "badge_print_count": 0,
+                                "created_at": now,
+                                "updated_at": now,
+                            }
+                            for i in range(chunk, min(n_regs, chunk + 5000))
+                        ],
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        signups = [
+            {
+                "registration_id": r,
+                "agenda_item_id": iids[1 + i % 19],
+                "status": "confirmed",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i, r in enumerate(rids)
+            if i % 5 < 3
+        ]
+        for chunk in range(0, len(signups), 10000):
+            await conn.execute(insert(AgendaSignup), signups[chunk : chunk + 10000])
+        rows: list[dict[str, Any]] = []
+        results = ["ok"] * 18 + ["duplicate", "invalid"]
+        for _ in range(n_scans):
+            reg = rids[rng.randrange(len(rids))]
+            day = rng.randrange(2)
+            at = day0 + timedelta(days=day, seconds=rng.randrange(11 * 3600))
+            item = iids[rng.randrange(20)] if rng.random() < 0.4 else None
+            rows.append(
+                {
+                    "conference_id": cid,
+                    "registration_id": reg,
+                    "agenda_item_id": item,
+                    "direction": "out" if rng.random() < 0.2 else "in",
+                    "result": rng.choice(results),
+                    "scanned_at": at,
+                    "gate": "Main",
+                    "badge_version": 1,
+                    "raw": "",
+                }
+            )
+            if len(rows) == 20000:
+                await conn.execute(insert(Scan), rows)
+                rows = []
+        if rows:
+            await conn.execute(insert(Scan), rows)
+        presence = [
+            {"registration_id": r, "inside": i % 3 == 0, "since": day0 + timedelta(hours=i % 10)}
+            for i, r in enumerate(rids)
+        ]
+        for chunk in range(0, len(presence), 10000):
+            await conn.execute(insert(Presence), presence[chunk : chunk + 10000])
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as conn:
+            await conn.execute(text("COMMIT"))
+            await conn.execute(text("ANALYZE"))
+    else:
+        async with engine.begin() as conn:
+            await conn.execute(text("ANALYZE"))
+    print(f"  generated {n_regs} registrations, {n_scans} scans in {time.perf_counter() - t0:.1f}s")
+    async with make_session_factory(engine)() as session:
+        conf = (await session.execute(select(Conference).where(Conference.slug == "bench"))).scalar_one()
+        await session.commit()
+    await engine.dispose()
+    return conf
+
+
+async def best_of(session: AsyncSession, work: Callable[[AsyncSession], Awaitable[Any]], n: int = 3) -> float:
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        await work(session)
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+async def bench(url: str, label: str, n_regs: int, n_scans: int) -> None:
+    print(f"{label}:")
+    conf = await generate(url, n_regs, n_scans)
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    day = FIRST_DAY
+
+    def clock() -> datetime:
+        return datetime(2024, 10, 31, 12, 0, tzinfo=UTC)
+
+    async def count(s: AsyncSession) -> None:
+        await s.execute(select(func.count()).select_from(Scan))
+        await s.commit()
+
+    cases: list[tuple[str, Callable[[AsyncSession], Awaitable[Any]]]] = [
+        ("stats (/stats)", lambda s: reports.stats(s, conf, day=day, clock=clock)),
+        ("by delegation", lambda s: reports.by_delegation(s, conf, day=day, clock=clock)),
+        ("by session", lambda s: reports.by_item(s, conf)),
+        ("by day", lambda s: reports.by_day(s, conf)),
+        ("check-ins per hour", lambda s: reports.checkins_per_hour(s, conf, day=day, clock=clock)),
+        ("no-shows of a session", lambda s: reports.no_shows(s, conf, 2)),
+        ("search 'kale' (bounded scan)", lambda s: search.find(s, conf.id or 0, "kale")),
+        ("search #id", lambda s: search.find(s, conf.id or 0, "#123")),
+        ("card with last scans", lambda s: search.card(s, conf.id or 0, 123)),
+    ]
+    async with factory() as session:
+        await best_of(session, count)  # warm the cache
+        base = await best_of(session, count)
+        print(f"  {'baseline: SELECT COUNT(*) FROM scan':40s} {base * 1000:8.1f} ms   1.0x")
+        for name, work in cases:
+            took = await best_of(session, work)
+            print(f"  {name:40s} {took * 1000:8.1f} ms {took / base:6.1f}x")
+    await engine.dispose()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--regs", type=int, default=50_000)
+    parser.add_argument("--scans", type=int, default=500_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        await bench(f"sqlite+aiosqlite:///{tmp}/bench.db", "SQLite", args.regs, args.scans)
+    pg = os.environ.get("CONFDESK_BENCH_PG_URL", "")
+    if pg.startswith("postgresql"):
+        name = f"confdesk_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_async_engine(pg, isolation_level="AUTOCOMMIT")
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            await bench(
+                make_url(pg).set(database=name).render_as_string(hide_password=False),
+                "PostgreSQL",
+                args.regs,
+                args.scans,
+            )
+        finally:
+            async with admin.connect() as conn:
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await admin.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

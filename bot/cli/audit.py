@@ -1,0 +1,74 @@
+"""`confdesk audit`: who approved, rejected, reissued, broadcast, changed roles. No aiogram."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.cli.common import console, fail, run, settings, with_database
+from core.db import open_session
+from core.services import reports
+from core.services.conferences import current_conference
+from core.services.reports import AuditEntry
+
+
+def _since(value: str | None, tz: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"bad --since '{value}' (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM)")
+    if moment.tzinfo is None:  # a conference-local time
+        from zoneinfo import ZoneInfo
+
+        moment = moment.replace(tzinfo=ZoneInfo(tz))
+    return moment.astimezone(UTC)
+
+
+def audit_command(
+    since: str | None = typer.Option(
+        None, "--since", help="From this day or time (conference-local), e.g. 2024-10-31."
+    ),
+    action: str | None = typer.Option(None, "--action", help="Action prefix: registration, badge, broadcast, staff…"),
+    as_json: bool = typer.Option(False, "--json", help="JSON lines for scripts."),
+    limit: int = typer.Option(1000, "--limit", min=1, help="At most this many (the latest)."),
+    conference: str | None = typer.Option(None, "--conference", help="Conference slug (default: the current one)."),
+) -> None:
+    """The audit trail: who approved, rejected, reissued, broadcast, changed roles."""
+
+    async def work(factory: async_sessionmaker[AsyncSession]) -> tuple[list[AuditEntry], str]:
+        async with open_session(factory) as session:
+            conf = await current_conference(session, conference or settings().conference)
+            entries = await reports.audit_log(
+                session, conf, since=_since(since, conf.timezone), action=action, limit=limit
+            )
+            return entries, conf.timezone
+
+    entries, tz = run(with_database(work))
+    if as_json:
+        for entry in entries:
+            typer.echo(json.dumps(entry.as_dict(), ensure_ascii=False, default=str))
+        return
+    if not entries:
+        console.print("no audit entries match", highlight=False)
+        return
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(tz)
+    table = Table("When", "Who", "Action", "Record", "Details")
+    for e in entries:
+        details = ", ".join(f"{k}={v}" for k, v in e.details.items() if k != "text")
+        table.add_row(
+            e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+            escape(e.actor),
+            e.action,
+            f"{e.entity} {e.entity_id or ''}".strip(),
+            escape(details[:200]),
+        )
+    console.print(table)

@@ -1,0 +1,433 @@
+"""/agenda (the programme by day, item cards, sign-up and waiting list), /my (personal
+programme and its .ics file), and the outbox renderers of reminders, promotions and change
+notices. Times are shown in the conference's time zone."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from aiogram import Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from babel.dates import format_date
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import AgendaActCB, AgendaDayCB, AgendaItemCB
+from bot.context import Ctx
+from bot.i18n import Translator, translator
+from bot.keyboards import agenda as kb
+from bot.sender import Rendered, register_renderer
+from core.errors import NotFound
+from core.models import AgendaItem, AgendaKind, Conference, SignupStatus, pick
+from core.services import agenda, reminders
+from core.services.agenda import ItemView
+from core.services.calendar import build_calendar
+from core.services.outbox import Claimed
+
+PAGE_SIZE = 8  # items per page of a day: long days are paginated
+MESSAGE_LIMIT = 4096
+TITLE_LIMIT = 300
+LIST_TITLE_LIMIT = 150
+DESCRIPTION_LIMIT = 1500
+NAMES_LIMIT = 600
+
+
+# -- formatting -------------------------------------------------------------------------------
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _fit(text: str) -> str:
+    return _cut(text, MESSAGE_LIMIT)
+
+
+def _hm(moment: datetime, tz: ZoneInfo) -> str:
+    return f"{moment.astimezone(tz):%H:%M}"
+
+
+def long_date(day: date, language: str) -> str:
+    return format_date(day, "EEEE d MMMM", locale=language)
+
+
+def short_date(day: date, language: str) -> str:
+    return format_date(day, "EEE d MMM", locale=language).replace(".", "")
+
+
+def kind_label(t: Translator, kind: AgendaKind) -> str:
+    return {
+        AgendaKind.OPENING: t("agenda-kind-opening"),
+        AgendaKind.HIGH_LEVEL: t("agenda-kind-high-level"),
+        AgendaKind.PLENARY: t("agenda-kind-plenary"),
+        AgendaKind.THEMATIC: t("agenda-kind-thematic"),
+        AgendaKind.SIDE_EVENT: t("agenda-kind-side-event"),
+        AgendaKind.BREAK: t("agenda-kind-break"),
+        AgendaKind.CLOSING: t("agenda-kind-closing"),
+    }[kind]
+
+
+def _times(item: AgendaItem, tz: ZoneInfo, language: str) -> dict[str, str]:
+    return {
+        "date": long_date(item.starts_at.astimezone(tz).date(), language),
+        "start": _hm(item.starts_at, tz),
+        "end": _hm(item.ends_at, tz),
+    }
+
+
+def _conference(ctx: Ctx) -> Conference:
+    if ctx.conference is None or ctx.conference.id is None:
+        raise NotFound("no conference", code="no_conference")
+    return ctx.conference
+
+
+def day_message(
+    t: Translator, conference: Conference, view: agenda.DayView, page: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    tz = ZoneInfo(conference.timezone)
+    pages = max(1, -(-len(view.items) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    shown = view.items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    n = view.days.index(view.day) + 1 if view.day in view.days else 1
+    parts = [
+        t(
+            "agenda-day-title",
+            conference=pick(conference.name, t.language),
+            date=long_date(view.day, t.language),
+            day=n,
+            days=max(len(view.days), 1),
+            city=pick(conference.city, t.language) or conference.timezone,
+        )
+    ]
+    if pages > 1:
+        parts.append(t("agenda-page", page=page + 1, pages=pages))
+    for v in shown:
+        item = v.item
+        lines = [
+            t(
+                "agenda-line",
+                start=_hm(item.starts_at, tz),
+                end=_hm(item.ends_at, tz),
+                kind=kind_label(t, item.kind),
+                title=_cut(pick(item.title, t.language), LIST_TITLE_LIMIT),
+            )
+        ]
+        notes = [t("agenda-line-hall", hall=pick(item.hall, t.language))] if item.hall else []
+        if v.cancelled:
+            notes.append(t("agenda-line-cancelled"))
+        elif v.my_status == SignupStatus.CONFIRMED:
+            notes.append(t("agenda-line-mine"))
+        elif v.my_status == SignupStatus.WAITLISTED:
+            notes.append(t("agenda-line-waiting"))
+        elif v.full:
+            notes.append(t("agenda-line-full"))
+        elif v.seats_left is not None:
+            notes.append(t("agenda-line-seats", left=v.seats_left, capacity=item.capacity or 0))
+        if notes:
+            lines.append(" · ".join(notes))
+        parts.append("\n".join(lines))
+    i = view.days.index(view.day) if view.day in view.days else 0
+    prev_day = view.days[i - 1] if i > 0 else None
+    next_day = view.days[i + 1] if i + 1 < len(view.days) else None
+    markup = kb.day(
+        t,
+        items=[(v.item.id or 0, f"{_hm(v.item.starts_at, tz)} {pick(v.item.title, t.language)}") for v in shown],
+        day=view.day,
+        page=page,
+        pages=pages,
+        prev_day=(prev_day, short_date(prev_day, t.language)) if prev_day else None,
+        next_day=(next_day, short_date(next_day, t.language)) if next_day else None,
+    )
+    return _fit("\n\n".join(parts)), markup
+
+
+def card_text(t: Translator, conference: Conference, view: ItemView) -> str:
+    tz = ZoneInfo(conference.timezone)
+    item = view.item
+    city = pick(conference.city, t.language) or conference.timezone
+    lines = [
+        f"<b>{kind_label(t, item.kind)}</b>",
+        f"<b>{_escape(_cut(pick(item.title, t.language), TITLE_LIMIT))}</b>",
+        t("agenda-card-when", city=city, **_times(item, tz, t.language)),
+    ]
+    if item.hall:
+        lines.append(t("agenda-card-hall", hall=pick(item.hall, t.language)))
+    if view.speakers:
+        lines.append(t("agenda-card-speakers", names=_cut(", ".join(view.speakers), NAMES_LIMIT)))
+    if view.moderators:
+        lines.append(t("agenda-card-moderator", names=_cut(", ".join(view.moderators), NAMES_LIMIT)))
+    if item.description:
+        lines += ["", _escape(_cut(pick(item.description, t.language), DESCRIPTION_LIMIT))]
+    lines.append("")
+    if item.allowed_categories:
+        categories = ", ".join(t(f"category-{c}") for c in item.allowed_categories)
+        lines.append(t("agenda-card-open-to", categories=categories))
+    if view.cancelled:
+        lines.append(t("agenda-card-cancelled"))
+    elif view.item.capacity is not None:
+        lines.append(
+            t("agenda-card-full", waiting=view.waitlisted)
+            if view.full
+            else t("agenda-card-seats", left=view.seats_left or 0, capacity=item.capacity or 0)
+        )
+    if not item.signup_open and not view.cancelled:
+        lines.append(t("agenda-card-no-signup"))
+    if view.my_status == SignupStatus.CONFIRMED:
+        lines.append(t("agenda-card-confirmed"))
+    elif view.my_status == SignupStatus.WAITLISTED:
+        lines.append(t("agenda-card-waitlisted", position=view.my_position or 0))
+    return _fit("\n".join(lines))
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Edit in place; pressing a button that changes nothing is not an error."""
+    try:
+        await message.edit_text(text, reply_markup=markup)
+    except TelegramBadRequest as exc:
+        if "not modified" not in exc.message:
+            raise
+
+
+# -- /agenda and its buttons -------------------------------------------------------------------
+
+
+async def show_agenda(message: Message, ctx: Ctx, session: AsyncSession) -> None:
+    conference = _conference(ctx)
+    view = await agenda.day_view(session, conference, None, telegram_id=ctx.telegram_id)
+    if not view.items:
+        await message.answer(ctx.t("agenda-empty"))
+        return
+    text, markup = day_message(ctx.t, conference, view, 0)
+    await message.answer(text, reply_markup=markup)
+
+
+async def day_pressed(query: CallbackQuery, callback_data: AgendaDayCB, ctx: Ctx, session: AsyncSession) -> None:
+    conference = _conference(ctx)
+    day = datetime.strptime(callback_data.day, "%Y%m%d").date()
+    view = await agenda.day_view(session, conference, day, telegram_id=ctx.telegram_id)
+    text, markup = day_message(ctx.t, conference, view, callback_data.page)
+    await query.answer()
+    await _edit(query.message, text, markup)  # type: ignore[arg-type]
+
+
+async def item_pressed(query: CallbackQuery, callback_data: AgendaItemCB, ctx: Ctx, session: AsyncSession) -> None:
+    await _show_card(query, ctx, session, callback_data.id, callback_data.page)
+    await query.answer()
+
+
+async def _show_card(query: CallbackQuery, ctx: Ctx, session: AsyncSession, item_id: int, page: int) -> None:
+    conference = _conference(ctx)
+    view = await agenda.item_view(session, conference.id or 0, item_id, telegram_id=ctx.telegram_id)
+    day = agenda.local_day(view.item, ZoneInfo(conference.timezone))
+    await _edit(
+        query.message,  # type: ignore[arg-type]
+        card_text(ctx.t, conference, view),
+        kb.card(ctx.t, view, day=day, page=page),
+    )
+
+
+async def act_pressed(query: CallbackQuery, callback_data: AgendaActCB, ctx: Ctx, session: AsyncSession) -> None:
+    conference_id, t = _conference(ctx).id or 0, ctx.t
+    message: Message = query.message  # type: ignore[assignment]
+    if callback_data.action in ("out", "give"):
+        result = await agenda.cancel_as(session, conference_id, ctx.telegram_id, callback_data.id)
+        await query.answer(t("agenda-left"))
+        if callback_data.action == "give":
+            await _edit(message, t("agenda-gave-back", title=pick(result.item.title, t.language)), None)
+            return
+    else:
+        result = await agenda.sign_up_as(
+            session, conference_id, ctx.telegram_id, callback_data.id, waitlist=callback_data.action == "wait"
+        )
+        waiting = result.signup.status == SignupStatus.WAITLISTED
+        await query.answer(
+            t("agenda-waitlisted", position=result.signup.waitlist_position or 0) if waiting else t("agenda-signed-up"),
+            show_alert=waiting,
+        )
+        if result.clashes:
+            await message.answer(clash_text(t, _conference(ctx), result.clashes))
+    await _show_card(query, ctx, session, callback_data.id, callback_data.page)
+
+
+def clash_text(t: Translator, conference: Conference, clashes: Sequence[AgendaItem]) -> str:
+    tz = ZoneInfo(conference.timezone)
+    lines = [t("agenda-clash")] + [
+        t(
+            "agenda-clash-line",
+            start=_hm(c.starts_at, tz),
+            end=_hm(c.ends_at, tz),
+            title=_cut(pick(c.title, t.language), LIST_TITLE_LIMIT),
+        )
+        for c in clashes[:20]
+    ]
+    return _fit("\n".join(lines))
+
+
+# -- /my -----------------------------------------------------------------------------------------
+
+
+async def my_programme(message: Message, ctx: Ctx, session: AsyncSession) -> None:
+    conference, t = _conference(ctx), ctx.t
+    views = await agenda.my_agenda(session, conference.id or 0, ctx.telegram_id)
+    if not views:
+        await message.answer(t("my-empty"))
+        return
+    await message.answer(my_text(t, conference, views))
+    notes = {v.item.id or 0: _notes(t, v) for v in views}
+    ics = build_calendar(conference, views, t.language, notes=notes)
+    await message.answer_document(
+        BufferedInputFile(ics, filename=f"{conference.slug}-my-programme.ics"), caption=t("my-ics-caption")
+    )
+
+
+def _notes(t: Translator, view: ItemView) -> str:
+    lines = [kind_label(t, view.item.kind)]
+    if view.speakers:
+        lines.append(t("agenda-card-speakers", names=", ".join(view.speakers)))
+    if view.moderators:
+        lines.append(t("agenda-card-moderator", names=", ".join(view.moderators)))
+    if view.my_status == SignupStatus.WAITLISTED:
+        lines.append(t("agenda-card-waitlisted", position=view.my_position or 0))
+    return _plain("\n".join(lines))
+
+
+def _plain(text: str) -> str:
+    """Locale text for a non-HTML place (the calendar file): unescape what the translator escaped."""
+    return html.unescape(text)
+
+
+def my_text(t: Translator, conference: Conference, views: Sequence[ItemView]) -> str:
+    tz = ZoneInfo(conference.timezone)
+    parts = [
+        t(
+            "my-title",
+            conference=pick(conference.name, t.language),
+            city=pick(conference.city, t.language) or conference.timezone,
+        )
+    ]
+    day: date | None = None
+    budget = MESSAGE_LIMIT - 200
+    for n, v in enumerate(views):
+        item = v.item
+        lines = []
+        local = item.starts_at.astimezone(tz).date()
+        if local != day:
+            day = local
+            lines.append("\n" + t("my-day", date=long_date(local, t.language)))
+        line = t(
+            "my-line",
+            start=_hm(item.starts_at, tz),
+            end=_hm(item.ends_at, tz),
+            title=_cut(pick(item.title, t.language), LIST_TITLE_LIMIT),
+            hall=pick(item.hall, t.language) or "—",
+        )
+        if v.cancelled:
+            line += " · " + t("agenda-line-cancelled")
+        elif v.my_status == SignupStatus.WAITLISTED:
+            line += " · " + t("agenda-line-waiting")
+        lines.append(line)
+        chunk = "\n".join(lines)
+        if sum(len(p) + 1 for p in parts) + len(chunk) > budget:
+            parts.append(t("my-more", count=len(views) - n))
+            break
+        parts.append(chunk)
+    return _fit("\n".join(parts))
+
+
+# -- outbox renderers ----------------------------------------------------------------------------
+
+
+async def render_reminder(session: AsyncSession, message: Claimed, language: str) -> Rendered | None:
+    due = await reminders.still_due(session, agenda.REMINDER, message.payload)
+    if due is None:
+        return None
+    t, tz = translator(language), ZoneInfo(due.conference.timezone)
+    return Rendered(
+        _fit(
+            t(
+                "reminder",
+                title=_cut(pick(due.item.title, language), TITLE_LIMIT),
+                hall=pick(due.item.hall, language) or "—",
+                **_times(due.item, tz, language),
+            )
+        )
+    )
+
+
+async def render_promoted(session: AsyncSession, message: Claimed, language: str) -> Rendered | None:
+    due = await reminders.still_due(session, agenda.PROMOTED, message.payload)
+    if due is None:
+        return None
+    t, tz = translator(language), ZoneInfo(due.conference.timezone)
+    text = t(
+        "promoted",
+        title=_cut(pick(due.item.title, language), TITLE_LIMIT),
+        hall=pick(due.item.hall, language) or "—",
+        **_times(due.item, tz, language),
+    )
+    return Rendered(_fit(text), kb.give_back(t, due.item.id or 0))
+
+
+async def render_notice(session: AsyncSession, message: Claimed, language: str) -> Rendered | None:
+    due = await reminders.still_due(session, agenda.NOTICE, message.payload)
+    if due is None:
+        return None
+    p, t, tz = message.payload, translator(language), ZoneInfo(due.conference.timezone)
+
+    def moment(key: str) -> datetime:
+        return datetime.fromisoformat(str(p[key]))
+
+    new = {
+        "date": long_date(moment("starts_at").astimezone(tz).date(), language),
+        "start": _hm(moment("starts_at"), tz),
+        "end": _hm(moment("ends_at"), tz),
+    }
+    title = p.get("title") if isinstance(p.get("title"), dict) else due.item.title
+    lines = [t("notice-title", title=_cut(pick(title, language), TITLE_LIMIT))]  # type: ignore[arg-type]
+    fields = set(p.get("fields") or ())
+    if "cancelled" in fields:
+        lines.append(t("notice-cancelled"))
+    if "restored" in fields:
+        lines.append(t("notice-restored", **new))
+    if "time" in fields and "cancelled" not in fields:
+        lines.append(
+            t(
+                "notice-time",
+                old_date=long_date(moment("old_starts_at").astimezone(tz).date(), language),
+                old_start=_hm(moment("old_starts_at"), tz),
+                old_end=_hm(moment("old_ends_at"), tz),
+                **new,
+            )
+        )
+    if "hall" in fields and "cancelled" not in fields:
+        lines.append(
+            t(
+                "notice-hall",
+                hall=pick(p.get("hall"), language) or "—",  # type: ignore[arg-type]
+                old_hall=pick(p.get("old_hall"), language) or "—",
+            )
+        )  # type: ignore[arg-type]
+    return Rendered(_fit("\n".join(lines)))
+
+
+register_renderer(agenda.REMINDER, render_reminder)
+register_renderer(agenda.PROMOTED, render_promoted)
+register_renderer(agenda.NOTICE, render_notice)
+
+
+def build() -> Router:
+    router = Router(name="agenda")
+    router.message.register(show_agenda, Command("agenda"))
+    router.message.register(my_programme, Command("my"))
+    router.callback_query.register(day_pressed, AgendaDayCB.filter())
+    router.callback_query.register(item_pressed, AgendaItemCB.filter())
+    router.callback_query.register(act_pressed, AgendaActCB.filter())
+    return router

@@ -1,0 +1,324 @@
+"""/broadcast (admins): compose, choose the audience, preview, confirm; then progress.
+
+Sending is the outbox's job (core.services.broadcasts queues one row per recipient; the
+sender in bot/sender.py keeps to Telegram's limits, retries after 429 and marks people who
+blocked the bot). Here: the conversation, the renderers of the two outbox kinds, and a
+watcher per broadcast that edits the organiser's progress message at most every
+PROGRESS_EVERY seconds (only when the numbers changed) and, once nothing is pending,
+finishes the broadcast (the delivery report then goes out through the outbox). Watchers are
+resumed when the bot starts, so a restart mid-way still ends with a report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.callbacks import AudienceCB, BroadcastConfirmCB
+from bot.context import Ctx
+from bot.filters import has_text, no_text
+from bot.i18n import Translator, translator
+from bot.keyboards import organiser as kb
+from bot.middlewares.database import DbSessionMiddleware
+from bot.middlewares.roles import RoleMiddleware
+from bot.sender import Rendered, register_renderer
+from bot.states import BroadcastDraft, Broadcasting, load, save
+from core.models import Category, Conference, StaffRoleName
+from core.services import broadcasts, reports
+from core.services.broadcasts import Audience, AudienceKind
+from core.services.clock import Clock, utc_now
+from core.services.outbox import Claimed
+
+log = logging.getLogger("confdesk.broadcast")
+ADMIN = {"role": StaffRoleName.ADMIN}
+PROGRESS_EVERY = 3.0  # seconds between edits of a progress message (Telegram tolerates ~20/min per chat)
+PICK_PAGE = 8
+
+
+# -- the outbox renderers ----------------------------------------------------------------------
+
+
+async def render_broadcast(session: AsyncSession, message: Claimed, language: str) -> Rendered | None:
+    if not await broadcasts.reachable(session, message.chat_id):
+        return None  # blocked the bot or was forgotten since the broadcast was queued
+    text = str(message.payload.get("text") or "")
+    return Rendered(text) if text else None
+
+
+async def render_report(session: AsyncSession, message: Claimed, language: str) -> Rendered | None:
+    p = message.payload
+    t = translator(language)
+    return Rendered(
+        t(
+            "bc-report",
+            id=int(p["broadcast_id"]),
+            sent=int(p["sent"]),
+            total=int(p["total"]),  # type: ignore[call-overload]
+            failed=int(p["failed"]),
+            blocked=int(p["blocked"]),
+        )
+    )  # type: ignore[call-overload]
+
+
+register_renderer(broadcasts.KIND, render_broadcast)
+register_renderer(broadcasts.REPORT_KIND, render_report)
+
+
+# -- watching progress -------------------------------------------------------------------------
+
+
+def _progress_text(t: Translator, p: broadcasts.Progress) -> str:
+    key = "bc-done" if p.done else "bc-progress"
+    return t(key, id=p.broadcast_id, sent=p.sent, total=p.total, failed=p.failed, blocked=p.blocked)
+
+
+class Watchers:
+    """One task per unfinished broadcast, for one running bot."""
+
+    def __init__(self, bot: Bot, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self.bot = bot
+        self.session_factory = session_factory
+        self.tasks: dict[int, asyncio.Task[None]] = {}
+
+    def watch(self, info: broadcasts.BroadcastInfo) -> None:
+        running = self.tasks.get(info.broadcast_id)
+        if running is None or running.done():
+            self.tasks[info.broadcast_id] = asyncio.create_task(self._run(info), name=f"broadcast-{info.broadcast_id}")
+
+    async def resume(self) -> None:
+        async with self.session_factory() as session:
+            for info in await broadcasts.unfinished(session):
+                self.watch(info)
+
+    async def close(self) -> None:
+        tasks = list(self.tasks.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self.tasks.clear()
+
+    async def _run(self, info: broadcasts.BroadcastInfo) -> None:
+        t = translator(info.language)
+        shown = ""
+        while True:
+            try:
+                async with self.session_factory() as session:
+                    p = await broadcasts.progress(session, info.broadcast_id)
+                if p.done:
+                    async with self.session_factory() as session:
+                        await broadcasts.finish(session, info.broadcast_id)
+                text = _progress_text(t, p)
+                if text != shown:
+                    await self._show(info, text)
+                    shown = text
+                if p.done:
+                    return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("watching broadcast %s", info.broadcast_id)
+            await asyncio.sleep(PROGRESS_EVERY)
+
+    async def _show(self, info: broadcasts.BroadcastInfo, text: str) -> None:
+        if info.report_chat_id is None or info.progress_message_id is None:
+            return
+        for _ in range(3):
+            try:
+                await self.bot.edit_message_text(
+                    text=text, chat_id=info.report_chat_id, message_id=info.progress_message_id
+                )
+                return
+            except TelegramRetryAfter as exc:
+                await asyncio.sleep(exc.retry_after)
+            except TelegramBadRequest:  # not modified, or the organiser deleted it
+                return
+
+
+def _session_factory(dispatcher: Dispatcher) -> async_sessionmaker[AsyncSession] | None:
+    for middleware in dispatcher.update.outer_middleware:
+        if isinstance(middleware, DbSessionMiddleware):
+            return middleware.session_factory
+    return None
+
+
+async def on_startup(dispatcher: Dispatcher, bot: Bot) -> None:
+    factory = _session_factory(dispatcher)
+    if factory is None:
+        return
+    watchers = Watchers(bot, factory)
+    dispatcher["broadcast_watchers"] = watchers
+    await watchers.resume()
+
+
+async def on_shutdown(dispatcher: Dispatcher) -> None:
+    watchers = dispatcher.workflow_data.pop("broadcast_watchers", None)
+    if isinstance(watchers, Watchers):
+        await watchers.close()
+
+
+# -- the conversation --------------------------------------------------------------------------
+
+
+async def begin(message: Message, state: FSMContext, ctx: Ctx) -> None:
+    await state.set_state(Broadcasting.text)
+    await save(state, BroadcastDraft(), key="broadcast")
+    await message.answer(ctx.t("bc-ask-text"))
+
+
+async def got_text(message: Message, state: FSMContext, ctx: Ctx) -> None:
+    text = message.html_text.strip()
+    if len(text) > broadcasts.MAX_TEXT:
+        await message.answer(ctx.t("bc-text-too-long", max=broadcasts.MAX_TEXT))
+        return
+    await save(state, BroadcastDraft(text=text), key="broadcast")
+    await state.set_state(Broadcasting.audience)
+    await message.answer(ctx.t("bc-choose-audience"), reply_markup=kb.audiences(ctx.t))
+
+
+async def not_text(message: Message, ctx: Ctx) -> None:
+    await message.answer(ctx.t("bc-text-only"))
+
+
+async def _picker(
+    t: Translator, session: AsyncSession, conference: Conference, kind: str, page: int, clock: Clock
+) -> tuple[str, list[tuple[str, str]], int]:
+    if kind == "delegation":
+        report = await reports.by_delegation(session, conference, clock=clock)
+        choices = sorted(
+            ((str(d.delegation_id), f"{d.label(t.language)} ({d.accredited})") for d in report.with_members),
+            key=lambda c: c[1].casefold(),
+        )
+        prompt = t("bc-choose-delegation")
+    elif kind == "category":
+        s = await reports.stats(session, conference, clock=clock)
+        choices = [(c.category, f"{t(f'category-{c.category}')} ({c.approved})") for c in s.by_category if c.approved]
+        prompt = t("bc-choose-category")
+    else:
+        items = await reports.by_item(session, conference)
+        zone = reports.zone(conference)
+        choices = [
+            (str(i.item_id), f"{i.starts_at.astimezone(zone):%d.%m %H:%M} {i.label(t.language)} ({i.signed_up})")
+            for i in items
+            if i.signed_up
+        ]
+        prompt = t("bc-choose-item")
+    pages = max(1, -(-len(choices) // PICK_PAGE))
+    page = min(max(page, 0), pages - 1)
+    return prompt, choices[page * PICK_PAGE : (page + 1) * PICK_PAGE], pages
+
+
+async def _label(t: Translator, session: AsyncSession, conference: Conference, audience: Audience) -> str:
+    if audience.kind is AudienceKind.DELEGATION:
+        report = await reports.by_delegation(session, conference)
+        names = [d.label(t.language) for d in report.lines if str(d.delegation_id) == audience.value]
+        return t("bc-label-delegation", name=names[0] if names else "?")
+    if audience.kind is AudienceKind.CATEGORY:
+        return t("bc-label-category", category=t(f"category-{Category(audience.value or '').value}"))
+    if audience.kind is AudienceKind.ITEM:
+        titles = [
+            i.label(t.language) for i in await reports.by_item(session, conference) if str(i.item_id) == audience.value
+        ]
+        return t("bc-label-item", title=titles[0] if titles else "?")
+    if audience.kind is AudienceKind.INSIDE:
+        return t("bc-label-inside")
+    return t("bc-label-approved")
+
+
+async def chose(
+    query: CallbackQuery,
+    callback_data: AudienceCB,
+    state: FSMContext,
+    ctx: Ctx,
+    session: AsyncSession,
+    clock: Clock = utc_now,
+) -> None:
+    assert ctx.conference is not None
+    message = query.message
+    assert isinstance(message, Message)
+    if not callback_data.value:
+        prompt, choices, pages = await _picker(
+            ctx.t, session, ctx.conference, callback_data.kind, callback_data.page, clock
+        )
+        await message.edit_text(
+            prompt, reply_markup=kb.audience_values(ctx.t, callback_data.kind, choices, callback_data.page, pages)
+        )
+        await query.answer()
+        return
+    audience = Audience(
+        AudienceKind(callback_data.kind), None if callback_data.kind in ("approved", "inside") else callback_data.value
+    )
+    count = await broadcasts.audience_size(session, ctx.conference, audience, clock=clock)
+    label = await _label(ctx.t, session, ctx.conference, audience)
+    await session.commit()
+    if not count:
+        await message.edit_text(ctx.t("bc-nobody", audience=label), reply_markup=kb.audiences(ctx.t))
+        await query.answer()
+        return
+    draft = await load(state, BroadcastDraft, key="broadcast")
+    draft.kind, draft.value = audience.kind.value, audience.value
+    await save(state, draft, key="broadcast")
+    await state.set_state(Broadcasting.confirm)
+    await message.edit_text(
+        f"{ctx.t('bc-preview', audience=label, count=count)}\n\n{draft.text}", reply_markup=kb.confirm(ctx.t, count)
+    )
+    await query.answer()
+
+
+async def confirmed(
+    query: CallbackQuery,
+    callback_data: BroadcastConfirmCB,
+    state: FSMContext,
+    ctx: Ctx,
+    session: AsyncSession,
+    broadcast_watchers: Watchers | None = None,
+    clock: Clock = utc_now,
+) -> None:
+    message = query.message
+    assert isinstance(message, Message) and ctx.conference is not None
+    draft = await load(state, BroadcastDraft, key="broadcast")
+    await state.clear()
+    await message.edit_reply_markup(reply_markup=None)
+    await query.answer()
+    if not callback_data.send or not draft.kind or not draft.text:
+        await message.answer(ctx.t("bc-cancelled"))
+        return
+    audience = Audience(AudienceKind(draft.kind), draft.value)
+    count = await broadcasts.audience_size(session, ctx.conference, audience, clock=clock)
+    progress = await message.answer(ctx.t("bc-queued", count=count))
+    started = await broadcasts.start(
+        session,
+        ctx.conference,
+        audience,
+        text=draft.text,
+        actor_telegram_id=ctx.telegram_id,
+        report_chat_id=message.chat.id,
+        progress_message_id=progress.message_id,
+        language=ctx.language,
+        clock=clock,
+    )
+    if broadcast_watchers is not None:
+        broadcast_watchers.watch(await broadcasts.get(session, started.broadcast_id))
+
+
+def build() -> Router:
+    router = Router(name="broadcast")
+    router.message.middleware(RoleMiddleware())
+    router.callback_query.middleware(RoleMiddleware())
+    router.startup.register(on_startup)
+    router.shutdown.register(on_shutdown)
+    router.message.register(begin, Command("broadcast"), flags=ADMIN)
+    router.message.register(got_text, Broadcasting.text, has_text, flags=ADMIN)
+    router.message.register(not_text, Broadcasting.text, no_text, flags=ADMIN)
+    router.callback_query.register(chose, AudienceCB.filter(), flags=ADMIN)
+    router.callback_query.register(confirmed, BroadcastConfirmCB.filter(), flags=ADMIN)
+    return router
