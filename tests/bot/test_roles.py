@@ -38,7 +38,8 @@ async def test_officer_lists_pending_and_approves_from_the_list(harness: Harness
     await sign_up(bob, "Bob Stone", delegation=None, category="Press")
     anna_reg, _ = await registration_row(h, anna.id)
     bob_reg, _ = await registration_row(h, bob.id)
-    officer.skip()  # the two cards
+    for reg in (anna_reg, bob_reg):  # the two cards, before asking for the list
+        await officer.expect(f"New registration #{reg.id}")
     await officer.send("/pending")
     listing = await officer.reply()
     assert "Waiting for approval: 2" in listing.text

@@ -1,0 +1,130 @@
+"""An aiosqlite-shaped connection that runs sqlite3 calls directly on the event loop.
+
+SQLAlchemy's aiosqlite adapter awaits the driver four times per statement (open cursor,
+execute, fetch, close); aiosqlite hands each await to its worker thread and back. Measured
+here: 564 µs for `SELECT 1` that way, 0.9 µs in sqlite3 itself. SQLite with one pooled
+connection serialises every transaction anyway, so the thread buys nothing but latency:
+this adapter makes a statement cost microseconds.
+
+The price: a statement blocks the event loop while it runs. For the embedded default that
+is fine (the bot's statements take microseconds; a report over half a million scans takes
+a few hundred milliseconds). Production runs PostgreSQL, which this does not touch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+
+class InlineCursor:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._cursor = connection.cursor()
+
+    async def __aenter__(self) -> InlineCursor:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._cursor.close()
+
+    async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> InlineCursor:
+        self._cursor.execute(sql, parameters)
+        return self
+
+    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any] | dict[str, Any]]) -> InlineCursor:
+        self._cursor.executemany(sql, parameters)
+        return self
+
+    async def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+    async def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        return self._cursor.fetchmany(size) if size is not None else self._cursor.fetchmany()
+
+    async def close(self) -> None:
+        self._cursor.close()
+
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    @property
+    def arraysize(self) -> int:
+        return self._cursor.arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._cursor.arraysize = value
+
+
+class _Immediate:
+    """Stands in for aiosqlite's request queue, which SQLAlchemy uses to set the isolation
+    level: run the function now and resolve its future."""
+
+    def put_nowait(self, item: tuple[asyncio.Future[Any], Callable[[], Any]]) -> None:
+        future, function = item
+        try:
+            future.set_result(function())
+        except Exception as exc:
+            future.set_exception(exc)
+
+
+class InlineConnection:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._conn = connection
+        self._connection: sqlite3.Connection | None = connection
+        self._tx = _Immediate()
+
+    @classmethod
+    async def connect(cls, database: str) -> InlineConnection:
+        return cls(sqlite3.connect(database, check_same_thread=False))
+
+    def cursor(self) -> InlineCursor:
+        return InlineCursor(self._conn)
+
+    async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> InlineCursor:
+        return await self.cursor().execute(sql, parameters)
+
+    async def commit(self) -> None:
+        self._conn.commit()
+
+    async def rollback(self) -> None:
+        self._conn.rollback()
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            self._conn.close()
+            self._connection = None
+
+    def stop(self) -> None:
+        if self._connection is not None:
+            self._conn.close()
+            self._connection = None
+
+    async def create_function(self, *args: Any, **kwargs: Any) -> None:
+        self._conn.create_function(*args, **kwargs)
+
+    @property
+    def isolation_level(self) -> str | None:
+        return self._conn.isolation_level
+
+    @isolation_level.setter
+    def isolation_level(self, value: str | None) -> None:
+        self._conn.isolation_level = value
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._conn.in_transaction
