@@ -123,7 +123,7 @@ class InlineConnection:
 
     @isolation_level.setter
     def isolation_level(self, value: str | None) -> None:
-        self._conn.isolation_level = value
+        self._conn.isolation_level = value  # type: ignore[assignment]  # sqlite3 accepts any of its levels
 
     @property
     def in_transaction(self) -> bool:
