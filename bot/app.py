@@ -34,7 +34,7 @@ from bot.routers import (
     signup,
     start,
 )
-from bot.session import PinResponseTypes, RetryAfter
+from bot.session import PinResponseTypes, ReleaseBeforeRequest, RetryAfter
 from core.config import LANGUAGES, Settings
 
 log = logging.getLogger("confdesk.bot")
@@ -108,6 +108,7 @@ def make_bot(settings: Settings) -> Bot:
     api_url = settings.telegram_api_url.rstrip("/")
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_url)) if api_url != DEFAULT_API else AiohttpSession()
     session.middleware(PinResponseTypes())
+    session.middleware(ReleaseBeforeRequest())
     session.middleware(RetryAfter())
     return Bot(
         settings.bot_token.get_secret_value(),

@@ -10,6 +10,8 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods.base import Response, TelegramMethod, TelegramType
 
+from bot.middlewares.database import current_session
+
 if TYPE_CHECKING:
     from aiogram import Bot
 
@@ -29,6 +31,23 @@ class PinResponseTypes(BaseRequestMiddleware):
         kind = type(method)
         if kind not in self.pinned:
             self.pinned[kind] = Response[method.__returning__]  # type: ignore[name-defined]
+        return await make_request(bot, method)
+
+
+class ReleaseBeforeRequest(BaseRequestMiddleware):
+    """Before the bot waits on Telegram, end the update's transaction if it only read:
+    services commit their writes, so what is open here is a read that would otherwise
+    keep SQLite's one connection (or a pooled PostgreSQL one) through a network round trip."""
+
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
+    ) -> Response[TelegramType]:
+        session = current_session.get()
+        if session is not None and session.in_transaction():
+            if session.new or session.dirty or session.deleted:
+                log.warning("unsaved changes held across a Bot API call (%s)", type(method).__name__)
+            else:
+                await session.commit()
         return await make_request(bot, method)
 
 

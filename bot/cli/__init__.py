@@ -12,6 +12,7 @@ from bot.cli import common
 from bot.cli.audit import audit_command
 from bot.cli.badges import app as badges_app
 from bot.cli.db import app as db_app
+from bot.cli.demo import demo_command
 from bot.cli.export import app as export_app
 from bot.cli.participants import app as participants_app
 from bot.cli.program import app as program_app
@@ -34,6 +35,7 @@ app.add_typer(staff_app, name="staff", help="Staff roles: admins, accreditation 
 app.add_typer(badges_app, name="badges", help="Badges: print PDFs, reissue, links.")
 app.command("scan")(scan_command)
 app.command("run")(run_command)
+app.command("demo")(demo_command)
 app.add_typer(report_app, name="report", help="Reports: attendance by delegation, category, session, day.")
 app.add_typer(export_app, name="export", help="Exports for spreadsheets: registrations, scans, attendance (CSV, XLSX).")
 app.command("audit")(audit_command)

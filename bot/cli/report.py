@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import console, fail, run, settings, with_database
 from core.db import open_session
-from core.models import pick
+from core.models import Conference, pick
 from core.services import reports
 from core.services.conferences import current_conference
 
@@ -48,28 +48,37 @@ def attendance_cmd(
     async def work(factory: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
         async with open_session(factory) as session:
             conf = await current_conference(session, conference or settings().conference)
-            stats = await reports.stats(session, conf, day=chosen)
-            data: dict[str, Any] = {
-                "conference": conf.slug,
-                "timezone": conf.timezone,
-                "day": stats.day.isoformat(),
-                "by": by,
-                "summary": stats.as_dict(),
-            }
-            if by == "delegation":
-                data["delegations"] = (await reports.by_delegation(session, conf, day=stats.day)).as_dict()
-            elif by == "category":
-                data["categories"] = stats.as_dict()["by_category"]
-            elif by == "session":
-                data["sessions"] = [i.as_dict() for i in await reports.by_item(session, conf, day=chosen)]
-            else:
-                data["days"] = [d.as_dict() for d in await reports.by_day(session, conf)]
-            return data
+            return await attendance_data(session, conf, by=by, day=chosen)
 
     data = run(with_database(work))
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
+    print_attendance(data)
+
+
+async def attendance_data(session: AsyncSession, conf: Conference, *, by: str, day: date | None) -> dict[str, Any]:
+    """The report as plain data (JSON-ready); `by`: delegation, category, session or day."""
+    stats = await reports.stats(session, conf, day=day)
+    data: dict[str, Any] = {
+        "conference": conf.slug,
+        "timezone": conf.timezone,
+        "day": stats.day.isoformat(),
+        "by": by,
+        "summary": stats.as_dict(),
+    }
+    if by == "delegation":
+        data["delegations"] = (await reports.by_delegation(session, conf, day=stats.day)).as_dict()
+    elif by == "category":
+        data["categories"] = stats.as_dict()["by_category"]
+    elif by == "session":
+        data["sessions"] = [i.as_dict() for i in await reports.by_item(session, conf, day=day)]
+    else:
+        data["days"] = [d.as_dict() for d in await reports.by_day(session, conf)]
+    return data
+
+
+def print_attendance(data: dict[str, Any]) -> None:
     s = data["summary"]
     console.print(
         f"[bold]{escape(data['conference'])}[/], {data['day']} ({data['timezone']}): registered {s['registered']}, "

@@ -251,6 +251,7 @@ class BotAPIEmulator:
         message = BotMessage(chat.id, payload["message_id"], payload, True, markup, file)
         chat.messages[message.message_id] = message
         chat.events.append(ChatEvent("message", message.snapshot()))
+        chat.changed.notify()
         self.changed.notify()
         return message
 
@@ -272,13 +273,17 @@ class BotAPIEmulator:
         target.markup = markup
         target.payload["edit_date"] = self.now()
         target.edit_count += 1
-        self.chats[target.chat_id].events.append(ChatEvent("edit", target.snapshot(is_edit=True)))
+        chat = self.chats[target.chat_id]
+        chat.events.append(ChatEvent("edit", target.snapshot(is_edit=True)))
+        chat.changed.notify()
         self.changed.notify()
         return target
 
     def delete(self, target: BotMessage) -> None:
         target.deleted = True
-        self.chats[target.chat_id].events.append(ChatEvent("delete", target.snapshot()))
+        chat = self.chats[target.chat_id]
+        chat.events.append(ChatEvent("delete", target.snapshot()))
+        chat.changed.notify()
         self.changed.notify()
 
     def receive(self, chat: Chat, content: dict[str, Any]) -> BotMessage:

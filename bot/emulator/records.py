@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bot.emulator.updates import Signal
+
 
 @dataclass
 class StoredFile:
@@ -152,6 +154,9 @@ class Chat:
     events: list[ChatEvent] = field(default_factory=list)
     next_message_id: int = 1
     blocked: bool = False
+    # Wakes only this chat's waiters: one global signal woke every waiting user on every
+    # change, which made a crowd of N users cost O(N^2) wake-ups (the demo's 600).
+    changed: Signal = field(default_factory=Signal, repr=False, compare=False)
 
     def as_chat(self) -> dict[str, Any]:
         chat = {"id": self.id, "type": "private", "first_name": self.user["first_name"]}

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.emulator.entities import command_entities
 from bot.emulator.records import BotMessage, CallbackAnswer, Chat, ChatEvent, InlineAnswer
+from bot.emulator.updates import Signal
 
 if TYPE_CHECKING:
     from bot.emulator.emulator import BotAPIEmulator
@@ -299,17 +300,18 @@ class FakeUser:
                     return True
             return False
 
-        await self._until(scan, seconds, what)
+        await self._until(scan, seconds, what, self.chat.changed)
         return found[0]
 
-    async def _until(self, ready: Callable[[], bool], seconds: float, what: str) -> None:
+    async def _until(self, ready: Callable[[], bool], seconds: float, what: str, signal: Signal | None = None) -> None:
+        """Wait until `ready()`, woken by `signal` (this chat's, for messages) or by any change."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
         while not ready():
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise AssertionError(self._timeout_report(what, seconds))
-            await self.emulator.changed.wait(remaining)
+            await (signal or self.emulator.changed).wait(remaining)
 
     def _timeout_report(self, what: str, timeout: float) -> str:
         emu = self.emulator

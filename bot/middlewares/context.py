@@ -20,7 +20,7 @@ from core.errors import NotFound
 from core.models import Conference
 from core.services.conferences import current_conference
 from core.services.identity import identify
-from core.services.people import remember_language
+from core.services.people import remember_language, unblock
 
 CONFERENCE_TTL = 5.0
 
@@ -54,6 +54,8 @@ class ContextMiddleware(BaseMiddleware):
             session, user.id, conference=await self.conference(session), admin_ids=self.settings.admin_ids
         )
         language = choose_language(who.language, user.language_code, self.settings.default_language)
+        if who.blocked:  # they blocked the bot once and write again: broadcasts reach them again
+            await unblock(session, user.id)
         if not who.known:
             await remember_language(session, user.id, language, chosen=False)  # commits
         else:

@@ -1,13 +1,21 @@
-"""One database session per update, closed when the update is handled."""
+"""One database session per update, closed when the update is handled.
+
+The session is also published in a context variable, so that the Bot API client can end
+a read-only transaction before it waits on Telegram (see bot.session.ReleaseBeforeRequest):
+with SQLite's single connection, a transaction held across a network call would make every
+other update wait for it."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+current_session: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
 
 
 class DbSessionMiddleware(BaseMiddleware):
@@ -22,7 +30,11 @@ class DbSessionMiddleware(BaseMiddleware):
     ) -> Any:
         async with self.session_factory() as session:
             data["session"] = session
-            result = await handler(event, data)
+            token = current_session.set(session)
+            try:
+                result = await handler(event, data)
+            finally:
+                current_session.reset(token)
             if session.in_transaction():  # e.g. an update no handler took: keep its dedup record
                 await session.commit()
             return result

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Bot, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -92,5 +92,5 @@ def build() -> Router:
     router.callback_query.middleware(RoleMiddleware())
     router.message.register(pending, Command("pending"), flags=OFFICER)
     router.callback_query.register(decided, DecisionCB.filter(), flags=OFFICER)
-    router.message.register(reject_reason, Officer.reject_reason, has_text, flags=OFFICER)
+    router.message.register(reject_reason, StateFilter(Officer.reject_reason), has_text, flags=OFFICER)
     return router

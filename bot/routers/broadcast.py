@@ -17,7 +17,7 @@ import logging
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -317,8 +317,8 @@ def build() -> Router:
     router.startup.register(on_startup)
     router.shutdown.register(on_shutdown)
     router.message.register(begin, Command("broadcast"), flags=ADMIN)
-    router.message.register(got_text, Broadcasting.text, has_text, flags=ADMIN)
-    router.message.register(not_text, Broadcasting.text, no_text, flags=ADMIN)
+    router.message.register(got_text, StateFilter(Broadcasting.text), has_text, flags=ADMIN)
+    router.message.register(not_text, StateFilter(Broadcasting.text), no_text, flags=ADMIN)
     router.callback_query.register(chose, AudienceCB.filter(), flags=ADMIN)
     router.callback_query.register(confirmed, BroadcastConfirmCB.filter(), flags=ADMIN)
     return router

@@ -6,6 +6,7 @@ The same steps serve a person registering themselves (`self`), editing their dat
 from __future__ import annotations
 
 from aiogram import Bot, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -328,26 +329,26 @@ async def expected_button(message: Message, ctx: Ctx) -> None:
 
 def build() -> Router:
     router = Router(name="signup")
-    router.message.register(got_name, Signup.name, has_text)
-    router.message.register(got_native, Signup.native_name, has_text)
-    router.message.register(got_position, Signup.position, has_text)
-    router.message.register(got_organisation, Signup.organisation, has_text)
-    router.callback_query.register(skipped, Signup.native_name, SkipCB.filter())
-    router.callback_query.register(skipped, Signup.organisation, SkipCB.filter())
-    router.callback_query.register(picked_kind, Signup.delegation, KindCB.filter())
-    router.callback_query.register(turned_page, Signup.delegation, DelegationPageCB.filter())
-    router.message.register(searched, Signup.delegation, has_text)
-    router.callback_query.register(picked_delegation, Signup.delegation, DelegationCB.filter())
-    router.callback_query.register(picked_category, Signup.category, CategoryCB.filter())
-    router.callback_query.register(consented, Signup.consent, ConsentCB.filter())
-    router.callback_query.register(summary_action, Signup.summary, SummaryCB.filter())
-    router.callback_query.register(edit_field, Signup.summary, FieldCB.filter())
-    router.message.register(not_text, Signup.name, no_text)
-    router.message.register(not_text, Signup.native_name, no_text)
-    router.message.register(not_text, Signup.position, no_text)
-    router.message.register(not_text, Signup.organisation, no_text)
-    router.message.register(not_text_delegation, Signup.delegation, no_text)
-    router.message.register(expected_button, Signup.category, not_command)
-    router.message.register(expected_button, Signup.consent, not_command)
-    router.message.register(expected_button, Signup.summary, not_command)
+    router.message.register(got_name, StateFilter(Signup.name), has_text)
+    router.message.register(got_native, StateFilter(Signup.native_name), has_text)
+    router.message.register(got_position, StateFilter(Signup.position), has_text)
+    router.message.register(got_organisation, StateFilter(Signup.organisation), has_text)
+    router.callback_query.register(skipped, StateFilter(Signup.native_name), SkipCB.filter())
+    router.callback_query.register(skipped, StateFilter(Signup.organisation), SkipCB.filter())
+    router.callback_query.register(picked_kind, StateFilter(Signup.delegation), KindCB.filter())
+    router.callback_query.register(turned_page, StateFilter(Signup.delegation), DelegationPageCB.filter())
+    router.message.register(searched, StateFilter(Signup.delegation), has_text)
+    router.callback_query.register(picked_delegation, StateFilter(Signup.delegation), DelegationCB.filter())
+    router.callback_query.register(picked_category, StateFilter(Signup.category), CategoryCB.filter())
+    router.callback_query.register(consented, StateFilter(Signup.consent), ConsentCB.filter())
+    router.callback_query.register(summary_action, StateFilter(Signup.summary), SummaryCB.filter())
+    router.callback_query.register(edit_field, StateFilter(Signup.summary), FieldCB.filter())
+    router.message.register(not_text, StateFilter(Signup.name), no_text)
+    router.message.register(not_text, StateFilter(Signup.native_name), no_text)
+    router.message.register(not_text, StateFilter(Signup.position), no_text)
+    router.message.register(not_text, StateFilter(Signup.organisation), no_text)
+    router.message.register(not_text_delegation, StateFilter(Signup.delegation), no_text)
+    router.message.register(expected_button, StateFilter(Signup.category), not_command)
+    router.message.register(expected_button, StateFilter(Signup.consent), not_command)
+    router.message.register(expected_button, StateFilter(Signup.summary), not_command)
     return router

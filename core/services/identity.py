@@ -21,6 +21,7 @@ class Identity:
     language: str | None  # the stored choice, if any
     roles: set[StaffRoleName] = field(default_factory=set)
     known: bool = False  # whether the account's language was ever recorded
+    blocked: bool = False  # marked as having blocked the bot (they are writing again now)
 
 
 async def identify(
@@ -37,14 +38,19 @@ async def identify(
         if conference is not None
         else None
     )
-    columns = [p_lang, pref_lang, pref_chosen] + ([roles_col] if roles_col is not None else [])
+    p_blocked = (
+        select(col(Participant.blocked_bot_at).is_not(None))
+        .where(col(Participant.telegram_id) == telegram_id)
+        .scalar_subquery()
+    )
+    columns = [p_lang, pref_lang, pref_chosen, p_blocked] + ([roles_col] if roles_col is not None else [])
     row = (await session.execute(select(*columns))).one()
     participant_language, pref_language, chosen = row[0], row[1], row[2]
-    granted = {StaffRoleName(r) for r in (row[3] or "").split(",") if r} if conference is not None else set()
+    granted = {StaffRoleName(r) for r in (row[4] or "").split(",") if r} if conference is not None else set()
     if telegram_id in set(admin_ids):
         granted.add(StaffRoleName.ADMIN)
     roles: set[StaffRoleName] = set()
     for role in granted:
         roles |= IMPLIES[role]
     language = pref_language if chosen else (participant_language or pref_language)
-    return Identity(telegram_id, conference, language, roles, known=pref_language is not None)
+    return Identity(telegram_id, conference, language, roles, known=pref_language is not None, blocked=bool(row[3]))

@@ -17,6 +17,8 @@ help =
     <b>{ $conference }</b>
     /start – register or see your status
     /me – your registration
+    /badge – your badge with its QR code
+    /agenda – the programme; /my – your sessions
     /edit – change your data
     /language – English / Русский
     /withdraw – withdraw your registration

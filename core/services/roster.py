@@ -1,0 +1,88 @@
+"""Who is registered where: small read-only lookups over a conference's people, used by
+the offline demo and the kiosk-style tools."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from core.models import AgendaItem, Category, Conference, Delegation, Participant, Registration, RegistrationStatus
+from core.services import badges
+
+
+@dataclass(frozen=True)
+class Contents:
+    conference: Conference
+    delegations: list[Delegation]
+    items: list[AgendaItem]
+
+
+@dataclass(frozen=True)
+class BadgeCode:
+    registration_id: int
+    category: Category
+    token: str
+
+
+async def contents(session: AsyncSession, slug: str) -> Contents:
+    conf = (await session.execute(select(Conference).where(col(Conference.slug) == slug))).scalar_one()
+    delegations = (await session.execute(select(Delegation).where(col(Delegation.conference_id) == conf.id))).scalars()
+    items = (await session.execute(select(AgendaItem).where(col(AgendaItem.conference_id) == conf.id))).scalars()
+    result = Contents(conf, list(delegations), list(items))
+    await session.commit()
+    return result
+
+
+async def seats_taken(session: AsyncSession, conference_id: int) -> dict[int, int]:
+    """Registrations per delegation (any status but withdrawn or rejected)."""
+    rows = await session.execute(
+        select(col(Registration.delegation_id), func.count())
+        .where(
+            col(Registration.conference_id) == conference_id,
+            col(Registration.delegation_id).is_not(None),
+            col(Registration.status).in_([RegistrationStatus.PENDING, RegistrationStatus.APPROVED]),
+        )
+        .group_by(col(Registration.delegation_id))
+    )
+    found = {int(d): int(n) for d, n in rows.all() if d is not None}
+    await session.commit()
+    return found
+
+
+async def pending_count(session: AsyncSession, conference_id: int) -> int:
+    n = (
+        await session.execute(
+            select(func.count())
+            .select_from(Registration)
+            .where(
+                col(Registration.conference_id) == conference_id,
+                col(Registration.status) == RegistrationStatus.PENDING,
+            )
+        )
+    ).scalar_one()
+    await session.commit()
+    return int(n)
+
+
+async def badge_codes(session: AsyncSession, conference_id: int, secret: bytes) -> dict[int, BadgeCode]:
+    """Each Telegram account's current badge code in this conference."""
+    rows = await session.execute(
+        select(
+            col(Participant.telegram_id),
+            col(Registration.id),
+            col(Registration.badge_version),
+            col(Registration.category),
+        )
+        .join(Registration, col(Registration.participant_id) == col(Participant.id))
+        .where(col(Registration.conference_id) == conference_id, col(Participant.telegram_id).is_not(None))
+    )
+    codes = {
+        int(tg): BadgeCode(int(reg), Category(cat), badges.make_token(secret, int(reg), int(version)))
+        for tg, reg, version, cat in rows.all()
+        if tg is not None and reg is not None
+    }
+    await session.commit()
+    return codes
