@@ -32,16 +32,21 @@ from core.services import delegations, registration, validation
 from core.services.registration import PersonData, TelegramAccount
 
 
+def _for(draft: SignupDraft, key: str) -> str:
+    """The question's wording for who answers: the person, or a head registering a member."""
+    return f"{key}-behalf" if draft.mode == "behalf" else key
+
+
 async def ask_next(message: Message, state: FSMContext, draft: SignupDraft, ctx: Ctx, session: AsyncSession) -> None:
     """Ask for the first thing the draft lacks, or show the summary."""
     t = ctx.t
     await save(state, draft)
     if not draft.full_name:
         await state.set_state(Signup.name)
-        await message.answer(t("ask-full-name"))
+        await message.answer(t(_for(draft, "ask-full-name")))
     elif not draft.native_done:
         await state.set_state(Signup.native_name)
-        await message.answer(t("ask-native-name"), reply_markup=kb.skip(t, "native"))
+        await message.answer(t(_for(draft, "ask-native-name")), reply_markup=kb.skip(t, "native"))
     elif not (draft.delegation_done or draft.delegation_locked):
         await state.set_state(Signup.delegation)
         await message.answer(t("ask-delegation"), reply_markup=kb.kinds(t))
@@ -51,13 +56,13 @@ async def ask_next(message: Message, state: FSMContext, draft: SignupDraft, ctx:
         await message.answer(t("ask-category"), reply_markup=kb.categories(t, allowed))
     elif not draft.position:
         await state.set_state(Signup.position)
-        await message.answer(t("ask-position"))
+        await message.answer(t(_for(draft, "ask-position")))
     elif not draft.organisation_done:
         await state.set_state(Signup.organisation)
-        await message.answer(t("ask-organisation"), reply_markup=kb.skip(t, "organisation"))
+        await message.answer(t(_for(draft, "ask-organisation")), reply_markup=kb.skip(t, "organisation"))
     elif draft.mode != "edit" and not draft.consent:
         await state.set_state(Signup.consent)
-        await message.answer(t("ask-consent"), reply_markup=kb.consent(t))
+        await message.answer(t(_for(draft, "ask-consent")), reply_markup=kb.consent(t))
     else:
         await state.set_state(Signup.summary)
         delegation = (

@@ -134,7 +134,7 @@ async def fill_wizard(
     await user.press(category)
     await user.expect("position or title")
     await user.send(position)
-    await user.expect("Your organisation")
+    await user.expect("organisation (ministry")
     if organisation is None:
         await user.press("Skip")
     else:

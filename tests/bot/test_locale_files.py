@@ -19,3 +19,15 @@ def test_no_message_id_is_defined_twice(language: str) -> None:
     for path in sorted((LOCALES_DIR / language).glob("*.ftl")):
         ids.update(ID.findall(path.read_text(encoding="utf-8")))
     assert [k for k, n in ids.items() if n > 1] == []
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_a_head_registering_a_member_is_asked_about_the_member(language: str) -> None:
+    from bot.i18n import translator
+    from bot.routers.signup import _for
+    from bot.states import SignupDraft
+
+    t = translator(language)
+    for key in ("ask-full-name", "ask-native-name", "ask-position", "ask-organisation", "ask-consent"):
+        own, member = t(_for(SignupDraft(), key)), t(_for(SignupDraft(mode="behalf"), key))
+        assert t.has(f"{key}-behalf") and member != own

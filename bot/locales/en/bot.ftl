@@ -175,7 +175,7 @@ invite-created =
 invite-revoked = This invitation link is revoked.
 invite-welcome = You are invited to join <b>{ $delegation }</b>.
 bind-done = Your Telegram account is now connected to your registration, { $name }.
-behalf-start = You are registering a member of <b>{ $delegation }</b>. Their name in Latin script:
+behalf-start = You are registering a member of <b>{ $delegation }</b>. Answer the next questions for them.
 
 ## Errors from the services (error-<code>)
 error-generic = Sorry, that did not work: { $message }
@@ -206,3 +206,13 @@ error-control_chars = Please send plain text without special characters.
 error-not_latin = Please write your name in Latin letters, as in your passport.
 error-one_word = Please give your first and last name.
 error-not_letters = Please use letters.
+
+## Questions when a head of delegation registers a member
+ask-full-name-behalf = The member's full name in Latin script, as in their passport (for example: <i>Anna Petrova</i>):
+ask-native-name-behalf = The member's name in their own script, if it differs (for example: <i>Анна Петрова</i>). Or press Skip.
+ask-position-behalf = The member's position or title (for example: <i>Counsellor</i>):
+ask-organisation-behalf = The member's organisation (ministry, institute, media outlet). Or press Skip.
+ask-consent-behalf =
+    <b>Personal data</b>
+    To accredit the member, the organisers store their name, position, organisation, delegation and, once they connect it, their Telegram id, and record when their badge is scanned at the venue. The data is used only for this conference. They can see it with /me and delete it with /forget at any time.
+    Do you confirm that the member agrees?
