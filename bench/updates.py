@@ -95,13 +95,20 @@ def _letters(n: int) -> str:
     return out.capitalize()
 
 
-async def to_summary(emulator: BotAPIEmulator, users: list[Any]) -> None:
-    """Walk every user through the wizard to its summary (not timed)."""
+async def to_name(users: list[Any]) -> None:
+    """Every user opens the wizard and is asked for their name (not timed)."""
 
     async def one(user: Any) -> None:
         await user.start()
         await user.expect("full name", timeout=60)
-        await user.send(f"Guest {_letters(user.id)}")
+
+    await asyncio.gather(*(one(u) for u in users))
+
+
+async def to_summary(emulator: BotAPIEmulator, users: list[Any]) -> None:
+    """Walk every user from the native-name question to the summary (not timed)."""
+
+    async def one(user: Any) -> None:
         await user.expect("own script", timeout=60)
         await user.press("Skip")
         await user.expect("Which delegation", timeout=60)
@@ -148,6 +155,16 @@ async def run(url: str, n: int) -> dict[str, float]:
         for mode in ("http", "inproc"):
             dp = build_dispatcher(settings, factory)
             users = [emulator.user(id=(100_000 if mode == "http" else 200_000) + i, first_name="G") for i in range(n)]
+            measure = rate_over_http if mode == "http" else rate_in_process
+            async with emulator.polling(dp, bot):
+                await to_name(users)
+                await emulator.wait_idle()
+
+            async def name_all(users: list[Any] = users) -> None:
+                for user in users:
+                    await user.send(f"Guest {_letters(user.id)}")
+
+            results[f"name_{mode}"] = await measure(emulator, dp, bot, name_all, n)
             async with emulator.polling(dp, bot):
                 await to_summary(emulator, users)
                 await emulator.wait_idle()
@@ -156,7 +173,6 @@ async def run(url: str, n: int) -> dict[str, float]:
                 for user in users:
                     await user.press("Confirm")
 
-            measure = rate_over_http if mode == "http" else rate_in_process
             results[f"signup_{mode}"] = await measure(emulator, dp, bot, confirm_all, n)
         await bot.session.close()
     await engine.dispose()
@@ -165,14 +181,10 @@ async def run(url: str, n: int) -> dict[str, float]:
 
 def report(name: str, r: dict[str, float], counter: LockCounter) -> None:
     print(f"\n{name}")
-    print(
-        f"  over HTTP:   echo {r['echo_http']:8.0f} upd/s   sign-up confirm {r['signup_http']:8.0f} upd/s"
-        f"   ratio {r['signup_http'] / r['echo_http']:.2f}"
-    )
-    print(
-        f"  in-process:  echo {r['echo_inproc']:8.0f} upd/s   sign-up confirm {r['signup_inproc']:8.0f} upd/s"
-        f"   ratio {r['signup_inproc'] / r['echo_inproc']:.2f}"
-    )
+    for step, label in (("name", "wizard name step"), ("signup", "sign-up confirm")):
+        for mode, how in (("http", "over HTTP: "), ("inproc", "in-process:")):
+            echo, rate = r[f"echo_{mode}"], r[f"{step}_{mode}"]
+            print(f"  {how} {label:17s} {rate:6.0f} upd/s   echo bot {echo:6.0f} upd/s   ratio {rate / echo:.2f}")
     print(f"  'database is locked' errors: {counter.locked}; errors logged: {counter.failures}")
 
 

@@ -84,6 +84,9 @@ def build_dispatcher(
             module.build()
             for module in (
                 basics,
+                # The wizard early: most updates are wizard answers, and each of its handlers
+                # starts with a state check and never takes a command, so it steals nothing.
+                signup,
                 start,
                 checkin,
                 badge,
@@ -93,7 +96,6 @@ def build_dispatcher(
                 agenda,
                 organiser,
                 broadcast,
-                signup,
                 fallback,
             )
         )
