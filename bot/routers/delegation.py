@@ -78,6 +78,9 @@ async def invite(message: Message, command: CommandObject, ctx: Ctx, session: As
     if delegation is None:
         await message.answer(ctx.t("invite-usage" if ctx.has(StaffRoleName.ADMIN) else "delegation-not-head"))
         return
+    if code and code.upper() != delegation.code.upper():  # a head naming another delegation
+        await message.answer(ctx.t("invite-own-delegation-only", code=delegation.code))
+        return
     expires = utc_now() + timedelta(days=days) if days else None
     invitation = await registration.create_invitation(
         session,

@@ -109,6 +109,9 @@ async def test_head_invites_to_own_delegation_only(harness: Harness) -> None:
     await make_head(h, "HU")
     head = h.user(HEAD, "Viktor")
     await head.send("/invite BY uses=1")  # a head cannot pick another delegation
+    refused = await head.reply()
+    assert refused.text == "You can invite people to your own delegation only (HU). Send /invite without a code."
+    await head.send("/invite uses=1")
     created = await head.reply()
     assert "Invitation to Hungary:" in created.text and "Uses: 1." in created.text
     token = re.search(r"start=inv_([A-Za-z0-9_-]+)", created.text)

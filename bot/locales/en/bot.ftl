@@ -168,6 +168,7 @@ delegation-empty = No members registered yet.
 unlimited = unlimited
 invite-usage = Usage: /invite [DELEGATION CODE] [uses=N] [days=N] [category]. Heads of delegation may leave out the code.
 invite-unknown-delegation = There is no delegation with the code { $code }.
+invite-own-delegation-only = You can invite people to your own delegation only ({ $code }). Send /invite without a code.
 invite-created =
     Invitation to <b>{ $delegation }</b>{ $category }:
     { $link }

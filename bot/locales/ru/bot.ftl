@@ -168,6 +168,7 @@ delegation-empty = Пока никто не зарегистрирован.
 unlimited = без ограничений
 invite-usage = Формат: /invite [КОД ДЕЛЕГАЦИИ] [uses=N] [days=N] [категория]. Главы делегаций могут не указывать код.
 invite-unknown-delegation = Нет делегации с кодом { $code }.
+invite-own-delegation-only = Приглашать можно только в свою делегацию ({ $code }). Отправьте /invite без кода.
 invite-created =
     Приглашение в <b>{ $delegation }</b>{ $category }:
     { $link }
