@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.markup import escape
@@ -26,7 +26,8 @@ STYLE = {
 }
 
 
-def _line(verdict) -> str:  # type: ignore[no-untyped-def]
+def _line(verdict, zone: ZoneInfo) -> str:  # type: ignore[no-untyped-def]
+    """One verdict for the door; times in the conference's own time zone."""
     style, label = STYLE[verdict.result]
     parts = [f"[{style}]{label:<12}[/]"]
     if verdict.name:
@@ -38,7 +39,7 @@ def _line(verdict) -> str:  # type: ignore[no-untyped-def]
     if verdict.direction is ScanDirection.OUT:
         parts.append("[dim]exit[/]")
     if verdict.result is ScanResult.DUPLICATE and verdict.already_at:
-        since = verdict.already_at.astimezone(UTC).strftime("%H:%M:%S UTC")
+        since = verdict.already_at.astimezone(zone).strftime("%H:%M:%S")
         by = f" by {verdict.already_by}" if verdict.already_by else ""
         gate = f" at {escape(verdict.already_gate)}" if verdict.already_gate else ""
         parts.append(f"[yellow]inside since {since}{by}{gate}[/]")
@@ -61,7 +62,7 @@ def scan_command(
 ) -> None:
     """Check badges in (or out) from stdin, one code per line; EOF ends."""
     from core.errors import DomainError, NotFound
-    from core.models import AgendaItem
+    from core.models import AgendaItem, Conference
     from core.services.badges import ensure_badge_secret, find_conference
     from core.services.checkin import scan
 
@@ -70,6 +71,8 @@ def scan_command(
     async def work(factory: async_sessionmaker[AsyncSession]) -> int:
         async with factory() as db:
             conf = await find_conference(db, conference or settings().conference)
+            stored = await db.get(Conference, conf.id)
+            zone = ZoneInfo(stored.timezone if stored else "UTC")
             if session_id is not None:
                 item = await db.get(AgendaItem, session_id)
                 if item is None or item.conference_id != conf.id:
@@ -111,7 +114,7 @@ def scan_command(
                 if as_json:
                     typer.echo(json.dumps(verdict.as_dict(), ensure_ascii=False))
                 else:
-                    console.print(_line(verdict), highlight=False, soft_wrap=True)
+                    console.print(_line(verdict, zone), highlight=False, soft_wrap=True)
                 sys.stdout.flush()
             return count
 
