@@ -5,7 +5,7 @@ for N users at once: over HTTP (the emulator + real long polling) and in-process
 (`dp.feed_update`, the Bot API calls still going to the emulator). The floor is an echo
 bot answering N messages the same two ways. Also counts "database is locked" errors.
 
-    python bench/updates.py [--users 200]            # SQLite (a temp file)
+    python bench/updates.py [--users 200] [--repeat 3]   # SQLite (a temp file)
     CONFDESK_BENCH_PG_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/test python bench/updates.py
 """
 
@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import logging
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -179,40 +180,48 @@ async def run(url: str, n: int) -> dict[str, float]:
     return results
 
 
-def report(name: str, r: dict[str, float], counter: LockCounter) -> None:
-    print(f"\n{name}")
+def report(name: str, runs: list[dict[str, float]], counter: LockCounter) -> None:
+    """Median over the runs, with the range of the ratio (this VM's timings are noisy)."""
+    print(f"\n{name} ({len(runs)} runs; median, ratio range)")
     for step, label in (("name", "wizard name step"), ("signup", "sign-up confirm")):
         for mode, how in (("http", "over HTTP: "), ("inproc", "in-process:")):
-            echo, rate = r[f"echo_{mode}"], r[f"{step}_{mode}"]
-            print(f"  {how} {label:17s} {rate:6.0f} upd/s   echo bot {echo:6.0f} upd/s   ratio {rate / echo:.2f}")
+            rates = [r[f"{step}_{mode}"] for r in runs]
+            echoes = [r[f"echo_{mode}"] for r in runs]
+            ratios = sorted(r[f"{step}_{mode}"] / r[f"echo_{mode}"] for r in runs)
+            print(
+                f"  {how} {label:17s} {statistics.median(rates):6.0f} upd/s   echo bot {statistics.median(echoes):6.0f}"
+                f" upd/s   ratio {statistics.median(ratios):.2f} ({ratios[0]:.2f}-{ratios[-1]:.2f})"
+            )
     print(f"  'database is locked' errors: {counter.locked}; errors logged: {counter.failures}")
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     counter = LockCounter()
     logging.getLogger().addHandler(counter)
-    with tempfile.TemporaryDirectory() as tmp:
-        r = await run(f"sqlite+aiosqlite:///{tmp}/bench.db", args.users)
-        report(f"SQLite, {args.users} users", r, counter)
+    runs = []
+    for _ in range(args.repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            runs.append(await run(f"sqlite+aiosqlite:///{tmp}/bench.db", args.users))
+    report(f"SQLite, {args.users} users", runs, counter)
     pg = os.environ.get("CONFDESK_BENCH_PG_URL")
     if pg:
-        from tests.dbutil import PG_URL  # noqa: F401  (same server conventions as the tests)
-
-        os.environ["CONFDESK_TEST_DATABASE_URL"] = pg
         from tests import dbutil
 
         dbutil.PG_URL = pg
-        name = dbutil.fresh_name()
-        url = await dbutil.create_pg_database(name)
-        try:
-            counter.locked = counter.failures = 0
-            r = await run(url, args.users)
-            report(f"PostgreSQL, {args.users} users", r, counter)
-        finally:
-            await dbutil.drop_pg_database(name)
+        counter.locked = counter.failures = 0
+        runs = []
+        for _ in range(args.repeat):
+            name = dbutil.fresh_name()
+            url = await dbutil.create_pg_database(name)
+            try:
+                runs.append(await run(url, args.users))
+            finally:
+                await dbutil.drop_pg_database(name)
+        report(f"PostgreSQL, {args.users} users", runs, counter)
 
 
 if __name__ == "__main__":
