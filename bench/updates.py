@@ -5,7 +5,7 @@ for N users at once: over HTTP (the emulator + real long polling) and in-process
 (`dp.feed_update`, the Bot API calls still going to the emulator). The floor is an echo
 bot answering N messages the same two ways. Also counts "database is locked" errors.
 
-    python bench/updates.py [--users 200] [--repeat 3]   # SQLite (a temp file)
+    python bench/updates.py [--users 600] [--repeat 1]   # SQLite (a temp file)
     CONFDESK_BENCH_PG_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/test python bench/updates.py
 """
 
@@ -197,8 +197,8 @@ def report(name: str, runs: list[dict[str, float]], counter: LockCounter) -> Non
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--users", type=int, default=200)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--users", type=int, default=600)  # shorter bursts were too noisy here
+    parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
     counter = LockCounter()
     logging.getLogger().addHandler(counter)
