@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -24,12 +25,14 @@ KINDS = ("state", "organisation", "other", "none")
 FIELDS = ("full_name", "native_name", "delegation", "category", "position", "organisation")
 
 
+@lru_cache(maxsize=64)  # fixed per language: built once, not per message
 def skip(t: Translator, step: Literal["native", "organisation"]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[[InlineKeyboardButton(text=t("btn-skip"), callback_data=SkipCB(step=step).pack())]]
     )
 
 
+@lru_cache(maxsize=64)  # fixed per language: built once, not per message
 def kinds(t: Translator) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for kind in KINDS:
@@ -69,6 +72,7 @@ def categories(t: Translator, allowed: list[Category]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+@lru_cache(maxsize=64)  # fixed per language: built once, not per message
 def consent(t: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
@@ -80,6 +84,7 @@ def consent(t: Translator) -> InlineKeyboardMarkup:
     )
 
 
+@lru_cache(maxsize=64)  # fixed per language: built once, not per message
 def summary(t: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
