@@ -101,6 +101,7 @@ def build_dispatcher(
         )
     )
     dp["settings"] = settings
+    dp["session_factory"] = session_factory  # for startup hooks (resuming broadcast watchers)
     return dp
 
 

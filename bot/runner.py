@@ -14,7 +14,7 @@ from bot.sender import Sender
 from core.config import Settings
 from core.db import make_engine, make_session_factory
 from core.migrate import upgrade
-from core.services import badges, reminders
+from core.services import badges, reminders, updates
 
 log = logging.getLogger("confdesk.bot")
 
@@ -32,12 +32,26 @@ async def prepare(bot: Bot, settings: Settings, session_factory: object) -> str:
 
 
 async def background(bot: Bot, session_factory: async_sessionmaker[AsyncSession], settings: Settings) -> None:
-    """Beside the updates: the outbox sender, and the scheduler that queues reminders into it
-    (every process runs both: outbox claims and dedup keys keep each message single)."""
+    """Beside the updates: the outbox sender, the scheduler that queues reminders into it
+    (every process runs both: outbox claims and dedup keys keep each message single), and
+    the hourly pruning of update ids older than a day."""
     await asyncio.gather(
         Sender(bot, session_factory, settings).run_forever(),
         reminders.run_scheduler(session_factory, minutes=settings.reminder_minutes),
+        prune_updates(session_factory),
     )
+
+
+async def prune_updates(session_factory: async_sessionmaker[AsyncSession], every: float = 3600.0) -> None:
+    while True:
+        try:
+            async with session_factory() as session:
+                await updates.prune(session)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("pruning processed updates failed")
+        await asyncio.sleep(every)
 
 
 async def run_polling(settings: Settings) -> None:

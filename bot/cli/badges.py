@@ -44,7 +44,7 @@ def print_cmd(
     async def work(factory: async_sessionmaker[AsyncSession]):  # type: ignore[no-untyped-def]
         async with factory() as session:
             conf = await find_conference(session, conference or settings().conference)
-            username = await resolve_bot_username(session, settings())
+            username = await resolve_bot_username(session, settings().bot_username)
             secret, _source = await ensure_badge_secret(session, settings())
             total = await count_badges(session, conf.id, delegation=delegation, category=category, only_new=only_new)
             await session.rollback()
@@ -114,7 +114,7 @@ def link_cmd(
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> str:
         async with factory() as session:
-            username = await resolve_bot_username(session, settings())
+            username = await resolve_bot_username(session, settings().bot_username)
             badge = await load_badge(session, registration_id)
             secret, _ = await ensure_badge_secret(session, settings())
             token = make_token(secret, badge.registration_id, badge.badge_version)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.cli.common import console, err_console, fail, run, settings, with_database
 from core.db import open_session
 from core.models import RegistrationStatus
-from core.services import importing
+from core.services import badges, importing
 from core.services import registration as reg_svc
 from core.services.conferences import current_conference
 from core.services.importing import BindLink, ImportFailed, ImportResult
@@ -123,7 +123,7 @@ def links_cmd(
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> list[BindLink]:
         async with open_session(factory) as session:
-            username = await importing.bot_username(session, configured)
+            username = await badges.resolve_bot_username(session, configured)
             conf = await current_conference(session, _slug(conference))
             return await importing.bind_links(session, conf, username)
 

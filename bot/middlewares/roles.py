@@ -1,4 +1,5 @@
-"""Organiser handlers carry `flags={"role": ...}`; others get a polite refusal, no data."""
+"""Organiser handlers carry `flags={"role": ROLE}` or `{"role": (ROLE, ROLE, ...)}` (any of
+them will do); everyone else gets a polite refusal and no data."""
 
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ class RoleMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        needed: StaffRoleName | None = get_flag(data, "role")
+        needed: StaffRoleName | tuple[StaffRoleName, ...] | None = get_flag(data, "role")
         ctx: Ctx | None = data.get("ctx")
-        if needed is None or (ctx is not None and ctx.has(needed)):
+        wanted = (needed,) if isinstance(needed, StaffRoleName) else needed
+        if wanted is None or (ctx is not None and any(ctx.has(role) for role in wanted)):
             return await handler(event, data)
         text = ctx.t("not-allowed-command") if ctx else "Not allowed."
         if isinstance(event, CallbackQuery):

@@ -27,7 +27,6 @@ from bot.context import Ctx
 from bot.filters import has_text, no_text
 from bot.i18n import Translator, translator
 from bot.keyboards import organiser as kb
-from bot.middlewares.database import DbSessionMiddleware
 from bot.middlewares.roles import RoleMiddleware
 from bot.sender import Rendered, register_renderer
 from bot.states import BroadcastDraft, Broadcasting, load, save
@@ -144,15 +143,8 @@ class Watchers:
                 return
 
 
-def _session_factory(dispatcher: Dispatcher) -> async_sessionmaker[AsyncSession] | None:
-    for middleware in dispatcher.update.outer_middleware:
-        if isinstance(middleware, DbSessionMiddleware):
-            return middleware.session_factory
-    return None
-
-
 async def on_startup(dispatcher: Dispatcher, bot: Bot) -> None:
-    factory = _session_factory(dispatcher)
+    factory: async_sessionmaker[AsyncSession] | None = dispatcher.workflow_data.get("session_factory")
     if factory is None:
         return
     watchers = Watchers(bot, factory)

@@ -14,8 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
 
-from aiogram import BaseMiddleware, Router
-from aiogram.dispatcher.flags import get_flag
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import (
     BufferedInputFile,
@@ -24,7 +23,6 @@ from aiogram.types import (
     InlineQueryResultArticle,
     InputTextMessageContent,
     Message,
-    TelegramObject,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,32 +38,10 @@ from core.services.clock import Clock, utc_now
 from core.services.search import Card
 
 OFFICER = {"role": StaffRoleName.ACCREDITATION}
-ANY_STAFF = {"any_role": (StaffRoleName.ACCREDITATION, StaffRoleName.DOOR)}  # admins hold both
+ANY_STAFF = {"role": (StaffRoleName.ACCREDITATION, StaffRoleName.DOOR)}  # admins hold both
 DELEGATIONS_PAGE = 10
 ITEMS_PAGE = 8
 FOUND_SHOWN = 8
-
-
-class AnyRoleMiddleware(BaseMiddleware):
-    """Handlers flagged `{"any_role": (role, ...)}` are for staff holding one of the roles;
-    the refusal is the same as RoleMiddleware's."""
-
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        wanted: tuple[StaffRoleName, ...] | None = get_flag(data, "any_role")
-        ctx: Ctx | None = data.get("ctx")
-        if wanted is None or (ctx is not None and any(ctx.has(role) for role in wanted)):
-            return await handler(event, data)
-        text = ctx.t("not-allowed-command") if ctx else "Not allowed."
-        if isinstance(event, CallbackQuery):
-            await event.answer(text, show_alert=True)
-        elif isinstance(event, Message):
-            await event.answer(text)
-        return None
 
 
 # -- small helpers ---------------------------------------------------------------------------
@@ -470,7 +446,6 @@ def build() -> Router:
     router = Router(name="organiser")
     for observer in (router.message, router.callback_query):
         observer.middleware(RoleMiddleware())
-        observer.middleware(AnyRoleMiddleware())
     router.message.register(stats, Command("stats"), flags=ANY_STAFF)
     router.callback_query.register(chart, ChartCB.filter(), flags=ANY_STAFF)
     router.message.register(attendance, Command("attendance"), flags=OFFICER)

@@ -26,16 +26,17 @@ def record(
     actor_telegram_id: int | None = None,
     actor: str | None = None,
     **details: object,
-) -> None:
-    session.add(
-        AuditLog(
-            at=at,
-            conference_id=conference_id,
-            actor_telegram_id=actor_telegram_id,
-            actor=actor_label(actor_telegram_id, actor),
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            details=details,
-        )
+) -> AuditLog:
+    """Add the row (no flush, no commit); returned for callers that need its id later."""
+    row = AuditLog(
+        at=at,
+        conference_id=conference_id,
+        actor_telegram_id=actor_telegram_id,
+        actor=actor_label(actor_telegram_id, actor),
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        details=details,
     )
+    session.add(row)
+    return row

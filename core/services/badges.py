@@ -38,15 +38,15 @@ from core.config import Settings
 from core.errors import DomainError, NotFound
 from core.models import (
     AppSetting,
-    AuditLog,
     Category,
-    Conference,
     Delegation,
     Participant,
     Registration,
     RegistrationStatus,
     utcnow,
 )
+from core.services import audit
+from core.services.conferences import current_conference
 
 TOKEN_FORMAT = 1
 _DOMAIN = b"confdesk-badge\x00"
@@ -173,16 +173,14 @@ async def remember_bot_username(session: AsyncSession, username: str) -> None:
         await remember_bot_username(session, username)
 
 
-async def resolve_bot_username(session: AsyncSession, settings: Settings) -> str:
-    if settings.bot_username:
-        return settings.bot_username
-    stored = await _get_setting(session, USERNAME_KEY)
-    if stored:
-        return stored
-    raise DomainError(
-        "the bot username is unknown: run the bot once (it stores its username) or set BOT_USERNAME",
-        code="bot_username_unknown",
-    )
+async def resolve_bot_username(session: AsyncSession, configured: str | None) -> str:
+    """BOT_USERNAME (`configured`) if set, else what the bot stored from getMe on start."""
+    name = (configured or "").strip().lstrip("@") or (await _get_setting(session, USERNAME_KEY) or "").strip()
+    if not name:
+        raise NotFound(
+            "the bot's username is not known: run the bot once or set BOT_USERNAME", code="bot_username_unknown"
+        )
+    return name
 
 
 # --- reissue --------------------------------------------------------------------------------
@@ -212,21 +210,18 @@ async def reissue_badge(
     reg.badge_print_count = 0
     reg.badge_printed_at = None
     reg.updated_at = now
-    session.add(
-        AuditLog(
-            at=now,
-            conference_id=reg.conference_id,
-            actor_telegram_id=actor_telegram_id,
-            actor=actor if actor_telegram_id is None else f"tg:{actor_telegram_id}",
-            action="badge.reissue",
-            entity="registration",
-            entity_id=reg.id,
-            details={
-                "old_version": old_version,
-                "new_version": reg.badge_version,
-                "old_print_count": old_prints,
-            },
-        )
+    audit.record(
+        session,
+        action="badge.reissue",
+        entity="registration",
+        entity_id=reg.id,
+        at=now,
+        conference_id=reg.conference_id,
+        actor_telegram_id=actor_telegram_id,
+        actor=actor if actor_telegram_id is None else None,
+        old_version=old_version,
+        new_version=reg.badge_version,
+        old_print_count=old_prints,
     )
     await session.commit()
     return reg
@@ -269,16 +264,8 @@ class BadgeInfo:
 
 
 async def find_conference(session: AsyncSession, slug: str | None = None) -> ConferenceInfo:
-    """The conference by slug, else the latest by first day."""
-    stmt = select(Conference)
-    stmt = (
-        stmt.where(col(Conference.slug) == slug)
-        if slug
-        else stmt.order_by(col(Conference.first_day).desc(), col(Conference.id).desc()).limit(1)
-    )
-    conf = (await session.execute(stmt)).scalars().first()
-    if conf is None:
-        raise NotFound(f"conference {slug!r} not found" if slug else "no conference yet: load a programme first")
+    """The conference by slug, else the current one (see conferences.current_conference)."""
+    conf = await current_conference(session, slug)
     assert conf.id is not None
     return ConferenceInfo(conf.id, conf.slug, dict(conf.name), conf.first_day, conf.last_day)
 

@@ -154,24 +154,22 @@ async def start(
         raise InvalidInput(f"the message is too long (at most {MAX_TEXT} characters)", code="too_long", max=MAX_TEXT)
     now = clock()
     ids = [int(i) for i in (await session.execute(_recipients(conference, audience, now))).scalars().all()]
-    row = AuditLog(
-        at=now,
-        conference_id=conference.id,
-        actor_telegram_id=actor_telegram_id,
-        actor=audit.actor_label(actor_telegram_id, actor),
+    row = audit.record(
+        session,
         action="broadcast.send",
         entity="broadcast",
         entity_id=None,
-        details={
-            "audience": audience.as_dict(),
-            "recipients": len(ids),
-            "text": text,
-            "report_chat_id": report_chat_id,
-            "progress_message_id": progress_message_id,
-            "language": language,
-        },
+        at=now,
+        conference_id=conference.id,
+        actor_telegram_id=actor_telegram_id,
+        actor=actor,
+        audience=audience.as_dict(),
+        recipients=len(ids),
+        text=text,
+        report_chat_id=report_chat_id,
+        progress_message_id=progress_message_id,
+        language=language,
     )
-    session.add(row)
     await session.flush()
     assert row.id is not None
     row.entity_id = row.id

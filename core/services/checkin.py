@@ -32,7 +32,6 @@ INSERT … RETURNING, one UPDATE or INSERT of presence, COMMIT).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -58,8 +57,7 @@ from core.models import (
     utcnow,
 )
 from core.services.badges import parse_scanned, verify_token
-
-Clock = Callable[[], datetime]
+from core.services.clock import Clock
 
 _scan = Scan.__table__  # type: ignore[attr-defined]
 _presence = Presence.__table__  # type: ignore[attr-defined]

@@ -64,7 +64,6 @@ from sqlmodel import col
 
 from core.errors import InvalidInput, NotFound, QuotaExceeded
 from core.models import (
-    AppSetting,
     Category,
     Conference,
     Delegation,
@@ -953,20 +952,6 @@ async def import_file(
 
 
 # --------------------------------------------------------------------------- links
-
-
-async def bot_username(session: AsyncSession, configured: str | None = None) -> str:
-    """BOT_USERNAME if set, else what the bot stored on its first start."""
-    name = (configured or "").strip().lstrip("@")
-    if not name:
-        setting = await session.get(AppSetting, BOT_USERNAME_KEY)
-        name = (setting.value if setting else "").strip().lstrip("@")
-    if not name:
-        raise NotFound(
-            "the bot's username is not known: run the bot once or set BOT_USERNAME",
-            code="bot_username_unknown",
-        )
-    return name
 
 
 def bind_url(username: str, token: str) -> str:

@@ -151,7 +151,7 @@ def test_no_bot_username_refused(cli_env, tmp_path, monkeypatch):
     get_settings.cache_clear()
     res = runner.invoke(cli, ["badges", "print", str(tmp_path / "x.pdf")])
     assert res.exit_code == 1
-    assert "bot username is unknown" in res.output and "BOT_USERNAME" in res.output
+    assert "username is not known" in res.output and "BOT_USERNAME" in res.output
     assert "Traceback" not in res.output
     assert not (tmp_path / "x.pdf").exists()
     res = runner.invoke(cli, ["badges", "link", str(ids[0])])

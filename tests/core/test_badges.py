@@ -131,15 +131,15 @@ async def test_secret_from_env_or_generated_once(session):
 async def test_bot_username_resolution(session):
     plain = load_settings(_env_file=None, bot_username=None)
     with pytest.raises(DomainError) as err:
-        await resolve_bot_username(session, plain)
+        await resolve_bot_username(session, plain.bot_username)
     assert err.value.code == "bot_username_unknown"
     assert "BOT_USERNAME" in err.value.message
     await remember_bot_username(session, "@confdesk_minsk_bot")
-    assert await resolve_bot_username(session, plain) == "confdesk_minsk_bot"
+    assert await resolve_bot_username(session, plain.bot_username) == "confdesk_minsk_bot"
     await remember_bot_username(session, "confdesk_other_bot")
-    assert await resolve_bot_username(session, plain) == "confdesk_other_bot"
+    assert await resolve_bot_username(session, plain.bot_username) == "confdesk_other_bot"
     override = load_settings(_env_file=None, bot_username="@override_bot")
-    assert await resolve_bot_username(session, override) == "override_bot"
+    assert await resolve_bot_username(session, override.bot_username) == "override_bot"
 
 
 async def test_reissue_bumps_version_and_audits(session):

@@ -17,6 +17,7 @@ from core.models import (
 )
 from core.services import importing
 from core.services import registration as reg_svc
+from core.services.badges import resolve_bot_username
 from core.services.importing import ImportFailed, import_table, parse_bytes, read_table
 from core.services.registration import TelegramAccount
 from tests.factories import make_conference, make_delegation
@@ -404,12 +405,12 @@ async def test_links_only_for_people_without_telegram_and_bind_works(session):
     conf = await setup(session)
     await import_table(session, conf, csv_table(GOOD), clock=clock)
     with pytest.raises(NotFound) as err:
-        await importing.bot_username(session, None)
+        await resolve_bot_username(session, None)
     assert err.value.message == "the bot's username is not known: run the bot once or set BOT_USERNAME"
     session.add(AppSetting(key="bot_username", value="confdesk_bot"))
     await session.commit()
-    assert await importing.bot_username(session, None) == "confdesk_bot"
-    assert await importing.bot_username(session, "@other_bot") == "other_bot"
+    assert await resolve_bot_username(session, None) == "confdesk_bot"
+    assert await resolve_bot_username(session, "@other_bot") == "other_bot"
     links = await importing.bind_links(session, conf, "confdesk_bot")
     assert sorted(link.full_name for link in links) == ["Ahmad Al-Khatib", "Liu Wenjun", "Nour Haddad", "Zhao Meilin"]
     assert all(link.url.startswith("https://t.me/confdesk_bot?start=bind_") for link in links)
