@@ -15,10 +15,10 @@ from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.types import BotCommand, LinkPreviewOptions
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.arrivals import Arrivals
 from bot.i18n import translator
-from bot.middlewares.context import ContextMiddleware
+from bot.middlewares.arrival import ArrivalMiddleware
 from bot.middlewares.database import DbSessionMiddleware
-from bot.middlewares.dedup import DedupMiddleware
 from bot.middlewares.errors import ErrorMiddleware
 from bot.routers import (
     accreditation,
@@ -76,8 +76,8 @@ def build_dispatcher(
     dp = Dispatcher(storage=storage, events_isolation=make_isolation(storage))
     dp.update.outer_middleware(ErrorMiddleware(settings.default_language))
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
-    dp.update.outer_middleware(DedupMiddleware(redis=getattr(storage, "redis", None)))
-    dp.update.outer_middleware(ContextMiddleware(settings))
+    arrivals = Arrivals(session_factory, conference_slug=settings.conference, admin_ids=settings.admin_ids)
+    dp.update.outer_middleware(ArrivalMiddleware(settings, arrivals, redis=getattr(storage, "redis", None)))
     # Fresh routers per dispatcher: tests and the demo build several in one process.
     dp.include_routers(
         *(

@@ -1,7 +1,7 @@
-"""Who is writing to the bot: their stored language and staff roles, in one statement.
+"""Who is writing to the bot: their stored language and staff roles.
 
-This runs for every update, so it is one round trip, and the statement is built once with
-bind parameters (building it per update cost more than running it on SQLite)."""
+This runs for every update, for a batch of updates at once (see bot.arrivals): one
+statement, built once with bind parameters, answers for every account in the batch."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, func, select
+from sqlalchemy import BindParameter, CompoundSelect, String, bindparam, cast, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -27,18 +27,23 @@ class Identity:
     blocked: bool = False  # marked as having blocked the bot (they are writing again now)
 
 
-def _statement() -> Select[Any]:
-    tg: BindParameter[int] = bindparam("tg")
-    participant = col(Participant.telegram_id) == tg
-    pref = col(UserPref.telegram_id) == tg
-    return select(
-        select(col(Participant.language)).where(participant).scalar_subquery(),
-        select(col(UserPref.language)).where(pref).scalar_subquery(),
-        select(col(UserPref.chosen)).where(pref).scalar_subquery(),
-        select(col(Participant.blocked_bot_at).is_not(None)).where(participant).scalar_subquery(),
-        select(func.aggregate_strings(col(StaffRole.role), ","))
-        .where(col(StaffRole.conference_id) == bindparam("conference"), col(StaffRole.telegram_id) == tg)
-        .scalar_subquery(),
+def _statement() -> CompoundSelect[Any]:
+    """Rows of (kind, account, text, flag): "p" a participant (language, blocked), "u" a
+    language preference (language, chosen), "r" a staff role in the conference."""
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    return union_all(
+        select(
+            literal("p"),
+            col(Participant.telegram_id),
+            col(Participant.language),
+            col(Participant.blocked_bot_at).is_not(None),
+        ).where(col(Participant.telegram_id).in_(ids)),
+        select(literal("u"), col(UserPref.telegram_id), col(UserPref.language), col(UserPref.chosen)).where(
+            col(UserPref.telegram_id).in_(ids)
+        ),
+        select(literal("r"), col(StaffRole.telegram_id), cast(col(StaffRole.role), String), literal(False)).where(
+            col(StaffRole.conference_id) == bindparam("conference"), col(StaffRole.telegram_id).in_(ids)
+        ),
     )
 
 
@@ -46,17 +51,32 @@ WHO = _statement()
 
 
 async def identify(
-    session: AsyncSession, telegram_id: int, *, conference: Conference | None, admin_ids: Iterable[int]
-) -> Identity:
-    """Does not commit: the caller's unit of work continues (the bot commits right after)."""
+    session: AsyncSession, telegram_ids: Iterable[int], *, conference: Conference | None, admin_ids: Iterable[int]
+) -> dict[int, Identity]:
+    """Does not commit: the caller's unit of work continues."""
+    ids = sorted(set(telegram_ids))
+    if not ids:
+        return {}
     conference_id = conference.id if conference is not None else None
-    row = (await session.execute(WHO, {"tg": telegram_id, "conference": conference_id})).one()
-    participant_language, pref_language, chosen, blocked, role_names = row
-    granted = {StaffRoleName(r) for r in (role_names or "").split(",") if r}
-    if telegram_id in set(admin_ids):
-        granted.add(StaffRoleName.ADMIN)
-    roles: set[StaffRoleName] = set()
-    for role in granted:
-        roles |= IMPLIES[role]
-    language = pref_language if chosen else (participant_language or pref_language)
-    return Identity(telegram_id, conference, language, roles, known=pref_language is not None, blocked=bool(blocked))
+    participant: dict[int, tuple[str | None, bool]] = {}
+    pref: dict[int, tuple[str, bool]] = {}
+    granted: dict[int, set[StaffRoleName]] = {i: set() for i in ids}
+    for kind, tg, text, flag in await session.execute(WHO, {"ids": ids, "conference": conference_id}):
+        if kind == "p":
+            participant[tg] = (text, bool(flag))
+        elif kind == "u":
+            pref[tg] = (text, bool(flag))
+        else:
+            granted[tg].add(StaffRoleName(text))
+    for admin in set(admin_ids) & granted.keys():
+        granted[admin].add(StaffRoleName.ADMIN)
+    found = {}
+    for tg in ids:
+        participant_language, blocked = participant.get(tg, (None, False))
+        pref_language, chosen = pref.get(tg, (None, False))
+        roles: set[StaffRoleName] = set()
+        for role in granted[tg]:
+            roles |= IMPLIES[role]
+        language = pref_language if chosen else (participant_language or pref_language)
+        found[tg] = Identity(tg, conference, language, roles, known=pref_language is not None, blocked=blocked)
+    return found

@@ -71,10 +71,10 @@ async def mark_blocked(session: AsyncSession, telegram_id: int, *, clock: Clock 
 
 
 async def unblock(session: AsyncSession, telegram_id: int) -> None:
-    """The user writes to the bot again after blocking it (no commit: the update's own
-    transaction carries it)."""
+    """The user writes to the bot again after blocking it. Commits."""
     participant = (
         await session.execute(select(Participant).where(col(Participant.telegram_id) == telegram_id))
     ).scalar_one_or_none()
     if participant is not None:
         participant.blocked_bot_at = None
+    await session.commit()

@@ -3,9 +3,10 @@ handled, so a second delivery has no effect. Records expire after a day."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
-from sqlalchemy import bindparam, delete
+from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,24 +17,23 @@ KEEP = timedelta(days=1)
 _t = ProcessedUpdate.__table__  # type: ignore[attr-defined]
 
 
-# Built once per dialect: this runs for every update.
+# Built once per dialect: this runs for every batch of updates.
 _RECORD = {
-    name: dialect.insert(_t)
-    .values(update_id=bindparam("update_id"), seen_at=bindparam("seen_at"))
-    .on_conflict_do_nothing(index_elements=["update_id"])
+    name: dialect.insert(_t).on_conflict_do_nothing(index_elements=["update_id"]).returning(_t.c.update_id)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 
 
-async def record(session: AsyncSession, update_id: int, *, clock: Clock = utc_now) -> bool:
-    """True the first time `update_id` is seen; False for a repeat. Records it in the
-    caller's transaction (no commit): the update's first commit makes it durable."""
+async def record(session: AsyncSession, update_ids: Iterable[int], *, clock: Clock = utc_now) -> set[int]:
+    """The ids among `update_ids` seen for the first time (the rest are repeats). Records
+    them in the caller's transaction (no commit): the caller's commit makes them durable."""
+    ids = sorted(set(update_ids))
+    if not ids:
+        return set()
     stmt = _RECORD["postgresql" if session.bind.dialect.name == "postgresql" else "sqlite"]  # type: ignore[union-attr]
-    result = await session.execute(stmt, {"update_id": update_id, "seen_at": clock()})
-    inserted = result.rowcount  # type: ignore[attr-defined]
-    if not inserted:
-        await session.rollback()
-    return bool(inserted)
+    seen_at = clock()
+    result = await session.execute(stmt, [{"update_id": i, "seen_at": seen_at} for i in ids])
+    return set(result.scalars().all())
 
 
 async def prune(session: AsyncSession, *, clock: Clock = utc_now) -> int:
