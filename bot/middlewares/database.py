@@ -3,7 +3,11 @@
 The session is also published in a context variable, so that the Bot API client can end
 a read-only transaction before it waits on Telegram (see bot.session.ReleaseBeforeRequest):
 with SQLite's single connection, a transaction held across a network call would make every
-other update wait for it."""
+other update wait for it.
+
+Services commit their own work, so a transaction still open when the handler returns was
+only reading (or failed half-way): it is rolled back. A session that never opened one
+holds no connection and is simply dropped: most wizard steps never touch it."""
 
 from __future__ import annotations
 
@@ -28,13 +32,12 @@ class DbSessionMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        async with self.session_factory() as session:
-            data["session"] = session
-            token = current_session.set(session)
-            try:
-                result = await handler(event, data)
-            finally:
-                current_session.reset(token)
-            if session.in_transaction():  # e.g. an update no handler took: keep its dedup record
-                await session.commit()
-            return result
+        session = self.session_factory()
+        data["session"] = session
+        token = current_session.set(session)
+        try:
+            return await handler(event, data)
+        finally:
+            current_session.reset(token)
+            if session.in_transaction():
+                await session.close()
