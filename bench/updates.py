@@ -1,9 +1,12 @@
 """Updates per second through the real bot, against a bare aiogram echo bot, same run.
 
-The measured step is the sign-up wizard's Confirm (one registration written per update),
-for N users at once: over HTTP (the emulator + real long polling) and in-process
-(`dp.feed_update`, the Bot API calls still going to the emulator). The floor is an echo
-bot answering N messages the same two ways. Also counts "database is locked" errors.
+Two steps of the sign-up wizard, for N users at once: the name answer (validation, FSM,
+the update's id recorded in the database and its sender read from it, one reply) and
+Confirm (the registration and its audit row written, officers notified, two Bot API
+calls). Each over HTTP (the emulator + real long polling) and in-process (`dp.feed_update`,
+the Bot API calls still going to the emulator). The floor is an echo bot answering N
+messages the same two ways, measured right before and after each step (after a warm-up
+burst that opens the client's connections). Also counts "database is locked" errors.
 
     python bench/updates.py [--users 600] [--repeat 1]   # SQLite (a temp file)
     CONFDESK_BENCH_PG_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/test python bench/updates.py
@@ -128,6 +131,8 @@ async def to_summary(emulator: BotAPIEmulator, users: list[Any]) -> None:
 
 
 async def run(url: str, n: int) -> dict[str, float]:
+    """Each step's rate, and the echo bot's measured just before and just after it (this
+    VM drifts within a run; the step is compared with the mean of its two neighbours)."""
     engine = make_engine(url)
     await upgrade(engine)
     factory = make_session_factory(engine)
@@ -150,13 +155,11 @@ async def run(url: str, n: int) -> dict[str, float]:
             for user in senders:
                 await user.send("hello")
 
-        results["echo_http"] = await rate_over_http(emulator, echo, bot, echo_burst, n)
-        results["echo_inproc"] = await rate_in_process(emulator, echo, bot, echo_burst, n)
-
         for mode in ("http", "inproc"):
+            measure = rate_over_http if mode == "http" else rate_in_process
+            await measure(emulator, echo, bot, echo_burst, n)  # warm-up: connections, caches
             dp = build_dispatcher(settings, factory)
             users = [emulator.user(id=(100_000 if mode == "http" else 200_000) + i, first_name="G") for i in range(n)]
-            measure = rate_over_http if mode == "http" else rate_in_process
             async with emulator.polling(dp, bot):
                 await to_name(users)
                 await emulator.wait_idle()
@@ -165,16 +168,20 @@ async def run(url: str, n: int) -> dict[str, float]:
                 for user in users:
                     await user.send(f"Guest {_letters(user.id)}")
 
-            results[f"name_{mode}"] = await measure(emulator, dp, bot, name_all, n)
-            async with emulator.polling(dp, bot):
-                await to_summary(emulator, users)
-                await emulator.wait_idle()
-
             async def confirm_all(users: list[Any] = users) -> None:
                 for user in users:
                     await user.press("Confirm")
 
+            before = await measure(emulator, echo, bot, echo_burst, n)
+            results[f"name_{mode}"] = await measure(emulator, dp, bot, name_all, n)
+            after = await measure(emulator, echo, bot, echo_burst, n)
+            results[f"name_{mode}_echo"] = (before + after) / 2
+            async with emulator.polling(dp, bot):
+                await to_summary(emulator, users)
+                await emulator.wait_idle()
             results[f"signup_{mode}"] = await measure(emulator, dp, bot, confirm_all, n)
+            later = await measure(emulator, echo, bot, echo_burst, n)
+            results[f"signup_{mode}_echo"] = (after + later) / 2
         await bot.session.close()
     await engine.dispose()
     return results
@@ -186,8 +193,8 @@ def report(name: str, runs: list[dict[str, float]], counter: LockCounter) -> Non
     for step, label in (("name", "wizard name step"), ("signup", "sign-up confirm")):
         for mode, how in (("http", "over HTTP: "), ("inproc", "in-process:")):
             rates = [r[f"{step}_{mode}"] for r in runs]
-            echoes = [r[f"echo_{mode}"] for r in runs]
-            ratios = sorted(r[f"{step}_{mode}"] / r[f"echo_{mode}"] for r in runs)
+            echoes = [r[f"{step}_{mode}_echo"] for r in runs]
+            ratios = sorted(r[f"{step}_{mode}"] / r[f"{step}_{mode}_echo"] for r in runs)
             print(
                 f"  {how} {label:17s} {statistics.median(rates):6.0f} upd/s   echo bot {statistics.median(echoes):6.0f}"
                 f" upd/s   ratio {statistics.median(ratios):.2f} ({ratios[0]:.2f}-{ratios[-1]:.2f})"
