@@ -274,40 +274,37 @@ async def run_demo(
         columns = (TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         try:
             await _until_polling(emulator, bot_process)
-            if True:
-                with Progress(*columns, console=console) as progress:
-                    await officer.send("/help")
-                    await officer.reply(timeout=60)
-                    task = progress.add_task("Invitation links per delegation", total=len(delegations))
-                    invitations = await _invite(officer, delegations, progress, task)
-                    task = progress.add_task("Signing up in the bot (en, ru)", total=len(people))
-                    approving = progress.add_task("Officer approves as cards arrive", total=None)
-                    signed_up = asyncio.Event()
-                    approver = asyncio.create_task(
-                        _approve_all(officer, signed_up, factory, conf.id, progress, approving)
-                    )
-                    await _in_waves(people, lambda p: _signup(p, invitations), progress, task)
-                    signed_up.set()
-                    result.counts["registered"] = len(people)
-                    result.counts["approved"] = await approver
-                    joiners = [
-                        p for p in people if p.category in (Category.DELEGATE, Category.EXPERT) and rnd.random() < 0.6
-                    ]
-                    titles = {i.code: pick(i.title, "en") for i in items if i.code in THEMATIC}
-                    task = progress.add_task("Signing up for discussions", total=len(joiners))
-                    await _in_waves(
-                        joiners, lambda p: _agenda_signup(p, _title(rnd, titles, items, p.language)), progress, task
-                    )
-                    result.counts["session sign-ups"] = len(joiners)
-                    task = progress.add_task("Printing badges (a4x4)", total=None)
-                    printed = await _print(
-                        factory, conf, settings, result.pdf, lambda n: progress.update(task, completed=n)
-                    )
-                    progress.update(task, total=printed, completed=printed)
-                    result.counts["badges printed"] = printed
-                    tokens = await _tokens(factory, settings, conf.id, people)
-                    task = progress.add_task("Door staff scan badges", total=None)
-                    result.counts.update(await _scan(emulator, rnd, people, tokens, items, progress, task))
+            with Progress(*columns, console=console) as progress:
+                await officer.send("/help")
+                await officer.reply(timeout=60)
+                task = progress.add_task("Invitation links per delegation", total=len(delegations))
+                invitations = await _invite(officer, delegations, progress, task)
+                task = progress.add_task("Signing up in the bot (en, ru)", total=len(people))
+                approving = progress.add_task("Officer approves as cards arrive", total=None)
+                signed_up = asyncio.Event()
+                approver = asyncio.create_task(_approve_all(officer, signed_up, factory, conf.id, progress, approving))
+                await _in_waves(people, lambda p: _signup(p, invitations), progress, task)
+                signed_up.set()
+                result.counts["registered"] = len(people)
+                result.counts["approved"] = await approver
+                joiners = [
+                    p for p in people if p.category in (Category.DELEGATE, Category.EXPERT) and rnd.random() < 0.6
+                ]
+                titles = {i.code: pick(i.title, "en") for i in items if i.code in THEMATIC}
+                task = progress.add_task("Signing up for discussions", total=len(joiners))
+                await _in_waves(
+                    joiners, lambda p: _agenda_signup(p, _title(rnd, titles, items, p.language)), progress, task
+                )
+                result.counts["session sign-ups"] = len(joiners)
+                task = progress.add_task("Printing badges (a4x4)", total=None)
+                printed = await _print(
+                    factory, conf, settings, result.pdf, lambda n: progress.update(task, completed=n)
+                )
+                progress.update(task, total=printed, completed=printed)
+                result.counts["badges printed"] = printed
+                tokens = await _tokens(factory, settings, conf.id, people)
+                task = progress.add_task("Door staff scan badges", total=None)
+                result.counts.update(await _scan(emulator, rnd, people, tokens, items, progress, task))
         finally:
             bot_process.terminate()  # SIGTERM: aiogram stops polling gracefully
             await asyncio.to_thread(bot_process.join, 30)
@@ -393,13 +390,19 @@ async def _approve_all(
     task: Any,
 ) -> int:
     """The officer works the cards while people register (as at a real accreditation desk):
-    Approve on each new card, until everyone has signed up and nothing waits any more."""
-    t = translator("ru")
+    Approve on each new card, until everyone has signed up and nothing waits any more.
+    They tap through the cards on screen without waiting for each one to update, then
+    check that every one did (the bot handles one account's presses in order)."""
+    approve = translator("ru")("btn-approve")
     done: set[int] = set()
+    seen = 0  # officer.messages grows only at the end
     while True:
-        cards = [m for m in officer.messages if m.message_id not in done and t("btn-approve") in m.buttons]
+        messages = officer.messages
+        cards = [m for m in messages[seen:] if approve in m.buttons]
+        seen = len(messages)
         for card in cards:
-            await officer.press(t("btn-approve"), message=card)
+            await officer.press(approve, message=card)
+        for card in cards:
             await officer.edited(timeout=60, message=card)
             done.add(card.message_id)
             progress.advance(task)
