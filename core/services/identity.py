@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BindParameter, CompoundSelect, String, bindparam, cast, literal, select, union_all
+from sqlalchemy import BigInteger, CompoundSelect, String, any_, bindparam, cast, literal, select, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -27,27 +28,35 @@ class Identity:
     blocked: bool = False  # marked as having blocked the bot (they are writing again now)
 
 
-def _statement() -> CompoundSelect[Any]:
+def _statement(postgres: bool) -> CompoundSelect[Any]:
     """Rows of (kind, account, text, flag): "p" a participant (language, blocked), "u" a
-    language preference (language, chosen), "r" a staff role in the conference."""
-    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    language preference (language, chosen), "r" a staff role in the conference.
+
+    On PostgreSQL the ids go as one array (`= ANY(:ids)`): an IN list would make a new
+    statement text, and a new server-side prepare, for every batch size."""
+
+    def among(column: Any) -> Any:
+        if postgres:
+            return column == any_(bindparam("ids", type_=ARRAY(BigInteger)))
+        return column.in_(bindparam("ids", expanding=True))
+
     return union_all(
         select(
             literal("p"),
             col(Participant.telegram_id),
             col(Participant.language),
             col(Participant.blocked_bot_at).is_not(None),
-        ).where(col(Participant.telegram_id).in_(ids)),
+        ).where(among(col(Participant.telegram_id))),
         select(literal("u"), col(UserPref.telegram_id), col(UserPref.language), col(UserPref.chosen)).where(
-            col(UserPref.telegram_id).in_(ids)
+            among(col(UserPref.telegram_id))
         ),
         select(literal("r"), col(StaffRole.telegram_id), cast(col(StaffRole.role), String), literal(False)).where(
-            col(StaffRole.conference_id) == bindparam("conference"), col(StaffRole.telegram_id).in_(ids)
+            col(StaffRole.conference_id) == bindparam("conference"), among(col(StaffRole.telegram_id))
         ),
     )
 
 
-WHO = _statement()
+WHO = {"postgresql": _statement(postgres=True), "sqlite": _statement(postgres=False)}
 
 
 async def identify(
@@ -61,7 +70,8 @@ async def identify(
     participant: dict[int, tuple[str | None, bool]] = {}
     pref: dict[int, tuple[str, bool]] = {}
     granted: dict[int, set[StaffRoleName]] = {i: set() for i in ids}
-    for kind, tg, text, flag in await session.execute(WHO, {"ids": ids, "conference": conference_id}):
+    who = WHO["postgresql" if session.bind.dialect.name == "postgresql" else "sqlite"]  # type: ignore[union-attr]
+    for kind, tg, text, flag in await session.execute(who, {"ids": ids, "conference": conference_id}):
         if kind == "p":
             participant[tg] = (text, bool(flag))
         elif kind == "u":

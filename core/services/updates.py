@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import BigInteger, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,10 +17,20 @@ KEEP = timedelta(days=1)
 _t = ProcessedUpdate.__table__  # type: ignore[attr-defined]
 
 
-# Built once per dialect: this runs for every batch of updates.
+# Built once per dialect: this runs for every batch of updates. On PostgreSQL the ids go as
+# one array (one statement text whatever the batch size, so one server-side prepare).
 _RECORD = {
-    name: dialect.insert(_t).on_conflict_do_nothing(index_elements=["update_id"]).returning(_t.c.update_id)
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+    "postgresql": postgresql.insert(_t)
+    .from_select(
+        ["update_id", "seen_at"],
+        select(
+            func.unnest(bindparam("ids", type_=postgresql.ARRAY(BigInteger))),
+            bindparam("seen_at", type_=_t.c.seen_at.type),
+        ),
+    )
+    .on_conflict_do_nothing(index_elements=["update_id"])
+    .returning(_t.c.update_id),
+    "sqlite": sqlite.insert(_t).on_conflict_do_nothing(index_elements=["update_id"]).returning(_t.c.update_id),
 }
 
 
@@ -30,9 +40,11 @@ async def record(session: AsyncSession, update_ids: Iterable[int], *, clock: Clo
     ids = sorted(set(update_ids))
     if not ids:
         return set()
-    stmt = _RECORD["postgresql" if session.bind.dialect.name == "postgresql" else "sqlite"]  # type: ignore[union-attr]
     seen_at = clock()
-    result = await session.execute(stmt, [{"update_id": i, "seen_at": seen_at} for i in ids])
+    if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
+        result = await session.execute(_RECORD["postgresql"], {"ids": ids, "seen_at": seen_at})
+    else:
+        result = await session.execute(_RECORD["sqlite"], [{"update_id": i, "seen_at": seen_at} for i in ids])
     return set(result.scalars().all())
 
 
