@@ -9,7 +9,7 @@ messages the same two ways, measured right before and after each step (after a w
 burst that opens the client's connections). Also counts "database is locked" errors.
 
     python bench/updates.py [--users 600] [--repeat 1]   # SQLite (a temp file)
-    CONFDESK_BENCH_PG_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/test python bench/updates.py
+    CONFDESK_BENCH_PG_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/test python bench/updates.py [--no-sqlite]
 """
 
 from __future__ import annotations
@@ -206,14 +206,16 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=600)  # shorter bursts were too noisy here
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--no-sqlite", action="store_true", help="only PostgreSQL (CONFDESK_BENCH_PG_URL)")
     args = parser.parse_args()
     counter = LockCounter()
     logging.getLogger().addHandler(counter)
     runs = []
-    for _ in range(args.repeat):
+    for _ in range(0 if args.no_sqlite else args.repeat):
         with tempfile.TemporaryDirectory() as tmp:
             runs.append(await run(f"sqlite+aiosqlite:///{tmp}/bench.db", args.users))
-    report(f"SQLite, {args.users} users", runs, counter)
+    if runs:
+        report(f"SQLite, {args.users} users", runs, counter)
     pg = os.environ.get("CONFDESK_BENCH_PG_URL")
     if pg:
         from tests import dbutil
