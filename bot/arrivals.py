@@ -54,7 +54,8 @@ class Arrivals:
         self.session_factory = session_factory
         self.conference_slug = conference_slug
         self.admin_ids = frozenset(admin_ids)
-        self._pending: list[_Waiter] = []
+        self._pending: list[_Waiter] = []  # arrived, for the next flush
+        self._batch: list[_Waiter] = []  # in the flush now running
         self._flusher: asyncio.Task[None] | None = None
         self._conference: Conference | None = None
         self._conference_at = float("-inf")
@@ -64,20 +65,34 @@ class Arrivals:
         self._pending.append(_Waiter(update_id, telegram_id, future))
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush_all())
+            self._flusher.add_done_callback(self._flusher_done)
         return await future
 
     async def _flush_all(self) -> None:
         try:
             while self._pending:
-                batch, self._pending = self._pending, []
+                self._batch, self._pending = self._pending, []
                 try:
-                    await self._flush(batch)
+                    await self._flush(self._batch)
                 except Exception as exc:  # each update's own error handling reports it
-                    for waiter in batch:
+                    for waiter in self._batch:
                         if not waiter.future.done():
                             waiter.future.set_exception(exc)
+                self._batch = []
         finally:
-            self._flusher = None
+            self._flusher = None  # at once: an arrival right after must start a new flush
+
+    def _flusher_done(self, task: asyncio.Task[None]) -> None:
+        """Cancelled (shutdown), even before it started: nobody waits for ever on it."""
+        if task.cancelled():
+            if self._flusher is task:  # cancelled before it ran
+                self._flusher = None
+            stranded = self._batch + (self._pending if self._flusher is None else [])
+            for waiter in stranded:
+                waiter.future.cancel()
+            self._batch = []
+            if self._flusher is None:
+                self._pending = []
 
     async def _flush(self, batch: list[_Waiter]) -> None:
         async with self.session_factory() as session:

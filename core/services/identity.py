@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from core.models import Conference, Participant, StaffRole, StaffRoleName, UserPref
-from core.services.staff import IMPLIES
+from core.services.staff import effective
 
 
 @dataclass
@@ -84,9 +84,7 @@ async def identify(
     for tg in ids:
         participant_language, blocked = participant.get(tg, (None, False))
         pref_language, chosen = pref.get(tg, (None, False))
-        roles: set[StaffRoleName] = set()
-        for role in granted[tg]:
-            roles |= IMPLIES[role]
+        roles = effective(granted[tg])
         language = pref_language if chosen else (participant_language or pref_language)
         found[tg] = Identity(tg, conference, language, roles, known=pref_language is not None, blocked=blocked)
     return found

@@ -21,22 +21,12 @@ IMPLIES: dict[StaffRoleName, set[StaffRoleName]] = {
 }
 
 
-async def roles_of(
-    session: AsyncSession, conference_id: int, telegram_id: int, admin_ids: Iterable[int] = ()
-) -> set[StaffRoleName]:
-    granted: set[StaffRoleName] = set()
-    if telegram_id in set(admin_ids):
-        granted.add(StaffRoleName.ADMIN)
-    rows = await session.execute(
-        select(col(StaffRole.role)).where(
-            col(StaffRole.conference_id) == conference_id, col(StaffRole.telegram_id) == telegram_id
-        )
-    )
-    granted.update(rows.scalars())
-    effective: set[StaffRoleName] = set()
+def effective(granted: Iterable[StaffRoleName]) -> set[StaffRoleName]:
+    """The roles `granted` amount to (an admin holds every role)."""
+    roles: set[StaffRoleName] = set()
     for role in granted:
-        effective |= IMPLIES[role]
-    return effective
+        roles |= IMPLIES[role]
+    return roles
 
 
 def require(roles: set[StaffRoleName], needed: StaffRoleName) -> None:

@@ -78,3 +78,14 @@ async def test_a_cancelled_update_leaves_the_rest_of_its_batch_alone(counting) -
     assert not (await kept).repeat
     with pytest.raises(asyncio.CancelledError):
         await doomed
+
+
+async def test_a_flush_cancelled_at_shutdown_cancels_its_waiters(counting) -> None:  # type: ignore[no-untyped-def]
+    arrivals = Arrivals(counting, conference_slug=None, admin_ids=[])  # type: ignore[arg-type]
+    waiting = asyncio.create_task(arrivals.arrive(1, 7))
+    await asyncio.sleep(0)  # the flusher is scheduled
+    assert arrivals._flusher is not None
+    arrivals._flusher.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(waiting, 1)
+    assert not (await arrivals.arrive(2, 7)).repeat  # the next update gets a fresh flush
