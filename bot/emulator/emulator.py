@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -32,7 +32,7 @@ from bot.emulator.records import (
 )
 from bot.emulator.schema import Schema
 from bot.emulator.server import build_app
-from bot.emulator.updates import Signal, UpdateQueue
+from bot.emulator.updates import WAIT_TIMEOUT, Signal, UpdateQueue
 from bot.emulator.users import FakeUser
 
 if TYPE_CHECKING:
@@ -70,8 +70,13 @@ class BotAPIEmulator:
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.webhook: dict[str, Any] = {}
         self.changed = Signal()  # any change a fake user may be waiting for
+        self.updates.on_change = self.changed.notify
         self.in_flight = 0  # requests being handled, long polls excluded
         self.last_activity = 0.0
+        # Updates the tracked dispatchers finished (see `track`): what makes wait_idle exact.
+        self.handled: set[int] = set()
+        self.handling = 0
+        self.tracked = 0
         self.base_url = ""
         self._runner: web.AppRunner | None = None
         self._query_ids = itertools.count(1)
@@ -125,18 +130,15 @@ class BotAPIEmulator:
         Returns once the bot's first getUpdates arrived, so updates queued in the block are
         fetched by the real polling loop.  ``kwargs`` go to ``start_polling``.
         """
+        self.track(dp)
         polls = self.updates.polls
         task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, **kwargs))
+        task.add_done_callback(lambda _: self.changed.notify())
         try:
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + 10
-            while self.updates.polls == polls:
-                if task.done():
-                    await task  # polling died before it polled: show why
-                    raise AssertionError("polling stopped before its first getUpdates")
-                if loop.time() > deadline:
-                    raise AssertionError("the bot did not call getUpdates within 10 s")
-                await asyncio.sleep(0.01)
+            await self.wait_until(lambda: self.updates.polls != polls or task.done(), "the bot's first getUpdates")
+            if task.done():
+                await task  # polling died before it polled: show why
+                raise AssertionError("polling stopped before its first getUpdates")
             yield
         finally:
             if not task.done():
@@ -315,26 +317,77 @@ class BotAPIEmulator:
     def mark_activity(self) -> None:
         self.last_activity = asyncio.get_running_loop().time()
 
-    async def wait_idle(self, quiet: float = 0.15, timeout: float = 5.0) -> None:  # noqa: ASYNC109
-        """Wait until every update was fetched by the bot and no request came for ``quiet`` s.
+    def track(self, dp: Dispatcher) -> None:
+        """Know when `dp` has finished each update (an outermost update middleware), so
+        `wait_idle` waits for the bot's work itself rather than for a quiet spell.  `polling`
+        does it; call it for a dispatcher fed some other way (a webhook server)."""
+        if getattr(dp, "_emulator_tracked", None) is self:
+            return
+        emu = self
 
-        Use it before asserting that the bot sent nothing more.  A handler that computes for
-        longer than ``quiet`` without calling the API looks idle: raise ``quiet`` for those.
-        """
+        async def finished(handler: Any, update: Any, data: dict[str, Any]) -> Any:
+            emu.handling += 1
+            try:
+                return await handler(update, data)
+            finally:
+                emu.handling -= 1
+                emu.handled.add(update.update_id)
+                emu.mark_activity()
+                emu.changed.notify()
+
+        # Outermost, so an update that a middleware drops (a repeat) or fails still counts.
+        manager = dp.update.outer_middleware
+        others = list(manager)
+        for middleware in others:
+            manager.unregister(middleware)
+        for middleware in (finished, *others):
+            manager.register(middleware)
+        dp._emulator_tracked = self  # type: ignore[attr-defined]
+        self.tracked += 1
+
+    async def wait_until(
+        self, ready: Callable[[], bool], what: str, timeout: float = WAIT_TIMEOUT  # noqa: ASYNC109
+    ) -> None:
+        """Wait until `ready()` holds, re-checked at every change the emulator sees (a
+        request, an update fetched or handled)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
+        while not ready():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(f"waited {timeout}s for {what}")
+            await self.changed.wait(remaining)
+
+    def _unfinished(self) -> list[int]:
+        """Updates queued for the bot that a tracked dispatcher has not finished handling."""
+        dropped = {u["update_id"] for u in self.updates.dropped}
+        return [i for i in range(1, self.updates.pushed + 1) if i not in self.handled and i not in dropped]
+
+    async def wait_idle(self, quiet: float = 0.0, timeout: float = WAIT_TIMEOUT) -> None:  # noqa: ASYNC109
+        """Wait until the bot has handled every update queued so far and no request to the
+        API is in flight.  With a tracked dispatcher (see `track`) this is exact: each
+        update's handler has returned.  Otherwise (or with ``quiet`` > 0, for work the bot
+        does outside updates) also wait until no request came for ``quiet`` seconds.
+        ``timeout`` is only an upper bound that fails loudly."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        if not self.tracked:
+            quiet = max(quiet, 0.15)
         while True:
             now = loop.time()
             undelivered = self.updates.undelivered
-            if not undelivered and not self.in_flight and now - self.last_activity >= quiet:
+            unfinished = self._unfinished() if self.tracked else []
+            quiet_enough = now - self.last_activity >= quiet
+            if not undelivered and not unfinished and not self.handling and not self.in_flight and quiet_enough:
                 return
             if now >= deadline:
                 raise AssertionError(
                     f"bot not idle after {timeout}s: {undelivered} updates not fetched "
-                    f"(getUpdates waiting: {self.updates.waiting}), "
-                    f"{self.in_flight} requests in flight"
+                    f"(getUpdates waiting: {self.updates.waiting}), {len(unfinished)} not handled "
+                    f"({unfinished[:10]}), {self.in_flight} requests in flight"
                 )
-            await asyncio.sleep(0.02)
+            wake = min(deadline - now, quiet - (now - self.last_activity)) if not quiet_enough else deadline - now
+            await self.changed.wait(max(wake, 0.001))
 
     def assert_no_violations(self) -> None:
         problems = [str(v) for v in self.violations] + self.internal_errors

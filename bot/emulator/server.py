@@ -107,6 +107,9 @@ async def dispatch(
     if not polling:
         emu.in_flight += 1
         emu.mark_activity()
+    else:
+        emu.updates.polls += 1  # counted here, so that waiters woken below see it
+        emu.changed.notify()
     params, errors = emu.schema.check_params(canonical, raw, files)
     record = ApiCall(canonical, summarize(params), chat_id=_chat_id(params))
     if not polling:

@@ -7,6 +7,7 @@ updates; a second concurrent getUpdates terminates the first with 409, as on Tel
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +30,10 @@ DEFAULT_TYPES = frozenset(
         "chat_join_request",
     }
 )
+# Upper bound of every wait for the bot (a message, an answer, idleness). Waits end as soon
+# as what they wait for happens; this only decides how long a broken test hangs before it
+# fails with a report. Generous, so that a busy machine slows tests down but never fails them.
+WAIT_TIMEOUT = float(os.environ.get("EMULATOR_WAIT_TIMEOUT", "60"))
 CONFLICT = ApiError(
     409,
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
@@ -67,11 +72,12 @@ class UpdateQueue:
         self.allowed: frozenset[str] = DEFAULT_TYPES
         self.delivered_up_to = 0  # highest update_id handed out by getUpdates
         self.waiting = 0  # getUpdates requests currently blocked
-        self.polls = 0  # getUpdates requests received so far
+        self.polls = 0  # getUpdates requests received so far (counted by the server)
         self.closed = False
         self._next_id = 1
         self._generation = 0
         self.signal = Signal()
+        self.on_change: Callable[[], None] = lambda: None  # the emulator's "something changed"
 
     def push(self, body: dict[str, Any]) -> dict[str, Any]:
         update = {"update_id": self._next_id, **body}
@@ -82,6 +88,11 @@ class UpdateQueue:
 
     def drop_pending(self) -> None:
         self.pending.clear()
+
+    @property
+    def pushed(self) -> int:
+        """How many updates were queued so far (their ids are 1..pushed)."""
+        return self._next_id - 1
 
     @property
     def undelivered(self) -> int:
@@ -101,7 +112,6 @@ class UpdateQueue:
         allowed: list[str] | None,
         alive: Callable[[], bool] = lambda: True,
     ) -> list[dict[str, Any]]:
-        self.polls += 1
         self._generation += 1
         generation = self._generation
         self.signal.notify()  # wakes an older getUpdates, which then answers 409
@@ -111,6 +121,7 @@ class UpdateQueue:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
         self.waiting += 1
+        self.on_change()
         try:
             while True:
                 if generation != self._generation:

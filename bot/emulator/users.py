@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.emulator.entities import command_entities
 from bot.emulator.records import BotMessage, CallbackAnswer, Chat, ChatEvent, InlineAnswer
-from bot.emulator.updates import Signal
+from bot.emulator.updates import WAIT_TIMEOUT, Signal
 
 if TYPE_CHECKING:
     from bot.emulator.emulator import BotAPIEmulator
@@ -194,13 +194,13 @@ class FakeUser:
 
     # -- waiting for the bot --------------------------------------------------------------
 
-    async def reply(self, timeout: float = 5.0) -> BotMessage:  # noqa: ASYNC109
+    async def reply(self, timeout: float = WAIT_TIMEOUT) -> BotMessage:  # noqa: ASYNC109
         """The next new message the bot sends here (edits and deletions are skipped)."""
         return await self._next(lambda e: e.kind == "message", timeout, "a new message")
 
     async def edited(
         self,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = WAIT_TIMEOUT,  # noqa: ASYNC109
         message: BotMessage | None = None,
     ) -> BotMessage:
         """The next edit the bot makes here (of ``message`` if given)."""
@@ -211,14 +211,14 @@ class FakeUser:
 
         return await self._next(wanted, timeout, "an edit")
 
-    async def change(self, timeout: float = 5.0) -> BotMessage:  # noqa: ASYNC109
+    async def change(self, timeout: float = WAIT_TIMEOUT) -> BotMessage:  # noqa: ASYNC109
         """The next new message *or* edit: for flows that may do either (``.is_edit`` tells)."""
         return await self._next(lambda e: e.kind != "delete", timeout, "a message or an edit")
 
     async def expect(
         self,
         pattern: str | re.Pattern[str],
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = WAIT_TIMEOUT,  # noqa: ASYNC109
         *,
         edits: bool = True,
     ) -> BotMessage:
@@ -232,7 +232,7 @@ class FakeUser:
         shown = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
         return await self._next(wanted, timeout, f"a message matching {shown!r}")
 
-    async def answered(self, timeout: float = 5.0) -> CallbackAnswer:  # noqa: ASYNC109
+    async def answered(self, timeout: float = WAIT_TIMEOUT) -> CallbackAnswer:  # noqa: ASYNC109
         """The bot's answerCallbackQuery for this user's latest ``press``."""
         if self._last_query is None:
             raise AssertionError("press() a button before waiting for its answer")
@@ -240,7 +240,7 @@ class FakeUser:
         await self._until(lambda: answer.answered, timeout, "an answer to the callback query")
         return answer
 
-    async def inline_results(self, timeout: float = 5.0) -> InlineAnswer:  # noqa: ASYNC109
+    async def inline_results(self, timeout: float = WAIT_TIMEOUT) -> InlineAnswer:  # noqa: ASYNC109
         """The bot's answerInlineQuery for this user's latest ``inline_query``."""
         if self._last_inline is None:
             raise AssertionError("send an inline_query() before waiting for its results")
@@ -248,7 +248,8 @@ class FakeUser:
         await self._until(lambda: answer.results is not None, timeout, "inline query results")
         return answer
 
-    async def wait_idle(self, quiet: float = 0.15, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def wait_idle(self, quiet: float = 0.0, timeout: float = WAIT_TIMEOUT) -> None:  # noqa: ASYNC109
+        """See `BotAPIEmulator.wait_idle`."""
         await self.emulator.wait_idle(quiet=quiet, timeout=timeout)
 
     # -- internals ------------------------------------------------------------------------

@@ -157,10 +157,10 @@ async def test_badge_in_the_chat_then_a_photo_of_it_at_the_door(harness: Harness
     assert isinstance(photos[-1].params["photo"], str)  # re-sent by Telegram file id, not uploaded
     door = h.user(DOOR, "Door", "ru")
     await door.send_photo(photo_of(png))
-    ok = await door.expect("Добро пожаловать", timeout=15)
+    ok = await door.expect("Добро пожаловать")
     assert "Peter Szijjarto" in ok.text
     await door.send_photo(_png(Image.new("RGB", (400, 300), "gray")))
-    await door.expect("Не удалось найти", timeout=15)
+    await door.expect("Не удалось найти")
     async with h.session_factory() as s:
         assert (await s.execute(select(func.count()).select_from(Scan))).scalar_one() == 1
 

@@ -199,7 +199,7 @@ async def test_charts_arrive_as_png(harness: Harness) -> None:
             ("Presence by delegation", "Presence by delegation"),
         ):
             await user.press(button)
-            photo = await user.expect(caption, timeout=15)
+            photo = await user.expect(caption)
             data = photo.photo
             assert data is not None and data.startswith(PNG_SIGNATURE)
             image = Image.open(BytesIO(data))

@@ -3,8 +3,6 @@ links for non-staff, buttons that outlived their purpose."""
 
 from __future__ import annotations
 
-import asyncio
-
 from bot.emulator.records import CallbackAnswer
 from core.models import RegistrationStatus, StaffRoleName
 from tests.bot.conftest import ADMIN, OFFICER, Harness, add_staff, registration_row, sign_up
@@ -142,8 +140,5 @@ async def test_stale_and_unknown_buttons(harness: Harness) -> None:
         }
     )
     forged = h.emulator.callback_answers[query_id]
-    for _ in range(100):
-        if forged.answered:
-            break
-        await asyncio.sleep(0.05)
+    await h.emulator.wait_until(lambda: forged.answered, "the answer to a forged button")
     assert forged.answered and forged.show_alert and forged.text == "This button is no longer active."

@@ -28,12 +28,9 @@ async def test_run_polling_prepares_and_answers(tmp_path) -> None:
         task = asyncio.create_task(run_polling(settings))
         try:
             user = emulator.user(id=501, first_name="Anna", language_code="en")
-            for _ in range(200):  # until polling has started
-                if emulator.updates.polls:
-                    break
-                await asyncio.sleep(0.05)
+            await emulator.wait_until(lambda: emulator.updates.polls > 0, "the bot's first getUpdates")
             await user.send("/start")
-            reply = await user.expect("not open for registration yet", timeout=10)
+            reply = await user.expect("not open for registration yet")
             assert reply.text
             menus = {lang: [c["command"] for c in cmds] for (_, lang), cmds in emulator.commands.items()}
             assert set(menus) == {"", "ru"}
