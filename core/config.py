@@ -6,6 +6,7 @@ what it expects; secrets are `SecretStr` and never appear in logs or error text.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Annotated, Literal
 
@@ -13,6 +14,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///confdesk.db"
+_TOKEN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{1,128}")  # what Telegram issues (aiogram checks the same shape)
 LANGUAGES = ("en", "ru")
 
 
@@ -29,7 +31,9 @@ class Settings(BaseSettings):
         env_ignore_empty=True,
     )
 
-    bot_token: SecretStr | None = Field(default=None, description="Telegram bot token from @BotFather")
+    bot_token: SecretStr | None = Field(
+        default=None, description="the token from @BotFather: the bot's number, a colon, then letters, digits, _ or -"
+    )
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
         description="SQLAlchemy async URL: sqlite+aiosqlite:///file.db or postgresql+asyncpg://…",
@@ -65,6 +69,13 @@ class Settings(BaseSettings):
     def _check_db_url(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("expected sqlite+aiosqlite:///… or postgresql+asyncpg://…")
+        return value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _check_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _TOKEN.fullmatch(value.get_secret_value()):
+            raise ValueError("malformed")
         return value
 
     @field_validator("badge_secret")

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import ConfigError, Settings, get_settings
-from core.db import make_engine, make_session_factory
+from core.db import make_engine, make_session_factory, redacted, sqlite_file
 from core.errors import DomainError
 
 T = TypeVar("T")
@@ -34,26 +34,55 @@ def settings() -> Settings:
         fail(str(exc))
 
 
+class DatabaseUnavailable(Exception):
+    """The configured database cannot be opened; the message names DATABASE_URL."""
+
+
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine; domain, config and database errors become one line, exit 1."""
     try:
         return asyncio.run(coro)
     except DomainError as exc:
         fail(exc.message)
-    except ConfigError as exc:
+    except (ConfigError, DatabaseUnavailable) as exc:
         fail(str(exc))
     except SQLAlchemyError as exc:
-        fail(f"database error: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}")
+        fail(f"database error: {type(exc).__name__}: {_first_line(exc)}")
     except OSError as exc:
         fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
 
 
-async def with_database(work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]], *, migrate: bool = True) -> T:
-    """Open the configured database, bring it to head, run `work`, dispose."""
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return (text.splitlines() or [type(exc).__name__])[0][:300]
+
+
+async def with_database(
+    work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]], *, migrate: bool = True, create: bool = False
+) -> T:
+    """Open the configured database, bring it to head, run `work`, dispose.
+
+    Only commands that set a conference up (`db upgrade`, `program load`) pass
+    `create=True`; every other command needs a database that exists, so a mistyped SQLite
+    path is an error naming DATABASE_URL rather than a new empty file (and folder)."""
     from core.migrate import upgrade
 
-    engine = make_engine(settings().database_url)
+    url = settings().database_url
+    path = sqlite_file(url)
+    if path is not None and not create and not path.exists():
+        raise DatabaseUnavailable(
+            f"no database at {path} (DATABASE_URL): load a programme first (confdesk program load FILE.yaml)"
+            " or check the path"
+        )
+    engine = make_engine(url)
     try:
+        try:
+            async with engine.connect():
+                pass
+        except (OSError, SQLAlchemyError) as exc:
+            raise DatabaseUnavailable(
+                f"cannot open the database at DATABASE_URL ({redacted(url)}): {_first_line(exc)}"
+            ) from None
         if migrate:
             await upgrade(engine)
         return await work(make_session_factory(engine))

@@ -14,7 +14,7 @@ def upgrade_cmd() -> None:
     async def work(_: object) -> None:
         return None
 
-    run(with_database(work))
+    run(with_database(work, create=True))
     console.print(f"database is at the newest schema ({_where()})")
 
 

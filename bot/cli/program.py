@@ -6,8 +6,10 @@ No aiogram here: these commands only need the database.
 from __future__ import annotations
 
 import getpass
+from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import typer
@@ -16,7 +18,7 @@ from rich.text import Text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import console, fail, run, settings, with_database
-from core.db import open_session
+from core.db import make_engine, make_session_factory, open_session, sqlite_file
 from core.models import AgendaKind, pick
 from core.services.conferences import current_conference
 from core.services.programme import (
@@ -31,6 +33,7 @@ from core.services.programme import (
     parse_programme,
 )
 
+T = TypeVar("T")
 app = typer.Typer(no_args_is_help=True)
 
 KIND_LABELS = {
@@ -79,8 +82,24 @@ def load_cmd(
         async with open_session(factory) as session:
             return await load_programme(session, document, actor=_actor(), dry_run=dry_run)
 
-    diff = run(with_database(work))
+    diff = run(_dry_run(work) if dry_run else with_database(work, create=True))
     print_diff(diff, document, dry_run=dry_run)
+
+
+async def _dry_run(work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]) -> T:
+    """A dry run writes nothing: with no database yet, it compares against an empty one in
+    memory (so everything would be created) instead of creating the file."""
+    path = sqlite_file(settings().database_url)
+    if path is None or path.exists():
+        return await with_database(work)
+    from core.migrate import upgrade
+
+    engine = make_engine("sqlite+aiosqlite:///:memory:")
+    try:
+        await upgrade(engine)
+        return await work(make_session_factory(engine))
+    finally:
+        await engine.dispose()
 
 
 def print_diff(diff: ProgrammeDiff, document: ProgrammeDocument, *, dry_run: bool) -> None:

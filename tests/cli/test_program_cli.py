@@ -107,6 +107,7 @@ def test_missing_file_and_unknown_conference(runner: CliRunner, tmp_path: Path):
     result = runner.invoke(app, ["program", "load", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 1
     assert result.output.strip() == f"error: {tmp_path / 'nope.yaml'}: no such file"
+    assert runner.invoke(app, ["program", "load", str(MINSK_2024)]).exit_code == 0
     result = runner.invoke(app, ["program", "show", "--conference", "nope"])
     assert result.exit_code == 1
     assert len(result.output.strip().splitlines()) == 1 and "nope" in result.output
