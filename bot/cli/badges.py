@@ -25,14 +25,19 @@ class Layout(StrEnum):
 def print_cmd(
     out: Path = typer.Argument(..., help="PDF file to write", dir_okay=False),
     layout: Layout = typer.Option(Layout.A4X4, "--layout", "-l", help="a6, a4x4 or cr80"),
-    delegation: str | None = typer.Option(None, "--delegation", help="delegation code only"),
+    delegation: str | None = typer.Option(None, "--delegation", help="one delegation: its code (any case) or name"),
     category: Category | None = typer.Option(None, "--category", help="one category only"),
     only_new: bool = typer.Option(False, "--only-new", help="badges never printed"),
+    only: list[str] = typer.Option(
+        [], "--only", help="just this registration (id or name; repeat for several): a lost badge after a reissue"
+    ),
+    preview: bool = typer.Option(False, "--preview", help="a trial print: the badges' print counts stay as they are"),
     conference: str | None = typer.Option(
         None, "--conference", help="conference slug (default: the latest by first day)"
     ),
 ) -> None:
     """Write approved registrations' badges to a PDF and count the print on each."""
+    from core.services import delegations
     from core.services.badge_pdf import print_badges
     from core.services.badges import (
         count_badges,
@@ -44,9 +49,13 @@ def print_cmd(
     async def work(factory: async_sessionmaker[AsyncSession]):  # type: ignore[no-untyped-def]
         async with factory() as session:
             conf = await find_conference(session, conference or settings().conference)
+            code = (await delegations.named(session, conf.id, delegation)).code if delegation else None
+            ids = [await _registration(session, conf.id, text) for text in only] if only else None
             username = await resolve_bot_username(session, settings().bot_username)
             secret, _source = await ensure_badge_secret(session, settings())
-            total = await count_badges(session, conf.id, delegation=delegation, category=category, only_new=only_new)
+            total = await count_badges(
+                session, conf.id, delegation=code, category=category, only_new=only_new, only=ids
+            )
             await session.rollback()
             if total == 0:
                 fail("no approved badges match: nothing to print")
@@ -66,17 +75,35 @@ def print_cmd(
                     secret=secret,
                     bot_username=username,
                     layout=layout.value,
-                    delegation=delegation,
+                    delegation=code,
                     category=category,
                     only_new=only_new,
+                    only=ids,
+                    mark=not preview,
                     progress=lambda n: bar.advance(task, n),
                 )
 
     conf, report = run(with_database(work))
+    note = " (preview: not counted as printed)" if preview else ""
     console.print(
-        f"{report.badges} badge(s) of {conf.slug} on {report.pages} page(s) ({report.layout}) -> {report.path}",
+        f"{report.badges} badge(s) of {conf.slug} on {report.pages} page(s) ({report.layout}) -> {report.path}{note}",
         highlight=False,
     )
+
+
+async def _registration(session: AsyncSession, conference_id: int, text: str) -> int:
+    """A registration named on the command line: its id, or a name that matches one person."""
+    from core.errors import NotFound
+    from core.services import search
+
+    hits, total = await search.find(session, conference_id, text, limit=6)
+    if total == 1:
+        return hits[0].registration_id
+    if total == 0:
+        raise NotFound(f"no registration matches '{text}' in this conference")
+    shown = "; ".join(f"{h.registration_id} {h.full_name}" for h in hits)
+    more = f" and {total - len(hits)} more" if total > len(hits) else ""
+    raise NotFound(f"'{text}' matches {total} registrations ({shown}{more}): give the id")
 
 
 @app.command("reissue")
@@ -94,8 +121,9 @@ def reissue_cmd(
     version = run(with_database(work))
     console.print(
         f"registration {registration_id}: badge version {version}; the old code is revoked. "
-        "Print it again with `confdesk badges print --only-new`.",
+        f"Print the new badge with: confdesk badges print badge-{registration_id}.pdf --only {registration_id}",
         highlight=False,
+        soft_wrap=True,
     )
 
 

@@ -6,6 +6,7 @@ escaped in both formats. No aiogram here.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -22,11 +23,35 @@ app = typer.Typer(no_args_is_help=True)
 CONFERENCE_HELP = "Conference slug (default: CONFERENCE, else the latest)."
 
 
-def _export(kind: str, fmt: str, out: Path, conference: str | None) -> None:
-    if fmt not in exports.FORMATS:
+def _format(fmt: str | None, out: Path) -> str:
+    """The format asked for, or the one the file's extension names; a mismatch is refused
+    (CSV inside a file called .xlsx would not open)."""
+    suffix = out.suffix.lower().lstrip(".")
+    if fmt is not None and fmt.lower() not in exports.FORMATS:
         fail(f"unknown format '{fmt}' (expected csv or xlsx)")
+    if fmt is None:
+        if suffix not in exports.FORMATS:
+            fail(f"{out}: say --format csv or --format xlsx (the file name does not end in .csv or .xlsx)")
+        return suffix
+    fmt = fmt.lower()
+    if suffix in exports.FORMATS and suffix != fmt:
+        fail(f"{out}: the file name says {suffix} but --format is {fmt}: change one of them")
+    return fmt
+
+
+def _check_writable(out: Path) -> None:
     if out.is_dir():
         fail(f"{out}: is a directory")
+    folder = out.parent
+    if not folder.is_dir():
+        fail(f"{out}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        fail(f"{out}: cannot write into the folder {folder} (permission denied)")
+
+
+def _export(kind: str, fmt: str | None, out: Path, conference: str | None) -> None:
+    fmt = _format(fmt, out)
+    _check_writable(out)
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> ExportResult:
         async with open_session(factory) as session:
@@ -39,7 +64,7 @@ def _export(kind: str, fmt: str, out: Path, conference: str | None) -> None:
 
 def _command(kind: str, doc: str) -> None:
     def command(
-        fmt: str = typer.Option("csv", "--format", help="csv or xlsx."),
+        fmt: str | None = typer.Option(None, "--format", help="csv or xlsx (default: from the file name)."),
         out: Path = typer.Option(..., "--out", help="File to write."),
         conference: str | None = typer.Option(None, "--conference", help=CONFERENCE_HELP),
     ) -> None:

@@ -16,8 +16,10 @@ of a code's runs are filled with one `f`.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -320,6 +322,15 @@ class BadgePdf:
         self.pdf.close()
 
 
+def _open_for(out: Path, tmp: Path) -> BinaryIO:
+    if out.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a directory", str(out))
+    try:
+        return tmp.open("wb")
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(out)) from None
+
+
 async def print_badges(
     session: AsyncSession,
     out: Path,
@@ -331,20 +342,24 @@ async def print_badges(
     delegation: str | None = None,
     category: Category | None = None,
     only_new: bool = False,
+    only: Sequence[int] | None = None,
     progress: Callable[[int], None] | None = None,
     mark: bool = True,
     qr_only: bool = False,
 ) -> PrintReport:
     """Write the PDF (to a temporary file renamed into place when complete), then count
-    the print on every badge in it (badge_print_count + 1, badge_printed_at) and commit."""
+    the print on every badge in it (badge_print_count + 1, badge_printed_at) and commit;
+    `mark=False` for a preview that counts nothing. A file that cannot be written is an
+    OSError naming `out` (never the temporary file)."""
     sheet(layout)  # validate before touching the file
     tmp = out.with_name(out.name + ".part")
     printed: list[int] = []
     try:
-        with tmp.open("wb") as fh:
+        fh = _open_for(out, tmp)
+        with fh:
             job = BadgePdf(fh, conf, secret=secret, bot_username=bot_username, layout=layout, qr_only=qr_only)
             async for batch in iter_badges(
-                session, conf.id, delegation=delegation, category=category, only_new=only_new
+                session, conf.id, delegation=delegation, category=category, only_new=only_new, only=only
             ):
                 for badge in batch:
                     job.add(badge)
@@ -355,9 +370,13 @@ async def print_badges(
                 raise NotFound("no approved badges match: nothing to print")
             job.close()
             pages = len(job.pdf.page_ids)
-        tmp.replace(out)
+        try:
+            tmp.replace(out)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(out)) from None
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
     if mark and printed:
         await mark_printed(session, printed)
     return PrintReport(out, len(printed), pages, layout, job.qr_version, job.qr_mask)

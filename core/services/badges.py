@@ -25,7 +25,7 @@ import hmac
 import re
 import secrets
 import struct
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from core.config import Settings
-from core.errors import DomainError, NotFound
+from core.errors import DomainError, NotAllowed, NotFound
 from core.models import (
     AppSetting,
     Category,
@@ -203,6 +203,12 @@ async def reissue_badge(
     reg = (await session.execute(stmt)).scalar_one_or_none()
     if reg is None:
         raise NotFound(f"registration {registration_id} not found", id=registration_id)
+    if RegistrationStatus(reg.status) is not RegistrationStatus.APPROVED:
+        raise NotAllowed(
+            f"registration {registration_id} is {RegistrationStatus(reg.status).value}: it has no badge to reissue",
+            code="badge_not_approved",
+            id=registration_id,
+        )
     old_version, old_prints = reg.badge_version, reg.badge_print_count
     now = utcnow()
     reg.badge_version = old_version + 1
@@ -329,10 +335,13 @@ def _filtered(
     delegation: str | None,
     category: Category | None,
     only_new: bool,
+    only: Sequence[int] | None = None,
 ):  # type: ignore[no-untyped-def]
     stmt = _badge_query(conference_id)
+    if only is not None:
+        stmt = stmt.where(col(Registration.id).in_(list(only)))
     if delegation:
-        stmt = stmt.where(col(Delegation.code) == delegation)
+        stmt = stmt.where(func.upper(col(Delegation.code)) == delegation.upper())
     if category:
         stmt = stmt.where(col(Registration.category) == category)
     if only_new:
@@ -347,8 +356,9 @@ async def count_badges(
     delegation: str | None = None,
     category: Category | None = None,
     only_new: bool = False,
+    only: Sequence[int] | None = None,
 ) -> int:
-    sub = _filtered(conference_id, delegation, category, only_new).subquery()
+    sub = _filtered(conference_id, delegation, category, only_new, only).subquery()
     return int((await session.execute(select(func.count()).select_from(sub))).scalar_one())
 
 
@@ -359,11 +369,12 @@ async def iter_badges(
     delegation: str | None = None,
     category: Category | None = None,
     only_new: bool = False,
+    only: Sequence[int] | None = None,
     batch: int = 200,
 ) -> AsyncIterator[list[BadgeInfo]]:
     """Approved registrations in id order, `batch` at a time (keyset pagination: each batch
-    is one short query, memory stays flat whatever the count)."""
-    base = _filtered(conference_id, delegation, category, only_new)
+    is one short query, memory stays flat whatever the count). `only`: these registrations."""
+    base = _filtered(conference_id, delegation, category, only_new, only)
     last = 0
     while True:
         stmt = base.where(col(Registration.id) > last).order_by(col(Registration.id)).limit(batch)

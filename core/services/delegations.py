@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core.errors import NotFound
 from core.models import (
     Category,
     Delegation,
@@ -93,6 +94,24 @@ async def by_code(session: AsyncSession, conference_id: int, code: str) -> Deleg
     ).scalar_one_or_none()  # type: ignore[arg-type]
     await session.commit()
     return found
+
+
+async def named(session: AsyncSession, conference_id: int, text: str) -> Delegation:
+    """The delegation an organiser names on the command line: its code in any case, else its
+    name in any language (folded). Unknown: NotFound listing the codes."""
+    rows = list(
+        (await session.execute(select(Delegation).where(col(Delegation.conference_id) == conference_id))).scalars()
+    )
+    wanted = text.strip()
+    by_code = [d for d in rows if d.code.upper() == wanted.upper()]
+    by_name = [d for d in rows if any(_fold(n) == _fold(wanted) for n in (d.name or {}).values())]
+    found = by_code or by_name
+    if len(found) != 1:
+        codes = ", ".join(sorted(d.code for d in rows)) or "none"
+        raise NotFound(
+            f"no delegation '{wanted}' in this conference (codes: {codes})", code="delegation_not_found", name=wanted
+        )
+    return found[0]
 
 
 async def led_by(session: AsyncSession, conference_id: int, telegram_id: int) -> Delegation | None:

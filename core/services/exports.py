@@ -12,6 +12,7 @@ place when complete, so a failed export never leaves half a file.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 from collections.abc import AsyncIterator, Sequence
@@ -319,15 +320,19 @@ async def export(
         else:
             from openpyxl import Workbook
 
-            book = Workbook(write_only=True)
-            sheet = book.create_sheet(kind)
-            sheet.append(headers)
-            async for row in rows:
-                sheet.append([safe(v) for v in row])
-                count += 1
-            book.save(partial)
+            with partial.open("wb") as target:  # fails cleanly before any sheet is started
+                book = Workbook(write_only=True)
+                sheet = book.create_sheet(kind)
+                sheet.append(headers)
+                async for row in rows:
+                    sheet.append([safe(v) for v in row])
+                    count += 1
+                book.save(target)
         await session.commit()
         os.replace(partial, out)
+    except OSError as exc:  # name the user's file, not our temporary one
+        raise OSError(exc.errno, exc.strerror, str(out)) from None
     finally:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
     return ExportResult(kind, fmt, count, out)

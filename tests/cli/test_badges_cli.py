@@ -156,3 +156,64 @@ def test_no_bot_username_refused(cli_env, tmp_path, monkeypatch):
     assert not (tmp_path / "x.pdf").exists()
     res = runner.invoke(cli, ["badges", "link", str(ids[0])])
     assert res.exit_code == 1 and "BOT_USERNAME" in res.output
+
+
+def _print_counts(url):
+    async def counts(s):
+        rows = (await s.execute(select(Registration).order_by(Registration.id))).scalars().all()
+        return {r.id: r.badge_print_count for r in rows}
+
+    return asyncio.run(_db(url, counts))
+
+
+def test_delegation_is_named_one_way_and_unknown_is_an_error(cli_env, tmp_path):
+    seed(cli_env, 4)
+    res = runner.invoke(cli, ["badges", "print", str(tmp_path / "hu.pdf"), "--delegation", "hu", "--preview"])
+    assert res.exit_code == 0 and "2 badge(s)" in res.output, res.output
+    res = runner.invoke(cli, ["badges", "print", str(tmp_path / "x.pdf"), "--delegation", "Hungary", "--preview"])
+    assert res.exit_code == 0 and "2 badge(s)" in res.output, res.output
+    res = runner.invoke(cli, ["badges", "print", str(tmp_path / "x.pdf"), "--delegation", "XX"])
+    assert res.exit_code == 1
+    assert "no delegation 'XX'" in res.output and "HU" in res.output and "RU" in res.output
+    assert "nothing to print" not in res.output
+
+
+def test_a_preview_does_not_count_and_a_lost_badge_prints_alone(cli_env, tmp_path):
+    ids = seed(cli_env, 4)
+    for layout in ("a6", "a4x4", "cr80"):  # trying layouts
+        res = runner.invoke(cli, ["badges", "print", str(tmp_path / f"{layout}.pdf"), "-l", layout, "--preview"])
+        assert res.exit_code == 0 and "preview" in res.output, res.output
+    assert set(_print_counts(cli_env).values()) == {0}
+
+    res = runner.invoke(cli, ["badges", "reissue", str(ids[1])])
+    assert res.exit_code == 0, res.output
+    hint = res.output.split("with: ", 1)[1].split()
+    assert hint[:3] == ["confdesk", "badges", "print"]
+    res = runner.invoke(cli, [*hint[1:3], str(tmp_path / hint[3]), *hint[4:]])  # the suggested command works
+    assert res.exit_code == 0 and "1 badge(s)" in res.output, res.output
+    assert decode_pdf(tmp_path / hint[3]) == [badge_link(BOT, make_token(SECRET.encode(), ids[1], 2))]
+    res = runner.invoke(cli, ["badges", "print", str(tmp_path / "n.pdf"), "--only", "Lavrov 3", "--only", str(ids[0])])
+    assert res.exit_code == 0 and "2 badge(s)" in res.output, res.output
+    assert _print_counts(cli_env)[ids[3]] == 1
+    res = runner.invoke(cli, ["badges", "print", str(tmp_path / "n.pdf"), "--only", "Lavrov"])
+    assert res.exit_code == 1 and "matches 2 registrations" in res.output and "give the id" in res.output
+
+
+def test_a_rejected_registration_is_not_reissued(cli_env):
+    seed(cli_env, 1)
+
+    async def pending_id(s):
+        return (
+            await s.execute(select(Registration.id).where(Registration.status == RegistrationStatus.PENDING))
+        ).scalar_one()
+
+    res = runner.invoke(cli, ["badges", "reissue", str(asyncio.run(_db(cli_env, pending_id)))])
+    assert res.exit_code == 1 and "pending" in res.output and "no badge" in res.output, res.output
+
+
+def test_unwritable_output_names_the_users_file(cli_env, tmp_path):
+    seed(cli_env, 1)
+    out = tmp_path / "missing" / "b.pdf"
+    res = runner.invoke(cli, ["badges", "print", str(out)])
+    assert res.exit_code == 1 and str(out) in res.output and ".part" not in res.output, res.output
+    assert "Traceback" not in res.output
