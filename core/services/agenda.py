@@ -290,6 +290,16 @@ async def cancel(session: AsyncSession, registration_id: int, item_id: int, *, c
     return SignupResult(signup, item, promoted=promoted)
 
 
+async def fill_free_seats(session: AsyncSession, item_id: int, now: datetime) -> list[int]:
+    """Inside another unit of work (a programme load that raised an item's capacity): move
+    people from the waiting list into the seats now free, told as on any promotion; no commit.
+    Without it the card would offer the new seats to newcomers ahead of those waiting."""
+    item = await get_locked(session, AgendaItem, item_id)
+    if item.cancelled_at is not None or not item.signup_open:
+        return []
+    return await _promote(session, item, now)
+
+
 async def release_all(session: AsyncSession, registration_id: int, now: datetime) -> list[int]:
     """Inside another unit of work (withdraw, forget): free every seat, promote, no commit."""
     signups = (

@@ -5,8 +5,9 @@ import pytest
 from sqlalchemy import func, select
 
 from core.errors import CapacityFull, Conflict, NotAllowed, WrongState
-from core.models import AgendaSignup, Category, RegistrationStatus, SignupStatus
+from core.models import AgendaItem, AgendaSignup, Category, Conference, OutboxMessage, RegistrationStatus, SignupStatus
 from core.services import agenda, registration
+from core.services.programme import load_programme, parse_programme
 from tests.factories import make_conference, make_item, make_participant, make_registration
 
 T0 = datetime(2024, 10, 31, 9, 0, tzinfo=UTC)
@@ -130,3 +131,42 @@ async def test_places_on_the_waiting_list_move_up(session):
     assert back.position == 5 and await places([11]) == [5]
     [mine] = await agenda.my_agenda(session, conf.id, 7014)
     assert mine.my_position == 4
+
+
+PROGRAMME = """\
+conference:
+  slug: minsk-2024
+  edition: 2
+  name: {en: Minsk Conference, ru: Минская конференция}
+  city: {en: Minsk, ru: Минск}
+  timezone: Europe/Minsk
+  first_day: 2024-10-31
+  last_day: 2024-11-01
+agenda:
+  - {code: migration, kind: thematic, day: 2024-10-31, start: "14:30", end: "16:30", title: Migration,
+     capacity: 1, signup_open: true}
+"""
+
+
+async def test_a_larger_hall_seats_those_waiting_first(session):
+    """A reload that raises the capacity gives the new seats to the waiting list, in order
+    (else the card would offer them to newcomers while others wait)."""
+    await load_programme(session, parse_programme(PROGRAMME, "p.yaml"))
+    conf = (await session.execute(select(Conference))).scalar_one()
+    item = (await session.execute(select(AgendaItem))).scalar_one()
+    a, b, c = [await make_registration(session, conf) for _ in range(3)]
+    await session.commit()
+    for reg in (a, b, c):
+        await agenda.sign_up(session, reg.id, item.id)
+
+    async def statuses() -> list[SignupStatus]:
+        rows = await session.execute(select(AgendaSignup).where(AgendaSignup.agenda_item_id == item.id))
+        by_reg = {s.registration_id: s.status for s in rows.scalars()}
+        return [by_reg[r.id] for r in (a, b, c)]
+
+    await load_programme(session, parse_programme(PROGRAMME.replace("capacity: 1", "capacity: 2"), "p.yaml"))
+    assert await statuses() == [SignupStatus.CONFIRMED, SignupStatus.CONFIRMED, SignupStatus.WAITLISTED]
+    promoted = (await session.execute(select(OutboxMessage).where(OutboxMessage.kind == agenda.PROMOTED))).scalars()
+    assert [m.payload["registration_id"] for m in promoted] == [b.id]
+    await load_programme(session, parse_programme(PROGRAMME.replace("capacity: 1, ", ""), "p.yaml"))  # unlimited
+    assert await statuses() == [SignupStatus.CONFIRMED] * 3
