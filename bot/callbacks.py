@@ -79,6 +79,7 @@ class AgendaActCB(CallbackData, prefix="aga"):
     action: Literal["in", "wait", "out", "give"]  # sign up, join the waiting list, leave, give back
     id: int
     page: int = 0
+    anyway: bool = False  # "in"/"wait" after the overlap with items already chosen was shown
 
 
 # -- organiser reports and broadcasts (bot/routers/organiser.py, broadcast.py) ------------

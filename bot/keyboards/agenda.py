@@ -1,5 +1,6 @@
 """Keyboards of the programme: a day's items with day and page arrows, an item's card, the
-"give the seat back" button. What a button may do is decided by core when it is pressed."""
+choice after an overlap warning, the "give the seat back" button. A card offers only what
+core would allow (`ItemView.refusal`); core decides again when the button is pressed."""
 
 from __future__ import annotations
 
@@ -77,7 +78,7 @@ def card(t: Translator, view: ItemView, *, day: date, page: int) -> InlineKeyboa
         action = ("out", t("btn-agenda-leave"))
     elif view.my_status == SignupStatus.WAITLISTED:
         action = ("out", t("btn-agenda-leave-waitlist"))
-    elif view.item.signup_open and not view.cancelled:
+    elif view.item.signup_open and not view.cancelled and view.refusal is None:  # never offer a refusal
         action = ("wait", t("btn-agenda-waitlist")) if view.full else ("in", t("btn-agenda-sign-up"))
     if action is not None:
         rows.append(
@@ -91,6 +92,28 @@ def card(t: Translator, view: ItemView, *, day: date, page: int) -> InlineKeyboa
         [InlineKeyboardButton(text=t("btn-agenda-back"), callback_data=AgendaDayCB(day=day_key(day), page=page).pack())]
     )
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def clash(t: Translator, pressed: AgendaActCB) -> InlineKeyboardMarkup:
+    """Under the overlap warning: the same action again, confirmed, or back to the card."""
+    anyway = t("btn-agenda-waitlist-anyway") if pressed.action == "wait" else t("btn-agenda-sign-up-anyway")
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=anyway,
+                    callback_data=AgendaActCB(
+                        action=pressed.action, id=pressed.id, page=pressed.page, anyway=True
+                    ).pack(),
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    text=t("btn-agenda-not-now"), callback_data=AgendaItemCB(id=pressed.id, page=pressed.page).pack()
+                )
+            ],
+        ]
+    )
 
 
 def give_back(t: Translator, item_id: int) -> InlineKeyboardMarkup:

@@ -5,6 +5,7 @@ notices. Times are shown in the conference's time zone."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -20,8 +21,9 @@ from bot.callbacks import AgendaActCB, AgendaDayCB, AgendaItemCB
 from bot.context import Ctx
 from bot.i18n import Translator, translator
 from bot.keyboards import agenda as kb
+from bot.middlewares.errors import render_error
 from bot.sender import Rendered, register_renderer
-from core.errors import NotFound
+from core.errors import DomainError, NotFound
 from core.models import AgendaItem, AgendaKind, Conference, SignupStatus, pick
 from core.services import agenda, reminders
 from core.services.agenda import ItemView
@@ -71,6 +73,27 @@ def kind_label(t: Translator, kind: AgendaKind) -> str:
     }[kind]
 
 
+# A title that opens with a heading of its own ("Plenary: reports…", "Brainstorming: …"):
+# at most four words before a colon and a space.
+_HEADING = re.compile(r"^\s*(?P<head>[^:\n]{1,40}?)\s*:\s")
+
+
+def shown_kind(t: Translator, item: AgendaItem) -> str | None:
+    """The kind label to show with the item's title, or None when the title already carries
+    a label: it starts with the kind's own label ("High-level session: …", "Closing session";
+    any case) or with a short heading of its own ("Plenary: …"). The organiser's title wins,
+    so labels never stack ("Thematic discussion: Thematic discussion: …")."""
+    label = kind_label(t, item.kind)
+    title = pick(item.title, t.language).strip()
+    folded, wanted = title.casefold(), label.casefold()
+    if folded.startswith(wanted) and not folded[len(wanted) : len(wanted) + 1].isalnum():
+        return None
+    heading = _HEADING.match(title)
+    if heading is not None and len(heading["head"].split()) <= 4:
+        return None
+    return label
+
+
 def _times(item: AgendaItem, tz: ZoneInfo, language: str) -> dict[str, str]:
     return {
         "date": long_date(item.starts_at.astimezone(tz).date(), language),
@@ -107,14 +130,13 @@ def day_message(
         parts.append(t("agenda-page", page=page + 1, pages=pages))
     for v in shown:
         item = v.item
+        kind = shown_kind(t, item)
+        times = {"start": _hm(item.starts_at, tz), "end": _hm(item.ends_at, tz)}
+        title = _cut(pick(item.title, t.language), LIST_TITLE_LIMIT)
         lines = [
-            t(
-                "agenda-line",
-                start=_hm(item.starts_at, tz),
-                end=_hm(item.ends_at, tz),
-                kind=kind_label(t, item.kind),
-                title=_cut(pick(item.title, t.language), LIST_TITLE_LIMIT),
-            )
+            t("agenda-line", kind=kind, title=title, **times)
+            if kind is not None
+            else t("agenda-line-titled", title=title, **times)
         ]
         notes = [t("agenda-line-hall", hall=pick(item.hall, t.language))] if item.hall else []
         if v.cancelled:
@@ -123,6 +145,8 @@ def day_message(
             notes.append(t("agenda-line-mine"))
         elif v.my_status == SignupStatus.WAITLISTED:
             notes.append(t("agenda-line-waiting"))
+        elif v.refusal == "category_not_allowed":
+            notes.append(t("agenda-line-closed"))
         elif v.full:
             notes.append(t("agenda-line-full"))
         elif v.seats_left is not None:
@@ -149,8 +173,9 @@ def card_text(t: Translator, conference: Conference, view: ItemView) -> str:
     tz = ZoneInfo(conference.timezone)
     item = view.item
     city = pick(conference.city, t.language) or conference.timezone
-    lines = [
-        f"<b>{kind_label(t, item.kind)}</b>",
+    kind = shown_kind(t, item)
+    lines = [f"<b>{kind}</b>"] if kind is not None else []
+    lines += [
         f"<b>{_escape(_cut(pick(item.title, t.language), TITLE_LIMIT))}</b>",
         t("agenda-card-when", city=city, **_times(item, tz, t.language)),
     ]
@@ -168,7 +193,7 @@ def card_text(t: Translator, conference: Conference, view: ItemView) -> str:
         lines.append(t("agenda-card-open-to", categories=categories))
     if view.cancelled:
         lines.append(t("agenda-card-cancelled"))
-    elif view.item.capacity is not None:
+    elif view.seats_left is not None:
         lines.append(
             t("agenda-card-full", waiting=view.waitlisted)
             if view.full
@@ -180,7 +205,20 @@ def card_text(t: Translator, conference: Conference, view: ItemView) -> str:
         lines.append(t("agenda-card-confirmed"))
     elif view.my_status == SignupStatus.WAITLISTED:
         lines.append(t("agenda-card-waitlisted", position=view.my_position or 0))
+    elif (closed := _closed_because(t, view)) is not None:
+        lines.append(closed)
     return _fit("\n".join(lines))
+
+
+def _closed_because(t: Translator, view: ItemView) -> str | None:
+    """Why the card offers no sign-up, when it does not say so already (cancelled, no sign-up)."""
+    if view.refusal == "not_registered":
+        return t("agenda-card-closed-not-registered")
+    if view.refusal == "not_approved":
+        return t("agenda-card-closed-not-approved")
+    if view.refusal == "category_not_allowed":
+        return t("agenda-card-closed-category", category=t(f"category-{view.my_category}"))
+    return None
 
 
 def _escape(text: str) -> str:
@@ -235,29 +273,61 @@ async def _show_card(query: CallbackQuery, ctx: Ctx, session: AsyncSession, item
 
 
 async def act_pressed(query: CallbackQuery, callback_data: AgendaActCB, ctx: Ctx, session: AsyncSession) -> None:
-    conference_id, t = _conference(ctx).id or 0, ctx.t
-    message: Message = query.message  # type: ignore[assignment]
-    if callback_data.action in ("out", "give"):
-        result = await agenda.cancel_as(session, conference_id, ctx.telegram_id, callback_data.id)
-        await query.answer(t("agenda-left"))
-        if callback_data.action == "give":
-            await _edit(message, t("agenda-gave-back", title=pick(result.item.title, t.language)), None)
-            return
+    """A card's button (and "give the seat back" under a promotion message). Whatever core
+    answers, the card is shown again as it is now, so it never offers what was just refused;
+    an overlap with items already chosen is asked about before anything is booked."""
+    cb, conference_id = callback_data, _conference(ctx).id or 0
+    try:
+        if cb.action in ("out", "give"):
+            result = await agenda.cancel_as(session, conference_id, ctx.telegram_id, cb.id)
+        else:
+            wait = cb.action == "wait"
+            result = await agenda.sign_up_as(
+                session, conference_id, ctx.telegram_id, cb.id, waitlist=wait, clashes_ok=cb.anyway
+            )
+    except agenda.Clash as clash:
+        await _ask_about_clash(query, ctx, session, cb, clash.clashes)
+    except DomainError as exc:
+        if cb.action == "give":  # not a card: the error middleware answers
+            raise
+        await session.rollback()  # refused: nothing was changed
+        await query.answer(render_error(ctx.t, exc)[:200], show_alert=True)
+        await _show_card(query, ctx, session, cb.id, cb.page)
     else:
-        result = await agenda.sign_up_as(
-            session, conference_id, ctx.telegram_id, callback_data.id, waitlist=callback_data.action == "wait"
-        )
-        waiting = result.signup.status == SignupStatus.WAITLISTED
-        await query.answer(
-            t("agenda-waitlisted", position=result.signup.waitlist_position or 0) if waiting else t("agenda-signed-up"),
-            show_alert=waiting,
-        )
-        if result.clashes:
-            await message.answer(clash_text(t, _conference(ctx), result.clashes))
-    await _show_card(query, ctx, session, callback_data.id, callback_data.page)
+        await _acted(query, ctx, session, cb, result)
 
 
-def clash_text(t: Translator, conference: Conference, clashes: Sequence[AgendaItem]) -> str:
+async def _acted(
+    query: CallbackQuery, ctx: Ctx, session: AsyncSession, cb: AgendaActCB, result: agenda.SignupResult
+) -> None:
+    t = ctx.t
+    if cb.action == "give":
+        await query.answer(t("agenda-left"))
+        await _edit(query.message, t("agenda-gave-back", title=pick(result.item.title, t.language)), None)  # type: ignore[arg-type]
+        return
+    if cb.action == "out":
+        await query.answer(t("agenda-left"))
+    elif result.signup.status == SignupStatus.WAITLISTED:
+        await query.answer(t("agenda-waitlisted", position=result.position or 0), show_alert=True)
+    else:
+        await query.answer(t("agenda-signed-up"))
+    await _show_card(query, ctx, session, cb.id, cb.page)
+
+
+async def _ask_about_clash(
+    query: CallbackQuery, ctx: Ctx, session: AsyncSession, cb: AgendaActCB, clashes: Sequence[AgendaItem]
+) -> None:
+    """The card with the overlap under it and the choice: sign up anyway, or not."""
+    conference = _conference(ctx)
+    warning = clash_text(ctx.t, conference, clashes, waitlist=cb.action == "wait")
+    await session.rollback()  # nothing was booked
+    await query.answer()
+    view = await agenda.item_view(session, conference.id or 0, cb.id, telegram_id=ctx.telegram_id)
+    text = _fit(card_text(ctx.t, conference, view) + "\n\n" + warning)
+    await _edit(query.message, text, kb.clash(ctx.t, cb))  # type: ignore[arg-type]
+
+
+def clash_text(t: Translator, conference: Conference, clashes: Sequence[AgendaItem], *, waitlist: bool = False) -> str:
     tz = ZoneInfo(conference.timezone)
     lines = [t("agenda-clash")] + [
         t(
@@ -268,6 +338,7 @@ def clash_text(t: Translator, conference: Conference, clashes: Sequence[AgendaIt
         )
         for c in clashes[:20]
     ]
+    lines.append(t("agenda-clash-ask-waitlist") if waitlist else t("agenda-clash-ask"))
     return _fit("\n".join(lines))
 
 
@@ -289,7 +360,8 @@ async def my_programme(message: Message, ctx: Ctx, session: AsyncSession) -> Non
 
 
 def _notes(t: Translator, view: ItemView) -> str:
-    lines = [kind_label(t, view.item.kind)]
+    kind = shown_kind(t, view.item)
+    lines = [kind] if kind is not None else []
     if view.speakers:
         lines.append(t("agenda-card-speakers", names=", ".join(view.speakers)))
     if view.moderators:

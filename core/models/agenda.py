@@ -52,23 +52,28 @@ class AgendaSpeaker(SQLModel, table=True):
 
 class AgendaSignup(SQLModel, table=True):
     """A registration's seat (or place in line) at an agenda item. One row per pair:
-    cancelling and signing up again reuse it."""
+    cancelling and signing up again reuse it.
+
+    The waiting list is ordered by `waitlist_ticket`: a number drawn when joining the line
+    (one more than the item's highest ticket still waiting, under the item's lock). It is
+    not the place in line: the place is computed from the tickets still waiting
+    (`core.services.agenda`), so it moves up as people ahead are promoted or leave."""
 
     __tablename__ = "agenda_signup"
     __table_args__ = (
         UniqueConstraint("registration_id", "agenda_item_id"),
         CheckConstraint(
-            "(status = 'waitlisted') = (waitlist_position IS NOT NULL)",
-            name="waitlist_position_iff_waitlisted",
+            "(status = 'waitlisted') = (waitlist_ticket IS NOT NULL)",
+            name="waitlist_ticket_iff_waitlisted",
         ),
-        Index("ix_agenda_signup_item_status", "agenda_item_id", "status", "waitlist_position"),
+        Index("ix_agenda_signup_item_status", "agenda_item_id", "status", "waitlist_ticket"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     registration_id: int = Field(foreign_key="registration.id", ondelete="CASCADE")
     agenda_item_id: int = Field(foreign_key="agenda_item.id", ondelete="CASCADE")
     status: SignupStatus = Field(sa_type=enum_type(SignupStatus, "signup_status"))
-    waitlist_position: int | None = None
+    waitlist_ticket: int | None = None  # order in the waiting list (not the place: see above)
     promoted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -2,6 +2,8 @@
 
 The agenda item's row is locked before seats are counted, so concurrent sign-ups are
 served in arrival order: exactly `capacity` confirmed, the rest waitlisted in order.
+A place on the waiting list is never stored: it is counted from the tickets still waiting
+(`waitlist_place`), so it moves up as people ahead are promoted or leave the line.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from core.errors import CapacityFull, Conflict, NotAllowed, NotFound, WrongState
+from core.errors import CapacityFull, Conflict, DomainError, NotAllowed, NotFound, WrongState
 from core.models import (
     AgendaItem,
     AgendaSignup,
@@ -52,10 +55,71 @@ class SignupResult:
     item: AgendaItem
     clashes: list[AgendaItem] = field(default_factory=list)
     promoted: list[int] = field(default_factory=list)  # registration ids moved off the waiting list
+    position: int | None = None  # the place on the waiting list, when waitlisted
+
+
+class Clash(Conflict):
+    """Signing up would overlap with items already chosen, and the caller asked to be
+    warned first (`sign_up(..., clashes_ok=False)`): nothing was changed."""
+
+    code = "clash"
+
+    def __init__(self, clashes: list[AgendaItem]) -> None:
+        super().__init__("this overlaps with items already chosen", count=len(clashes))
+        self.clashes = clashes
 
 
 def may_attend(item: AgendaItem, registration: Registration) -> bool:
     return not item.allowed_categories or registration.category.value in item.allowed_categories
+
+
+def refusal(item: AgendaItem, registration: Registration | None) -> DomainError | None:
+    """Why `registration` may not sign up for `item` (None: it may). The one rule: `sign_up`
+    raises it, and the views carry its code, so that nothing is offered that will be refused."""
+    if registration is None or registration.conference_id != item.conference_id:
+        return NotAllowed("not registered for this conference", code="not_registered")
+    if registration.status != RegistrationStatus.APPROVED:
+        return NotAllowed("only approved participants can sign up", code="not_approved")
+    if item.cancelled_at is not None:
+        return WrongState("this item was cancelled", code="item_cancelled")
+    if not item.signup_open:
+        return NotAllowed("this item needs no sign-up", code="signup_closed")
+    if not may_attend(item, registration):
+        return NotAllowed(
+            "your category is not admitted to this item",
+            code="category_not_allowed",
+            category=registration.category.value,
+        )
+    return None
+
+
+def _place() -> ColumnElement[int]:
+    """The place in line of the `AgendaSignup` row of the enclosing query: 1 + the number of
+    people waiting for the same item with an earlier ticket (0 when not waitlisted)."""
+    ahead = aliased(AgendaSignup)
+    return (
+        select(func.count())
+        .select_from(ahead)
+        .where(
+            col(ahead.agenda_item_id) == col(AgendaSignup.agenda_item_id),
+            col(ahead.status) == SignupStatus.WAITLISTED,
+            col(ahead.waitlist_ticket) <= col(AgendaSignup.waitlist_ticket),
+        )
+        .correlate(AgendaSignup)  # type: ignore[arg-type]
+        .scalar_subquery()
+    )
+
+
+async def waitlist_place(session: AsyncSession, signup_id: int) -> int | None:
+    """The place in line of one sign-up (None when it is not on the waiting list)."""
+    place = (
+        await session.execute(
+            select(_place()).where(
+                col(AgendaSignup.id) == signup_id, col(AgendaSignup.status) == SignupStatus.WAITLISTED
+            )
+        )
+    ).scalar_one_or_none()
+    return int(place) if place else None
 
 
 async def confirmed_count(session: AsyncSession, item_id: int) -> int:
@@ -87,27 +151,24 @@ async def _clashes(session: AsyncSession, registration_id: int, item: AgendaItem
 
 
 async def sign_up(
-    session: AsyncSession, registration_id: int, item_id: int, *, waitlist: bool = True, clock: Clock = utc_now
+    session: AsyncSession,
+    registration_id: int,
+    item_id: int,
+    *,
+    waitlist: bool = True,
+    clashes_ok: bool = True,
+    clock: Clock = utc_now,
 ) -> SignupResult:
     """Take a seat, or a place on the waiting list when the item is full (`waitlist=False`
-    raises `capacity_full` instead). Signing up twice is `already_signed_up`."""
+    raises `capacity_full` instead). Signing up twice is `already_signed_up`. An overlap
+    with items already chosen is allowed and returned in `clashes`; with `clashes_ok=False`
+    it raises `Clash` instead and changes nothing (to ask the person first)."""
     now = clock()
     item = await get_locked(session, AgendaItem, item_id)
     registration = await session.get(Registration, registration_id)
-    if registration is None or registration.conference_id != item.conference_id:
-        raise NotAllowed("not registered for this conference", code="not_registered")
-    if registration.status != RegistrationStatus.APPROVED:
-        raise NotAllowed("only approved participants can sign up", code="not_approved")
-    if item.cancelled_at is not None:
-        raise WrongState("this item was cancelled", code="item_cancelled")
-    if not item.signup_open:
-        raise NotAllowed("this item needs no sign-up", code="signup_closed")
-    if not may_attend(item, registration):
-        raise NotAllowed(
-            "your category is not admitted to this item",
-            code="category_not_allowed",
-            category=registration.category.value,
-        )
+    refused = refusal(item, registration)
+    if refused is not None:
+        raise refused
     signup = (
         await session.execute(
             select(AgendaSignup).where(
@@ -120,6 +181,9 @@ async def sign_up(
     full = item.capacity is not None and await confirmed_count(session, item_id) >= item.capacity
     if full and not waitlist:
         raise CapacityFull("no seats left", code="capacity_full")
+    clashes = await _clashes(session, registration_id, item)
+    if clashes and not clashes_ok:
+        raise Clash(clashes)
     if signup is None:
         signup = AgendaSignup(
             registration_id=registration_id, agenda_item_id=item_id, status=SignupStatus.CONFIRMED, created_at=now
@@ -128,17 +192,17 @@ async def sign_up(
     if full:
         last = (
             await session.execute(
-                select(func.max(col(AgendaSignup.waitlist_position))).where(col(AgendaSignup.agenda_item_id) == item_id)
+                select(func.max(col(AgendaSignup.waitlist_ticket))).where(col(AgendaSignup.agenda_item_id) == item_id)
             )
         ).scalar_one()  # type: ignore[arg-type]
-        signup.status, signup.waitlist_position = SignupStatus.WAITLISTED, (last or 0) + 1
+        signup.status, signup.waitlist_ticket = SignupStatus.WAITLISTED, (last or 0) + 1
     else:
-        signup.status, signup.waitlist_position = SignupStatus.CONFIRMED, None
+        signup.status, signup.waitlist_ticket = SignupStatus.CONFIRMED, None
     signup.updated_at = now
-    clashes = await _clashes(session, registration_id, item)
     await session.flush()
+    position = await waitlist_place(session, signup.id) if full and signup.id is not None else None
     await session.commit()
-    return SignupResult(signup, item, clashes)
+    return SignupResult(signup, item, clashes, position=position)
 
 
 async def _promote(session: AsyncSession, item: AgendaItem, now: datetime) -> list[int]:
@@ -154,7 +218,7 @@ async def _promote(session: AsyncSession, item: AgendaItem, now: datetime) -> li
             col(AgendaSignup.agenda_item_id) == item.id,
             col(AgendaSignup.status) == SignupStatus.WAITLISTED,
         )
-        .order_by(col(AgendaSignup.waitlist_position))
+        .order_by(col(AgendaSignup.waitlist_ticket))
     )  # type: ignore[arg-type]
     if free is not None:
         if free <= 0:
@@ -162,7 +226,7 @@ async def _promote(session: AsyncSession, item: AgendaItem, now: datetime) -> li
         query = query.limit(free)
     moved = list((await session.execute(query)).scalars())
     for waiting in moved:
-        waiting.status, waiting.waitlist_position = SignupStatus.CONFIRMED, None
+        waiting.status, waiting.waitlist_ticket = SignupStatus.CONFIRMED, None
         waiting.promoted_at = waiting.updated_at = now
         promoted.append(waiting.registration_id)
     if moved:
@@ -201,7 +265,7 @@ async def _tell_promoted(session: AsyncSession, item: AgendaItem, moved: list[Ag
 async def _release(session: AsyncSession, signup: AgendaSignup, now: datetime) -> list[int]:
     item = await get_locked(session, AgendaItem, signup.agenda_item_id)
     was_confirmed = signup.status == SignupStatus.CONFIRMED
-    signup.status, signup.waitlist_position, signup.updated_at = SignupStatus.CANCELLED, None, now
+    signup.status, signup.waitlist_ticket, signup.updated_at = SignupStatus.CANCELLED, None, now
     await outbox.cancel_where(session, dedup_prefix=reminder_prefix(signup.agenda_item_id, signup.registration_id))
     await session.flush()
     return await _promote(session, item, now) if was_confirmed and item.cancelled_at is None else []
@@ -224,6 +288,16 @@ async def cancel(session: AsyncSession, registration_id: int, item_id: int, *, c
     assert item is not None
     await session.commit()
     return SignupResult(signup, item, promoted=promoted)
+
+
+async def fill_free_seats(session: AsyncSession, item_id: int, now: datetime) -> list[int]:
+    """Inside another unit of work (a programme load that raised an item's capacity): move
+    people from the waiting list into the seats now free, told as on any promotion; no commit.
+    Without it the card would offer the new seats to newcomers ahead of those waiting."""
+    item = await get_locked(session, AgendaItem, item_id)
+    if item.cancelled_at is not None or not item.signup_open:
+        return []
+    return await _promote(session, item, now)
 
 
 async def release_all(session: AsyncSession, registration_id: int, now: datetime) -> list[int]:
@@ -269,11 +343,23 @@ async def _registration_id(session: AsyncSession, conference_id: int, telegram_i
 
 
 async def sign_up_as(
-    session: AsyncSession, conference_id: int, telegram_id: int, item_id: int, *, waitlist: bool, clock: Clock = utc_now
+    session: AsyncSession,
+    conference_id: int,
+    telegram_id: int,
+    item_id: int,
+    *,
+    waitlist: bool,
+    clashes_ok: bool = True,
+    clock: Clock = utc_now,
 ) -> SignupResult:
     """`sign_up` for the registration of a Telegram account in a conference."""
     return await sign_up(
-        session, await _registration_id(session, conference_id, telegram_id), item_id, waitlist=waitlist, clock=clock
+        session,
+        await _registration_id(session, conference_id, telegram_id),
+        item_id,
+        waitlist=waitlist,
+        clashes_ok=clashes_ok,
+        clock=clock,
     )
 
 
@@ -294,11 +380,19 @@ class ItemView:
     confirmed: int = 0
     waitlisted: int = 0
     my_status: SignupStatus | None = None  # None: never signed up, or cancelled
-    my_position: int | None = None  # place on the waiting list
+    my_position: int | None = None  # place on the waiting list, counted now (1 = next in line)
+    # Why the viewer may not sign up (an error code of `refusal`), None when they may or
+    # when nobody is viewing; and the viewer's category, to say why an item is closed.
+    refusal: str | None = None
+    my_category: str | None = None
 
     @property
     def seats_left(self) -> int | None:
-        return None if self.item.capacity is None else max(0, self.item.capacity - self.confirmed)
+        """Free seats, counted from sign-ups. None when unlimited, and when nobody signs up
+        for the item: its capacity is then the hall's, and no count of it is kept."""
+        if self.item.capacity is None or not self.item.signup_open:
+            return None
+        return max(0, self.item.capacity - self.confirmed)
 
     @property
     def full(self) -> bool:
@@ -321,8 +415,15 @@ def local_day(item: AgendaItem, tz: ZoneInfo) -> date:
 
 
 async def _views(
-    session: AsyncSession, items: list[AgendaItem], registration_id: int | None, *, people: bool = False
+    session: AsyncSession,
+    items: list[AgendaItem],
+    registration: Registration | None,
+    *,
+    viewer: bool = True,
+    people: bool = False,
 ) -> list[ItemView]:
+    """Views of `items` as `registration` sees them (`viewer=False`: as nobody in particular)."""
+    registration_id = registration.id if registration is not None else None
     ids = [i.id for i in items if i.id is not None]
     if not ids:
         return []
@@ -336,19 +437,19 @@ async def _views(
             )
         ).all()
     }
-    mine: dict[int, AgendaSignup] = {}
+    mine: dict[int, tuple[AgendaSignup, int]] = {}  # item id: (my sign-up, my place in line)
     if registration_id is not None:
         mine = {
-            s.agenda_item_id: s
-            for s in (
+            s.agenda_item_id: (s, int(place or 0))
+            for s, place in (
                 await session.execute(
-                    select(AgendaSignup).where(
+                    select(AgendaSignup, _place()).where(
                         col(AgendaSignup.registration_id) == registration_id,
                         col(AgendaSignup.agenda_item_id).in_(ids),
                         col(AgendaSignup.status) != SignupStatus.CANCELLED,
                     )
                 )
-            ).scalars()
+            ).all()
         }  # type: ignore[arg-type]
     names: dict[int, dict[SpeakerRole, list[str]]] = {}
     if people:
@@ -364,8 +465,9 @@ async def _views(
     views = []
     for item in items:
         assert item.id is not None
-        signup = mine.get(item.id)
+        signup, place = mine.get(item.id, (None, 0))
         by_role = names.get(item.id, {})
+        refused = refusal(item, registration) if viewer else None
         views.append(
             ItemView(
                 item,
@@ -374,7 +476,9 @@ async def _views(
                 counts.get((item.id, SignupStatus.CONFIRMED), 0),
                 counts.get((item.id, SignupStatus.WAITLISTED), 0),
                 signup.status if signup else None,
-                signup.waitlist_position if signup else None,
+                place if signup and signup.status == SignupStatus.WAITLISTED else None,
+                refused.code if refused is not None else None,
+                registration.category.value if registration is not None else None,
             )
         )
     return views
@@ -407,7 +511,7 @@ async def day_view(
         day = today if today in days else (days[0] if days else conference.first_day)
     registration = await registration_for(session, conference.id, telegram_id) if telegram_id is not None else None
     of_day = [i for i in items if local_day(i, tz) == day]
-    views = await _views(session, of_day, registration.id if registration else None)
+    views = await _views(session, of_day, registration, viewer=telegram_id is not None)
     await session.commit()
     return DayView(days, day, views)
 
@@ -420,7 +524,7 @@ async def item_view(
     if item is None or item.conference_id != conference_id:
         raise NotFound("no such agenda item", code="item_not_found")
     registration = await registration_for(session, conference_id, telegram_id) if telegram_id is not None else None
-    [view] = await _views(session, [item], registration.id if registration else None, people=True)
+    [view] = await _views(session, [item], registration, viewer=telegram_id is not None, people=True)
     await session.commit()
     return view
 
@@ -445,6 +549,6 @@ async def my_agenda(session: AsyncSession, conference_id: int, telegram_id: int)
             )
         ).scalars()
     )  # type: ignore[arg-type]
-    views = await _views(session, items, registration.id, people=True)
+    views = await _views(session, items, registration, people=True)
     await session.commit()
     return views

@@ -53,7 +53,7 @@ from core.models import (
     SignupStatus,
     SpeakerRole,
 )
-from core.services import validation
+from core.services import agenda, validation
 from core.services.audit import record
 from core.services.clock import Clock, utc_now
 from core.services.reminders import ItemChange, enqueue_change_notices
@@ -796,6 +796,7 @@ async def _load_items(
 
     names = {"starts_at": "start", "ends_at": "end", "cancelled_at": "cancelled"}
     pending: list[tuple[AgendaItem, ResolvedItem, bool]] = []
+    reseat: list[AgendaItem] = []
     notices: list[ItemChange] = []  # what people signed up for an item are told
     for resolved in doc.items:
         a = resolved.spec
@@ -829,6 +830,8 @@ async def _load_items(
             fields.append("cancelled")
         notices.append(_item_change(row, before))
         pending.append((row, resolved, False))
+        if {"capacity", "signup_open", "cancelled"} & set(fields):
+            reseat.append(row)  # seats may have freed up for those waiting
         if fields:
             row.updated_at = now
             diff.changed.append(Change("agenda", a.code, tuple(fields)))
@@ -836,6 +839,8 @@ async def _load_items(
         if a.capacity is not None and taken > a.capacity:
             diff.warnings.append(f"agenda {a.code!r}: capacity {a.capacity} is below its {taken} confirmed sign-ups")
     await session.flush()
+    for row in reseat:
+        await agenda.fill_free_seats(session, row.id or 0, now)
 
     for row, resolved, is_new in pending:
         assert row.id is not None

@@ -25,6 +25,7 @@ from core.models import (
     Category,
     OutboxMessage,
     OutboxStatus,
+    Registration,
     RegistrationStatus,
     SignupStatus,
     SpeakerRole,
@@ -134,11 +135,12 @@ async def outbox_rows(h: Harness, kind: str) -> list[OutboxMessage]:
 async def test_browse_days_pages_and_an_item_card(harness: Harness) -> None:
     h = harness
     await seed_programme(h, fillers=8)
+    await person(h, 2001, category=Category.HEAD)
     anna = h.user(2001, "Anna")
     await anna.send("/agenda")
     day1 = await anna.expect("Programme for")
     assert "Thursday 31 October" in day1.text and "day 1 of 2" in day1.text and "Page 1 of 2" in day1.text
-    assert "10:00–13:00 High-level session: High-level session: Eurasian security" in day1.text
+    assert "10:00–13:00 High-level session: Eurasian security" in day1.text  # the title's own label, once
     assert "600 of 600 seats left" in day1.text
     assert len(day1.inline_buttons) <= 100
     assert all(len(b["callback_data"].encode()) <= 64 for b in day1.inline_buttons)
@@ -174,7 +176,7 @@ async def test_sign_up_clash_refusals_and_no_duplicates(harness: Harness) -> Non
     h = harness
     ids = await seed_programme(h)
     anna_reg = await person(h, 2001)
-    await person(h, 2002, category=Category.PRESS)
+    press_reg = await person(h, 2002, category=Category.PRESS)
     await person(h, 2003, status=RegistrationStatus.PENDING)
     anna, press, pending = h.user(2001, "Anna"), h.user(2002, "Pavel"), h.user(2003, "Petra")
 
@@ -187,11 +189,14 @@ async def test_sign_up_clash_refusals_and_no_duplicates(harness: Harness) -> Non
     assert "You are signed up." in signed.text and "No seats left" in signed.text
     assert signed.buttons == ["Cancel my sign-up", "◀ Back to the day"]
 
-    # the clash with what is already chosen is a warning, not a refusal
+    # the clash with what is already chosen is a question before booking, not a refusal
     await open_item(anna, "14:30 Sanctions")
     await anna.press("Sign up")
     warning = await anna.expect("overlaps with what you already chose")
     assert "14:30–16:30 Migration in Eurasia" in warning.text
+    await anna.press("Sign up anyway")
+    assert (await anna.answered()).text == "You are signed up."
+    await anna.edited()
 
     # cancelling and signing up again, and a second press on an old card, never duplicate
     await open_item(anna, "14:30 Migration")
@@ -199,6 +204,8 @@ async def test_sign_up_clash_refusals_and_no_duplicates(harness: Harness) -> Non
     assert (await anna.answered()).text == "Your sign-up is cancelled."
     assert "Seats left: 1 of 1" in (await anna.edited()).text
     await anna.press("Sign up")
+    await anna.expect("overlaps with what you already chose")  # Sanctions is chosen now
+    await anna.press("Sign up anyway")
     await anna.edited()
     await anna.press("Sign up", message=stale)  # the card opened first still offers it
     refused = await anna.answered()
@@ -213,18 +220,25 @@ async def test_sign_up_clash_refusals_and_no_duplicates(harness: Harness) -> Non
         [(ids["migration"], SignupStatus.CONFIRMED), (ids["sanctions"], SignupStatus.CONFIRMED)]
     )
 
-    # who may attend is core's rule: press at the high-level session, a pending registration
-    await open_item(press, "10:00 High-level")
-    await press.press("Sign up")
+    # who may attend is core's rule, checked when pressed: a card opened while Pavel was a
+    # head of delegation, pressed after he became press, is refused and shown again
+    async with h.session_factory() as s:
+        await s.execute(update(Registration).where(Registration.id == press_reg).values(category=Category.HEAD))
+        await s.commit()
+    head_card = await open_item(press, "10:00 High-level")
+    assert "Sign up" in head_card.buttons
+    async with h.session_factory() as s:
+        await s.execute(update(Registration).where(Registration.id == press_reg).values(category=Category.PRESS))
+        await s.commit()
+    await press.press("Sign up", message=head_card)
     answer = await press.answered()
     assert answer.show_alert and "not open to participants of your category" in (answer.text or "")
-    await open_item(pending, "14:30 Sanctions")
-    await pending.press("Sign up")
-    assert "once your registration is approved" in ((await pending.answered()).text or "")
+    closed = await press.edited(message=head_card)
+    assert "Not open to your category (Press)" in closed.text and "Sign up" not in closed.buttons
+    # and a card never offers it where it would be refused
+    assert "Sign up" not in (await open_item(pending, "14:30 Sanctions")).buttons
     stranger = h.user(2004, "Sam")
-    await open_item(stranger, "14:30 Sanctions")
-    await stranger.press("Sign up")
-    assert "register for the conference first" in ((await stranger.answered()).text or "")
+    assert "Sign up" not in (await open_item(stranger, "14:30 Sanctions")).buttons
     async with h.session_factory() as s:
         assert (await s.execute(select(func.count()).select_from(AgendaSignup))).scalar_one() == 2
 

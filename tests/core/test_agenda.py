@@ -5,9 +5,10 @@ import pytest
 from sqlalchemy import func, select
 
 from core.errors import CapacityFull, Conflict, NotAllowed, WrongState
-from core.models import AgendaSignup, Category, RegistrationStatus, SignupStatus
+from core.models import AgendaItem, AgendaSignup, Category, Conference, OutboxMessage, RegistrationStatus, SignupStatus
 from core.services import agenda, registration
-from tests.factories import make_conference, make_item, make_registration
+from core.services.programme import load_programme, parse_programme
+from tests.factories import make_conference, make_item, make_participant, make_registration
 
 T0 = datetime(2024, 10, 31, 9, 0, tzinfo=UTC)
 
@@ -33,7 +34,7 @@ async def test_signup_rules(session):
     with pytest.raises(CapacityFull):
         await agenda.sign_up(session, b.id, item.id, waitlist=False)
     second = await agenda.sign_up(session, b.id, item.id)
-    assert second.signup.status == SignupStatus.WAITLISTED and second.signup.waitlist_position == 1
+    assert second.signup.status == SignupStatus.WAITLISTED and second.position == 1
     freed = await agenda.cancel(session, a.id, item.id)
     assert freed.promoted == [b.id]
     with pytest.raises(WrongState):
@@ -92,8 +93,8 @@ async def test_200_concurrent_signups_for_50_seats(session_factory):
     assert statuses.count(SignupStatus.WAITLISTED) == 150
     async with session_factory() as s:
         rows = (await s.execute(select(AgendaSignup).where(AgendaSignup.agenda_item_id == item.id))).scalars().all()
-        waiting = sorted((r for r in rows if r.status == SignupStatus.WAITLISTED), key=lambda r: r.waitlist_position)
-        assert [r.waitlist_position for r in waiting] == list(range(1, 151))
+        waiting = sorted((r for r in rows if r.status == SignupStatus.WAITLISTED), key=lambda r: r.waitlist_ticket)
+        assert [r.waitlist_ticket for r in waiting] == list(range(1, 151))
         confirmed = [r.registration_id for r in rows if r.status == SignupStatus.CONFIRMED]
         for reg_id in confirmed[:10]:
             await agenda.cancel(s, reg_id, item.id)
@@ -103,3 +104,69 @@ async def test_200_concurrent_signups_for_50_seats(session_factory):
         assert len(now_confirmed) == 50
         assert promoted <= now_confirmed
         assert sum(1 for r in after if r.status == SignupStatus.WAITLISTED) == 140
+
+
+async def test_places_on_the_waiting_list_move_up(session):
+    """Places are counted from the line as it is now: after five promotions the head of
+    the line is No. 1 and the last one No. 5 of 5; leaving the line moves those behind up."""
+    conf = await make_conference(session)
+    item = await make_item(session, conf, capacity=5)
+    regs = [
+        await make_registration(session, conf, await make_participant(session, telegram_id=7000 + i)) for i in range(15)
+    ]
+    await session.commit()
+    for reg in regs:
+        await agenda.sign_up(session, reg.id, item.id)
+
+    async def places(numbers: range | list[int]) -> list[int | None]:
+        return [(await agenda.item_view(session, conf.id, item.id, telegram_id=7000 + i)).my_position for i in numbers]
+
+    assert await places(range(5, 15)) == list(range(1, 11))
+    for reg in regs[:5]:
+        assert len((await agenda.cancel(session, reg.id, item.id)).promoted) == 1
+    assert await places(range(10, 15)) == [1, 2, 3, 4, 5]
+    await agenda.cancel(session, regs[11].id, item.id)  # No. 2 leaves the line
+    assert await places([10, 12, 13, 14]) == [1, 2, 3, 4]
+    back = await agenda.sign_up(session, regs[11].id, item.id)  # and joins again: at the back
+    assert back.position == 5 and await places([11]) == [5]
+    [mine] = await agenda.my_agenda(session, conf.id, 7014)
+    assert mine.my_position == 4
+
+
+PROGRAMME = """\
+conference:
+  slug: minsk-2024
+  edition: 2
+  name: {en: Minsk Conference, ru: Минская конференция}
+  city: {en: Minsk, ru: Минск}
+  timezone: Europe/Minsk
+  first_day: 2024-10-31
+  last_day: 2024-11-01
+agenda:
+  - {code: migration, kind: thematic, day: 2024-10-31, start: "14:30", end: "16:30", title: Migration,
+     capacity: 1, signup_open: true}
+"""
+
+
+async def test_a_larger_hall_seats_those_waiting_first(session):
+    """A reload that raises the capacity gives the new seats to the waiting list, in order
+    (else the card would offer them to newcomers while others wait)."""
+    await load_programme(session, parse_programme(PROGRAMME, "p.yaml"))
+    conf = (await session.execute(select(Conference))).scalar_one()
+    item = (await session.execute(select(AgendaItem))).scalar_one()
+    a, b, c = [await make_registration(session, conf) for _ in range(3)]
+    await session.commit()
+    for reg in (a, b, c):
+        await agenda.sign_up(session, reg.id, item.id)
+
+    async def statuses() -> list[SignupStatus]:
+        rows = await session.execute(select(AgendaSignup).where(AgendaSignup.agenda_item_id == item.id))
+        by_reg = {s.registration_id: s.status for s in rows.scalars()}
+        return [by_reg[r.id] for r in (a, b, c)]
+
+    await load_programme(session, parse_programme(PROGRAMME.replace("capacity: 1", "capacity: 2"), "p.yaml"))
+    assert await statuses() == [SignupStatus.CONFIRMED, SignupStatus.CONFIRMED, SignupStatus.WAITLISTED]
+    promoted = (await session.execute(select(OutboxMessage).where(OutboxMessage.kind == agenda.PROMOTED))).scalars()
+    assert [m.payload["registration_id"] for m in promoted] == [b.id]
+    await load_programme(session, parse_programme(PROGRAMME.replace("capacity: 1, ", ""), "p.yaml"))  # unlimited
+    assert await statuses() == [SignupStatus.CONFIRMED] * 3

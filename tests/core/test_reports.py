@@ -70,7 +70,7 @@ async def world(session):
         session.add(AgendaSignup(registration_id=people[key].id, agenda_item_id=th.id, status=SignupStatus.CONFIRMED))
     session.add(
         AgendaSignup(
-            registration_id=people["wang"].id, agenda_item_id=th.id, status=SignupStatus.WAITLISTED, waitlist_position=1
+            registration_id=people["wang"].id, agenda_item_id=th.id, status=SignupStatus.WAITLISTED, waitlist_ticket=1
         )
     )
 

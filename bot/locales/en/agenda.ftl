@@ -16,12 +16,14 @@ agenda-day-title =
     Programme for { $date } (day { $day } of { $days }), local time ({ $city })
 agenda-page = Page { $page } of { $pages }
 agenda-line = <b>{ $start }–{ $end }</b> { $kind }: { $title }
+agenda-line-titled = <b>{ $start }–{ $end }</b> { $title }
 agenda-line-hall = 📍 { $hall }
 agenda-line-seats = { $left } of { $capacity } seats left
 agenda-line-full = full, waiting list open
 agenda-line-cancelled = ❌ cancelled
 agenda-line-mine = ✅ you are signed up
 agenda-line-waiting = ⏳ you are on the waiting list
+agenda-line-closed = 🔒 not open to your category
 
 agenda-card-when = 🕒 { $date }, { $start }–{ $end } (local time, { $city })
 agenda-card-hall = 📍 { $hall }
@@ -34,6 +36,9 @@ agenda-card-no-signup = No sign-up needed.
 agenda-card-confirmed = ✅ You are signed up.
 agenda-card-waitlisted = ⏳ You are No. { $position } on the waiting list.
 agenda-card-cancelled = ❌ This item was cancelled.
+agenda-card-closed-not-registered = 🔒 To sign up, register for the conference first: /start
+agenda-card-closed-not-approved = 🔒 Sign-up opens once your registration is approved.
+agenda-card-closed-category = 🔒 Not open to your category ({ $category }).
 
 btn-agenda-sign-up = Sign up
 btn-agenda-waitlist = Join the waiting list
@@ -43,12 +48,17 @@ btn-agenda-back = ◀ Back to the day
 btn-agenda-earlier = « Earlier
 btn-agenda-later = Later »
 btn-agenda-give-back = Give the seat back
+btn-agenda-sign-up-anyway = Sign up anyway
+btn-agenda-waitlist-anyway = Join the waiting list anyway
+btn-agenda-not-now = Cancel
 
 agenda-signed-up = You are signed up.
 agenda-waitlisted = The item is full: you are No. { $position } on the waiting list. We will tell you at once if a seat frees up.
 agenda-left = Your sign-up is cancelled.
 agenda-clash = ⚠️ This overlaps with what you already chose:
 agenda-clash-line = • { $start }–{ $end } { $title }
+agenda-clash-ask = Sign up anyway?
+agenda-clash-ask-waitlist = Join the waiting list anyway?
 agenda-gave-back = You gave your seat at “{ $title }” back. Thank you!
 
 my-empty = You have not signed up for anything yet. See the programme: /agenda
@@ -78,4 +88,5 @@ error-category_not_allowed = Sorry, this item is not open to participants of you
 error-already_signed_up = You are already signed up for this item (or on its waiting list).
 error-capacity_full = Sorry, no seats are left. You can join the waiting list.
 error-not_signed_up = You are not signed up for this item.
+error-clash = This overlaps with what you already chose.
 error-item_not_found = This item is no longer in the programme.

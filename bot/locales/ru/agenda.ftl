@@ -16,12 +16,14 @@ agenda-day-title =
     Программа на { $date } (день { $day } из { $days }), местное время ({ $city })
 agenda-page = Страница { $page } из { $pages }
 agenda-line = <b>{ $start }–{ $end }</b> { $kind }: { $title }
+agenda-line-titled = <b>{ $start }–{ $end }</b> { $title }
 agenda-line-hall = 📍 { $hall }
 agenda-line-seats = свободно мест: { $left } из { $capacity }
 agenda-line-full = мест нет, открыт лист ожидания
 agenda-line-cancelled = ❌ отменено
 agenda-line-mine = ✅ вы записаны
 agenda-line-waiting = ⏳ вы в листе ожидания
+agenda-line-closed = 🔒 не для вашей категории
 
 agenda-card-when = 🕒 { $date }, { $start }–{ $end } (местное время, { $city })
 agenda-card-hall = 📍 { $hall }
@@ -34,6 +36,9 @@ agenda-card-no-signup = Запись не нужна.
 agenda-card-confirmed = ✅ Вы записаны.
 agenda-card-waitlisted = ⏳ Вы № { $position } в листе ожидания.
 agenda-card-cancelled = ❌ Мероприятие отменено.
+agenda-card-closed-not-registered = 🔒 Чтобы записаться, сначала зарегистрируйтесь на конференцию: /start
+agenda-card-closed-not-approved = 🔒 Записаться можно после одобрения вашей регистрации.
+agenda-card-closed-category = 🔒 Не для вашей категории ({ $category }).
 
 btn-agenda-sign-up = Записаться
 btn-agenda-waitlist = Встать в лист ожидания
@@ -43,12 +48,17 @@ btn-agenda-back = ◀ К программе дня
 btn-agenda-earlier = « Раньше
 btn-agenda-later = Позже »
 btn-agenda-give-back = Отдать место
+btn-agenda-sign-up-anyway = Всё равно записаться
+btn-agenda-waitlist-anyway = Всё равно встать в лист ожидания
+btn-agenda-not-now = Отмена
 
 agenda-signed-up = Вы записаны.
 agenda-waitlisted = Мест нет: вы № { $position } в листе ожидания. Мы сразу сообщим, если место освободится.
 agenda-left = Запись отменена.
 agenda-clash = ⚠️ Это пересекается с тем, что вы уже выбрали:
 agenda-clash-line = • { $start }–{ $end } { $title }
+agenda-clash-ask = Всё равно записаться?
+agenda-clash-ask-waitlist = Всё равно встать в лист ожидания?
 agenda-gave-back = Вы отдали место на «{ $title }». Спасибо!
 
 my-empty = Вы пока ни на что не записаны. Программа: /agenda
@@ -78,4 +88,5 @@ error-category_not_allowed = Извините, это мероприятие н�
 error-already_signed_up = Вы уже записаны на это мероприятие (или стоите в листе ожидания).
 error-capacity_full = Извините, свободных мест нет. Можно встать в лист ожидания.
 error-not_signed_up = Вы не записаны на это мероприятие.
+error-clash = Это пересекается с тем, что вы уже выбрали.
 error-item_not_found = Этого мероприятия больше нет в программе.
