@@ -18,26 +18,36 @@ from core.models import Category, DelegationKind, RegistrationStatus, ScanDirect
 from tests.bot.conftest import OFFICER, Harness, add_staff
 
 BOT = Path(__file__).parents[2] / "bot"
-CORE_SERVICES = Path(__file__).parents[2] / "core" / "services"
 
-# Error codes raised only where the bot cannot reach them (or programming errors): they fall
-# back to `error-generic`, which is fine.
-INTERNAL_CODES = {
-    "wrong_conference",
-    "registration_not_found",
-    "bad_max_uses",
-    "bad_expiry",
-    "invite_usage",
-    "invalid_input",
-}
+CORE = Path(__file__).parents[2] / "core"
 
 
 def _error_codes() -> set[str]:
-    """Codes of the domain errors the bot's services raise (rendered as `error-<code>`)."""
+    """Every code a domain error raised anywhere in core/ can carry: the class's own code,
+    or the `code=` given where it is raised. Core does not know who calls it, so each one
+    has its text in both languages (the bot renders `error-<code>`)."""
+    trees = [ast.parse(p.read_text(encoding="utf-8")) for p in sorted(CORE.rglob("*.py"))]
+    classes: dict[str, str] = {}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                for stmt in node.body:
+                    targets = stmt.targets if isinstance(stmt, ast.Assign) else []
+                    if any(isinstance(t, ast.Name) and t.id == "code" for t in targets):
+                        assert isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant)
+                        classes[node.name] = str(stmt.value.value)
     found: set[str] = set()
-    for name in ("registration.py", "validation.py", "delegations.py", "people.py", "identity.py"):
-        found |= set(re.findall(r'code="([a-z_]+)"', (CORE_SERVICES / name).read_text(encoding="utf-8")))
-    return found - INTERNAL_CODES
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                func = node.exc.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                if name in classes:
+                    given = [k.value for k in node.exc.keywords if k.arg == "code"]
+                    code = given[0].value if given and isinstance(given[0], ast.Constant) else classes[name]
+                    found.add(str(code))
+    assert {"not_found", "invalid_input", "registration_not_found"} <= found  # the scan works
+    return found
 
 
 def _families() -> dict[str, set[str]]:
