@@ -103,14 +103,14 @@ def test_dry_run_writes_nothing(seeded, tmp_path):
 
 
 def test_bad_file_lists_every_problem_and_exits_1(seeded, tmp_path):
-    bad = "name,category,telegram_id,emial\nAnna Smith,delegate,12ab,\nBob,boss,,\n"
+    bad = 'name,category,telegram_id,emial\nAnna Smith,delegate,12ab,\n"Bob, Rob, Robert",boss,,\n'
     result = runner.invoke(app, ["import", write(tmp_path, bad)])
     assert result.exit_code == 1
     assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
     lines = result.stderr.splitlines()
     assert lines[0].startswith("unknown column 'emial' (did you mean 'email'?")
     assert "row 2: telegram_id: not a number" in lines
-    assert "row 3: name: give first and last name" in lines
+    assert "row 3: name: at most one comma, as in 'Surname, Given names'" in lines
     assert any(line.startswith("row 3: category: unknown 'boss'") for line in lines)
     assert lines[-1] == "error: 4 problems found; nothing was imported"
     assert count(seeded, Participant) == 0

@@ -186,6 +186,28 @@ async def test_xlsx_import(session, tmp_path):
     assert again.unchanged == 3
 
 
+async def test_one_name_and_surname_first(session):
+    """Mononyms are names; "Surname, Given" is stored in printed order, so the same person
+    written either way is one person."""
+    conf = await setup(session)
+    for code, name in (("ID", "Indonesia"), ("MM", "Myanmar")):
+        await make_delegation(session, conf, code, name={"en": name})
+    await session.commit()
+    text = (
+        "name,native_name,delegation,category\n"
+        "Sukarno,,ID,head_of_delegation\n"
+        "Aung San Suu Kyi,အောင်ဆန်းစုကြည်,MM,head_of_delegation\n"
+        '"Kuznetsov, Anatoly","Кузнецов, Анатолий",CN,delegate\n'
+    )
+    result = await import_table(session, conf, csv_table(text), clock=clock)
+    assert result.created == 3
+    people = {p.full_name: p for p in (await session.execute(select(Participant))).scalars()}
+    assert set(people) == {"Sukarno", "Aung San Suu Kyi", "Anatoly Kuznetsov"}
+    assert people["Anatoly Kuznetsov"].native_name == "Анатолий Кузнецов"
+    again = "name,native_name,delegation,category\nAnatoly Kuznetsov,Анатолий Кузнецов,CN,delegate\n"
+    assert (await import_table(session, conf, csv_table(again), clock=clock)).unchanged == 1
+
+
 async def test_every_problem_is_reported_and_nothing_written(session):
     conf = await setup(session)
     bad = (
@@ -193,7 +215,7 @@ async def test_every_problem_is_reported_and_nothing_written(session):
             [
                 "name,native_name,delegation,category,telegram_id,emial,telegram_username,email,status",
                 "Good Person,,CN,delegate,,,,,",
-                "Ivan,,CN,delegate,,,,,",  # one word
+                '"Petrov, Ivan, Ivanovich",,CN,delegate,,,,,',  # two commas: which is the surname?
                 "Иван Петров,,CN,delegate,,,,,",  # not Latin
                 "Anna Smith,,XX,boss,12ab,,a b,not-an-email,maybe",
                 ",,CN,delegate,,,,,",
@@ -207,7 +229,7 @@ async def test_every_problem_is_reported_and_nothing_written(session):
         await import_table(session, conf, csv_table(bad), clock=clock)
     problems = err.value.problems
     assert problems[0].startswith("unknown column 'emial' (did you mean 'email'? expected one of: name,")
-    assert "row 3: name: give first and last name" in problems
+    assert "row 3: name: at most one comma, as in 'Surname, Given names'" in problems
     assert "row 4: name: use Latin letters as in the passport" in problems
     assert "row 5: delegation: unknown 'XX' (a code such as CN, RS, SY, HU, UNION-STATE)" in problems
     assert any(p.startswith("row 5: category: unknown 'boss' (expected one of: head_of_delegation,") for p in problems)

@@ -190,6 +190,7 @@ async def test_search_is_case_and_accent_insensitive(session, world):
     assert await names("сийярто") == ["Péter Szijjártó"]
     assert await names("лавров") == ["Sergey Lavrov"]
     assert await names("lavrov sergey") == ["Sergey Lavrov"]
+    assert await names("Lavrov, Sergey") == ["Sergey Lavrov"]  # as a protocol list writes it
     assert await names("елкин") == ["Ёлкин Иван"]
     assert await names("王") == ["Wang Yi"]
     assert await names("nobody") == []
