@@ -50,8 +50,9 @@ def import_cmd(
     telegram_id, telegram_username, email, status (approved|pending); name and
     category are required. Headers may be in English or Russian (ФИО, Страна,
     Должность, Эл. почта…); a name may be split into surname / given name / patronymic.
-    Columns that are not fields are left out and listed; a title above the header and a
-    cover sheet are passed over.
+
+    Columns that are not fields are left out and listed, as are a title above the header
+    and a cover sheet.
     """
     try:
         table = importing.read_table(file, sheet=sheet)
