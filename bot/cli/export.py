@@ -1,7 +1,8 @@
 """`confdesk export registrations|scans|attendance --format csv|xlsx --out FILE`.
 
-CSV is UTF-8 with a BOM (spreadsheets open Cyrillic correctly); formula-looking cells are
-escaped in both formats. No aiogram here.
+CSV is UTF-8 with a BOM (spreadsheets open Cyrillic correctly) and escapes formula-looking
+cells with an apostrophe; XLSX stores them as text cells, and has column widths, a frozen
+header and a filter. No aiogram here.
 """
 
 from __future__ import annotations

@@ -40,15 +40,22 @@ def import_cmd(
     file: Path = typer.Argument(..., help="CSV (UTF-8, comma or semicolon) or XLSX file."),
     conference: str | None = typer.Option(None, "--conference", help=CONFERENCE_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check and count; write nothing."),
+    sheet: str | None = typer.Option(
+        None, "--sheet", metavar="NAME|N", help="XLSX: the sheet to read (default: the one with the columns)."
+    ),
 ) -> None:
     """Register people from a protocol office's file; importing it again updates them.
 
     Columns: name, native_name, delegation, category, position, organisation,
     telegram_id, telegram_username, email, status (approved|pending); name and
-    category are required.
+    category are required. Headers may be in English or Russian (ФИО, Страна,
+    Должность, Эл. почта…); a name may be split into surname / given name / patronymic.
+
+    Columns that are not fields are left out and listed, as are a title above the header
+    and a cover sheet.
     """
     try:
-        table = importing.read_table(file)
+        table = importing.read_table(file, sheet=sheet)
     except FileNotFoundError:
         fail(escape(f"{file}: no such file"))
     except IsADirectoryError:

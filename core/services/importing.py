@@ -6,12 +6,20 @@ imported person without a Telegram id gets a personal deep link (`bind_links`) w
 `bind_<token>` the bot hands to `registration.bind_account`.
 
 The file
-  Columns (header row, any order, case and spaces ignored): name, native_name,
-  delegation (code or name), category, position, organisation, telegram_id,
-  telegram_username, email, status (approved | pending). Only name and category are
-  required. Rows are numbered as in a spreadsheet: the header is row 1. CSV is UTF-8
-  with or without BOM (UTF-16 with BOM too), comma, semicolon or tab separated; XLSX is
-  read from its first sheet.
+  Columns (header row, any order): name, native_name, delegation (code or name),
+  category, position, organisation, telegram_id, telegram_username, email, status
+  (approved | pending). Only name and category are required. Headers are matched
+  case-, space- and punctuation-insensitively, in English or Russian ("ФИО", "Страна",
+  "Должность", "Эл. почта"…), and a name may come as surname / given name / patronymic
+  columns: see `core.services.import_columns`. A column that is not a field is left out
+  and named in the result's warnings. Names: one name is a name; "Surname, Given" is
+  stored in printed order (`core.services.validation`).
+  Rows are numbered as in the spreadsheet. The header is the first row with two known
+  headers among the first few rows, so a title above the list is skipped (and named in
+  a warning). CSV is UTF-8 with or without BOM (UTF-16 with BOM too), comma, semicolon
+  or tab separated. XLSX: the sheet that has the columns is read (a cover sheet before
+  the list is passed over); two sheets with lists need `sheet=` (a name or a 1-based
+  number).
 
 All or nothing
   Every row is validated and matched against the database first; any problem (up to
@@ -45,7 +53,6 @@ Updating
 from __future__ import annotations
 
 import csv
-import difflib
 import hashlib
 import io
 import re
@@ -73,6 +80,7 @@ from core.models import (
 )
 from core.services import audit
 from core.services.clock import Clock, utc_now
+from core.services.import_columns import FIELDS, HEADER_SEARCH, Columns, column_letter, find_header, map_columns
 from core.services.registration import ACTIVE, PersonData, RegistrationView, _auto_approved
 from core.services.validation import free_text, latin_name, native_name
 
@@ -84,20 +92,7 @@ BIND_PREFIX = "bind_"
 BOT_USERNAME_KEY = "bot_username"
 TELEGRAM_ID_MAX = 2**63 - 1
 
-COLUMNS = (
-    "name",
-    "native_name",
-    "delegation",
-    "category",
-    "position",
-    "organisation",
-    "telegram_id",
-    "telegram_username",
-    "email",
-    "status",
-)
-REQUIRED = ("name", "category")
-_ALIASES = {"full_name": "name", "organization": "organisation", "e_mail": "email"}
+COLUMNS = FIELDS
 
 _CATEGORY_LABELS: dict[Category, tuple[str, ...]] = {
     Category.HEAD: (
@@ -125,17 +120,18 @@ _USERNAME = re.compile(r"^[A-Za-z0-9_]{5,32}$")
 
 
 class ImportFailed(InvalidInput):
-    """The file has problems; `problems` lists them (capped), nothing was written."""
+    """The file has problems; `problems` lists them (capped), nothing was written.
+    `where` says which part of the file was read when that is not obvious."""
 
     code = "import_invalid"
 
-    def __init__(self, problems: Sequence[str]) -> None:
+    def __init__(self, problems: Sequence[str], where: str = "") -> None:
         shown = list(problems[:MAX_PROBLEMS])
         if len(problems) > MAX_PROBLEMS:
             shown.append(f"… and {len(problems) - MAX_PROBLEMS} more")
         count = len(problems)
         super().__init__(
-            f"{count} problem{'s' if count != 1 else ''} found; nothing was imported",
+            f"{count} problem{'s' if count != 1 else ''} found{f' in {where}' if where else ''}; nothing was imported",
             problems=shown,
             count=count,
         )
@@ -144,11 +140,30 @@ class ImportFailed(InvalidInput):
 
 @dataclass
 class Table:
-    """A file's cells as text: its header and its rows with spreadsheet row numbers."""
+    """A file's cells as text: its header and its rows with spreadsheet row numbers;
+    `notes` say what of the file was passed over (other sheets, rows above the header)."""
 
     source: str
     header: list[str]
     rows: list[tuple[int, list[str]]]
+    sheet: str | None = None  # the sheet read, when the workbook has several
+    header_row: int = 1
+    notes: list[str] = field(default_factory=list)
+    _columns: Columns | None = field(default=None, repr=False)
+
+    @property
+    def columns(self) -> Columns:
+        if self._columns is None:
+            self._columns = map_columns(self.header, self.rows)
+        return self._columns
+
+    @property
+    def where(self) -> str:
+        """'sheet 'List', header on row 3' when either is not what one would assume."""
+        parts = [f"sheet '{self.sheet}'"] if self.sheet else []
+        if self.header_row != 1:
+            parts.append(f"header on row {self.header_row}")
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -205,19 +220,22 @@ class BindLink:
 # --------------------------------------------------------------------------- reading
 
 
-def read_table(path: Path) -> Table:
-    """Read a CSV or XLSX file (by content, else extension); OSError if unreadable."""
-    return parse_bytes(path.read_bytes(), path.name)
+def read_table(path: Path, *, sheet: str | None = None) -> Table:
+    """Read a CSV or XLSX file (by content, else extension); OSError if unreadable.
+    `sheet`: an XLSX sheet's name or 1-based number (default: the one with the columns)."""
+    return parse_bytes(path.read_bytes(), path.name, sheet=sheet)
 
 
-def parse_bytes(data: bytes, name: str) -> Table:
+def parse_bytes(data: bytes, name: str, *, sheet: str | None = None) -> Table:
     suffix = Path(name).suffix.lower()
     if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(data, name)
+        return _read_xlsx(data, name, sheet)
     if suffix in (".xlsx", ".xlsm"):
         raise ImportFailed([f"{name}: not a readable XLSX workbook"])
     if data.startswith(b"\xd0\xcf\x11\xe0") or suffix == ".xls":
         raise ImportFailed([f"{name}: old Excel .xls files are not supported; save it as .xlsx or CSV UTF-8"])
+    if sheet is not None:
+        raise ImportFailed([f"{name}: a CSV file has no sheets (a sheet is chosen in XLSX workbooks only)"])
     return _read_csv(data, name)
 
 
@@ -232,8 +250,9 @@ def _decode(data: bytes, name: str) -> str:
 
 
 def _delimiter(text: str) -> str:
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    """The separator used most in the first lines (the header may follow a title)."""
+    lines = [line for line in text.splitlines()[: HEADER_SEARCH * 3] if line.strip()][:HEADER_SEARCH]
+    counts = {d: sum(line.count(d) for line in lines) for d in (",", ";", "\t")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
 
@@ -247,7 +266,7 @@ def _read_csv(data: bytes, name: str) -> Table:
     try:
         for number, cells in enumerate(reader, start=1):
             records.append((number, cells))
-            if number > MAX_ROWS + 1:
+            if number > MAX_ROWS + HEADER_SEARCH + 1:
                 break
     except csv.Error as exc:
         raise ImportFailed([f"{name}: line {reader.line_num}: {exc}"]) from None
@@ -266,7 +285,19 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _read_xlsx(data: bytes, name: str) -> Table:
+def _sheet_records(sheet: Any, limit: int) -> list[tuple[int, list[str]]]:
+    """The sheet's rows that are not blank, numbered as in the sheet; at most `limit`."""
+    records: list[tuple[int, list[str]]] = []
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        cells = [_cell(v) for v in values]
+        if any(c.strip() for c in cells):
+            records.append((number, cells))
+            if len(records) >= limit:
+                break
+    return records
+
+
+def _read_xlsx(data: bytes, name: str, wanted: str | None) -> Table:
     from openpyxl import load_workbook
 
     try:
@@ -274,29 +305,72 @@ def _read_xlsx(data: bytes, name: str) -> Table:
     except Exception as exc:  # zipfile, XML and openpyxl's own errors: all mean "not readable"
         raise ImportFailed([f"{name}: not a readable XLSX workbook ({type(exc).__name__})"]) from None
     try:
-        if not workbook.worksheets:
+        sheets = list(workbook.worksheets)
+        if not sheets:
             raise ImportFailed([f"{name}: the workbook has no sheets"])
-        sheet = workbook.worksheets[0]
-        records: list[tuple[int, list[str]]] = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            records.append((number, [_cell(v) for v in values]))
-            if number > MAX_ROWS + 1:
-                break
+        chosen, notes = _pick_sheet(name, sheets, wanted)
+        records = _sheet_records(chosen, MAX_ROWS + HEADER_SEARCH + 1)
     finally:
         workbook.close()
-    return _table(name, records)
+    table = _table(name, records)
+    if len(sheets) > 1:
+        table.sheet = chosen.title
+    table.notes[:0] = notes
+    return table
+
+
+def _pick_sheet(name: str, sheets: list[Any], wanted: str | None) -> tuple[Any, list[str]]:
+    """The sheet named or numbered by `wanted`; else the one sheet whose header has the
+    required columns (a cover or notes sheet is passed over, and said so)."""
+    titles = ", ".join(f"{n} '{s.title}'" for n, s in enumerate(sheets, start=1))
+    if wanted is not None:
+        text = wanted.strip()
+        for sheet in sheets:
+            if sheet.title == text:
+                return sheet, []
+        for sheet in sheets:
+            if sheet.title.casefold().strip() == text.casefold():
+                return sheet, []
+        if text.isdigit() and 1 <= int(text) <= len(sheets):
+            return sheets[int(text) - 1], []
+        raise ImportFailed([f"{name}: no sheet '{wanted}' (the sheets are {titles})"])
+    if len(sheets) == 1:
+        return sheets[0], []
+    looks: list[tuple[Any, Columns | None]] = []
+    for sheet in sheets:
+        head = _sheet_records(sheet, HEADER_SEARCH)
+        looks.append((sheet, map_columns(head[find_header(head)][1], []) if head else None))
+    full = [s for s, cols in looks if cols is not None and not cols.missing]
+    if len(full) > 1:
+        listed = ", ".join(f"'{s.title}'" for s in full)
+        raise ImportFailed([f"{name}: sheets {listed} each have a participant list: choose one sheet ({titles})"])
+    if full:
+        chosen = full[0]
+    else:  # no sheet has every required column: read the closest, its problems will say why
+        best = max(looks, key=lambda look: look[1].known if look[1] is not None else -1)
+        if best[1] is None:
+            raise ImportFailed([f"{name}: the workbook is empty (expected a header row: {', '.join(COLUMNS)})"])
+        chosen = best[0]
+    others = [f"'{s.title}'" for s, cols in looks if s is not chosen and cols is not None]
+    notes = [f"read sheet '{chosen.title}'; not read: sheet {', '.join(others)}"] if others else []
+    return chosen, notes
 
 
 def _table(name: str, records: list[tuple[int, list[str]]]) -> Table:
     records = [(n, cells) for n, cells in records if any(c.strip() for c in cells)]
     if not records:
         raise ImportFailed([f"{name}: the file is empty (expected a header row: {', '.join(COLUMNS)})"])
-    (_, header), rows = records[0], records[1:]
+    at = find_header(records)
+    (header_row, header), rows = records[at], records[at + 1 :]
     if len(rows) > MAX_ROWS:
         raise ImportFailed([f"{name}: more than {MAX_ROWS} rows; split the file"])
     if not rows:
-        raise ImportFailed([f"{name}: no rows below the header"])
-    return Table(name, header, rows)
+        raise ImportFailed([f"{name}: no rows below the header (row {header_row})"])
+    table = Table(name, header, rows, header_row=header_row)
+    if at:
+        above = "; ".join(_quote(" ".join(c.strip() for c in cells if c.strip()), 60) for _, cells in records[:at])
+        table.notes.append(f"row(s) above the header (row {header_row}) not imported: {above}")
+    return table
 
 
 # --------------------------------------------------------------------------- parsing
@@ -313,15 +387,6 @@ def import_ref(full_name: str, delegation_code: str | None) -> str:
     """The stable key of a person imported without Telegram id, email or username."""
     key = f"{_fold(full_name)}|{(delegation_code or '').upper()}"
     return IMPORT_REF_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:40]
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 _CATEGORIES: dict[str, Category] = {}
@@ -351,35 +416,6 @@ class _Delegations:
         return ", ".join(codes) + (", …" if len(self.all) > 8 else "")
 
 
-def _header(table: Table, problems: list[tuple[int, str]]) -> dict[str, int]:
-    index: dict[str, int] = {}
-    for i, raw in enumerate(table.header):
-        label = raw.strip()
-        if not label:
-            if any(i < len(cells) and cells[i].strip() for _, cells in table.rows):
-                problems.append((1, f"column {_column_letter(i)} has values but no header"))
-            continue
-        key = "_".join(label.casefold().replace("-", " ").split())
-        key = _ALIASES.get(key, key)
-        if key not in COLUMNS:
-            close = difflib.get_close_matches(key, COLUMNS, n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
-            problems.append((1, f"unknown column '{label}' ({hint}expected one of: {', '.join(COLUMNS)})"))
-        elif key in index:
-            problems.append(
-                (
-                    1,
-                    f"column '{key}' appears twice (columns {_column_letter(index[key])} and {_column_letter(i)})",
-                )
-            )
-        else:
-            index[key] = i
-    for required in REQUIRED:
-        if required not in index:
-            problems.append((1, f"missing column '{required}'"))
-    return index
-
-
 def _telegram_id(text: str) -> int:
     value = text.strip().replace(" ", "")
     if not re.fullmatch(r"[+-]?\d+", value):
@@ -406,6 +442,37 @@ def _username(text: str) -> str:
     return value
 
 
+def _telegram_account(text: str) -> int | str:
+    """A 'Telegram' column holds either: digits are the numeric id, anything else the
+    username or t.me link. A phone number is refused, not taken for an id."""
+    value = text.strip()
+    if re.fullmatch(r"\d+", value):
+        return _telegram_id(value)
+    if re.fullmatch(r"[+\d][\d\s()\-.]*", value):
+        raise InvalidInput(
+            "telegram: looks like a phone number; give the @username or the numeric Telegram id",
+            code="phone_not_telegram",
+            field="telegram",
+        )
+    try:
+        return _username(value)
+    except InvalidInput:
+        raise InvalidInput(
+            "telegram: expected a @username (5-32 Latin letters, digits or _), a t.me link or the numeric id",
+            code="bad_username",
+            field="telegram",
+        ) from None
+
+
+def _latin_name(text: str) -> str:
+    try:
+        return latin_name(text)
+    except InvalidInput as exc:
+        if exc.code == "not_latin" and not text.isascii():
+            exc.message += " (a name in its own script goes in a native_name column, e.g. 'ФИО в оригинале')"
+        raise
+
+
 def _email(text: str) -> str:
     value = text.strip()
     if len(value) > 254 or not _EMAIL.match(value):
@@ -424,16 +491,15 @@ def _quote(text: str, limit: int = 40) -> str:
 
 def parse_rows(table: Table, delegations: Iterable[Delegation]) -> tuple[list[ImportRow], list[tuple[int, str]]]:
     """Validate every row; returns the good rows and (row number, problem) pairs."""
-    problems: list[tuple[int, str]] = []
-    index = _header(table, problems)
+    columns = table.columns
+    problems: list[tuple[int, str]] = [(0, text) for text in columns.problems]
     known = _Delegations(delegations)
     rows: list[ImportRow] = []
     for number, cells in table.rows:
         errors: list[str] = []
 
         def cell(column: str, cells: list[str] = cells) -> str:
-            i = index.get(column)
-            return cells[i].strip() if i is not None and i < len(cells) else ""
+            return columns.value(cells, column)
 
         def check(fn: Any, *args: Any, errors: list[str] = errors) -> Any:
             try:
@@ -444,17 +510,17 @@ def parse_rows(table: Table, delegations: Iterable[Delegation]) -> tuple[list[Im
 
         extra = [i for i in range(len(table.header), len(cells)) if cells[i].strip()]
         if extra:
-            errors.append(f"a value in column {_column_letter(extra[0])}, which has no header")
+            errors.append(f"a value in column {column_letter(extra[0])}, which has no header")
         full_name = None
-        if "name" in index and not cell("name"):
+        if columns.has("name") and not cell("name"):
             errors.append("name: required")
-        elif "name" in index:
-            full_name = check(latin_name, cell("name"))
+        elif columns.has("name"):
+            full_name = check(_latin_name, cell("name"))
         native = check(native_name, cell("native_name")) if cell("native_name") else None
         position = check(_long_text, cell("position"), "position") if cell("position") else None
         organisation = check(_long_text, cell("organisation"), "organisation") if cell("organisation") else None
         category = None
-        if "category" in index:
+        if columns.has("category"):
             if not cell("category"):
                 errors.append("category: required")
             else:
@@ -472,6 +538,14 @@ def parse_rows(table: Table, delegations: Iterable[Delegation]) -> tuple[list[Im
                 errors.append(f"delegation: unknown {_quote(cell('delegation'))} ({hint})")
         telegram_id = check(_telegram_id, cell("telegram_id")) if cell("telegram_id") else None
         username = check(_username, cell("telegram_username")) if cell("telegram_username") else None
+        if cell("telegram"):
+            account = check(_telegram_account, cell("telegram"))
+            if isinstance(account, int) and telegram_id is None and not cell("telegram_id"):
+                telegram_id = account
+            elif isinstance(account, str) and username is None and not cell("telegram_username"):
+                username = account
+            elif account is not None:
+                errors.append("telegram: this row gives its Telegram account in two columns; keep one")
         email = check(_email, cell("email")) if cell("email") else None
         approve = False
         if cell("status"):
@@ -771,9 +845,12 @@ async def import_table(
     problems.extend(db_problems)
     if problems:
         await session.rollback()
-        raise ImportFailed([f"row {n}: {text}" if n > 1 else text for n, text in sorted(problems, key=lambda x: x[0])])
+        raise ImportFailed(
+            [f"row {n}: {text}" if n > 0 else text for n, text in sorted(problems, key=lambda x: x[0])], table.where
+        )
 
-    result = ImportResult(conference=conference.slug, dry_run=dry_run, warnings=warnings)
+    notes = [*table.notes, *table.columns.notes]
+    result = ImportResult(conference=conference.slug, dry_run=dry_run, warnings=[*notes, *warnings])
     if dry_run:
         for plan in plans:
             _count(result, plan, plan.registration.id if plan.registration else None)

@@ -83,7 +83,7 @@ async def find(session: AsyncSession, conference_id: int, query: str, *, limit: 
         found = [int(r[0]) for r in rows]
         total = len(found)
     else:
-        words = fold(text).split()
+        words = fold(text).replace(",", " ").split()  # "Surname, Given" as in protocol lists
         if not words:
             await session.commit()
             return [], 0

@@ -4,7 +4,6 @@ key the code asks for exists, and what people type is shown literally (HTML-esca
 from __future__ import annotations
 
 import ast
-import re
 from pathlib import Path
 
 from fluent.syntax import FluentParser

@@ -26,7 +26,7 @@ async def test_bad_names_and_media_keep_the_question(harness: Harness) -> None:
     await anna.expect("full name in Latin script")
     for text, hint in [
         ("Анна Петрова", "Please write your name in Latin letters"),
-        ("Anna", "Please give your first and last name."),
+        ("Petrova, Anna, Ivanovna", "Please use at most one comma"),
         ("Al", "Too short: at least 3 characters"),
         ("Anna " + "Petrova" * 20, "Too long: at most 120 characters"),
         ("Anna\u202e Petrova", "Please send plain text without special characters."),
@@ -113,6 +113,20 @@ async def test_bad_names_and_media_keep_the_question(harness: Harness) -> None:
     assert reg.status == RegistrationStatus.PENDING and reg.category == Category.DELEGATE
     assert reg.delegation_id == harness.delegations["HU"].id
     assert (person.full_name, person.native_name, person.position) == ("Anna Petrova", "Анна Петрова", "Attaché")
+
+
+async def test_one_name_and_surname_first_are_names_in_the_bot_too(harness: Harness) -> None:
+    """The wizard and the importer share one rule: a person may have a single name, and a
+    protocol-style "Surname, Given" is stored in printed order."""
+    for telegram_id, typed, stored in [(1102, "Sukarno", "Sukarno"), (1103, "Petrova, Anna", "Anna Petrova")]:
+        user = harness.user(telegram_id, typed)
+        await user.start()
+        summary = await fill_wizard(user, typed)
+        assert stored in summary.text, summary.text
+        await user.press("Confirm")
+        await user.expect("Thank you!")
+        _, person = await registration_row(harness, telegram_id)
+        assert person.full_name == stored
 
 
 async def test_cancel_in_the_middle_then_start_anew(harness: Harness) -> None:

@@ -11,6 +11,7 @@ from bot.cli.participants import app
 from core.config import get_settings
 from core.db import make_engine, make_session_factory
 from core.models import AppSetting, AuditLog, Participant, Registration
+from core.services.conferences import current_conference
 from tests.factories import make_conference, make_delegation
 
 GOOD = (
@@ -103,14 +104,14 @@ def test_dry_run_writes_nothing(seeded, tmp_path):
 
 
 def test_bad_file_lists_every_problem_and_exits_1(seeded, tmp_path):
-    bad = "name,category,telegram_id,emial\nAnna Smith,delegate,12ab,\nBob,boss,,\n"
+    bad = 'name,category,telegram_id,emial\nAnna Smith,delegate,12ab,\n"Bob, Rob, Robert",boss,,\n'
     result = runner.invoke(app, ["import", write(tmp_path, bad)])
     assert result.exit_code == 1
     assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
     lines = result.stderr.splitlines()
     assert lines[0].startswith("unknown column 'emial' (did you mean 'email'?")
     assert "row 2: telegram_id: not a number" in lines
-    assert "row 3: name: give first and last name" in lines
+    assert "row 3: name: at most one comma, as in 'Surname, Given names'" in lines
     assert any(line.startswith("row 3: category: unknown 'boss'") for line in lines)
     assert lines[-1] == "error: 4 problems found; nothing was imported"
     assert count(seeded, Participant) == 0
@@ -211,3 +212,36 @@ def test_cli_modules_do_not_import_aiogram():
         check=True,
     )
     assert "aiogram" not in proc.stderr
+
+
+def test_import_a_protocol_list_workbook(seeded, tmp_path):
+    """The example workbook: a cover sheet, Russian headers, mononyms; what is left out is
+    printed, and --sheet names the sheet."""
+    example = str(Path(__file__).resolve().parents[2] / "examples" / "protocol-list-ru.xlsx")
+    asyncio.run(_seed_more(seeded))
+    result = runner.invoke(app, ["import", example, "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "warning: read sheet 'Список'; not read: sheet 'Титульный лист'" in result.stdout
+    assert "warning: column I 'Телефон' not imported (phone numbers are not stored; 2 value(s))" in result.stdout
+    assert "minsk-2024: 6 would be created" in result.stdout and "Sukarno" in result.stdout
+    cover = runner.invoke(app, ["import", example, "--sheet", "1"])
+    assert cover.exit_code == 1
+    assert "missing column 'name'" in cover.stderr
+    assert "error: 3 problems found in sheet 'Титульный лист'; nothing was imported" in cover.stderr
+    missing = runner.invoke(app, ["import", example, "--sheet", "People"])
+    assert missing.exit_code == 1
+    assert "no sheet 'People' (the sheets are 1 'Титульный лист', 2 'Список')" in missing.stderr
+    assert runner.invoke(app, ["import", example, "--sheet", "список"]).exit_code == 0
+    assert count(seeded, Participant) == 6
+
+
+async def _seed_more(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        async with make_session_factory(engine)() as session:
+            conf = await current_conference(session, None)
+            for code, name in (("ID", "Индонезия"), ("MM", "Мьянма"), ("RU", "Россия"), ("BY", "Беларусь")):
+                await make_delegation(session, conf, code, name={"ru": name})
+            await session.commit()
+    finally:
+        await engine.dispose()

@@ -186,6 +186,28 @@ async def test_xlsx_import(session, tmp_path):
     assert again.unchanged == 3
 
 
+async def test_one_name_and_surname_first(session):
+    """Mononyms are names; "Surname, Given" is stored in printed order, so the same person
+    written either way is one person."""
+    conf = await setup(session)
+    for code, name in (("ID", "Indonesia"), ("MM", "Myanmar")):
+        await make_delegation(session, conf, code, name={"en": name})
+    await session.commit()
+    text = (
+        "name,native_name,delegation,category\n"
+        "Sukarno,,ID,head_of_delegation\n"
+        "Aung San Suu Kyi,အောင်ဆန်းစုကြည်,MM,head_of_delegation\n"
+        '"Kuznetsov, Anatoly","Кузнецов, Анатолий",CN,delegate\n'
+    )
+    result = await import_table(session, conf, csv_table(text), clock=clock)
+    assert result.created == 3
+    people = {p.full_name: p for p in (await session.execute(select(Participant))).scalars()}
+    assert set(people) == {"Sukarno", "Aung San Suu Kyi", "Anatoly Kuznetsov"}
+    assert people["Anatoly Kuznetsov"].native_name == "Анатолий Кузнецов"
+    again = "name,native_name,delegation,category\nAnatoly Kuznetsov,Анатолий Кузнецов,CN,delegate\n"
+    assert (await import_table(session, conf, csv_table(again), clock=clock)).unchanged == 1
+
+
 async def test_every_problem_is_reported_and_nothing_written(session):
     conf = await setup(session)
     bad = (
@@ -193,7 +215,7 @@ async def test_every_problem_is_reported_and_nothing_written(session):
             [
                 "name,native_name,delegation,category,telegram_id,emial,telegram_username,email,status",
                 "Good Person,,CN,delegate,,,,,",
-                "Ivan,,CN,delegate,,,,,",  # one word
+                '"Petrov, Ivan, Ivanovich",,CN,delegate,,,,,',  # two commas: which is the surname?
                 "Иван Петров,,CN,delegate,,,,,",  # not Latin
                 "Anna Smith,,XX,boss,12ab,,a b,not-an-email,maybe",
                 ",,CN,delegate,,,,,",
@@ -207,8 +229,11 @@ async def test_every_problem_is_reported_and_nothing_written(session):
         await import_table(session, conf, csv_table(bad), clock=clock)
     problems = err.value.problems
     assert problems[0].startswith("unknown column 'emial' (did you mean 'email'? expected one of: name,")
-    assert "row 3: name: give first and last name" in problems
-    assert "row 4: name: use Latin letters as in the passport" in problems
+    assert "row 3: name: at most one comma, as in 'Surname, Given names'" in problems
+    assert (
+        "row 4: name: use Latin letters as in the passport (a name in its own script goes in a native_name "
+        "column, e.g. 'ФИО в оригинале')"
+    ) in problems
     assert "row 5: delegation: unknown 'XX' (a code such as CN, RS, SY, HU, UNION-STATE)" in problems
     assert any(p.startswith("row 5: category: unknown 'boss' (expected one of: head_of_delegation,") for p in problems)
     assert "row 5: telegram_id: not a number" in problems
@@ -460,3 +485,215 @@ async def _delegation_id(session, code):
     from core.models import Delegation
 
     return (await session.execute(select(Delegation.id).where(Delegation.code == code))).scalar_one()
+
+
+# --------------------------------------------------------------------------- real protocol lists
+
+PROTOCOL_LIST = EXAMPLE.parent / "protocol-list-ru.xlsx"
+
+
+async def _world(session, *codes):
+    conf = await make_conference(session)
+    names = {
+        "ID": ("Indonesia", "Индонезия"),
+        "MM": ("Myanmar", "Мьянма"),
+        "RU": ("Russia", "Россия"),
+        "BY": ("Belarus", "Беларусь"),
+    }
+    for code in codes:
+        await make_delegation(session, conf, code, name=dict(zip(("en", "ru"), names[code], strict=True)))
+    await session.commit()
+    return conf
+
+
+async def test_protocol_list_with_a_cover_sheet_and_russian_headers(session):
+    """The example a protocol office sends: a cover sheet, then the list under a title,
+    Russian headers, one-name people, 'SURNAME, Given', and columns we do not keep."""
+    conf = await _world(session, "ID", "MM", "RU", "BY")
+    table = read_table(PROTOCOL_LIST)
+    assert (table.sheet, table.header_row, [n for n, _ in table.rows]) == ("Список", 4, [5, 6, 7, 8, 9, 10])
+    result = await import_table(session, conf, table, clock=clock)
+    assert (result.created, result.updated) == (6, 0)
+    people = {p.full_name: p for p in (await session.execute(select(Participant))).scalars()}
+    assert set(people) == {"Sukarno", "Budi SANTOSO", "Aung Kyaw Moe", "Thida", "Olga IVANOVA", "Siarhei Kavalenka"}
+    assert people["Sukarno"].native_name == "Сукарно"
+    assert people["Sukarno"].position == "Director General for Asia-Pacific and African Affairs"
+    assert people["Thida"].native_name == "သီတာ" and people["Thida"].email == "thida@example.mm"
+    assert people["Budi SANTOSO"].telegram_username == "budi_santoso"
+    assert people["Olga IVANOVA"].telegram_id == 4471902399  # a number in the Telegram column is the id
+    assert people["Siarhei Kavalenka"].telegram_username == "s_kavalenka"
+    regs = await regs_by_name(session)
+    assert regs["Sukarno"].category == Category.HEAD and regs["Siarhei Kavalenka"].category == Category.STAFF
+    assert regs["Aung Kyaw Moe"].delegation_id == await _delegation_id(session, "MM")
+    # Nothing is dropped without a word: every column and row left out is named.
+    assert result.warnings == [
+        "read sheet 'Список'; not read: sheet 'Титульный лист'",
+        "row(s) above the header (row 4) not imported: 'Список делегаций (Индонезия, Мьянма, Россия, Беларусь)'; "
+        "'по состоянию на 15.10.2024'",
+        "column A '№ п/п' not imported (row numbers; 6 value(s))",
+        "column C 'ФИО' read as native_name: another column gives the name in Latin script",
+        "column I 'Телефон' not imported (phone numbers are not stored; 2 value(s))",
+        "column K 'Примечание' is not a confdesk column: 1 value(s) not imported",
+    ]
+    again = await import_table(session, conf, read_table(PROTOCOL_LIST), clock=clock)
+    assert again.unchanged == 6
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["ФИО", "Страна", "Категория", "Должность", "Организация", "Эл. почта", "Телеграм", "Статус"],
+        ["Full Name", "Country", "Role", "Job title", "Organization", "E-mail", "Telegram", "Approval status"],
+        [
+            "  фио ",
+            "СТРАНА/ДЕЛЕГАЦИЯ",
+            "Категория участника",
+            "Занимаемая должность",
+            "Ведомство",
+            "E_MAIL",
+            "TG",
+            "статус",
+        ],
+    ],
+)
+async def test_header_aliases_in_both_languages(session, tmp_path, header):
+    conf = await _world(session, "ID", "RU")
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(header)
+    ws.append(
+        ["Sukarno", "Индонезия", "глава делегации", "Director", "MFA", "s@example.org", "@sukarno_id", "одобрено"]
+    )
+    ws.append(["Petrova, Anna", "RU", "Delegate", "Counsellor", "MFA", None, 5208841177, None])
+    path = tmp_path / "list.xlsx"
+    wb.save(path)
+    result = await import_table(session, conf, read_table(path), clock=clock)
+    assert (result.created, result.warnings) == (2, [])
+    people = {p.full_name: p for p in (await session.execute(select(Participant))).scalars()}
+    assert people["Sukarno"].telegram_username == "sukarno_id" and people["Sukarno"].email == "s@example.org"
+    assert people["Anna Petrova"].telegram_id == 5208841177 and people["Anna Petrova"].organisation == "MFA"
+    regs = await regs_by_name(session)
+    assert regs["Sukarno"].status == RegistrationStatus.APPROVED and regs["Anna Petrova"].category == Category.DELEGATE
+
+
+async def test_name_in_surname_given_patronymic_columns(session):
+    conf = await _world(session, "RU")
+    text = (
+        "Фамилия (лат.);Имя (лат.);Фамилия;Имя;Отчество;Страна;Категория\n"
+        "Lavrov;Sergey;Лавров;Сергей;Викторович;Россия;глава делегации\n"
+        "Thida;;;Тида;;RU;эксперт\n"  # one name: the given-name cell alone
+        ";Suu Kyi;;;;RU;эксперт\n"
+    )
+    result = await import_table(session, conf, csv_table(text), clock=clock)
+    assert result.created == 3
+    people = {p.full_name: p.native_name for p in (await session.execute(select(Participant))).scalars()}
+    assert people == {"Sergey Lavrov": "Сергей Викторович Лавров", "Thida": "Тида", "Suu Kyi": None}
+    assert result.warnings == [
+        f"column {c} '{h}' read as native_name: another column gives the name in Latin script"
+        for c, h in (("C", "Фамилия"), ("D", "Имя"), ("E", "Отчество"))
+    ]
+
+
+async def test_header_problems_stop_the_import(session):
+    conf = await _world(session, "RU")
+    cases = [
+        ("ФИО,Name,Category\nA B,A B,delegate\n", "columns A 'ФИО' and B 'Name' both give the name: keep one"),
+        ("ФИО,Фамилия,Category\nA B,B,delegate\n", "columns A 'ФИО' and B 'Фамилия' both give the name: use either"),
+        ("Страна,Должность\nRU,Director\n", "missing column 'name' (or ФИО, or surname and given name columns)"),
+        ("Name,Категория,Emial\nAnna B,delegate,a@b.org\n", "unknown column 'Emial' (did you mean 'email'?"),
+        ("Name,Category,Country,Страна\nAnna B,delegate,RU,RU\n", "column 'delegation' appears twice (columns C and D"),
+    ]
+    for text, problem in cases:
+        _, problems = importing.parse_rows(csv_table(text), [])
+        assert any(p.startswith(problem) for n, p in problems if n == 0), (text, problems)
+    with pytest.raises(ImportFailed) as err:
+        await import_table(session, conf, csv_table(cases[0][0]), clock=clock)
+    assert err.value.problems == ["columns A 'ФИО' and B 'Name' both give the name: keep one"]
+    assert await counts(session) == (0, 0)
+
+
+async def test_a_phone_number_in_the_telegram_column_is_not_taken_for_an_id(session):
+    conf = await _world(session, "RU")
+    text = "name,category,telegram,telegram_id\nAnna Petrova,delegate,+375 29 123-45-67,\nOlga B,delegate,12345,777\n"
+    with pytest.raises(ImportFailed) as err:
+        await import_table(session, conf, csv_table(text), clock=clock)
+    assert err.value.problems == [
+        "row 2: telegram: looks like a phone number; give the @username or the numeric Telegram id",
+        "row 3: telegram: this row gives its Telegram account in two columns; keep one",
+    ]
+
+
+async def test_title_rows_above_a_csv_header(session):
+    conf = await _world(session, "RU")
+    text = "Список делегации Российской Федерации\n\nФИО;Категория\nPetrova, Anna;делегат\n"
+    result = await import_table(session, conf, csv_table(text), clock=clock)
+    assert result.created == 1 and [r.row for r in result.rows] == [4]
+    assert result.warnings == ["row(s) above the header (row 3) not imported: 'Список делегации Российской Федерации'"]
+
+
+def _two_lists(tmp_path) -> Path:
+    wb = Workbook()
+    first = wb.active
+    assert first is not None
+    first.title = "Основной список"
+    first.append(["ФИО", "Категория"])
+    first.append(["Anna Petrova", "делегат"])
+    reserve = wb.create_sheet("Reserve")
+    reserve.append(["Name", "Category"])
+    reserve.append(["Sukarno", "delegate"])
+    path = tmp_path / "two.xlsx"
+    wb.save(path)
+    return path
+
+
+async def test_two_sheets_with_lists_need_a_choice(session, tmp_path):
+    conf = await _world(session, "RU")
+    path = _two_lists(tmp_path)
+    with pytest.raises(ImportFailed) as err:
+        read_table(path)
+    assert err.value.problems == [
+        "two.xlsx: sheets 'Основной список', 'Reserve' each have a participant list: choose one sheet "
+        "(1 'Основной список', 2 'Reserve')"
+    ]
+    for wanted, name in (("reserve", "Sukarno"), ("1", "Anna Petrova"), ("Основной список", "Anna Petrova")):
+        table = read_table(path, sheet=wanted)
+        assert table.rows[0][1][0] == name
+    with pytest.raises(ImportFailed) as err:
+        read_table(path, sheet="3")
+    assert err.value.problems == ["two.xlsx: no sheet '3' (the sheets are 1 'Основной список', 2 'Reserve')"]
+    with pytest.raises(ImportFailed) as err:
+        parse_bytes(GOOD.encode(), "people.csv", sheet="1")
+    assert "a CSV file has no sheets" in err.value.problems[0]
+    result = await import_table(session, conf, read_table(path, sheet="Reserve"), clock=clock)
+    assert result.created == 1 and result.warnings == []  # a sheet named by the user needs no note
+
+
+async def test_problems_say_which_sheet_was_read(session, tmp_path):
+    conf = await _world(session, "RU")
+    wb = Workbook()
+    cover = wb.active
+    assert cover is not None
+    cover.title = "Cover"
+    cover.append(["Conference on Eurasian Security"])
+    ws = wb.create_sheet("People")
+    ws.append(["Delegation list"])
+    ws.append(["Name", "Category"])
+    ws.append(["Anna Petrova", "boss"])
+    path = tmp_path / "p.xlsx"
+    wb.save(path)
+    with pytest.raises(ImportFailed) as err:
+        await import_table(session, conf, read_table(path), clock=clock)
+    assert err.value.message == "1 problem found in sheet 'People', header on row 2; nothing was imported"
+    assert err.value.problems[0].startswith("row 3: category: unknown 'boss'")
+
+
+async def test_name_beside_surname_is_the_given_name(session):
+    conf = await _world(session, "ID")
+    text = "No.,Name,Surname,Country,Category\n1,Retno,Marsudi,Indonesia,head of delegation\n2,Sukarno,,ID,delegate\n"
+    result = await import_table(session, conf, csv_table(text), clock=clock)
+    assert {p.full_name for p in (await session.execute(select(Participant))).scalars()} == {"Retno Marsudi", "Sukarno"}
+    assert result.warnings == [
+        "column A 'No.' not imported (row numbers; 2 value(s))",
+        "column B 'Name' read as the given name, beside C 'Surname'",
+    ]

@@ -190,6 +190,7 @@ async def test_search_is_case_and_accent_insensitive(session, world):
     assert await names("сийярто") == ["Péter Szijjártó"]
     assert await names("лавров") == ["Sergey Lavrov"]
     assert await names("lavrov sergey") == ["Sergey Lavrov"]
+    assert await names("Lavrov, Sergey") == ["Sergey Lavrov"]  # as a protocol list writes it
     assert await names("елкин") == ["Ёлкин Иван"]
     assert await names("王") == ["Wang Yi"]
     assert await names("nobody") == []
@@ -228,10 +229,48 @@ async def test_exports_open_back(session, world, tmp_path):
     rows = list(openpyxl.load_workbook(att).active.iter_rows(values_only=True))
     header = rows[0]
     press = next(r for r in rows[1:] if r[0] == people["press"].id)
-    assert press[1] == '\'=HYPERLINK("http://x")'
+    assert press[1] == '=HYPERLINK("http://x")'  # shown as written, stored as text (see below)
     peter = dict(zip(header, next(r for r in rows[1:] if r[0] == people["peter"].id), strict=True))
     assert peter["present 2024-10-31"] == "yes" and peter["days_present"] == 1 and peter["inside_now"] == "yes"
     assert not (tmp_path / ".att.xlsx.partial").exists()
+
+
+async def test_xlsx_exports_are_ready_to_read(session, world, tmp_path):
+    """Column widths from the content, the header frozen and filtered; text that looks like
+    a formula is a text cell, shown without the CSV's apostrophe and never evaluated."""
+    conf, _, _ = world
+    tricky = {"position": "+7 900 000-00-00", "organisation": "-2", "email": "@x", "telegram_username": "=1+1"}
+    async with session.begin():
+        person = await make_participant(session, full_name="Sukarno", **tricky)
+        await make_registration(session, conf, person)
+    out = tmp_path / "regs.xlsx"
+    result = await exports.export(session, conf, "registrations", "xlsx", out)
+    book = openpyxl.load_workbook(out)
+    sheet = book.active
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:P{result.rows + 1}"
+    header = [c.value for c in sheet[1]]
+    assert header[1] == "full_name" and all(c.font.b for c in sheet[1])
+    widths = {letter: sheet.column_dimensions[letter].width for letter in "ABCDEFGHIJKLMNOP"}
+    assert all(8 <= w <= 62 for w in widths.values()), widths
+    assert widths["B"] >= len('=HYPERLINK("http://x")') and widths["B"] > widths["M"]  # names vs badge_version
+    assert widths["O"] >= len("2024-10-31 12:00:00")  # a local time
+    cells = {sheet.cell(row=1, column=i + 1).value: i + 1 for i in range(len(header))}
+    rows = {sheet.cell(row=r, column=2).value: r for r in range(2, sheet.max_row + 1)}
+    press = sheet.cell(row=rows['=HYPERLINK("http://x")'], column=2)
+    assert press.data_type == "s" and press.quotePrefix  # text; stays text if edited in Excel
+    suk = rows["Sukarno"]
+    for field, value in tricky.items():
+        cell = sheet.cell(row=suk, column=cells[field])
+        assert (cell.value, cell.data_type, cell.quotePrefix) == (value, "s", True), field
+    plain = sheet.cell(row=suk, column=cells["full_name"])
+    assert not plain.quotePrefix and sheet.cell(row=suk, column=1).data_type == "n"
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    # CSV keeps its apostrophe: there the text is the only type there is.
+    csv_out = tmp_path / "regs.csv"
+    await exports.export(session, conf, "registrations", "csv", csv_out)
+    text = csv_out.read_text(encoding="utf-8-sig")
+    assert "'+7 900 000-00-00" in text and "'=1+1" in text
 
 
 def test_formula_escape() -> None:

@@ -205,7 +205,7 @@ error-too_short = Too short: at least { $min } characters, please.
 error-too_long = Too long: at most { $max } characters, please.
 error-control_chars = Please send plain text without special characters.
 error-not_latin = Please write your name in Latin letters, as in your passport.
-error-one_word = Please give your first and last name.
+error-name_commas = Please use at most one comma, as in <i>Petrova, Anna</i>, or write the name as in your passport.
 error-not_letters = Please use letters.
 
 ## Questions when a head of delegation registers a member

@@ -18,3 +18,4 @@ error-not_positive = Please send a positive number.
 error-too_large = That number is too large.
 error-bad_username = That is not a Telegram username.
 error-bad_email = That is not an email address.
+error-phone_not_telegram = That looks like a phone number: give a Telegram id or @username instead.

@@ -205,7 +205,7 @@ error-too_short = Слишком коротко: нужно не меньше { 
 error-too_long = Слишком длинно: не больше { $max } символов.
 error-control_chars = Пожалуйста, отправьте обычный текст без служебных символов.
 error-not_latin = Пожалуйста, напишите имя латиницей, как в паспорте.
-error-one_word = Пожалуйста, укажите имя и фамилию.
+error-name_commas = Пожалуйста, используйте не больше одной запятой, например <i>Petrova, Anna</i>, или напишите имя как в паспорте.
 error-not_letters = Пожалуйста, используйте буквы.
 
 ## Questions when a head of delegation registers a member
