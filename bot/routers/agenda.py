@@ -4,7 +4,6 @@ notices. Times are shown in the conference's time zone."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -18,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import AgendaActCB, AgendaDayCB, AgendaItemCB
 from bot.context import Ctx
-from bot.i18n import Translator, translator
+from bot.i18n import Html, Translator, escape, fit, join, plain, translator
 from bot.keyboards import agenda as kb
 from bot.sender import Rendered, register_renderer
 from core.errors import NotFound
@@ -40,11 +39,12 @@ NAMES_LIMIT = 600
 
 
 def _cut(text: str, limit: int) -> str:
+    """Shorten a plain value (a title, names) before it goes into a message."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _fit(text: str) -> str:
-    return _cut(text, MESSAGE_LIMIT)
+def _fit(text: Html) -> Html:
+    return fit(text, MESSAGE_LIMIT)
 
 
 def _hm(moment: datetime, tz: ZoneInfo) -> str:
@@ -59,7 +59,7 @@ def short_date(day: date, language: str) -> str:
     return format_date(day, "EEE d MMM", locale=language).replace(".", "")
 
 
-def kind_label(t: Translator, kind: AgendaKind) -> str:
+def kind_label(t: Translator, kind: AgendaKind) -> Html:
     return {
         AgendaKind.OPENING: t("agenda-kind-opening"),
         AgendaKind.HIGH_LEVEL: t("agenda-kind-high-level"),
@@ -87,7 +87,7 @@ def _conference(ctx: Ctx) -> Conference:
 
 def day_message(
     t: Translator, conference: Conference, view: agenda.DayView, page: int
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[Html, InlineKeyboardMarkup]:
     tz = ZoneInfo(conference.timezone)
     pages = max(1, -(-len(view.items) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
@@ -128,8 +128,8 @@ def day_message(
         elif v.seats_left is not None:
             notes.append(t("agenda-line-seats", left=v.seats_left, capacity=item.capacity or 0))
         if notes:
-            lines.append(" · ".join(notes))
-        parts.append("\n".join(lines))
+            lines.append(join(notes, " · "))
+        parts.append(join(lines))
     i = view.days.index(view.day) if view.day in view.days else 0
     prev_day = view.days[i - 1] if i > 0 else None
     next_day = view.days[i + 1] if i + 1 < len(view.days) else None
@@ -142,16 +142,15 @@ def day_message(
         prev_day=(prev_day, short_date(prev_day, t.language)) if prev_day else None,
         next_day=(next_day, short_date(next_day, t.language)) if next_day else None,
     )
-    return _fit("\n\n".join(parts)), markup
+    return _fit(join(parts, "\n\n")), markup
 
 
-def card_text(t: Translator, conference: Conference, view: ItemView) -> str:
+def card_text(t: Translator, conference: Conference, view: ItemView) -> Html:
     tz = ZoneInfo(conference.timezone)
     item = view.item
     city = pick(conference.city, t.language) or conference.timezone
     lines = [
-        f"<b>{kind_label(t, item.kind)}</b>",
-        f"<b>{_escape(_cut(pick(item.title, t.language), TITLE_LIMIT))}</b>",
+        t("agenda-card-title", kind=kind_label(t, item.kind), title=_cut(pick(item.title, t.language), TITLE_LIMIT)),
         t("agenda-card-when", city=city, **_times(item, tz, t.language)),
     ]
     if item.hall:
@@ -161,10 +160,10 @@ def card_text(t: Translator, conference: Conference, view: ItemView) -> str:
     if view.moderators:
         lines.append(t("agenda-card-moderator", names=_cut(", ".join(view.moderators), NAMES_LIMIT)))
     if item.description:
-        lines += ["", _escape(_cut(pick(item.description, t.language), DESCRIPTION_LIMIT))]
-    lines.append("")
+        lines += [Html(""), escape(_cut(pick(item.description, t.language), DESCRIPTION_LIMIT))]
+    lines.append(Html(""))
     if item.allowed_categories:
-        categories = ", ".join(t(f"category-{c}") for c in item.allowed_categories)
+        categories = join((t(f"category-{c}") for c in item.allowed_categories), ", ")
         lines.append(t("agenda-card-open-to", categories=categories))
     if view.cancelled:
         lines.append(t("agenda-card-cancelled"))
@@ -180,14 +179,10 @@ def card_text(t: Translator, conference: Conference, view: ItemView) -> str:
         lines.append(t("agenda-card-confirmed"))
     elif view.my_status == SignupStatus.WAITLISTED:
         lines.append(t("agenda-card-waitlisted", position=view.my_position or 0))
-    return _fit("\n".join(lines))
+    return _fit(join(lines))
 
 
-def _escape(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
-async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
+async def _edit(message: Message, text: Html, markup: InlineKeyboardMarkup | None) -> None:
     """Edit in place; pressing a button that changes nothing is not an error."""
     try:
         await message.edit_text(text, reply_markup=markup)
@@ -239,7 +234,7 @@ async def act_pressed(query: CallbackQuery, callback_data: AgendaActCB, ctx: Ctx
     message: Message = query.message  # type: ignore[assignment]
     if callback_data.action in ("out", "give"):
         result = await agenda.cancel_as(session, conference_id, ctx.telegram_id, callback_data.id)
-        await query.answer(t("agenda-left"))
+        await query.answer(t.plain("agenda-left"))
         if callback_data.action == "give":
             await _edit(message, t("agenda-gave-back", title=pick(result.item.title, t.language)), None)
             return
@@ -249,7 +244,9 @@ async def act_pressed(query: CallbackQuery, callback_data: AgendaActCB, ctx: Ctx
         )
         waiting = result.signup.status == SignupStatus.WAITLISTED
         await query.answer(
-            t("agenda-waitlisted", position=result.signup.waitlist_position or 0) if waiting else t("agenda-signed-up"),
+            t.plain("agenda-waitlisted", position=result.signup.waitlist_position or 0)
+            if waiting
+            else t.plain("agenda-signed-up"),
             show_alert=waiting,
         )
         if result.clashes:
@@ -257,7 +254,7 @@ async def act_pressed(query: CallbackQuery, callback_data: AgendaActCB, ctx: Ctx
     await _show_card(query, ctx, session, callback_data.id, callback_data.page)
 
 
-def clash_text(t: Translator, conference: Conference, clashes: Sequence[AgendaItem]) -> str:
+def clash_text(t: Translator, conference: Conference, clashes: Sequence[AgendaItem]) -> Html:
     tz = ZoneInfo(conference.timezone)
     lines = [t("agenda-clash")] + [
         t(
@@ -268,7 +265,7 @@ def clash_text(t: Translator, conference: Conference, clashes: Sequence[AgendaIt
         )
         for c in clashes[:20]
     ]
-    return _fit("\n".join(lines))
+    return _fit(join(lines))
 
 
 # -- /my -----------------------------------------------------------------------------------------
@@ -289,22 +286,18 @@ async def my_programme(message: Message, ctx: Ctx, session: AsyncSession) -> Non
 
 
 def _notes(t: Translator, view: ItemView) -> str:
-    lines = [kind_label(t, view.item.kind)]
+    """An event's description in the calendar file: plain text, not HTML."""
+    lines = [plain(kind_label(t, view.item.kind))]
     if view.speakers:
-        lines.append(t("agenda-card-speakers", names=", ".join(view.speakers)))
+        lines.append(t.plain("agenda-card-speakers", names=", ".join(view.speakers)))
     if view.moderators:
-        lines.append(t("agenda-card-moderator", names=", ".join(view.moderators)))
+        lines.append(t.plain("agenda-card-moderator", names=", ".join(view.moderators)))
     if view.my_status == SignupStatus.WAITLISTED:
-        lines.append(t("agenda-card-waitlisted", position=view.my_position or 0))
-    return _plain("\n".join(lines))
+        lines.append(t.plain("agenda-card-waitlisted", position=view.my_position or 0))
+    return "\n".join(lines)
 
 
-def _plain(text: str) -> str:
-    """Locale text for a non-HTML place (the calendar file): unescape what the translator escaped."""
-    return html.unescape(text)
-
-
-def my_text(t: Translator, conference: Conference, views: Sequence[ItemView]) -> str:
+def my_text(t: Translator, conference: Conference, views: Sequence[ItemView]) -> Html:
     tz = ZoneInfo(conference.timezone)
     parts = [
         t(
@@ -317,11 +310,11 @@ def my_text(t: Translator, conference: Conference, views: Sequence[ItemView]) ->
     budget = MESSAGE_LIMIT - 200
     for n, v in enumerate(views):
         item = v.item
-        lines = []
+        lines: list[Html] = []
         local = item.starts_at.astimezone(tz).date()
         if local != day:
             day = local
-            lines.append("\n" + t("my-day", date=long_date(local, t.language)))
+            lines.append(join(["", t("my-day", date=long_date(local, t.language))]))
         line = t(
             "my-line",
             start=_hm(item.starts_at, tz),
@@ -330,16 +323,16 @@ def my_text(t: Translator, conference: Conference, views: Sequence[ItemView]) ->
             hall=pick(item.hall, t.language) or "—",
         )
         if v.cancelled:
-            line += " · " + t("agenda-line-cancelled")
+            line = join([line, t("agenda-line-cancelled")], " · ")
         elif v.my_status == SignupStatus.WAITLISTED:
-            line += " · " + t("agenda-line-waiting")
+            line = join([line, t("agenda-line-waiting")], " · ")
         lines.append(line)
-        chunk = "\n".join(lines)
+        chunk = join(lines)
         if sum(len(p) + 1 for p in parts) + len(chunk) > budget:
             parts.append(t("my-more", count=len(views) - n))
             break
         parts.append(chunk)
-    return _fit("\n".join(parts))
+    return _fit(join(parts))
 
 
 # -- outbox renderers ----------------------------------------------------------------------------
@@ -415,7 +408,7 @@ async def render_notice(session: AsyncSession, message: Claimed, language: str) 
                 old_hall=pick(p.get("old_hall"), language) or "—",
             )
         )  # type: ignore[arg-type]
-    return Rendered(_fit("\n".join(lines)))
+    return Rendered(_fit(join(lines)))
 
 
 register_renderer(agenda.REMINDER, render_reminder)

@@ -23,6 +23,9 @@ agenda-line-cancelled = ❌ cancelled
 agenda-line-mine = ✅ you are signed up
 agenda-line-waiting = ⏳ you are on the waiting list
 
+agenda-card-title =
+    <b>{ $kind }</b>
+    <b>{ $title }</b>
 agenda-card-when = 🕒 { $date }, { $start }–{ $end } (local time, { $city })
 agenda-card-hall = 📍 { $hall }
 agenda-card-speakers = 🎤 Speakers: { $names }

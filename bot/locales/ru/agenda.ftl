@@ -23,6 +23,9 @@ agenda-line-cancelled = ❌ отменено
 agenda-line-mine = ✅ вы записаны
 agenda-line-waiting = ⏳ вы в листе ожидания
 
+agenda-card-title =
+    <b>{ $kind }</b>
+    <b>{ $title }</b>
 agenda-card-when = 🕒 { $date }, { $start }–{ $end } (местное время, { $city })
 agenda-card-hall = 📍 { $hall }
 agenda-card-speakers = 🎤 Выступают: { $names }
