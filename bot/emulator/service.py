@@ -7,7 +7,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from bot.emulator.api import Call, method
+from bot.emulator.checks import check_caption, check_text
 from bot.emulator.errors import QUERY_INVALID, ApiError, bad_request
+from bot.emulator.messaging import parsed
 
 if TYPE_CHECKING:
     from bot.emulator.emulator import BotAPIEmulator
@@ -139,7 +141,21 @@ async def answer_inline_query(emu: BotAPIEmulator, call: Call) -> bool:
         raise bad_request("RESULTS_TOO_MUCH")
     if len({r["id"] for r in results}) != len(results):
         raise bad_request("RESULT_ID_DUPLICATE")
+    for result in results:
+        check_result_content(result)
     answer.results = results
     answer.params = {k: v for k, v in p.items() if k not in ("inline_query_id", "results")}
     emu.changed.notify()
     return True
+
+
+def check_result_content(result: dict[str, Any]) -> None:
+    """Telegram parses a result's message text and caption when the answer arrives, so bad
+    markup fails answerInlineQuery itself (the results stay as the bot sent them)."""
+    content = result.get("input_message_content") or {}
+    if "message_text" in content:
+        text = parsed(content["message_text"], content.get("parse_mode"), content.get("entities"), "text")
+        check_text(text["text"])
+    if result.get("caption") is not None:
+        caption = parsed(result["caption"], result.get("parse_mode"), result.get("caption_entities"), "caption")
+        check_caption(caption["caption"])

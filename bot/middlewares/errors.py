@@ -11,7 +11,7 @@ from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
-from bot.i18n import Translator, translator
+from bot.i18n import Translator, plain, translator
 from core.errors import DomainError
 
 log = logging.getLogger("confdesk.bot")
@@ -33,7 +33,7 @@ async def reply(update: Update, text: str) -> None:
     if isinstance(update.callback_query, CallbackQuery):
         query = update.callback_query
         try:
-            await query.answer(text[:200], show_alert=True)
+            await query.answer(plain(text)[:200], show_alert=True)  # alerts are plain text
         except TelegramBadRequest:
             if not isinstance(query.message, Message):
                 raise

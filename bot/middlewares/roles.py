@@ -11,6 +11,7 @@ from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.context import Ctx
+from bot.i18n import plain
 from core.models import StaffRoleName
 
 
@@ -28,7 +29,7 @@ class RoleMiddleware(BaseMiddleware):
             return await handler(event, data)
         text = ctx.t("not-allowed-command") if ctx else "Not allowed."
         if isinstance(event, CallbackQuery):
-            await event.answer(text, show_alert=True)
+            await event.answer(plain(text), show_alert=True)  # alerts are plain text
         elif isinstance(event, Message):
             await event.answer(text)
         return None

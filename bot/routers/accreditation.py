@@ -12,12 +12,13 @@ from bot import notify
 from bot.callbacks import DecisionCB
 from bot.context import Ctx
 from bot.filters import has_text
+from bot.i18n import Html, join, plain
 from bot.keyboards import common as kb
 from bot.middlewares.roles import RoleMiddleware
 from bot.render import view_args
 from bot.states import Officer, RejectDraft, load, save
 from core.models import StaffRoleName
-from core.services import registration
+from core.services import registration, validation
 
 OFFICER = {"role": StaffRoleName.ACCREDITATION}
 PAGE = 10
@@ -42,7 +43,7 @@ async def pending(message: Message, ctx: Ctx, session: AsyncSession) -> None:
     if total > len(views):
         lines.append(ctx.t("pending-more", more=total - len(views)))
     rows = [(v.registration.id or 0, v.participant.full_name) for v in views]
-    await message.answer("\n".join(lines), reply_markup=kb.pending(ctx.t, rows))
+    await message.answer(join(lines), reply_markup=kb.pending(ctx.t, rows))
 
 
 async def decided(
@@ -63,7 +64,7 @@ async def decided(
     note = ctx.t("officer-approved", officer=_officer_name(query))
     rows = message.reply_markup.inline_keyboard if message.reply_markup else []
     if len(rows) > 1:  # a /pending list: keep the other rows' buttons
-        await query.answer(f"#{callback_data.id}: {note}")
+        await query.answer(f"#{callback_data.id}: {plain(note)}")  # answers are plain text
     else:
         await query.answer()
         await _mark(message, note)
@@ -72,7 +73,7 @@ async def decided(
 
 async def reject_reason(message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession, bot: Bot) -> None:
     draft = await load(state, RejectDraft, key="reject")
-    reason = (message.text or "").strip()[:500]
+    reason = validation.visible(message.text or "", newlines=True).strip()[:500]
     v = await registration.decide(
         session, draft.registration_id, approve=False, actor_telegram_id=ctx.telegram_id, reason=reason
     )
@@ -81,9 +82,10 @@ async def reject_reason(message: Message, state: FSMContext, ctx: Ctx, session: 
     await notify.participant_of_decision(bot, ctx, v)
 
 
-async def _mark(message: Message, note: str) -> None:
-    """Append the decision to the officer's card and drop its buttons."""
-    await message.edit_text(f"{message.html_text}\n\n{note}", reply_markup=None)
+async def _mark(message: Message, note: Html) -> None:
+    """Append the decision to the officer's card and drop its buttons (the card as HTML
+    again: aiogram rebuilds it from the text and entities Telegram stored)."""
+    await message.edit_text(join([Html(message.html_text), note], "\n\n"), reply_markup=None)
 
 
 def build() -> Router:

@@ -4,7 +4,6 @@ notices. Times are shown in the conference's time zone."""
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -19,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import AgendaActCB, AgendaDayCB, AgendaItemCB
 from bot.context import Ctx
-from bot.i18n import Translator, translator
+from bot.i18n import Html, Translator, escape, fit, join, plain, translator
 from bot.keyboards import agenda as kb
 from bot.middlewares.errors import render_error
 from bot.sender import Rendered, register_renderer
@@ -42,11 +41,12 @@ NAMES_LIMIT = 600
 
 
 def _cut(text: str, limit: int) -> str:
+    """Shorten a plain value (a title, names) before it goes into a message."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _fit(text: str) -> str:
-    return _cut(text, MESSAGE_LIMIT)
+def _fit(text: Html) -> Html:
+    return fit(text, MESSAGE_LIMIT)
 
 
 def _hm(moment: datetime, tz: ZoneInfo) -> str:
@@ -61,7 +61,7 @@ def short_date(day: date, language: str) -> str:
     return format_date(day, "EEE d MMM", locale=language).replace(".", "")
 
 
-def kind_label(t: Translator, kind: AgendaKind) -> str:
+def kind_label(t: Translator, kind: AgendaKind) -> Html:
     return {
         AgendaKind.OPENING: t("agenda-kind-opening"),
         AgendaKind.HIGH_LEVEL: t("agenda-kind-high-level"),
@@ -110,7 +110,7 @@ def _conference(ctx: Ctx) -> Conference:
 
 def day_message(
     t: Translator, conference: Conference, view: agenda.DayView, page: int
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[Html, InlineKeyboardMarkup]:
     tz = ZoneInfo(conference.timezone)
     pages = max(1, -(-len(view.items) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
@@ -152,8 +152,8 @@ def day_message(
         elif v.seats_left is not None:
             notes.append(t("agenda-line-seats", left=v.seats_left, capacity=item.capacity or 0))
         if notes:
-            lines.append(" · ".join(notes))
-        parts.append("\n".join(lines))
+            lines.append(join(notes, " · "))
+        parts.append(join(lines))
     i = view.days.index(view.day) if view.day in view.days else 0
     prev_day = view.days[i - 1] if i > 0 else None
     next_day = view.days[i + 1] if i + 1 < len(view.days) else None
@@ -166,17 +166,18 @@ def day_message(
         prev_day=(prev_day, short_date(prev_day, t.language)) if prev_day else None,
         next_day=(next_day, short_date(next_day, t.language)) if next_day else None,
     )
-    return _fit("\n\n".join(parts)), markup
+    return _fit(join(parts, "\n\n")), markup
 
 
-def card_text(t: Translator, conference: Conference, view: ItemView) -> str:
+def card_text(t: Translator, conference: Conference, view: ItemView) -> Html:
     tz = ZoneInfo(conference.timezone)
     item = view.item
     city = pick(conference.city, t.language) or conference.timezone
     kind = shown_kind(t, item)
-    lines = [f"<b>{kind}</b>"] if kind is not None else []
-    lines += [
-        f"<b>{_escape(_cut(pick(item.title, t.language), TITLE_LIMIT))}</b>",
+    title = _cut(pick(item.title, t.language), TITLE_LIMIT)
+    heading = t("agenda-card-title", kind=kind, title=title) if kind else t("agenda-card-title-only", title=title)
+    lines = [
+        heading,
         t("agenda-card-when", city=city, **_times(item, tz, t.language)),
     ]
     if item.hall:
@@ -186,10 +187,10 @@ def card_text(t: Translator, conference: Conference, view: ItemView) -> str:
     if view.moderators:
         lines.append(t("agenda-card-moderator", names=_cut(", ".join(view.moderators), NAMES_LIMIT)))
     if item.description:
-        lines += ["", _escape(_cut(pick(item.description, t.language), DESCRIPTION_LIMIT))]
-    lines.append("")
+        lines += [Html(""), escape(_cut(pick(item.description, t.language), DESCRIPTION_LIMIT))]
+    lines.append(Html(""))
     if item.allowed_categories:
-        categories = ", ".join(t(f"category-{c}") for c in item.allowed_categories)
+        categories = join((t(f"category-{c}") for c in item.allowed_categories), ", ")
         lines.append(t("agenda-card-open-to", categories=categories))
     if view.cancelled:
         lines.append(t("agenda-card-cancelled"))
@@ -207,10 +208,10 @@ def card_text(t: Translator, conference: Conference, view: ItemView) -> str:
         lines.append(t("agenda-card-waitlisted", position=view.my_position or 0))
     elif (closed := _closed_because(t, view)) is not None:
         lines.append(closed)
-    return _fit("\n".join(lines))
+    return _fit(join(lines))
 
 
-def _closed_because(t: Translator, view: ItemView) -> str | None:
+def _closed_because(t: Translator, view: ItemView) -> Html | None:
     """Why the card offers no sign-up, when it does not say so already (cancelled, no sign-up)."""
     if view.refusal == "not_registered":
         return t("agenda-card-closed-not-registered")
@@ -221,11 +222,7 @@ def _closed_because(t: Translator, view: ItemView) -> str | None:
     return None
 
 
-def _escape(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
-async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
+async def _edit(message: Message, text: Html, markup: InlineKeyboardMarkup | None) -> None:
     """Edit in place; pressing a button that changes nothing is not an error."""
     try:
         await message.edit_text(text, reply_markup=markup)
@@ -291,7 +288,7 @@ async def act_pressed(query: CallbackQuery, callback_data: AgendaActCB, ctx: Ctx
         if cb.action == "give":  # not a card: the error middleware answers
             raise
         await session.rollback()  # refused: nothing was changed
-        await query.answer(render_error(ctx.t, exc)[:200], show_alert=True)
+        await query.answer(plain(render_error(ctx.t, exc))[:200], show_alert=True)
         await _show_card(query, ctx, session, cb.id, cb.page)
     else:
         await _acted(query, ctx, session, cb, result)
@@ -302,15 +299,15 @@ async def _acted(
 ) -> None:
     t = ctx.t
     if cb.action == "give":
-        await query.answer(t("agenda-left"))
+        await query.answer(t.plain("agenda-left"))
         await _edit(query.message, t("agenda-gave-back", title=pick(result.item.title, t.language)), None)  # type: ignore[arg-type]
         return
     if cb.action == "out":
-        await query.answer(t("agenda-left"))
+        await query.answer(t.plain("agenda-left"))
     elif result.signup.status == SignupStatus.WAITLISTED:
-        await query.answer(t("agenda-waitlisted", position=result.position or 0), show_alert=True)
+        await query.answer(t.plain("agenda-waitlisted", position=result.position or 0), show_alert=True)
     else:
-        await query.answer(t("agenda-signed-up"))
+        await query.answer(t.plain("agenda-signed-up"))
     await _show_card(query, ctx, session, cb.id, cb.page)
 
 
@@ -323,11 +320,13 @@ async def _ask_about_clash(
     await session.rollback()  # nothing was booked
     await query.answer()
     view = await agenda.item_view(session, conference.id or 0, cb.id, telegram_id=ctx.telegram_id)
-    text = _fit(card_text(ctx.t, conference, view) + "\n\n" + warning)
+    text = _fit(join([card_text(ctx.t, conference, view), warning], "\n\n"))
     await _edit(query.message, text, kb.clash(ctx.t, cb))  # type: ignore[arg-type]
 
 
-def clash_text(t: Translator, conference: Conference, clashes: Sequence[AgendaItem], *, waitlist: bool = False) -> str:
+def clash_text(
+    t: Translator, conference: Conference, clashes: Sequence[AgendaItem], *, waitlist: bool = False
+) -> Html:
     tz = ZoneInfo(conference.timezone)
     lines = [t("agenda-clash")] + [
         t(
@@ -339,7 +338,7 @@ def clash_text(t: Translator, conference: Conference, clashes: Sequence[AgendaIt
         for c in clashes[:20]
     ]
     lines.append(t("agenda-clash-ask-waitlist") if waitlist else t("agenda-clash-ask"))
-    return _fit("\n".join(lines))
+    return _fit(join(lines))
 
 
 # -- /my -----------------------------------------------------------------------------------------
@@ -360,23 +359,19 @@ async def my_programme(message: Message, ctx: Ctx, session: AsyncSession) -> Non
 
 
 def _notes(t: Translator, view: ItemView) -> str:
+    """An event's description in the calendar file: plain text, not HTML."""
     kind = shown_kind(t, view.item)
-    lines = [kind] if kind is not None else []
+    lines = [plain(kind)] if kind is not None else []
     if view.speakers:
-        lines.append(t("agenda-card-speakers", names=", ".join(view.speakers)))
+        lines.append(t.plain("agenda-card-speakers", names=", ".join(view.speakers)))
     if view.moderators:
-        lines.append(t("agenda-card-moderator", names=", ".join(view.moderators)))
+        lines.append(t.plain("agenda-card-moderator", names=", ".join(view.moderators)))
     if view.my_status == SignupStatus.WAITLISTED:
-        lines.append(t("agenda-card-waitlisted", position=view.my_position or 0))
-    return _plain("\n".join(lines))
+        lines.append(t.plain("agenda-card-waitlisted", position=view.my_position or 0))
+    return "\n".join(lines)
 
 
-def _plain(text: str) -> str:
-    """Locale text for a non-HTML place (the calendar file): unescape what the translator escaped."""
-    return html.unescape(text)
-
-
-def my_text(t: Translator, conference: Conference, views: Sequence[ItemView]) -> str:
+def my_text(t: Translator, conference: Conference, views: Sequence[ItemView]) -> Html:
     tz = ZoneInfo(conference.timezone)
     parts = [
         t(
@@ -389,11 +384,11 @@ def my_text(t: Translator, conference: Conference, views: Sequence[ItemView]) ->
     budget = MESSAGE_LIMIT - 200
     for n, v in enumerate(views):
         item = v.item
-        lines = []
+        lines: list[Html] = []
         local = item.starts_at.astimezone(tz).date()
         if local != day:
             day = local
-            lines.append("\n" + t("my-day", date=long_date(local, t.language)))
+            lines.append(join(["", t("my-day", date=long_date(local, t.language))]))
         line = t(
             "my-line",
             start=_hm(item.starts_at, tz),
@@ -402,16 +397,16 @@ def my_text(t: Translator, conference: Conference, views: Sequence[ItemView]) ->
             hall=pick(item.hall, t.language) or "—",
         )
         if v.cancelled:
-            line += " · " + t("agenda-line-cancelled")
+            line = join([line, t("agenda-line-cancelled")], " · ")
         elif v.my_status == SignupStatus.WAITLISTED:
-            line += " · " + t("agenda-line-waiting")
+            line = join([line, t("agenda-line-waiting")], " · ")
         lines.append(line)
-        chunk = "\n".join(lines)
+        chunk = join(lines)
         if sum(len(p) + 1 for p in parts) + len(chunk) > budget:
             parts.append(t("my-more", count=len(views) - n))
             break
         parts.append(chunk)
-    return _fit("\n".join(parts))
+    return _fit(join(parts))
 
 
 # -- outbox renderers ----------------------------------------------------------------------------
@@ -487,7 +482,7 @@ async def render_notice(session: AsyncSession, message: Claimed, language: str) 
                 old_hall=pick(p.get("old_hall"), language) or "—",
             )
         )  # type: ignore[arg-type]
-    return Rendered(_fit("\n".join(lines)))
+    return Rendered(_fit(join(lines)))
 
 
 register_renderer(agenda.REMINDER, render_reminder)

@@ -25,13 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.callbacks import AudienceCB, BroadcastConfirmCB
 from bot.context import Ctx
 from bot.filters import has_text, no_text
-from bot.i18n import Translator, translator
+from bot.i18n import Html, Translator, join, translator
 from bot.keyboards import organiser as kb
 from bot.middlewares.roles import RoleMiddleware
 from bot.sender import Rendered, register_renderer
 from bot.states import BroadcastDraft, Broadcasting, load, save
 from core.models import Category, Conference, StaffRoleName
-from core.services import broadcasts, reports
+from core.services import broadcasts, reports, validation
 from core.services.broadcasts import Audience, AudienceKind
 from core.services.clock import Clock, utc_now
 from core.services.outbox import Claimed
@@ -168,7 +168,9 @@ async def begin(message: Message, state: FSMContext, ctx: Ctx) -> None:
 
 
 async def got_text(message: Message, state: FSMContext, ctx: Ctx) -> None:
-    text = message.html_text.strip()
+    # The admin's own formatting, as HTML aiogram rebuilt from the entities; invisible and
+    # bidi control characters would reach every recipient, so they go.
+    text = validation.visible(message.html_text, newlines=True).strip()
     if len(text) > broadcasts.MAX_TEXT:
         await message.answer(ctx.t("bc-text-too-long", max=broadcasts.MAX_TEXT))
         return
@@ -209,7 +211,7 @@ async def _picker(
     return prompt, choices[page * PICK_PAGE : (page + 1) * PICK_PAGE], pages
 
 
-async def _label(t: Translator, session: AsyncSession, conference: Conference, audience: Audience) -> str:
+async def _label(t: Translator, session: AsyncSession, conference: Conference, audience: Audience) -> Html:
     if audience.kind is AudienceKind.DELEGATION:
         report = await reports.by_delegation(session, conference)
         names = [d.label(t.language) for d in report.lines if str(d.delegation_id) == audience.value]
@@ -261,7 +263,8 @@ async def chose(
     await save(state, draft, key="broadcast")
     await state.set_state(Broadcasting.confirm)
     await message.edit_text(
-        f"{ctx.t('bc-preview', audience=label, count=count)}\n\n{draft.text}", reply_markup=kb.confirm(ctx.t, count)
+        join([ctx.t("bc-preview", audience=label, count=count), Html(draft.text)], "\n\n"),
+        reply_markup=kb.confirm(ctx.t, count),
     )
     await query.answer()
 

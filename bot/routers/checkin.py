@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import GateCB, GatePlaceCB
 from bot.context import Ctx
+from bot.i18n import Html, join
 from bot.keyboards import checkin as kb
 from bot.middlewares.roles import RoleMiddleware
 from core.models import ScanDirection, ScanResult, StaffRoleName, pick
@@ -51,14 +52,14 @@ def _where(ctx: Ctx, choice: GateChoice) -> dict[str, str]:
     return {"gate": choice.label or ctx.t("gate-entrance"), "direction": ctx.t(f"gate-{choice.direction.value}")}
 
 
-def render_verdict(ctx: Ctx, v: Verdict, choice: GateChoice) -> str:
+def render_verdict(ctx: Ctx, v: Verdict, choice: GateChoice) -> Html:
     t = ctx.t
     key = (
         "verdict-ok-out"
         if v.result == ScanResult.OK and v.direction == ScanDirection.OUT
         else f"verdict-{v.result.value}"
     )
-    lines = [f"{ICONS.get(v.result, '❌')} <b>{t(key)}</b>"]
+    lines = [t("verdict-head", icon=ICONS.get(v.result, "❌"), verdict=t(key))]
     if v.name is not None:
         lines.append(
             t(
@@ -75,7 +76,7 @@ def render_verdict(ctx: Ctx, v: Verdict, choice: GateChoice) -> str:
             t("verdict-already", at=local.strftime("%H:%M"), gate=v.already_gate or "", by=str(v.already_by or ""))
         )
     lines.append(t("verdict-where", **_where(ctx, choice)))
-    return "\n".join(lines)
+    return join(lines)
 
 
 async def _scan(message: Message, text: str, ctx: Ctx, session: AsyncSession, bot: Bot, storage: BaseStorage) -> None:
@@ -163,7 +164,7 @@ async def gate_direction(
 
 async def _save(query: CallbackQuery, ctx: Ctx, choice: GateChoice, storage: BaseStorage, bot: Bot) -> None:
     await _gate_state(storage, bot, ctx.telegram_id).update_data(gate=choice.model_dump(mode="json"))
-    await query.answer(ctx.t("gate-set", **_where(ctx, choice)))
+    await query.answer(ctx.t.plain("gate-set", **_where(ctx, choice)))
 
 
 def build() -> Router:

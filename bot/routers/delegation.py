@@ -12,13 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import RevokeInviteCB
 from bot.context import Ctx
+from bot.i18n import join
 from bot.keyboards import common as kb
 from bot.render import bot_link, view_args
 from bot.routers.signup import start_wizard
 from bot.states import SignupDraft
 from core.errors import InvalidInput
 from core.models import Category, Delegation, StaffRoleName, pick
-from core.services import delegations, registration
+from core.services import delegations, registration, validation
 from core.services.clock import utc_now
 
 
@@ -43,7 +44,7 @@ async def members(message: Message, ctx: Ctx, session: AsyncSession) -> None:
         )
     ]
     lines += [ctx.t("delegation-member", **view_args(ctx.t, v)) for v in views] or [ctx.t("delegation-empty")]
-    await message.answer("\n".join(lines))
+    await message.answer(join(lines))
 
 
 def parse_invite_args(args: str | None) -> tuple[str | None, int | None, int | None, Category | None]:
@@ -65,7 +66,7 @@ def parse_invite_args(args: str | None) -> tuple[str | None, int | None, int | N
 async def invite(message: Message, command: CommandObject, ctx: Ctx, session: AsyncSession, bot: Bot) -> None:
     assert ctx.conference is not None and ctx.conference.id is not None
     try:
-        code, uses, days, category = parse_invite_args(command.args)
+        code, uses, days, category = parse_invite_args(validation.one_line(command.args or "", 200))
     except InvalidInput:
         await message.answer(ctx.t("invite-usage"))
         return
@@ -96,7 +97,7 @@ async def invite(message: Message, command: CommandObject, ctx: Ctx, session: As
         "invite-created",
         delegation=pick(delegation.name, ctx.language),
         link=link,
-        category=f" ({ctx.t('category-' + category.value)})" if category else "",
+        category=ctx.t("invite-category", category=ctx.t(f"category-{category.value}")) if category else "",
         uses=str(uses) if uses else ctx.t("unlimited"),
         expires=expires.strftime("%Y-%m-%d %H:%M UTC") if expires else ctx.t("none"),
     )
@@ -107,7 +108,7 @@ async def revoke(query: CallbackQuery, callback_data: RevokeInviteCB, ctx: Ctx, 
     await registration.revoke_invitation(
         session, callback_data.id, actor_telegram_id=ctx.telegram_id, is_admin=ctx.has(StaffRoleName.ADMIN)
     )
-    await query.answer(ctx.t("invite-revoked"))
+    await query.answer(ctx.t.plain("invite-revoked"))
     await query.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
 
 

@@ -22,7 +22,7 @@ async def unknown_text(message: Message, ctx: Ctx) -> None:
 
 
 async def stale_button(query: CallbackQuery, ctx: Ctx) -> None:
-    await query.answer(ctx.t("button-expired"), show_alert=True)
+    await query.answer(ctx.t.plain("button-expired"), show_alert=True)
 
 
 def build() -> Router:

@@ -28,12 +28,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import AttendanceCB, ChartCB, FindCB
 from bot.context import Ctx
-from bot.i18n import Translator
+from bot.i18n import Html, Translator, join
 from bot.keyboards import organiser as kb
 from bot.middlewares.roles import RoleMiddleware
 from core.errors import NotFound
 from core.models import Conference, StaffRoleName, pick
-from core.services import charts, reports, search
+from core.services import charts, reports, search, validation
 from core.services.clock import Clock, utc_now
 from core.services.search import Card
 
@@ -42,6 +42,7 @@ ANY_STAFF = {"role": (StaffRoleName.ACCREDITATION, StaffRoleName.DOOR)}  # admin
 DELEGATIONS_PAGE = 10
 ITEMS_PAGE = 8
 FOUND_SHOWN = 8
+QUERY_LIMIT = 100
 
 
 # -- small helpers ---------------------------------------------------------------------------
@@ -87,7 +88,7 @@ async def _edit(query: CallbackQuery, text: str, markup: Any) -> None:
 # -- /stats ----------------------------------------------------------------------------------
 
 
-def render_stats(t: Translator, s: reports.Stats, conference: Conference) -> str:
+def render_stats(t: Translator, s: reports.Stats, conference: Conference) -> Html:
     lines = [
         t("stats-title", conference=pick(conference.name, t.language), day=s.day.isoformat(), tz=s.timezone),
         t(
@@ -101,7 +102,7 @@ def render_stats(t: Translator, s: reports.Stats, conference: Conference) -> str
     ]
     shown = [c for c in s.by_category if c.approved or c.checked_in or c.inside]
     if shown:
-        lines.append("")
+        lines.append(Html(""))
         lines.append(t("stats-by-category"))
         lines += [
             t(
@@ -113,7 +114,7 @@ def render_stats(t: Translator, s: reports.Stats, conference: Conference) -> str
             )
             for c in shown
         ]
-    return "\n".join(lines)
+    return join(lines)
 
 
 async def stats(
@@ -201,7 +202,7 @@ async def _delegations(
     if not lines:
         text.append(t("att-none"))
     entries = [(d.delegation_id, d.label(t.language)) for d in chunk if d.delegation_id is not None]
-    return "\n".join(text), kb.picker_list(t, "dl", cb.day, entries, page, pages, detail="d")
+    return join(text), kb.picker_list(t, "dl", cb.day, entries, page, pages, detail="d")
 
 
 async def _delegation(
@@ -248,7 +249,7 @@ async def _items(
     if not items:
         text.append(t("att-none"))
     entries = [(i.item_id, f"{_local(i.starts_at, conference)} {i.label(t.language)}") for i in chunk]
-    return "\n".join(text), kb.picker_list(t, "il", cb.day, entries, page, pages, detail="i")
+    return join(text), kb.picker_list(t, "il", cb.day, entries, page, pages, detail="i")
 
 
 async def _item(
@@ -270,10 +271,14 @@ async def _item(
     if absent:
         text.append(t("att-noshows"))
         text += [
-            f"• {p.full_name} ({pick(p.delegation, t.language) if p.delegation else t('no-delegation')})"
+            t(
+                "att-noshow-line",
+                name=p.full_name,
+                delegation=pick(p.delegation, t.language) if p.delegation else t("no-delegation"),
+            )
             for p in absent
         ]
-    return "\n".join(text), kb.back(t, cb.day, "il")
+    return join(text), kb.back(t, cb.day, "il")
 
 
 async def _days(
@@ -284,7 +289,7 @@ async def _days(
     text += [
         t("att-day-line", day=d.day.isoformat(), present=d.present, entries=d.entries, refused=d.refused) for d in days
     ]
-    return "\n".join(text), kb.back(t, cb.day)
+    return join(text), kb.back(t, cb.day)
 
 
 VIEWS: dict[str, View] = {"menu": _menu, "dl": _delegations, "d": _delegation, "il": _items, "i": _item, "days": _days}
@@ -305,9 +310,9 @@ async def chart(
         png = await asyncio.to_thread(
             charts.checkins_per_hour,
             hours,
-            title=t("chart-hours-title", day=day.isoformat()),
-            xlabel=t("chart-hours-x", tz=conference.timezone),
-            ylabel=t("chart-hours-y"),
+            title=t.plain("chart-hours-title", day=day.isoformat()),
+            xlabel=t.plain("chart-hours-x", tz=conference.timezone),
+            ylabel=t.plain("chart-hours-y"),
         )
         caption = t("chart-hours-caption", day=day.isoformat(), total=sum(h.entries for h in hours))
         name = f"checkins-{day.isoformat()}.png"
@@ -317,10 +322,10 @@ async def chart(
             charts.presence_by_delegation,
             report.lines,
             language=t.language,
-            title=t("chart-deleg-title", day=day.isoformat()),
-            present_label=t("chart-present"),
-            accredited_label=t("chart-accredited"),
-            inside_label=t("chart-inside"),
+            title=t.plain("chart-deleg-title", day=day.isoformat()),
+            present_label=t.plain("chart-present"),
+            accredited_label=t.plain("chart-accredited"),
+            inside_label=t.plain("chart-inside"),
         )
         caption = t("chart-deleg-caption", day=day.isoformat())
         name = f"delegations-{day.isoformat()}.png"
@@ -331,7 +336,7 @@ async def chart(
 # -- /find and inline search -------------------------------------------------------------------
 
 
-def render_card(t: Translator, c: Card, conference: Conference) -> str:
+def render_card(t: Translator, c: Card, conference: Conference) -> Html:
     lines = [
         t("card-head", name=c.full_name or t("none"), native=c.native_name or ""),
         t(
@@ -368,17 +373,18 @@ def render_card(t: Translator, c: Card, conference: Conference) -> str:
         ]
     else:
         lines.append(t("card-no-scans"))
-    return "\n".join(lines)
+    return join(lines)
 
 
 def _hit_label(t: Translator, h: search.Hit) -> str:
-    delegation = pick(h.delegation, t.language) if h.delegation else t("no-delegation")
+    """A button's text: plain, not HTML."""
+    delegation = pick(h.delegation, t.language) if h.delegation else t.plain("no-delegation")
     return f"{h.full_name} · {delegation}"
 
 
 async def find(message: Message, command: CommandObject, ctx: Ctx, session: AsyncSession) -> None:
     conference = _conference(ctx)
-    query = (command.args or "").strip()
+    query = validation.one_line(command.args or "", QUERY_LIMIT)
     if not query:
         await message.answer(ctx.t("find-usage", bot=ctx.settings.bot_username or "bot"))
         return
@@ -391,7 +397,7 @@ async def find(message: Message, command: CommandObject, ctx: Ctx, session: Asyn
     else:
         text = ctx.t("find-results", total=total, query=query)
         if total > len(hits):
-            text += "\n" + ctx.t("find-more", more=total - len(hits))
+            text = join([text, ctx.t("find-more", more=total - len(hits))])
         await message.answer(
             text, reply_markup=kb.find_results([(h.registration_id, _hit_label(ctx.t, h)) for h in hits])
         )
@@ -409,13 +415,13 @@ async def inline_find(inline_query: InlineQuery, ctx: Ctx, session: AsyncSession
     if ctx.conference is None or not (ctx.has(StaffRoleName.ACCREDITATION)):
         article = InlineQueryResultArticle(
             id="denied",
-            title=ctx.t("inline-not-allowed"),
+            title=ctx.t.plain("inline-not-allowed"),
             input_message_content=InputTextMessageContent(message_text=ctx.t("inline-not-allowed")),
         )
         await inline_query.answer([article], cache_time=0, is_personal=True)
         return
     conference = _conference(ctx)
-    text = inline_query.query.strip()
+    text = validation.one_line(inline_query.query, QUERY_LIMIT)
     if len(text) < 2:
         await inline_query.answer([], cache_time=0, is_personal=True)
         return
@@ -426,13 +432,13 @@ async def inline_find(inline_query: InlineQuery, ctx: Ctx, session: AsyncSession
         results.append(
             InlineQueryResultArticle(
                 id=str(h.registration_id),
-                title=h.full_name or ctx.t("none"),
+                title=h.full_name or ctx.t.plain("none"),  # titles and descriptions are plain text
                 description=" · ".join(
                     x
                     for x in (
                         h.native_name,
                         pick(h.delegation, ctx.language) if h.delegation else None,
-                        ctx.t(f"status-{h.status}"),
+                        ctx.t.plain(f"status-{h.status}"),
                     )
                     if x
                 ),

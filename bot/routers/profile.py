@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import ConfirmCB
 from bot.context import Ctx
+from bot.i18n import join
 from bot.keyboards import common as kb
 from bot.render import view_args
 from bot.routers.signup import start_wizard
@@ -31,7 +32,7 @@ async def me(message: Message, ctx: Ctx, session: AsyncSession) -> None:
         return
     text = ctx.t("me", conference=ctx.conference_name, **view_args(ctx.t, mine))
     if mine.registration.status == RegistrationStatus.REJECTED and mine.registration.decision_reason:
-        text += "\n" + ctx.t("me-reason", reason=mine.registration.decision_reason)
+        text = join([text, ctx.t("me-reason", reason=mine.registration.decision_reason)])
     await message.answer(text)
 
 

@@ -167,7 +167,7 @@ async def _show_page(query: CallbackQuery, ctx: Ctx, session: AsyncSession, kind
 
 async def searched(message: Message, ctx: Ctx, session: AsyncSession) -> None:
     assert ctx.conference is not None and ctx.conference.id is not None
-    query = (message.text or "").strip()[:60]
+    query = validation.one_line(message.text or "", 60)
     found = await delegations.search(session, ctx.conference.id, query)
     if not found:
         await message.answer(ctx.t("search-none", query=query), reply_markup=kb.kinds(ctx.t))
@@ -181,7 +181,7 @@ async def picked_delegation(
     assert ctx.conference is not None and ctx.conference.id is not None
     delegation = await delegations.get(session, ctx.conference.id, callback_data.id)
     if delegation is None:
-        await query.answer(ctx.t("button-expired"), show_alert=True)
+        await query.answer(ctx.t.plain("button-expired"), show_alert=True)
         return
     await query.answer()
     draft = await load(state, SignupDraft)
@@ -197,7 +197,7 @@ async def picked_category(
     draft = await load(state, SignupDraft)
     category = Category(callback_data.value)
     if category not in delegations.selectable_categories(draft.delegation_id is not None):
-        await query.answer(ctx.t("button-expired"), show_alert=True)
+        await query.answer(ctx.t.plain("button-expired"), show_alert=True)
         return
     await query.answer()
     draft.category = category

@@ -103,8 +103,9 @@ def _i18n(value: object) -> object:
             raise ValueError(f"unknown language {lang!r} (expected {', '.join(LANGUAGES)})")
         if not isinstance(text, str):
             raise ValueError(f"{lang}: expected a text")
-        if text.strip():
-            result[lang] = text.strip()
+        text = validation.visible(text, newlines=True).strip()  # no bidi overrides in titles or names
+        if text:
+            result[lang] = text
     if not result.get("en"):
         raise ValueError("the English text (en) is required")
     return result

@@ -25,6 +25,10 @@ agenda-line-mine = ✅ you are signed up
 agenda-line-waiting = ⏳ you are on the waiting list
 agenda-line-closed = 🔒 not open to your category
 
+agenda-card-title =
+    <b>{ $kind }</b>
+    <b>{ $title }</b>
+agenda-card-title-only = <b>{ $title }</b>
 agenda-card-when = 🕒 { $date }, { $start }–{ $end } (local time, { $city })
 agenda-card-hall = 📍 { $hall }
 agenda-card-speakers = 🎤 Speakers: { $names }

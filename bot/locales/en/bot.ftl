@@ -173,6 +173,7 @@ invite-created =
     Invitation to <b>{ $delegation }</b>{ $category }:
     { $link }
     Uses: { $uses }. Valid until: { $expires }.
+invite-category = {" "}({ $category })
 invite-revoked = This invitation link is revoked.
 invite-welcome = You are invited to join <b>{ $delegation }</b>.
 bind-done = Your Telegram account is now connected to your registration, { $name }.

@@ -6,6 +6,7 @@ verdict-invalid = Invalid code
 verdict-revoked = Revoked badge (a newer one was issued)
 verdict-not_approved = Not accredited
 verdict-not_allowed = Not admitted to this session
+verdict-head = { $icon } <b>{ $verdict }</b>
 verdict-person =
     <b>{ $name }</b> { $native }
     { $delegation } · { $category }

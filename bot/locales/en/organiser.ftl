@@ -39,6 +39,7 @@ att-item-detail =
     Scanned in: { $scanned } (without a sign-up: { $walkins })
     No-shows: <b>{ $noshows }</b>
 att-noshows = No-shows:
+att-noshow-line = • { $name } ({ $delegation })
 att-days-title = <b>By day</b> (present · entries · refused scans)
 att-day-line = { $day }: { $present } · { $entries } · { $refused }
 att-none = Nothing to show yet.

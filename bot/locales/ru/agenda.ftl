@@ -25,6 +25,10 @@ agenda-line-mine = ✅ вы записаны
 agenda-line-waiting = ⏳ вы в листе ожидания
 agenda-line-closed = 🔒 не для вашей категории
 
+agenda-card-title =
+    <b>{ $kind }</b>
+    <b>{ $title }</b>
+agenda-card-title-only = <b>{ $title }</b>
 agenda-card-when = 🕒 { $date }, { $start }–{ $end } (местное время, { $city })
 agenda-card-hall = 📍 { $hall }
 agenda-card-speakers = 🎤 Выступают: { $names }

@@ -173,6 +173,7 @@ invite-created =
     Приглашение в <b>{ $delegation }</b>{ $category }:
     { $link }
     Использований: { $uses }. Действует до: { $expires }.
+invite-category = {" "}({ $category })
 invite-revoked = Ссылка-приглашение отозвана.
 invite-welcome = Вас приглашают в делегацию <b>{ $delegation }</b>.
 bind-done = Ваш Telegram подключён к вашей регистрации, { $name }.

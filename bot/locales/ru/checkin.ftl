@@ -6,6 +6,7 @@ verdict-invalid = Недействительный код
 verdict-revoked = Бейдж отозван (выдан новый)
 verdict-not_approved = Не аккредитован(а)
 verdict-not_allowed = Нет допуска на эту сессию
+verdict-head = { $icon } <b>{ $verdict }</b>
 verdict-person =
     <b>{ $name }</b> { $native }
     { $delegation } · { $category }

@@ -39,6 +39,7 @@ att-item-detail =
     Прошли: { $scanned } (без записи: { $walkins })
     Не пришли: <b>{ $noshows }</b>
 att-noshows = Не пришли:
+att-noshow-line = • { $name } ({ $delegation })
 att-days-title = <b>По дням</b> (были · проходы · отказы)
 att-day-line = { $day }: { $present } · { $entries } · { $refused }
 att-none = Пока нечего показать.
