@@ -121,17 +121,17 @@ async def test_approve_reject_and_already_decided(session):
     conf = await make_conference(session)
     v = await reg_svc.register(session, conf, person(), category=Category.PRESS, account=TelegramAccount(11))
     with pytest.raises(InvalidInput):
-        await reg_svc.decide(session, v.registration.id, approve=False, actor_telegram_id=1, reason="  ")
-    done = await reg_svc.decide(session, v.registration.id, approve=True, actor_telegram_id=1, clock=clock)
+        await reg_svc.decide(
+            session, v.registration.id, approve=False, actor_telegram_id=1, conference_id=None, reason="  "
+        )
+    done = await reg_svc.decide(
+        session, v.registration.id, approve=True, actor_telegram_id=1, conference_id=conf.id, clock=clock
+    )
     assert done.registration.status == RegistrationStatus.APPROVED
     assert done.registration.decided_by == 1 and done.registration.decided_at == NOW
     with pytest.raises(WrongState) as err:
-        await reg_svc.decide(session, v.registration.id, approve=True, actor_telegram_id=2)
-    assert err.value.code == "already_decided" and err.value.params["by"] == 1
-    rejected = await reg_svc.decide(
-        session, v.registration.id, approve=False, actor_telegram_id=2, reason="no press card"
-    )
-    assert rejected.registration.decision_reason == "no press card"
+        await reg_svc.decide(session, v.registration.id, approve=True, actor_telegram_id=2, conference_id=conf.id)
+    assert err.value.code == "already_decided" and err.value.params["by"] == "tg:1"
 
 
 async def test_auto_approval_by_category_and_delegation(session):
@@ -159,7 +159,7 @@ async def test_auto_approval_by_category_and_delegation(session):
 async def test_edit_of_an_approved_name_goes_back_to_pending(session):
     conf = await make_conference(session)
     v = await reg_svc.register(session, conf, person(), category=Category.EXPERT, account=TelegramAccount(12))
-    await reg_svc.decide(session, v.registration.id, approve=True, actor_telegram_id=1)
+    await reg_svc.decide(session, v.registration.id, approve=True, actor_telegram_id=1, conference_id=conf.id)
     same_name = await reg_svc.update_person(
         session, v.registration.id, person(position="Ambassador"), delegation_id=None
     )
@@ -197,7 +197,7 @@ async def test_invitation_prefills_limits_and_revokes(session):
     inv2 = await reg_svc.create_invitation(
         session, conf.id, delegation_id=sy.id, created_by=1, expires_at=NOW + timedelta(days=1), clock=clock
     )
-    await reg_svc.revoke_invitation(session, inv2.id, actor_telegram_id=1)
+    await reg_svc.revoke_invitation(session, inv2.id, actor_telegram_id=1, conference_id=conf.id)
     with pytest.raises(WrongState):
         await reg_svc.invitation_by_token(session, conf.id, inv2.token)
     with pytest.raises(WrongState) as err:
