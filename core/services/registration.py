@@ -1,4 +1,5 @@
-"""Sign-up and accreditation: registering, deciding, editing, withdrawing, forgetting.
+"""Sign-up and accreditation: registering, deciding, editing, withdrawing (forgetting:
+core.services.erasure).
 
 Each public function is one unit of work: it checks the rules, changes rows, records the
 audit entry and commits once. Seat quotas lock the delegation row first, so two people
@@ -482,50 +483,6 @@ async def withdraw(
     result = await view(session, registration_id)
     await session.commit()
     return result
-
-
-async def forget(session: AsyncSession, telegram_id: int, *, clock: Clock = utc_now) -> int:
-    """Erase a person's personal data. Their registrations stay (counted in reports),
-    anonymous and cancelled; returns the participant id."""
-    from core.services.agenda import release_all
-
-    now = clock()
-    participant = (
-        await session.execute(select(Participant).where(col(Participant.telegram_id) == telegram_id).with_for_update())
-    ).scalar_one_or_none()
-    if participant is None:
-        raise NotFound("we hold no data about you", code="nothing_to_forget")
-    regs = (
-        (await session.execute(select(Registration).where(col(Registration.participant_id) == participant.id)))
-        .scalars()
-        .all()
-    )  # type: ignore[arg-type]
-    for reg in regs:
-        if reg.status in ACTIVE:
-            reg.status = RegistrationStatus.CANCELLED
-            await release_all(session, reg.id, now)  # type: ignore[arg-type]
-        reg.badge_file_id, reg.bind_token, reg.updated_at = None, None, now
-        reg.badge_version += 1  # any printed badge stops working
-    for attr in (
-        "native_name",
-        "position",
-        "organisation",
-        "email",
-        "telegram_id",
-        "telegram_username",
-        "ref",
-        "language",
-    ):
-        setattr(participant, attr, None)
-    participant.full_name = ""
-    participant.forgotten_at = participant.updated_at = now
-    await session.execute(
-        update(Delegation).where(col(Delegation.head_participant_id) == participant.id).values(head_participant_id=None)
-    )
-    audit.record(session, action="participant.forget", entity="participant", entity_id=participant.id, at=now)
-    await session.commit()
-    assert participant.id is not None
-    return participant.id
 
 
 async def pending(

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from core.errors import Conflict, InvalidInput, NotFound, QuotaExceeded, WrongState
 from core.models import AuditLog, Category, Participant, Registration, RegistrationStatus
+from core.services import erasure
 from core.services import registration as reg_svc
 from core.services.registration import PersonData, TelegramAccount
 from tests.factories import make_conference, make_delegation
@@ -222,14 +223,14 @@ async def test_forget_keeps_counts_and_drops_names(session):
         category=Category.EXPERT,
         account=TelegramAccount(31),
     )
-    await reg_svc.forget(session, 31)
+    done = await erasure.forget(session, 31)
+    assert done.held and done.participant_id == v.participant.id
     p = await session.get(Participant, v.participant.id)
     assert p.full_name == "" and p.native_name is None and p.telegram_id is None and p.email is None
     r = await session.get(Registration, v.registration.id)
     assert r.status == RegistrationStatus.CANCELLED and r.badge_version == 2
     assert (await session.execute(select(func.count()).select_from(Registration))).scalar_one() == 1
-    with pytest.raises(NotFound):
-        await reg_svc.forget(session, 31)
+    assert not (await erasure.forget(session, 31)).held
 
 
 async def test_bind_account_to_an_imported_registration(session):
