@@ -14,8 +14,9 @@ them. What stays, anonymous:
   the pseudonym. A broadcast's rows keep their key prefix (its delivery counts stay
   right) and the keys stay unique; what a key prevented, a second copy to that chat, can
   no longer happen to a row with no chat. Messages not sent yet are cancelled.
-Staff roles held by the account are removed; rows that name it as the staff member who
-decided, invited, added a role or scanned keep no id (NULL).
+Staff roles held by the account are removed, and so are its places as a speaker in the
+programme (a speaker without a name would show as a blank); rows that name it as the
+staff member who decided, invited, added a role or scanned keep no id (NULL).
 
 FSM state in Redis is the bot's to clear (core knows nothing of aiogram).
 """
@@ -32,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from core.models import (
+    AgendaSpeaker,
     AuditLog,
     Delegation,
     Invitation,
@@ -200,6 +202,8 @@ async def _erase_participant(session: AsyncSession, participant: Participant, no
     await session.execute(
         update(Delegation).where(col(Delegation.head_participant_id) == participant.id).values(head_participant_id=None)
     )
+    # A speaker without a name would be listed as a blank: the programme drops them.
+    await session.execute(delete(AgendaSpeaker).where(col(AgendaSpeaker.participant_id) == participant.id))
     await session.flush()
     return [r.id for r in regs if r.id is not None]
 

@@ -92,10 +92,10 @@ async def world(database_url: str, session_factory: async_sessionmaker[AsyncSess
 
 
 async def settled(dp: Dispatcher) -> None:
-    """Every update handed to the dispatcher has finished (FSM locks released too)."""
-    tasks = list(getattr(dp, "_handle_update_tasks", ()))
-    if tasks:
-        await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), WAIT)
+    """Every update handed to the dispatcher has finished (FSM locks released too): polling
+    runs each update as a task, kept in this set until it is done."""
+    tasks = list(dp._handle_update_tasks)
+    await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), WAIT)
 
 
 def _letters(n: int) -> str:

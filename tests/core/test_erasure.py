@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from core.models import (
+    AgendaSpeaker,
     AuditLog,
     Category,
     OutboxMessage,
@@ -23,7 +24,7 @@ from core.services import registration as reg_svc
 from core.services.broadcasts import Audience, AudienceKind
 from core.services.clock import utc_now
 from core.services.registration import PersonData, TelegramAccount
-from tests.factories import make_conference
+from tests.factories import make_conference, make_item
 from tests.traces import traces_in_database
 
 ANNA, OLGA, BORIS = 7_100_000_001, 7_100_000_002, 7_100_000_003
@@ -43,6 +44,8 @@ async def test_a_participant_is_gone_from_every_table_and_counts_stay(session) -
         session, conf, ANNA, "Anna Zelenova", native="Анна Зеленова", email="anna.z@example.org", username="annaz"
     )
     boris = await _registered(session, conf, BORIS, "Boris Other")
+    item = await make_item(session, conf)
+    session.add(AgendaSpeaker(agenda_item_id=item.id, participant_id=anna.participant.id))
     await reg_svc.decide(
         session, anna.registration.id, approve=True, actor_telegram_id=OLGA, conference_id=conf.id, actor_name="@olga"
     )
@@ -68,6 +71,7 @@ async def test_a_participant_is_gone_from_every_table_and_counts_stay(session) -
     reg = await session.get(Registration, anna.registration.id, populate_existing=True)
     assert reg.status == RegistrationStatus.CANCELLED and reg.decision_reason is None
     assert (await session.execute(select(func.count()).select_from(Registration))).scalar_one() == 2
+    assert (await session.execute(select(AgendaSpeaker))).first() is None  # no blank speaker left
     after = await broadcasts.progress(session, sent.broadcast_id)
     assert (after.total, after.sent) == (before.total, before.sent) == (1, 1)
     boris_reg = await session.get(Registration, boris.registration.id, populate_existing=True)
