@@ -6,9 +6,14 @@ from typing import Literal, TypeVar
 
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.storage.base import DEFAULT_DESTINY
 from pydantic import BaseModel
 
 from core.models import Category
+
+# FSM namespaces ("destinies") of a chat: the default one, and the door's chosen gate.
+GATE_DESTINY = "gate"
+DESTINIES = (DEFAULT_DESTINY, GATE_DESTINY)
 
 
 class Signup(StatesGroup):

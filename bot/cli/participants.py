@@ -255,7 +255,14 @@ def _decide(raw_id: str, *, approve: bool, reason: str | None) -> None:
     async def work(factory: async_sessionmaker[AsyncSession]) -> RegistrationView:
         async with open_session(factory) as session:
             return await reg_svc.decide(
-                session, reg_id, approve=approve, actor_telegram_id=None, reason=reason, actor=ACTOR
+                session,
+                reg_id,
+                approve=approve,
+                actor_telegram_id=None,
+                conference_id=None,
+                reason=reason,
+                actor=ACTOR,
+                revise=True,
             )
 
     view = run(with_database(work))
@@ -272,7 +279,7 @@ def _registration_id(text: str) -> int:
 
 @app.command("approve")
 def approve_cmd(reg_id: str = typer.Argument(..., metavar="REG_ID", help="Registration id.")) -> None:
-    """Approve a registration."""
+    """Approve a registration (pending, or one rejected earlier)."""
     _decide(reg_id, approve=True, reason=None)
 
 
@@ -281,5 +288,5 @@ def reject_cmd(
     reg_id: str = typer.Argument(..., metavar="REG_ID", help="Registration id."),
     reason: str = typer.Option(..., "--reason", help="Why (the participant is told)."),
 ) -> None:
-    """Reject a registration, with a reason."""
+    """Reject a registration (pending, or one approved earlier), with a reason."""
     _decide(reg_id, approve=False, reason=reason)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from aiogram import Bot, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -17,6 +20,7 @@ from bot.keyboards import common as kb
 from bot.middlewares.roles import RoleMiddleware
 from bot.render import view_args
 from bot.states import Officer, RejectDraft, load, save
+from core.errors import DomainError, WrongState
 from core.models import StaffRoleName
 from core.services import registration, validation
 
@@ -49,10 +53,29 @@ async def pending(message: Message, ctx: Ctx, session: AsyncSession) -> None:
 async def decided(
     query: CallbackQuery, callback_data: DecisionCB, state: FSMContext, ctx: Ctx, session: AsyncSession, bot: Bot
 ) -> None:
+    assert ctx.conference is not None and ctx.conference.id is not None
     message: Message = query.message  # type: ignore[assignment]
+    try:
+        if callback_data.action == "reject":  # the reason comes next: decided only then
+            v = await registration.decidable(session, callback_data.id, conference_id=ctx.conference.id)
+        else:
+            v = await registration.decide(
+                session,
+                callback_data.id,
+                approve=True,
+                actor_telegram_id=ctx.telegram_id,
+                conference_id=ctx.conference.id,
+                actor_name=_officer_name(query),
+            )
+    except WrongState as exc:
+        if exc.code != "already_decided":
+            raise
+        note = already_decided(ctx, exc)
+        await query.answer(note[:200], show_alert=True)
+        if not _is_list(message):
+            await _mark(message, note)  # this copy of the card is stale: show the outcome
+        return
     if callback_data.action == "reject":
-        v = await registration.view(session, callback_data.id)
-        await session.commit()
         await state.set_state(Officer.reject_reason)
         await save(
             state, RejectDraft(registration_id=callback_data.id, officer_message_id=message.message_id), key="reject"
@@ -60,10 +83,8 @@ async def decided(
         await query.answer()
         await message.answer(ctx.t("ask-reject-reason", id=callback_data.id, name=v.participant.full_name))
         return
-    v = await registration.decide(session, callback_data.id, approve=True, actor_telegram_id=ctx.telegram_id)
     note = ctx.t("officer-approved", officer=_officer_name(query))
-    rows = message.reply_markup.inline_keyboard if message.reply_markup else []
-    if len(rows) > 1:  # a /pending list: keep the other rows' buttons
+    if _is_list(message):  # a /pending list: keep the other rows' buttons
         await query.answer(f"#{callback_data.id}: {plain(note)}")  # answers are plain text
     else:
         await query.answer()
@@ -72,14 +93,49 @@ async def decided(
 
 
 async def reject_reason(message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession, bot: Bot) -> None:
+    assert ctx.conference is not None and ctx.conference.id is not None
     draft = await load(state, RejectDraft, key="reject")
     reason = validation.visible(message.text or "", newlines=True).strip()[:500]
-    v = await registration.decide(
-        session, draft.registration_id, approve=False, actor_telegram_id=ctx.telegram_id, reason=reason
-    )
+    try:
+        v = await registration.decide(
+            session,
+            draft.registration_id,
+            approve=False,
+            actor_telegram_id=ctx.telegram_id,
+            conference_id=ctx.conference.id,
+            reason=reason,
+            actor_name=_officer_name(message),
+        )
+    except DomainError as exc:
+        if exc.code == "reason_required":
+            raise  # still asking
+        await state.clear()  # decided by someone else (or withdrawn) while the reason was typed
+        if exc.code != "already_decided":
+            raise
+        await message.answer(already_decided(ctx, exc))
+        return
     await state.clear()
     await message.answer(ctx.t("officer-rejected", officer=_officer_name(message), reason=reason))
     await notify.participant_of_decision(bot, ctx, v)
+
+
+def already_decided(ctx: Ctx, exc: DomainError) -> Html:
+    """Who decided the registration before this officer, and when (conference time)."""
+    at = exc.params.get("at")
+    when = "—"
+    if isinstance(at, datetime) and ctx.conference is not None:
+        when = at.astimezone(ZoneInfo(ctx.conference.timezone)).strftime("%d.%m %H:%M")
+    return ctx.t(
+        "officer-already-decided",
+        id=int(exc.params.get("id") or 0),
+        status=str(exc.params.get("status") or ""),
+        by=str(exc.params.get("by") or ctx.t("decided-by-system")),
+        at=when,
+    )
+
+
+def _is_list(message: Message) -> bool:
+    return bool(message.reply_markup and len(message.reply_markup.inline_keyboard) > 1)
 
 
 async def _mark(message: Message, note: Html) -> None:

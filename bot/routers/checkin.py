@@ -24,6 +24,7 @@ from bot.context import Ctx
 from bot.i18n import Html, join
 from bot.keyboards import checkin as kb
 from bot.middlewares.roles import RoleMiddleware
+from bot.states import GATE_DESTINY
 from core.models import ScanDirection, ScanResult, StaffRoleName, pick
 from core.services import badges, checkin, gates
 from core.services.checkin import Verdict
@@ -40,7 +41,9 @@ class GateChoice(BaseModel):
 
 
 def _gate_state(storage: BaseStorage, bot: Bot, user_id: int) -> FSMContext:
-    return FSMContext(storage=storage, key=StorageKey(bot_id=bot.id, chat_id=user_id, user_id=user_id, destiny="gate"))
+    return FSMContext(
+        storage=storage, key=StorageKey(bot_id=bot.id, chat_id=user_id, user_id=user_id, destiny=GATE_DESTINY)
+    )
 
 
 async def current_gate(storage: BaseStorage, bot: Bot, user_id: int) -> GateChoice:

@@ -105,8 +105,13 @@ async def invite(message: Message, command: CommandObject, ctx: Ctx, session: As
 
 
 async def revoke(query: CallbackQuery, callback_data: RevokeInviteCB, ctx: Ctx, session: AsyncSession) -> None:
+    assert ctx.conference is not None and ctx.conference.id is not None
     await registration.revoke_invitation(
-        session, callback_data.id, actor_telegram_id=ctx.telegram_id, is_admin=ctx.has(StaffRoleName.ADMIN)
+        session,
+        callback_data.id,
+        actor_telegram_id=ctx.telegram_id,
+        conference_id=ctx.conference.id,
+        is_admin=ctx.has(StaffRoleName.ADMIN),
     )
     await query.answer(ctx.t.plain("invite-revoked"))
     await query.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,9 +15,9 @@ from bot.i18n import join
 from bot.keyboards import common as kb
 from bot.render import view_args
 from bot.routers.signup import start_wizard
-from bot.states import SignupDraft
+from bot.states import DESTINIES, SignupDraft
 from core.models import RegistrationStatus
-from core.services import registration
+from core.services import erasure, registration
 
 
 async def _mine(session: AsyncSession, ctx: Ctx) -> registration.RegistrationView | None:
@@ -77,7 +78,12 @@ async def forget(message: Message, ctx: Ctx) -> None:
 
 
 async def confirmed(
-    query: CallbackQuery, callback_data: ConfirmCB, state: FSMContext, ctx: Ctx, session: AsyncSession
+    query: CallbackQuery,
+    callback_data: ConfirmCB,
+    ctx: Ctx,
+    session: AsyncSession,
+    bot: Bot,
+    fsm_storage: BaseStorage,
 ) -> None:
     await query.answer()
     message: Message = query.message  # type: ignore[assignment]
@@ -92,9 +98,18 @@ async def confirmed(
         await registration.withdraw(session, mine.registration.id, actor_telegram_id=ctx.telegram_id)  # type: ignore[arg-type]
         await message.answer(ctx.t("withdrawn"))
     else:
-        await registration.forget(session, ctx.telegram_id)
-        await state.clear()
-        await message.answer(ctx.t("forgotten"))
+        user = query.from_user  # its names as Telegram shows them now, to find in free text
+        done = await erasure.forget(session, ctx.telegram_id, username=user.username, names=(user.full_name,))
+        await forget_state(fsm_storage, bot.id, ctx.telegram_id)
+        await message.answer(ctx.t("forgotten" if done.held else "error-nothing_to_forget"))
+
+
+async def forget_state(storage: BaseStorage, bot_id: int, user_id: int) -> None:
+    """Drop every FSM namespace of the user's private chat (a wizard's draft, the gate)."""
+    for destiny in DESTINIES:
+        key = StorageKey(bot_id=bot_id, chat_id=user_id, user_id=user_id, destiny=destiny)
+        await storage.set_state(key, None)
+        await storage.set_data(key, {})
 
 
 def build() -> Router:

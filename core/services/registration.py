@@ -1,4 +1,5 @@
-"""Sign-up and accreditation: registering, deciding, editing, withdrawing, forgetting.
+"""Sign-up and accreditation: registering, deciding, editing, withdrawing (forgetting:
+core.services.erasure).
 
 Each public function is one unit of work: it checks the rules, changes rows, records the
 audit entry and commits once. Seat quotas lock the delegation row first, so two people
@@ -10,6 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +19,7 @@ from sqlmodel import col
 
 from core.errors import (
     Conflict,
+    DomainError,
     InvalidInput,
     NotFound,
     PermissionDenied,
@@ -25,6 +28,7 @@ from core.errors import (
 )
 from core.models import (
     AgendaSignup,
+    AuditLog,
     Category,
     Conference,
     Delegation,
@@ -71,15 +75,17 @@ class RegistrationView:
     needs_review: bool = False  # an edit the accreditation service must look at again
 
 
+def _view_query(registration_id: int) -> Any:
+    return (
+        select(Registration, Participant, Delegation)
+        .join(Participant, col(Participant.id) == col(Registration.participant_id))
+        .outerjoin(Delegation, col(Delegation.id) == col(Registration.delegation_id))
+        .where(col(Registration.id) == registration_id)
+    )
+
+
 async def view(session: AsyncSession, registration_id: int) -> RegistrationView:
-    row = (
-        await session.execute(
-            select(Registration, Participant, Delegation)
-            .join(Participant, col(Participant.id) == col(Registration.participant_id))
-            .outerjoin(Delegation, col(Delegation.id) == col(Registration.delegation_id))
-            .where(col(Registration.id) == registration_id)
-        )
-    ).one_or_none()
+    row = (await session.execute(_view_query(registration_id))).one_or_none()
     if row is None:
         raise NotFound(f"registration {registration_id} not found", code="registration_not_found")
     return RegistrationView(row[0], row[1], row[2])
@@ -258,47 +264,134 @@ async def register(
     return RegistrationView(reg, participant, delegation)
 
 
+DECISIONS = ("registration.approve", "registration.reject")
+
+
+async def _decision_conflict(session: AsyncSession, registration_id: int, conference_id: int | None) -> DomainError:
+    """Why a decision on `registration_id` cannot be taken by an officer of `conference_id`
+    (None: the CLI, any conference): it does not exist for them, it was withdrawn, or someone
+    decided it already (who, by the decision's audit row, and when)."""
+    reg = (
+        await session.execute(
+            select(Registration)
+            .where(col(Registration.id) == registration_id)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if reg is None or (conference_id is not None and reg.conference_id != conference_id):
+        # Another conference's registration is as unknown to this officer as a missing one.
+        return NotFound(f"registration {registration_id} not found", code="registration_not_found", id=registration_id)
+    if reg.status == RegistrationStatus.CANCELLED:
+        return WrongState("the participant withdrew this registration", code="registration_cancelled")
+    if reg.status == RegistrationStatus.PENDING:  # decided and sent back to pending meanwhile
+        return WrongState("the registration changed meanwhile: try again", code="registration_changed")
+    row = (
+        await session.execute(
+            select(AuditLog)
+            .where(
+                col(AuditLog.entity) == "registration",
+                col(AuditLog.entity_id) == registration_id,
+                col(AuditLog.action).in_(DECISIONS),
+            )
+            .order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    by: str | None = None
+    if row is not None:
+        by = str((row.details or {}).get("officer") or row.actor)
+        by = None if by == "system" else by
+    return WrongState(
+        f"already {reg.status.value} by {by or 'the system'}"
+        + (f" at {reg.decided_at:%Y-%m-%d %H:%M} UTC" if reg.decided_at else ""),
+        code="already_decided",
+        id=registration_id,
+        status=reg.status.value,
+        by=by,
+        at=reg.decided_at,
+    )
+
+
+async def decidable(session: AsyncSession, registration_id: int, *, conference_id: int) -> RegistrationView:
+    """The registration an officer of `conference_id` is about to decide (the reject flow
+    asks for a reason first): raises as `decide` would if it is not pending any more."""
+    row = (await session.execute(_view_query(registration_id))).one_or_none()
+    if row is None or row[0].conference_id != conference_id or row[0].status != RegistrationStatus.PENDING:
+        error = await _decision_conflict(session, registration_id, conference_id)
+        await session.commit()  # nothing was changed: end the transaction, keep loaded objects
+        raise error
+    await session.commit()
+    return RegistrationView(row[0], row[1], row[2])
+
+
 async def decide(
     session: AsyncSession,
     registration_id: int,
     *,
     approve: bool,
     actor_telegram_id: int | None,
+    conference_id: int | None,
     reason: str | None = None,
     actor: str | None = None,
+    actor_name: str | None = None,
+    revise: bool = False,
     clock: Clock = utc_now,
 ) -> RegistrationView:
-    """Approve or reject. Deciding the same way twice is `already_decided` (two officers
-    pressing at once: the second learns who was first)."""
+    """Approve or reject a pending registration: compare-and-set, so of two officers
+    deciding the same card (the same way or not, at once or one after the other) exactly
+    one changes it; the other gets `already_decided` with who decided and when.
+
+    `conference_id` is the deciding officer's conference: a registration of another one is
+    `registration_not_found` (None only for the CLI, which acts on the whole database).
+    `actor_name` (e.g. "@olga") is kept in the audit row to tell later deciders who it was.
+    `revise` (the CLI's explicit command) may also turn an earlier decision around."""
     now = clock()
-    reg = await get_locked(session, Registration, registration_id)
-    target = RegistrationStatus.APPROVED if approve else RegistrationStatus.REJECTED
-    if reg.status == RegistrationStatus.CANCELLED:
-        raise WrongState("the participant withdrew this registration", code="registration_cancelled")
-    if reg.status == target:
-        raise WrongState(
-            f"already {target.value}", code="already_decided", status=target.value, by=reg.decided_by, at=reg.decided_at
-        )
     if not approve and not (reason and reason.strip()):
         raise InvalidInput("a rejection needs a reason", code="reason_required")
-    if approve and reg.delegation_id is not None and reg.status == RegistrationStatus.REJECTED:
-        await _check_quota(session, await get_locked(session, Delegation, reg.delegation_id), reg.id)
-    reg.status, reg.decided_by, reg.decided_at = target, actor_telegram_id, now
-    reg.decision_reason = reason.strip()[:500] if reason else None
-    reg.updated_at = now
+    target = RegistrationStatus.APPROVED if approve else RegistrationStatus.REJECTED
+    decision_reason = reason.strip()[:500] if reason else None
+    expected = [RegistrationStatus.PENDING]
+    if revise:
+        expected.append(RegistrationStatus.REJECTED if approve else RegistrationStatus.APPROVED)
+        reg = await get_locked(session, Registration, registration_id)
+        if approve and reg.status == RegistrationStatus.REJECTED and reg.delegation_id is not None:
+            # a rejection freed the seat: approving takes one again (pending ones hold theirs)
+            await _check_quota(session, await get_locked(session, Delegation, reg.delegation_id), reg.id)
+    guard = [col(Registration.id) == registration_id, col(Registration.status).in_(expected)]
+    if conference_id is not None:
+        guard.append(col(Registration.conference_id) == conference_id)
+    changed = await session.execute(
+        update(Registration)
+        .where(*guard)
+        .values(
+            status=target,
+            decided_by=actor_telegram_id,
+            decided_at=now,
+            decision_reason=decision_reason,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        error = await _decision_conflict(session, registration_id, conference_id)
+        await session.commit()  # nothing was changed: end the transaction, keep loaded objects
+        raise error
+    row = (await session.execute(_view_query(registration_id).execution_options(populate_existing=True))).one()
+    result = RegistrationView(row[0], row[1], row[2])
+    details: dict[str, object] = {"reason": decision_reason}
+    if actor_name:
+        details["officer"] = actor_name[:64]
     audit.record(
         session,
-        action=f"registration.{'approve' if approve else 'reject'}",
+        action=DECISIONS[0] if approve else DECISIONS[1],
         entity="registration",
-        entity_id=reg.id,
+        entity_id=registration_id,
         at=now,
-        conference_id=reg.conference_id,
+        conference_id=result.registration.conference_id,
         actor_telegram_id=actor_telegram_id,
         actor=actor,
-        reason=reg.decision_reason,
+        **details,
     )
-    await session.flush()
-    result = await view(session, registration_id)
     await session.commit()
     return result
 
@@ -390,50 +483,6 @@ async def withdraw(
     result = await view(session, registration_id)
     await session.commit()
     return result
-
-
-async def forget(session: AsyncSession, telegram_id: int, *, clock: Clock = utc_now) -> int:
-    """Erase a person's personal data. Their registrations stay (counted in reports),
-    anonymous and cancelled; returns the participant id."""
-    from core.services.agenda import release_all
-
-    now = clock()
-    participant = (
-        await session.execute(select(Participant).where(col(Participant.telegram_id) == telegram_id).with_for_update())
-    ).scalar_one_or_none()
-    if participant is None:
-        raise NotFound("we hold no data about you", code="nothing_to_forget")
-    regs = (
-        (await session.execute(select(Registration).where(col(Registration.participant_id) == participant.id)))
-        .scalars()
-        .all()
-    )  # type: ignore[arg-type]
-    for reg in regs:
-        if reg.status in ACTIVE:
-            reg.status = RegistrationStatus.CANCELLED
-            await release_all(session, reg.id, now)  # type: ignore[arg-type]
-        reg.badge_file_id, reg.bind_token, reg.updated_at = None, None, now
-        reg.badge_version += 1  # any printed badge stops working
-    for attr in (
-        "native_name",
-        "position",
-        "organisation",
-        "email",
-        "telegram_id",
-        "telegram_username",
-        "ref",
-        "language",
-    ):
-        setattr(participant, attr, None)
-    participant.full_name = ""
-    participant.forgotten_at = participant.updated_at = now
-    await session.execute(
-        update(Delegation).where(col(Delegation.head_participant_id) == participant.id).values(head_participant_id=None)
-    )
-    audit.record(session, action="participant.forget", entity="participant", entity_id=participant.id, at=now)
-    await session.commit()
-    assert participant.id is not None
-    return participant.id
 
 
 async def pending(
@@ -557,12 +606,18 @@ async def revoke_invitation(
     invitation_id: int,
     *,
     actor_telegram_id: int | None,
+    conference_id: int | None,
     is_admin: bool = False,
     clock: Clock = utc_now,
 ) -> Invitation:
-    """Only the creator or an admin may revoke (the CLI acts as admin)."""
+    """Only the creator or an admin of the invitation's conference may revoke (the CLI,
+    `conference_id` None, acts as admin of every conference)."""
     now = clock()
-    invitation = await get_locked(session, Invitation, invitation_id)
+    invitation = (
+        await session.execute(select(Invitation).where(col(Invitation.id) == invitation_id).with_for_update())
+    ).scalar_one_or_none()
+    if invitation is None or (conference_id is not None and invitation.conference_id != conference_id):
+        raise NotFound("this invitation link is not valid", code="invitation_invalid")
     if not is_admin and actor_telegram_id is not None and invitation.created_by != actor_telegram_id:
         raise PermissionDenied("only who created an invitation, or an admin, may revoke it", code="permission_denied")
     if invitation.revoked_at is None:

@@ -1,4 +1,5 @@
-"""Staff roles per conference; ADMIN_IDS count as admins of every conference."""
+"""Staff roles per conference; ADMIN_IDS count as admins of the current conference (the one
+the bot serves: see core.services.identity), never of another."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from tests.bot.conftest import OFFICER, Harness, add_staff, registration_row, si
 async def approve(h: Harness, telegram_id: int) -> None:
     reg, _ = await registration_row(h, telegram_id)
     async with h.session_factory() as s:
-        await registration.decide(s, reg.id or 0, approve=True, actor_telegram_id=OFFICER)
+        await registration.decide(s, reg.id or 0, approve=True, actor_telegram_id=OFFICER, conference_id=None)
 
 
 async def test_me_before_and_after_registering(harness: Harness) -> None:

@@ -3,6 +3,8 @@ links for non-staff, buttons that outlived their purpose."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bot.emulator.records import CallbackAnswer
 from core.models import RegistrationStatus, StaffRoleName
 from tests.bot.conftest import ADMIN, OFFICER, Harness, add_staff, registration_row, sign_up
@@ -82,14 +84,20 @@ async def test_second_officer_learns_it_was_already_approved(harness: Harness) -
     await first.press("Approve", card1)
     assert "Approved by Olga" in (await first.edited()).text
     await anna.expect("is approved")
+    reg, _ = await registration_row(h, anna.id)
+    assert reg.decided_at is not None
+    at = reg.decided_at.astimezone(ZoneInfo(h.conference.timezone)).strftime("%d.%m %H:%M")
     await second.press("Одобрить", card2)
     answer = await second.answered()
-    assert answer.show_alert and answer.text == "Эта заявка уже одобрена."
+    assert answer.show_alert and answer.text == f"Заявка #{reg.id} уже одобрена: Olga, {at}. Ничего не изменено."
     # the admin got the card too and is late as well, in English
     card3 = await admin.expect("New registration")
     await admin.press("Approve", card3)
     answer = await admin.answered()
-    assert answer.show_alert and answer.text == "This registration is already approved."
+    assert (
+        answer.show_alert
+        and answer.text == f"Registration #{reg.id} was already approved by Olga at {at}. Nothing changed."
+    )
     await h.emulator.wait_idle()
     assert [m.text for m in anna.messages].count(
         "✅ Your accreditation for Minsk Conference on Eurasian Security is approved. Welcome!"

@@ -180,7 +180,7 @@ def test_list_approve_reject(seeded, tmp_path):
     approved = runner.invoke(app, ["approve", str(reg_id)])
     assert approved.exit_code == 0 and f"registration {reg_id} (Ahmad Al-Khatib, SY) approved" in approved.stdout
     twice = runner.invoke(app, ["approve", str(reg_id)])
-    assert twice.exit_code == 1 and twice.stderr.strip() == "error: already approved"
+    assert twice.exit_code == 1 and twice.stderr.strip().startswith("error: already approved by cli at ")
     rejected = runner.invoke(app, ["reject", str(reg_id), "--reason", "duplicate"])
     assert rejected.exit_code == 0 and "rejected" in rejected.stdout
     actors = asyncio.run(

@@ -156,7 +156,7 @@ async def test_badge_change_sends_an_approval_back_to_pending(session):
     await session.refresh(reg)
     assert reg.status == RegistrationStatus.PENDING and reg.decided_at is None
     # An officer's approval is left alone when nothing on the badge changes.
-    await reg_svc.decide(session, reg.id, approve=True, actor_telegram_id=1)
+    await reg_svc.decide(session, reg.id, approve=True, actor_telegram_id=1, conference_id=conf.id)
     result = await import_table(
         session, conf, csv_table("name,delegation,category,position\nAnna Smith,CN,expert,Adviser\n")
     )
@@ -419,7 +419,9 @@ async def test_rejected_registration_keeps_its_status(session):
     conf = await setup(session)
     await import_table(session, conf, csv_table("name,category\nAnna Smith,delegate\n"))
     reg = (await session.execute(select(Registration))).scalar_one()
-    await reg_svc.decide(session, reg.id, approve=False, actor_telegram_id=1, reason="no invitation")
+    await reg_svc.decide(
+        session, reg.id, approve=False, actor_telegram_id=1, conference_id=conf.id, reason="no invitation"
+    )
     result = await import_table(session, conf, csv_table("name,category,status\nAnna Smith,delegate,approved\n"))
     assert result.warnings == [f"row 2: registration #{reg.id} of Anna Smith is rejected; its status was left as is"]
     await session.refresh(reg)

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from core.errors import Conflict, InvalidInput, NotFound, QuotaExceeded, WrongState
 from core.models import AuditLog, Category, Participant, Registration, RegistrationStatus
+from core.services import erasure
 from core.services import registration as reg_svc
 from core.services.registration import PersonData, TelegramAccount
 from tests.factories import make_conference, make_delegation
@@ -121,17 +122,17 @@ async def test_approve_reject_and_already_decided(session):
     conf = await make_conference(session)
     v = await reg_svc.register(session, conf, person(), category=Category.PRESS, account=TelegramAccount(11))
     with pytest.raises(InvalidInput):
-        await reg_svc.decide(session, v.registration.id, approve=False, actor_telegram_id=1, reason="  ")
-    done = await reg_svc.decide(session, v.registration.id, approve=True, actor_telegram_id=1, clock=clock)
+        await reg_svc.decide(
+            session, v.registration.id, approve=False, actor_telegram_id=1, conference_id=None, reason="  "
+        )
+    done = await reg_svc.decide(
+        session, v.registration.id, approve=True, actor_telegram_id=1, conference_id=conf.id, clock=clock
+    )
     assert done.registration.status == RegistrationStatus.APPROVED
     assert done.registration.decided_by == 1 and done.registration.decided_at == NOW
     with pytest.raises(WrongState) as err:
-        await reg_svc.decide(session, v.registration.id, approve=True, actor_telegram_id=2)
-    assert err.value.code == "already_decided" and err.value.params["by"] == 1
-    rejected = await reg_svc.decide(
-        session, v.registration.id, approve=False, actor_telegram_id=2, reason="no press card"
-    )
-    assert rejected.registration.decision_reason == "no press card"
+        await reg_svc.decide(session, v.registration.id, approve=True, actor_telegram_id=2, conference_id=conf.id)
+    assert err.value.code == "already_decided" and err.value.params["by"] == "tg:1"
 
 
 async def test_auto_approval_by_category_and_delegation(session):
@@ -159,7 +160,7 @@ async def test_auto_approval_by_category_and_delegation(session):
 async def test_edit_of_an_approved_name_goes_back_to_pending(session):
     conf = await make_conference(session)
     v = await reg_svc.register(session, conf, person(), category=Category.EXPERT, account=TelegramAccount(12))
-    await reg_svc.decide(session, v.registration.id, approve=True, actor_telegram_id=1)
+    await reg_svc.decide(session, v.registration.id, approve=True, actor_telegram_id=1, conference_id=conf.id)
     same_name = await reg_svc.update_person(
         session, v.registration.id, person(position="Ambassador"), delegation_id=None
     )
@@ -197,7 +198,7 @@ async def test_invitation_prefills_limits_and_revokes(session):
     inv2 = await reg_svc.create_invitation(
         session, conf.id, delegation_id=sy.id, created_by=1, expires_at=NOW + timedelta(days=1), clock=clock
     )
-    await reg_svc.revoke_invitation(session, inv2.id, actor_telegram_id=1)
+    await reg_svc.revoke_invitation(session, inv2.id, actor_telegram_id=1, conference_id=conf.id)
     with pytest.raises(WrongState):
         await reg_svc.invitation_by_token(session, conf.id, inv2.token)
     with pytest.raises(WrongState) as err:
@@ -222,14 +223,14 @@ async def test_forget_keeps_counts_and_drops_names(session):
         category=Category.EXPERT,
         account=TelegramAccount(31),
     )
-    await reg_svc.forget(session, 31)
+    done = await erasure.forget(session, 31)
+    assert done.held and done.participant_id == v.participant.id
     p = await session.get(Participant, v.participant.id)
     assert p.full_name == "" and p.native_name is None and p.telegram_id is None and p.email is None
     r = await session.get(Registration, v.registration.id)
     assert r.status == RegistrationStatus.CANCELLED and r.badge_version == 2
     assert (await session.execute(select(func.count()).select_from(Registration))).scalar_one() == 1
-    with pytest.raises(NotFound):
-        await reg_svc.forget(session, 31)
+    assert not (await erasure.forget(session, 31)).held
 
 
 async def test_bind_account_to_an_imported_registration(session):

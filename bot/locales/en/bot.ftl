@@ -148,6 +148,11 @@ officer-new =
     Organisation: { $organisation }
 officer-approved = ✅ Approved by { $officer }.
 officer-rejected = ❌ Rejected by { $officer }: { $reason }
+officer-already-decided = Registration #{ $id } was already { $status ->
+        [approved] approved
+       *[rejected] rejected
+    } by { $by } at { $at }. Nothing changed.
+decided-by-system = the system
 ask-reject-reason = Why is registration #{ $id } ({ $name }) rejected? The participant will see the reason.
 participant-approved = ✅ Your accreditation for <b>{ $conference }</b> is approved. Welcome!
 participant-rejected =
@@ -188,6 +193,8 @@ error-already_decided = This registration is already { $status ->
        *[rejected] rejected
     }.
 error-registration_cancelled = The participant has withdrawn this registration.
+error-registration_not_found = There is no such registration in this conference.
+error-registration_changed = This registration changed meanwhile. Send /pending to see it again.
 error-reason_required = Please give a reason.
 error-invitation_invalid = This invitation link is not valid.
 error-invitation_revoked = This invitation link was revoked. Ask for a new one.

@@ -2,7 +2,6 @@
 # core/ has a text in both languages (tests/bot/test_i18n.py checks it).
 error-invalid_input = Sorry, that input was not understood. Please check it and try again.
 error-wrong_state = Sorry, that cannot be done now: the record has changed in the meantime.
-error-registration_not_found = That registration no longer exists.
 error-wrong_conference = That belongs to another conference.
 error-delegation_not_found = There is no such delegation in this conference.
 error-bad_max_uses = The number of uses must be at least 1.

@@ -148,6 +148,11 @@ officer-new =
     Организация: { $organisation }
 officer-approved = ✅ Одобрено: { $officer }.
 officer-rejected = ❌ Отклонено ({ $officer }): { $reason }
+officer-already-decided = Заявка #{ $id } уже { $status ->
+        [approved] одобрена
+       *[rejected] отклонена
+    }: { $by }, { $at }. Ничего не изменено.
+decided-by-system = автоматически
 ask-reject-reason = Почему отклонена заявка #{ $id } ({ $name })? Участник увидит причину.
 participant-approved = ✅ Ваша аккредитация на <b>{ $conference }</b> одобрена. Добро пожаловать!
 participant-rejected =
@@ -188,6 +193,8 @@ error-already_decided = Эта заявка уже { $status ->
        *[rejected] отклонена
     }.
 error-registration_cancelled = Участник отозвал эту заявку.
+error-registration_not_found = В этой конференции нет такой заявки.
+error-registration_changed = Заявка за это время изменилась. Отправьте /pending, чтобы увидеть её снова.
 error-reason_required = Пожалуйста, укажите причину.
 error-invitation_invalid = Эта ссылка-приглашение недействительна.
 error-invitation_revoked = Эта ссылка-приглашение отозвана. Попросите новую.
