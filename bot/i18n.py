@@ -23,7 +23,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_skeleton, format_time
 from fluent.runtime import FluentBundle, FluentResource
 
 from core.config import LANGUAGES
@@ -141,6 +143,22 @@ class Translator:
                 return str(text)
         log.error("missing locale key %s", key)
         return key
+
+    def moment(self, at: datetime, zone: str | ZoneInfo, *, day: bool = True) -> str:
+        """A moment in the reader's language and the conference's time zone: "31 Oct, 10:05"
+        / "31 окт., 10:05" (or just "10:05" with `day=False`). Every date or time shown in
+        the bot goes through here (or a locale text), never through strftime."""
+        tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
+        local = at.astimezone(tz)
+        if not day:
+            return format_time(local, "HH:mm", locale=self.locale)
+        when = format_time(local, "HH:mm", locale=self.locale)
+        return f"{format_skeleton('MMMd', local, locale=self.locale)}, {when}"
+
+    @property
+    def locale(self) -> str:
+        """The babel locale: day-month order in English as well (en_GB), as Europeans read it."""
+        return "en_GB" if self.language == "en" else self.language
 
     def has(self, key: str) -> bool:
         return any(bundle.has_message(key) for bundle in self._bundles)

@@ -19,7 +19,7 @@ BUTTON_TEXT = 60  # characters on an item's button
 
 
 def day_key(day: date) -> str:
-    return f"{day:%Y%m%d}"
+    return day.isoformat().replace("-", "")
 
 
 def _short(text: str, limit: int = BUTTON_TEXT) -> str:

@@ -14,7 +14,7 @@ def gates(t: Translator, items: list[AgendaItem], language: str, timezone: str) 
     zone = ZoneInfo(timezone)
     rows = [[InlineKeyboardButton(text=t("gate-entrance"), callback_data=GatePlaceCB(item=0).pack())]]
     for item in items:
-        label = f"{item.starts_at.astimezone(zone).strftime('%d.%m %H:%M')} {pick(item.title, language)}"
+        label = f"{t.moment(item.starts_at, zone)} {pick(item.title, language)}"
         rows.append([InlineKeyboardButton(text=label[:60], callback_data=GatePlaceCB(item=item.id or 0).pack())])
     rows.append(
         [

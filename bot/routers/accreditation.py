@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, StateFilter
@@ -124,7 +123,7 @@ def already_decided(ctx: Ctx, exc: DomainError) -> Html:
     at = exc.params.get("at")
     when = "—"
     if isinstance(at, datetime) and ctx.conference is not None:
-        when = at.astimezone(ZoneInfo(ctx.conference.timezone)).strftime("%d.%m %H:%M")
+        when = ctx.t.moment(at, ctx.conference.timezone)
     return ctx.t(
         "officer-already-decided",
         id=int(exc.params.get("id") or 0),

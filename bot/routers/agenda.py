@@ -13,7 +13,7 @@ from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import AgendaActCB, AgendaDayCB, AgendaItemCB
@@ -50,7 +50,7 @@ def _fit(text: Html) -> Html:
 
 
 def _hm(moment: datetime, tz: ZoneInfo) -> str:
-    return f"{moment.astimezone(tz):%H:%M}"
+    return format_time(moment.astimezone(tz), "HH:mm", locale="en_GB")  # 24-hour, as both languages write it
 
 
 def long_date(day: date, language: str) -> str:

@@ -201,7 +201,7 @@ async def _picker(
         items = await reports.by_item(session, conference)
         zone = reports.zone(conference)
         choices = [
-            (str(i.item_id), f"{i.starts_at.astimezone(zone):%d.%m %H:%M} {i.label(t.language)} ({i.signed_up})")
+            (str(i.item_id), f"{t.moment(i.starts_at, zone)} {i.label(t.language)} ({i.signed_up})")
             for i in items
             if i.signed_up
         ]

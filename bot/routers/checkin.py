@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
 from aiogram.filters import Command
@@ -74,10 +73,8 @@ def render_verdict(ctx: Ctx, v: Verdict, choice: GateChoice) -> Html:
             )
         )
     if v.already_at is not None and ctx.conference is not None:
-        local = v.already_at.astimezone(ZoneInfo(ctx.conference.timezone))
-        lines.append(
-            t("verdict-already", at=local.strftime("%H:%M"), gate=v.already_gate or "", by=str(v.already_by or ""))
-        )
+        at = t.moment(v.already_at, ctx.conference.timezone, day=False)
+        lines.append(t("verdict-already", at=at, gate=v.already_gate or "", by=str(v.already_by or "")))
     lines.append(t("verdict-where", **_where(ctx, choice)))
     return join(lines)
 

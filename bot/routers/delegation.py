@@ -99,7 +99,7 @@ async def invite(message: Message, command: CommandObject, ctx: Ctx, session: As
         link=link,
         category=ctx.t("invite-category", category=ctx.t(f"category-{category.value}")) if category else "",
         uses=str(uses) if uses else ctx.t("unlimited"),
-        expires=expires.strftime("%Y-%m-%d %H:%M UTC") if expires else ctx.t("none"),
+        expires=ctx.t.moment(expires, ctx.conference.timezone) if expires else ctx.t("none"),
     )
     await message.answer(text, reply_markup=kb.revoke_invitation(ctx.t, invitation.id or 0))
 

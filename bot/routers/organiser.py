@@ -69,8 +69,8 @@ def _parse_day(arg: str | None) -> date | None:
     return date.fromisoformat(arg.strip()) if arg and arg.strip() else None
 
 
-def _local(moment: datetime | None, conference: Conference, fmt: str = "%d.%m %H:%M") -> str:
-    return moment.astimezone(reports.zone(conference)).strftime(fmt) if moment else "—"
+def _local(t: Translator, moment: datetime | None, conference: Conference) -> str:
+    return t.moment(moment, reports.zone(conference)) if moment else "—"
 
 
 def _pages(total: int, size: int) -> int:
@@ -236,7 +236,7 @@ async def _items(
     text += [
         t(
             "att-item-line",
-            time=_local(i.starts_at, conference),
+            time=_local(t, i.starts_at, conference),
             title=i.label(t.language),
             signed=i.signed_up,
             scanned=i.scanned,
@@ -248,7 +248,7 @@ async def _items(
         text.append(t("att-page", page=page + 1, pages=pages))
     if not items:
         text.append(t("att-none"))
-    entries = [(i.item_id, f"{_local(i.starts_at, conference)} {i.label(t.language)}") for i in chunk]
+    entries = [(i.item_id, f"{_local(t, i.starts_at, conference)} {i.label(t.language)}") for i in chunk]
     return join(text), kb.picker_list(t, "il", cb.day, entries, page, pages, detail="i")
 
 
@@ -260,7 +260,7 @@ async def _item(
         t(
             "att-item-detail",
             title=line.label(t.language),
-            time=_local(line.starts_at, conference),
+            time=_local(t, line.starts_at, conference),
             signed=line.signed_up,
             waitlisted=line.waitlisted,
             scanned=line.scanned,
@@ -352,10 +352,10 @@ def render_card(t: Translator, c: Card, conference: Conference) -> Html:
     ]
     if c.inside and c.inside_place:
         lines.append(
-            t("card-inside-hall", hall=pick(c.inside_place, t.language), since=_local(c.inside_since, conference))
+            t("card-inside-hall", hall=pick(c.inside_place, t.language), since=_local(t, c.inside_since, conference))
         )
     elif c.inside:
-        lines.append(t("card-inside-venue", since=_local(c.inside_since, conference)))
+        lines.append(t("card-inside-venue", since=_local(t, c.inside_since, conference)))
     else:
         lines.append(t("card-outside"))
     if c.scans:
@@ -363,7 +363,7 @@ def render_card(t: Translator, c: Card, conference: Conference) -> Html:
         lines += [
             t(
                 "card-scan-line",
-                at=_local(s.at, conference),
+                at=_local(t, s.at, conference),
                 direction=t(f"gate-{s.direction}"),
                 place=pick(s.place, t.language) if s.place else t("place-venue"),
                 result=t(f"verdict-{s.result}"),

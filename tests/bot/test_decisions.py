@@ -5,12 +5,12 @@ conference's rows are refused and change nothing."""
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bot.emulator.records import BotMessage, CallbackAnswer
 from bot.emulator.users import FakeUser
+from bot.i18n import translator
 from core.models import AuditLog, Invitation, Registration, RegistrationStatus
 from core.services import registration as reg_svc
 from tests.bot.conftest import ADMIN, OFFICER, Harness, add_staff, registration_row, sign_up
@@ -42,7 +42,7 @@ async def cards(
 async def decided_at(h: Harness, user_id: int) -> tuple[Registration, str]:
     reg, _ = await registration_row(h, user_id)
     assert reg.decided_at is not None
-    return reg, reg.decided_at.astimezone(ZoneInfo(h.conference.timezone)).strftime("%d.%m %H:%M")
+    return reg, translator("en").moment(reg.decided_at, h.conference.timezone)
 
 
 def decisions_told(person: FakeUser) -> list[str]:

@@ -4,6 +4,7 @@ key the code asks for exists, and what people type is shown literally (HTML-esca
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from fluent.syntax import FluentParser
@@ -197,3 +198,24 @@ async def test_what_people_type_is_shown_literally(harness: Harness) -> None:
     await anna.send("/me")
     me = await anna.reply()
     assert "Organisation: R&D <Lab>" in me.text and "Position: <b>Chief</b> & <i>co</i>" in me.text
+
+
+def test_dates_and_times_are_shown_in_the_readers_language() -> None:
+    from datetime import UTC, datetime
+
+    from bot.i18n import translator
+
+    at = datetime(2024, 10, 31, 7, 5, tzinfo=UTC)  # 10:05 in Minsk
+    assert translator("en").moment(at, "Europe/Minsk") == "31 Oct, 10:05"
+    assert translator("ru").moment(at, "Europe/Minsk") == "31 окт., 10:05"
+    assert translator("ru").moment(at, "Europe/Minsk", day=False) == "10:05"
+    # and nothing in the bot formats a moment for a reader by hand (strftime, f"{x:%d.%m}")
+    hand_made = re.compile(r"strftime\(|\{[^{}]*:%[a-zA-Z]")
+    offenders = [
+        f"{path.relative_to(BOT.parent)}:{n}"
+        for path in sorted(BOT.rglob("*.py"))
+        if not {"emulator", "cli"} & set(path.parts) and path.name != "demo.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if hand_made.search(line) and not line.lstrip().startswith("#")
+    ]
+    assert offenders == []

@@ -3,9 +3,8 @@ links for non-staff, buttons that outlived their purpose."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from bot.emulator.records import CallbackAnswer
+from bot.i18n import translator
 from core.models import RegistrationStatus, StaffRoleName
 from tests.bot.conftest import ADMIN, OFFICER, Harness, add_staff, registration_row, sign_up
 
@@ -86,10 +85,11 @@ async def test_second_officer_learns_it_was_already_approved(harness: Harness) -
     await anna.expect("is approved")
     reg, _ = await registration_row(h, anna.id)
     assert reg.decided_at is not None
-    at = reg.decided_at.astimezone(ZoneInfo(h.conference.timezone)).strftime("%d.%m %H:%M")
+    at = translator("en").moment(reg.decided_at, h.conference.timezone)
+    at_ru = translator("ru").moment(reg.decided_at, h.conference.timezone)
     await second.press("Одобрить", card2)
     answer = await second.answered()
-    assert answer.show_alert and answer.text == f"Заявка #{reg.id} уже одобрена: Olga, {at}. Ничего не изменено."
+    assert answer.show_alert and answer.text == f"Заявка #{reg.id} уже одобрена: Olga, {at_ru}. Ничего не изменено."
     # the admin got the card too and is late as well, in English
     card3 = await admin.expect("New registration")
     await admin.press("Approve", card3)
