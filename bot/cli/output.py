@@ -110,7 +110,7 @@ class Table:
         groups: dict[str | None, list[_Row]] = {}
         for row in self.rows:
             groups.setdefault(row.section, []).append(row)
-        return list(groups.items())
+        return list(groups.items()) or [(None, [])]  # no rows: still the header
 
 
 def emit(table: Table, fmt: Format = Format.TABLE) -> None:
