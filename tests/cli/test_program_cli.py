@@ -143,13 +143,3 @@ def test_show_in_russian_translates_the_cli_words_too(runner: CliRunner):
         assert english not in ru, english
     en = invoke(runner, "program", "show").output
     assert "times in Europe/Minsk" in en and "Title" in en and "thematic" in en and "Время" not in en
-
-
-@pytest.mark.parametrize("language", ["ru"])
-def test_cli_strings_exist_in_both_languages(language: str):
-    from bot.cli.i18n import cli_text, keys
-    from core.models import AgendaKind
-
-    assert keys(language) == keys("en")
-    t = cli_text(language)
-    assert all(t(f"kind-{kind.value}") for kind in AgendaKind)
