@@ -1,6 +1,6 @@
 """Every table and line the CLI prints goes through here, so no value is ever cut.
 
-Three ways out, chosen with `--format` (the `FORMAT` option) and by where stdout goes:
+Three ways out, chosen with `--format` (`format_option()`) and by where stdout goes:
 
 * `table` on a terminal: columns aligned two spaces apart, widths computed here.
   Identifiers, codes, statuses, numbers and timestamps (*token* columns) keep their whole
