@@ -14,6 +14,7 @@ from bot.cli.badges import app as badges_app
 from bot.cli.db import app as db_app
 from bot.cli.demo import demo_command
 from bot.cli.export import app as export_app
+from bot.cli.helpfix import show_flags_without_placeholder
 from bot.cli.participants import app as participants_app
 from bot.cli.program import app as program_app
 from bot.cli.report import app as report_app
@@ -21,6 +22,7 @@ from bot.cli.run import run_command, webhook_app
 from bot.cli.scan import scan_command
 from bot.cli.staff import app as staff_app
 
+show_flags_without_placeholder()
 app = typer.Typer(
     name="confdesk",
     help="Accreditation, agenda, QR badges and check-in for conferences.",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cli.common import console, fail, run, settings, with_database
+from bot.cli.common import fail, run, settings, with_database
+from bot.cli.output import Column, Format, Table, emit, format_option, say
 from core.db import open_session
 from core.services import reports
 from core.services.conferences import current_conference
@@ -25,8 +25,6 @@ def _since(value: str | None, tz: str) -> datetime | None:
     except ValueError:
         fail(f"bad --since '{value}' (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM)")
     if moment.tzinfo is None:  # a conference-local time
-        from zoneinfo import ZoneInfo
-
         moment = moment.replace(tzinfo=ZoneInfo(tz))
     return moment.astimezone(UTC)
 
@@ -36,11 +34,13 @@ def audit_command(
         None, "--since", help="From this day or time (conference-local), e.g. 2024-10-31."
     ),
     action: str | None = typer.Option(None, "--action", help="Action prefix: registration, badge, broadcast, staff…"),
-    as_json: bool = typer.Option(False, "--json", help="JSON lines for scripts."),
+    as_json: bool = typer.Option(False, "--json", help="JSON lines (one object per entry) for scripts."),
     limit: int = typer.Option(1000, "--limit", min=1, help="At most this many (the latest)."),
     conference: str | None = typer.Option(None, "--conference", help="Conference slug (default: the current one)."),
+    fmt: Format = format_option(),
 ) -> None:
-    """The audit trail: who approved, rejected, reissued, broadcast, changed roles."""
+    """The audit trail: who approved, rejected, reissued, broadcast, changed roles
+    (times conference-local; the table leaves out broadcast texts, csv and json have them)."""
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> tuple[list[AuditEntry], str]:
         async with open_session(factory) as session:
@@ -55,20 +55,28 @@ def audit_command(
         for entry in entries:
             typer.echo(json.dumps(entry.as_dict(), ensure_ascii=False, default=str))
         return
-    if not entries:
-        console.print("no audit entries match", highlight=False)
+    if not entries and fmt is Format.TABLE:
+        say("no audit entries match")
         return
-    from zoneinfo import ZoneInfo
-
     zone = ZoneInfo(tz)
-    table = Table("When", "Who", "Action", "Record", "Details")
+    table = Table(
+        [
+            Column(f"When ({tz})", "at", "token"),
+            Column("Who", "actor", "token", stack=True),
+            Column("Action", "action", "token"),
+            Column("Record", "record", "token", stack=True),
+            Column("Details", "details"),
+        ]
+    )
     for e in entries:
-        details = ", ".join(f"{k}={v}" for k, v in e.details.items() if k != "text")
+        local = e.at.astimezone(zone)
+        # A broadcast's whole text is left out of the table (csv and json have it).
+        shown = e.details if fmt is not Format.TABLE else {k: v for k, v in e.details.items() if k != "text"}
         table.add_row(
-            e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
-            escape(e.actor),
+            local.strftime("%Y-%m-%d %H:%M:%S") if fmt is Format.TABLE else local.isoformat(),
+            e.actor,
             e.action,
             f"{e.entity} {e.entity_id or ''}".strip(),
-            escape(details[:200]),
+            shown or None,
         )
-    console.print(table)
+    emit(table, fmt)

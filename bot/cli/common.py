@@ -18,8 +18,27 @@ from core.db import make_engine, make_session_factory, redacted, sqlite_file
 from core.errors import DomainError
 
 T = TypeVar("T")
-console = Console()
-err_console = Console(stderr=True)
+
+
+class CliConsole(Console):
+    """Wraps long lines at words on a terminal; piped or redirected, prints whole lines
+    (rich would otherwise break them at 80 columns). Whether it is a terminal and how wide
+    are read when printing (TTY_COMPATIBLE=1 and COLUMNS=60 make a 60-column terminal).
+    Tables go through `bot.cli.output`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if "width" not in kwargs:
+            self._width = None  # not COLUMNS at import time: the size is read at each print
+        if "height" not in kwargs:
+            self._height = None
+
+    def print(self, *objects: Any, soft_wrap: bool | None = None, **kwargs: Any) -> None:  # type: ignore[override]
+        super().print(*objects, soft_wrap=not self.is_terminal if soft_wrap is None else soft_wrap, **kwargs)
+
+
+console = CliConsole()
+err_console = CliConsole(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

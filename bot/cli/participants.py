@@ -5,18 +5,16 @@ No aiogram here: these commands only need the database.
 
 from __future__ import annotations
 
-import csv
-import io
+from enum import StrEnum
 from pathlib import Path
 from typing import NoReturn
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import console, err_console, fail, run, settings, with_database
+from bot.cli.output import Column, Format, Table, emit, format_option, say, to_csv, to_json
 from core.db import open_session
 from core.models import RegistrationStatus
 from core.services import badges, importing
@@ -87,19 +85,21 @@ def _fail_with_problems(exc: ImportFailed) -> NoReturn:
 
 def _print_result(result: ImportResult) -> None:
     if result.dry_run:
-        table = Table("Row", "Action", "Name", "Delegation", "Status", "Changes")
+        table = Table(
+            [
+                Column("Row", "row", "number"),
+                Column("Action", "action", "token"),
+                Column("Name", "name"),
+                Column("Delegation", "delegation", "token"),
+                Column("Status", "status", "token"),
+                Column("Changes", "changes"),
+            ]
+        )
         for row in result.rows:
             if row.action != "unchanged":
-                table.add_row(
-                    str(row.row),
-                    row.action,
-                    escape(row.full_name),
-                    row.delegation or "—",
-                    row.status,
-                    ", ".join(row.changed),
-                )
-        if table.row_count:
-            console.print(table)
+                table.add_row(row.row, row.action, row.full_name, row.delegation, row.status, ", ".join(row.changed))
+        if table.rows:
+            emit(table)
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     prefix = "[yellow]dry run[/] — nothing written; " if result.dry_run else ""
@@ -117,15 +117,25 @@ def _print_result(result: ImportResult) -> None:
         )
 
 
+class LinkFormat(StrEnum):
+    TEXT = "text"
+    CSV = "csv"
+    JSON = "json"
+
+
 @app.command("links")
 def links_cmd(
     conference: str | None = typer.Option(None, "--conference", help=CONFERENCE_HELP),
-    fmt: str = typer.Option("table", "--format", help="table or csv."),
+    fmt: LinkFormat = typer.Option(
+        LinkFormat.TEXT,
+        "--format",
+        "-f",
+        case_sensitive=False,
+        help="text: per person a line about them, then the link alone on its own line; csv or json for mail merge.",
+    ),
     out: Path | None = typer.Option(None, "--out", help="Write to FILE instead of the screen."),
 ) -> None:
     """Personal deep links for registered people who have no Telegram account yet."""
-    if fmt not in ("table", "csv"):
-        fail(escape(f"unknown format '{fmt}' (expected table or csv)"))
     configured = settings().bot_username
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> list[BindLink]:
@@ -135,60 +145,64 @@ def links_cmd(
             return await importing.bind_links(session, conf, username)
 
     links = run(with_database(work))
-    text = _links_csv(links) if fmt == "csv" else None
+    if fmt is LinkFormat.TEXT:
+        text = links_text(links)
+    else:
+        table = _links_table(links)
+        text = to_csv(table) if fmt is LinkFormat.CSV else to_json(table)
     if out is not None:
         try:
             with out.open("w", encoding="utf-8", newline="") as handle:
-                if text is not None:
-                    handle.write(text)
-                else:
-                    Console(file=handle, width=250, no_color=True).print(_links_table(links))
+                handle.write(text)
         except OSError as exc:
             fail(escape(f"{out}: {exc.strerror or exc}"))
         err_console.print(f"{len(links)} personal link(s) written to {escape(str(out))}", highlight=False)
-    elif text is not None:
-        typer.echo(text, nl=False)
-    elif not links:
-        console.print("everyone registered has a Telegram account: no links needed", highlight=False)
+    elif not links and fmt is LinkFormat.TEXT:
+        say("everyone registered has a Telegram account: no links needed")
     else:
-        console.print(_links_table(links))
+        typer.echo(text, nl=False)
+
+
+def links_text(links: list[BindLink]) -> str:
+    """Per person: who (name, native name, delegation, category, status, registration id),
+    then the link alone on the next line, so it is copied whole; a blank line between."""
+    blocks = []
+    for link in links:
+        who = link.full_name + (f" ({link.native_name})" if link.native_name else "")
+        about = " · ".join(x for x in (link.delegation, link.category, link.status, link.email) if x)
+        blocks.append(f"{_one_line(who)} — {about}, #{link.registration_id}\n{link.url}\n")
+    return "\n".join(blocks)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _links_table(links: list[BindLink]) -> Table:
-    table = Table("ID", "Name", "Native name", "Delegation", "Category", "Status", "Email")
-    table.add_column("Link", overflow="fold")  # never cut: the whole link must stay usable
+    table = Table(
+        [
+            Column("ID", "registration_id", "number"),
+            Column("Name", "name"),
+            Column("Native name", "native_name"),
+            Column("Delegation", "delegation", "token"),
+            Column("Category", "category", "token"),
+            Column("Status", "status", "token"),
+            Column("Email", "email", "token"),
+            Column("Link", "link", "token"),
+        ]
+    )
     for link in links:
         table.add_row(
-            str(link.registration_id),
-            escape(link.full_name),
-            escape(link.native_name or ""),
-            link.delegation or "—",
+            link.registration_id,
+            link.full_name,
+            link.native_name,
+            link.delegation,
             link.category,
             link.status,
-            escape(link.email or ""),
+            link.email,
             link.url,
         )
     return table
-
-
-def _links_csv(links: list[BindLink]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["registration_id", "name", "native_name", "delegation", "category", "status", "email", "link"])
-    for link in links:
-        writer.writerow(
-            [
-                link.registration_id,
-                link.full_name,
-                link.native_name or "",
-                link.delegation or "",
-                link.category,
-                link.status,
-                link.email or "",
-                link.url,
-            ]
-        )
-    return buffer.getvalue()
 
 
 @app.command("list")
@@ -196,6 +210,7 @@ def list_cmd(
     status: str | None = typer.Option(None, "--status", help="pending, approved, rejected or cancelled."),
     delegation: str | None = typer.Option(None, "--delegation", help="Delegation code or name."),
     conference: str | None = typer.Option(None, "--conference", help=CONFERENCE_HELP),
+    fmt: Format = format_option(),
 ) -> None:
     """Registrations of the conference, by delegation and name."""
     wanted: RegistrationStatus | None = None
@@ -212,41 +227,41 @@ def list_cmd(
             return conf.slug, views
 
     slug, views = run(with_database(work))
-    if not views:
-        console.print(f"{slug}: no registrations match", highlight=False)
+    if not views and fmt is Format.TABLE:
+        say(f"{slug}: no registrations match")
         return
     table = Table(
-        "ID",
-        "Name",
-        "Native name",
-        "Delegation",
-        "Category",
-        "Status",
-        "Telegram",
-        "Source",
-        title=f"{slug}: {len(views)} registration(s)",
+        [
+            Column("ID", "registration_id", "number"),
+            Column("Name", "name"),
+            Column("Native name", "native_name", stack=True),
+            Column("Delegation", "delegation", "token"),
+            Column("Category", "category", "token", stack=True),
+            Column("Status", "status", "token", style=_status_style),
+            Column("Source", "source", "token", stack=True),
+            Column("Telegram ID", "telegram_id", "token"),
+            Column("Username", "telegram_username", "token", stack=True),
+        ],
+        title=f"{slug}: {len(views)} registration(s)" if fmt is Format.TABLE else None,
     )
     for v in views:
         p, r = v.participant, v.registration
-        telegram = str(p.telegram_id) if p.telegram_id else "—"
-        if p.telegram_username:
-            telegram += f" @{p.telegram_username}"
         table.add_row(
-            str(r.id),
-            escape(p.full_name),
-            escape(p.native_name or ""),
-            v.delegation.code if v.delegation else "—",
+            r.id,
+            p.full_name,
+            p.native_name,
+            v.delegation.code if v.delegation else None,
             r.category.value,
-            _status(r.status),
-            telegram,
+            r.status.value,
             r.source,
+            p.telegram_id,
+            f"@{p.telegram_username}" if p.telegram_username else None,
         )
-    console.print(table)
+    emit(table, fmt)
 
 
-def _status(status: RegistrationStatus) -> str:
-    colour = {RegistrationStatus.APPROVED: "green", RegistrationStatus.PENDING: "yellow"}.get(status, "red")
-    return f"[{colour}]{status.value}[/]"
+def _status_style(status: str) -> str:
+    return {RegistrationStatus.APPROVED.value: "green", RegistrationStatus.PENDING.value: "yellow"}.get(status, "red")
 
 
 def _decide(raw_id: str, *, approve: bool, reason: str | None) -> None:

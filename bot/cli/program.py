@@ -7,19 +7,19 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Awaitable, Callable
-from datetime import date
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.table import Table
-from rich.text import Text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import console, fail, run, settings, with_database
+from bot.cli.i18n import cli_text
+from bot.cli.output import Column, Format, Table, emit, format_option, say
+from core.config import LANGUAGES
 from core.db import make_engine, make_session_factory, open_session, sqlite_file
-from core.models import AgendaKind, pick
+from core.models import Conference, pick
 from core.services.conferences import current_conference
 from core.services.programme import (
     AgendaEntry,
@@ -35,16 +35,6 @@ from core.services.programme import (
 
 T = TypeVar("T")
 app = typer.Typer(no_args_is_help=True)
-
-KIND_LABELS = {
-    AgendaKind.OPENING: "opening",
-    AgendaKind.HIGH_LEVEL: "high-level",
-    AgendaKind.PLENARY: "plenary",
-    AgendaKind.THEMATIC: "thematic",
-    AgendaKind.SIDE_EVENT: "side event",
-    AgendaKind.BREAK: "break",
-    AgendaKind.CLOSING: "closing",
-}
 
 
 def _actor() -> str:
@@ -140,66 +130,92 @@ def show_cmd(
     conference: str | None = typer.Option(
         None, "--conference", "-c", help="Conference slug (default: CONFERENCE or the latest)."
     ),
-    lang: str = typer.Option("en", "--lang", "-l", help="Language of the texts: en or ru."),
+    lang: str = typer.Option("en", "--lang", "-l", help="Language of the texts and headings: en or ru."),
+    fmt: Format = format_option(),
 ) -> None:
-    """Print the agenda by day, in the conference's time zone."""
-    if lang not in ("en", "ru"):
+    """Print the agenda by day, in the conference's time zone, with each item's code
+    (the name `scan --session` and `report attendance --session` take)."""
+    if lang not in LANGUAGES:
         fail(f"--lang: expected en or ru, not {lang!r}")
     slug = conference or settings().conference
 
-    async def work(factory: async_sessionmaker[AsyncSession]) -> None:
+    async def work(factory: async_sessionmaker[AsyncSession]) -> tuple[Conference, list[AgendaEntry]]:
         async with open_session(factory) as session:
             conf = await current_conference(session, slug)
             assert conf.id is not None
-            entries = await agenda_of(session, conf.id)
-        tz = ZoneInfo(conf.timezone)
-        console.print(
-            f"[bold]{pick(conf.name, lang)}[/] ({conf.slug}) — "
-            f"{pick(conf.venue, lang) or pick(conf.city, lang)}, "
-            f"{conf.first_day:%d.%m.%Y}–{conf.last_day:%d.%m.%Y}, times in {conf.timezone}",
-            highlight=False,
+            return conf, await agenda_of(session, conf.id)
+
+    conf, entries = run(with_database(work))
+    t = cli_text(lang)
+    if fmt is Format.TABLE:
+        say(
+            t(
+                "program-heading",
+                name=pick(conf.name, lang),
+                slug=conf.slug,
+                place=pick(conf.venue, lang) or pick(conf.city, lang),
+                first=t.date(conf.first_day),
+                last=t.date(conf.last_day),
+                timezone=conf.timezone,
+            )
         )
         if not entries:
-            console.print("no agenda items")
+            say(t("program-no-items"))
             return
-        days: dict[date, list[AgendaEntry]] = {}
-        for entry in entries:
-            days.setdefault(entry.item.starts_at.astimezone(tz).date(), []).append(entry)
-        for day, day_entries in days.items():
-            console.print(_day_table(day, day_entries, tz, lang))
-
-    run(with_database(work))
+    emit(agenda_table(entries, ZoneInfo(conf.timezone), lang), fmt)
 
 
-def _day_table(day: date, entries: list[AgendaEntry], tz: ZoneInfo, lang: str) -> Table:
-    table = Table(title=f"{day:%A, %d %B %Y}", title_justify="left", show_lines=False)
-    table.add_column("Time", no_wrap=True)
-    table.add_column("Kind", no_wrap=True)
-    table.add_column("Title", ratio=3)
-    table.add_column("Hall", ratio=1)
-    table.add_column("Seats", justify="right", no_wrap=True)
-    table.add_column("Speakers", ratio=2)
+def agenda_table(entries: list[AgendaEntry], tz: ZoneInfo, lang: str) -> Table:
+    """The agenda, one section per local day; csv/json rows also carry the day and times."""
+    t = cli_text(lang)
+    table = Table(
+        [
+            Column("day", "day", "token", shown=False),
+            Column(t("program-col-time"), "time", "token"),
+            Column(t("program-col-code"), "code", "token", stack=True),
+            Column(t("program-col-title"), "title"),
+            Column(t("program-col-kind"), "kind", stack=True, style=lambda _: "dim"),
+            Column(t("program-col-hall"), "hall"),
+            Column(t("program-col-seats"), "seats"),
+            Column(t("program-col-speakers"), "speakers"),
+            Column("starts_at", "starts_at", "token", shown=False),
+            Column("ends_at", "ends_at", "token", shown=False),
+            Column("capacity", "capacity", "number", shown=False),
+            Column("signup_open", "signup_open", "token", shown=False),
+            Column("cancelled", "cancelled", "token", shown=False),
+        ]
+    )
     for entry in entries:
         item = entry.item
         start, end = item.starts_at.astimezone(tz), item.ends_at.astimezone(tz)
         span = f"{start:%H:%M}–{end:%H:%M}"
         if end.date() != start.date():
-            span += f" (+{(end.date() - start.date()).days}d)"
-        title = Text(pick(item.title, lang))
-        if item.cancelled_at is not None:
-            title = Text(f"{title.plain} (cancelled)", style="strike dim")
-        seats = "—" if item.capacity is None else str(item.capacity)
+            span += " " + t("program-next-day", days=(end.date() - start.date()).days)
+        title = pick(item.title, lang)
+        cancelled = item.cancelled_at is not None
+        if cancelled:
+            title = t("program-cancelled", title=title)
+        seats = t("program-unlimited") if item.capacity is None else str(item.capacity)
         if item.signup_open:
-            seats += " sign-up"
+            seats = t("program-signup", seats=seats)
         people = [_person(p, lang) for p in entry.speakers]
-        people += [f"{_person(p, lang)} (moderator)" for p in entry.moderators]
+        people += [t("program-moderator", name=_person(p, lang)) for p in entry.moderators]
         table.add_row(
+            start.date().isoformat(),
             span,
-            KIND_LABELS.get(item.kind, str(item.kind)),
+            item.code,
             title,
-            pick(item.hall, lang),
+            t(f"kind-{item.kind.value}"),
+            pick(item.hall, lang) or None,
             seats,
-            "\n".join(people),
+            people,
+            start.isoformat(),
+            end.isoformat(),
+            item.capacity,
+            item.signup_open,
+            cancelled,
+            section=t.day(start.date()),
+            style="strike dim" if cancelled else None,
         )
     return table
 
@@ -214,7 +230,7 @@ def _person(person: object, lang: str) -> str:
 
 
 @app.command("list")
-def list_cmd() -> None:
+def list_cmd(fmt: Format = format_option()) -> None:
     """List the conferences in the database."""
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> list[ConferenceSummary]:
@@ -222,27 +238,34 @@ def list_cmd() -> None:
             return await list_conferences(session)
 
     rows = run(with_database(work))
-    if not rows:
-        console.print("no conferences yet (use `confdesk program load FILE.yaml`)")
+    if not rows and fmt is Format.TABLE:
+        say("no conferences yet (use `confdesk program load FILE.yaml`)")
         return
-    table = Table(title="Conferences")
-    table.add_column("Slug", no_wrap=True)
-    table.add_column("Ed.", justify="right")
-    table.add_column("Name")
-    table.add_column("Days", no_wrap=True)
-    table.add_column("Time zone", no_wrap=True)
-    for name in ("Delegations", "Items", "Registrations"):
-        table.add_column(name, justify="right")
+    table = Table(
+        [
+            Column("Slug", "slug", "token"),
+            Column("Time zone", "timezone", "token", stack=True),
+            Column("Ed.", "edition", "number"),
+            Column("Name", "name"),
+            Column("First day", "first_day", "token"),
+            Column("Last day", "last_day", "token", stack=True),
+            Column("Delegations", "delegations", "number"),
+            Column("Items", "items", "number"),
+            Column("Registrations", "registrations", "number"),
+        ],
+        title="Conferences" if fmt is Format.TABLE else None,
+    )
     for row in rows:
         conf = row.conference
         table.add_row(
             conf.slug,
-            str(conf.edition),
-            pick(conf.name, "en"),
-            f"{conf.first_day:%Y-%m-%d} – {conf.last_day:%Y-%m-%d}",
             conf.timezone,
-            str(row.delegations),
-            str(row.items),
-            str(row.registrations),
+            conf.edition,
+            pick(conf.name, "en"),
+            conf.first_day.isoformat(),
+            conf.last_day.isoformat(),
+            row.delegations,
+            row.items,
+            row.registrations,
         )
-    console.print(table)
+    emit(table, fmt)

@@ -1,4 +1,4 @@
-"""`confdesk report attendance|stats`: attendance as rich tables, or JSON for scripts.
+"""`confdesk report attendance`: attendance as tables, or CSV/JSON for scripts.
 
 No aiogram here: these commands only need the database.
 """
@@ -6,23 +6,27 @@ No aiogram here: these commands only need the database.
 from __future__ import annotations
 
 import json
-from datetime import date
+from dataclasses import asdict
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import typer
-from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cli.common import console, fail, run, settings, with_database
+from bot.cli.common import fail, run, settings, with_database
+from bot.cli.output import Column, Format, Table, emit, format_option, say
 from core.db import open_session
-from core.models import Conference, pick
+from core.models import AgendaItem, Conference, pick
 from core.services import reports
 from core.services.conferences import current_conference
+from core.services.lookup import find_agenda_item
 
 app = typer.Typer(no_args_is_help=True)
 CONFERENCE_HELP = "Conference slug (default: CONFERENCE, else the latest)."
 BY = ("delegation", "category", "session", "day")
+ALL = 1_000_000  # no-shows listed: all of them
 
 
 def _day(value: str | None) -> date | None:
@@ -36,29 +40,47 @@ def _day(value: str | None) -> date | None:
 def attendance_cmd(
     day: str | None = typer.Option(None, "--day", help="Conference-local day YYYY-MM-DD (default: today)."),
     by: str = typer.Option("delegation", "--by", help="delegation, category, session or day."),
-    as_json: bool = typer.Option(False, "--json", help="JSON for scripts."),
+    session_ref: str | None = typer.Option(
+        None,
+        "--session",
+        help="One agenda item, by its code (see `program show`) or number: its line and who signed up "
+        "but was not scanned in.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="JSON for scripts (the same as --format json)."),
+    fmt: Format = format_option(
+        "table: aligned columns, wrapped on a terminal, one full line per row when piped; "
+        "csv: the table's rows (with --session: its no-shows); json: the whole report."
+    ),
     conference: str | None = typer.Option(None, "--conference", help=CONFERENCE_HELP),
 ) -> None:
     """Who came: by delegation (accredited, present, at the high-level session), by
     category, by session (signed up vs scanned in, no-shows) or by day."""
     if by not in BY:
         fail(f"unknown --by '{by}' (expected {', '.join(BY)})")
+    if session_ref is not None:
+        by = "session"
     chosen = _day(day)
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
         async with open_session(factory) as session:
             conf = await current_conference(session, conference or settings().conference)
-            return await attendance_data(session, conf, by=by, day=chosen)
+            item = await find_agenda_item(session, conf, session_ref) if session_ref is not None else None
+            return await attendance_data(session, conf, by=by, day=chosen, item=item)
 
     data = run(with_database(work))
-    if as_json:
+    if as_json or fmt is Format.JSON:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
-        return
-    print_attendance(data)
+    elif fmt is Format.CSV:  # with --session: its no-shows, the people to call
+        emit(_no_show_table(data) if "no_shows" in data else _table(data), fmt)
+    else:
+        print_attendance(data)
 
 
-async def attendance_data(session: AsyncSession, conf: Conference, *, by: str, day: date | None) -> dict[str, Any]:
-    """The report as plain data (JSON-ready); `by`: delegation, category, session or day."""
+async def attendance_data(
+    session: AsyncSession, conf: Conference, *, by: str, day: date | None, item: AgendaItem | None = None
+) -> dict[str, Any]:
+    """The report as plain data (JSON-ready); `by`: delegation, category, session or day;
+    `item`: only that agenda item, with its no-shows."""
     stats = await reports.stats(session, conf, day=day)
     data: dict[str, Any] = {
         "conference": conf.slug,
@@ -67,7 +89,12 @@ async def attendance_data(session: AsyncSession, conf: Conference, *, by: str, d
         "by": by,
         "summary": stats.as_dict(),
     }
-    if by == "delegation":
+    if item is not None:
+        assert item.id is not None
+        line, people = await reports.no_shows(session, conf, item.id, limit=ALL)
+        data["sessions"] = [line.as_dict()]
+        data["no_shows"] = [asdict(p) for p in people]
+    elif by == "delegation":
         data["delegations"] = (await reports.by_delegation(session, conf, day=stats.day)).as_dict()
     elif by == "category":
         data["categories"] = stats.as_dict()["by_category"]
@@ -80,12 +107,23 @@ async def attendance_data(session: AsyncSession, conf: Conference, *, by: str, d
 
 def print_attendance(data: dict[str, Any]) -> None:
     s = data["summary"]
-    console.print(
-        f"[bold]{escape(data['conference'])}[/], {data['day']} ({data['timezone']}): registered {s['registered']}, "
-        f"pending {s['pending']}, approved {s['approved']}, checked in {s['checked_in']}, inside now {s['inside']}",
-        highlight=False,
+    say(
+        Text.assemble(
+            (data["conference"], "bold"),
+            f", {data['day']} ({data['timezone']}): registered {s['registered']}, pending {s['pending']}, "
+            f"approved {s['approved']}, checked in {s['checked_in']}, inside now {s['inside']}",
+        )
     )
-    console.print(_table(data))
+    emit(_table(data))
+    if "no_shows" in data:
+        if data["no_shows"]:
+            emit(_no_show_table(data))
+        else:
+            say("no no-shows: everyone signed up was scanned in")
+
+
+def _local(moment: str, timezone: str) -> str:
+    return datetime.fromisoformat(moment).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 def _table(data: dict[str, Any]) -> Table:
@@ -93,39 +131,84 @@ def _table(data: dict[str, Any]) -> Table:
     if by == "delegation":
         d = data["delegations"]
         table = Table(
-            "Code",
-            "Delegation",
-            "Accredited",
-            "Present",
-            "High-level",
-            "Inside now",
+            [
+                Column("Code", "code", "token"),
+                Column("Delegation", "delegation"),
+                Column("Accredited", "accredited", "number"),
+                Column("Present", "present", "number"),
+                Column("High-level", "high_level", "number"),
+                Column("Inside now", "inside", "number"),
+            ],
             title=f"Delegations present at the high-level session: {d['delegations_at_high_level']} of "
             f"{d['delegations']}; present on {d['day']}: {d['delegations_present']}",
         )
         for line in d["lines"]:
             if line["accredited"] or line["present"]:
                 table.add_row(
-                    escape(line["code"]),
-                    escape(pick(line["name"], "en") or "(no delegation)"),
-                    *(str(line[k]) for k in ("accredited", "present", "high_level", "inside")),
+                    line["code"],
+                    pick(line["name"], "en") or "(no delegation)",
+                    *(line[k] for k in ("accredited", "present", "high_level", "inside")),
                 )
     elif by == "category":
-        table = Table("Category", "Registered", "Pending", "Approved", "Checked in", "Inside now")
+        table = Table(
+            [
+                Column("Category", "category", "token"),
+                Column("Registered", "registered", "number"),
+                Column("Pending", "pending", "number"),
+                Column("Approved", "approved", "number"),
+                Column("Checked in", "checked_in", "number"),
+                Column("Inside now", "inside", "number"),
+            ]
+        )
         for line in data["categories"]:
             table.add_row(
-                line["category"], *(str(line[k]) for k in ("registered", "pending", "approved", "checked_in", "inside"))
+                line["category"], *(line[k] for k in ("registered", "pending", "approved", "checked_in", "inside"))
             )
     elif by == "session":
-        table = Table("Starts", "Code", "Session", "Signed up", "Waiting", "Scanned in", "No-shows", "Walk-ins")
+        table = Table(
+            [
+                Column("Starts", "starts", "token"),
+                Column("Code", "code", "token", stack=True),
+                Column("Session", "title"),
+                Column("Signed up", "signed_up", "number"),
+                Column("Waiting", "waitlisted", "number"),
+                Column("Scanned in", "scanned", "number"),
+                Column("No-shows", "no_shows", "number"),
+                Column("Walk-ins", "walk_ins", "number"),
+            ]
+        )
         for line in data["sessions"]:
             table.add_row(
-                line["starts_at"][:16],
-                escape(line["code"]),
-                escape(pick(line["title"], "en")),
-                *(str(line[k]) for k in ("signed_up", "waitlisted", "scanned", "no_shows", "walk_ins")),
+                _local(line["starts_at"], data["timezone"]),
+                line["code"],
+                pick(line["title"], "en") or line["code"],
+                *(line[k] for k in ("signed_up", "waitlisted", "scanned", "no_shows", "walk_ins")),
             )
     else:
-        table = Table("Day", "Present", "Entries", "Refused scans")
+        table = Table(
+            [
+                Column("Day", "day", "token"),
+                Column("Present", "present", "number"),
+                Column("Entries", "entries", "number"),
+                Column("Refused scans", "refused", "number"),
+            ]
+        )
         for line in data["days"]:
-            table.add_row(line["day"], str(line["present"]), str(line["entries"]), str(line["refused"]))
+            table.add_row(line["day"], line["present"], line["entries"], line["refused"])
+    return table
+
+
+def _no_show_table(data: dict[str, Any]) -> Table:
+    code = data["sessions"][0]["code"]
+    table = Table(
+        [
+            Column("ID", "registration_id", "number"),
+            Column("Name", "name"),
+            Column("Native name", "native_name"),
+            Column("Delegation", "delegation"),
+        ],
+        title=f"Signed up for {code} but not scanned in: {len(data['no_shows'])}",
+    )
+    for p in data["no_shows"]:
+        table.add_row(p["registration_id"], p["full_name"], p["native_name"], pick(p["delegation"] or {}, "en") or None)
     return table

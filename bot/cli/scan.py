@@ -50,8 +50,10 @@ def _line(verdict, zone: ZoneInfo) -> str:  # type: ignore[no-untyped-def]
 
 def scan_command(
     gate: str = typer.Option(..., "--gate", help="name of this door or desk"),
-    session_id: int | None = typer.Option(
-        None, "--session", help="agenda item id: scanning into that hall (default: venue)"
+    session_ref: str | None = typer.Option(
+        None,
+        "--session",
+        help="agenda item code (see `confdesk program show`) or number: scanning into that hall (default: venue)",
     ),
     exit_: bool = typer.Option(False, "--exit", help="this is an exit"),
     as_json: bool = typer.Option(False, "--json", help="one JSON object per line"),
@@ -61,10 +63,11 @@ def scan_command(
     ),
 ) -> None:
     """Check badges in (or out) from stdin, one code per line; EOF ends."""
-    from core.errors import DomainError, NotFound
-    from core.models import AgendaItem, Conference
+    from core.errors import DomainError
+    from core.models import Conference
     from core.services.badges import ensure_badge_secret, find_conference
     from core.services.checkin import scan
+    from core.services.lookup import find_agenda_item
 
     direction = ScanDirection.OUT if exit_ else ScanDirection.IN
 
@@ -73,16 +76,18 @@ def scan_command(
             conf = await find_conference(db, conference or settings().conference)
             stored = await db.get(Conference, conf.id)
             zone = ZoneInfo(stored.timezone if stored else "UTC")
-            if session_id is not None:
-                item = await db.get(AgendaItem, session_id)
-                if item is None or item.conference_id != conf.id:
-                    raise NotFound(f"agenda item {session_id} not found in {conf.slug}")
+            session_id: int | None = None
+            where = "venue"
+            if session_ref is not None:
+                assert stored is not None
+                item = await find_agenda_item(db, stored, session_ref)
+                session_id = item.id
+                where = f"session {item.code}: {pick(item.title, 'en')}"
             secret, _ = await ensure_badge_secret(db, settings())
             await db.rollback()
             if not as_json:
-                where = f"session {session_id}" if session_id is not None else "venue"
                 err_console.print(
-                    f"[dim]{conf.slug}: gate {escape(gate)}, {where}, "
+                    f"[dim]{conf.slug}: gate {escape(gate)}, {escape(where)}, "
                     f"{'exit' if exit_ else 'entry'}; scan badges (Ctrl-D to end)[/]"
                 )
             count = 0

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import console, fail, run, settings, with_database
+from bot.cli.output import Column, Format, Table, emit, format_option, say
 from core.db import open_session
 from core.models import StaffRole, StaffRoleName
 from core.services import staff as staff_svc
@@ -90,6 +90,7 @@ def remove_cmd(
 @app.command("list")
 def list_cmd(
     conference: str | None = typer.Option(None, "--conference", help=CONFERENCE_HELP),
+    fmt: Format = format_option(),
 ) -> None:
     """Staff roles of the conference (and the ADMIN_IDS admins of every conference)."""
 
@@ -101,19 +102,25 @@ def list_cmd(
 
     slug, roles = run(with_database(work))
     admins = settings().admin_ids
-    if not roles and not admins:
-        console.print(
-            f"{slug}: no staff yet (add some with `confdesk staff add TELEGRAM_ID --role admin`)", highlight=False
-        )
+    if not roles and not admins and fmt is Format.TABLE:
+        say(f"{slug}: no staff yet (add some with `confdesk staff add TELEGRAM_ID --role admin`)")
         return
-    table = Table("Telegram ID", "Role", "Added by", "Since", title=f"{slug}: staff")
+    table = Table(
+        [
+            Column("Telegram ID", "telegram_id", "token"),
+            Column("Role", "role", "token"),
+            Column("Added by", "added_by", "token"),
+            Column("Since (UTC)", "since", "token"),
+        ],
+        title=f"{slug}: staff" if fmt is Format.TABLE else None,
+    )
     for tid in admins:
-        table.add_row(str(tid), "admin", "ADMIN_IDS", "—")
+        table.add_row(tid, "admin", "ADMIN_IDS", None)
     for row in roles:
         table.add_row(
-            str(row.telegram_id),
+            row.telegram_id,
             row.role.value,
             str(row.added_by) if row.added_by else "cli",
-            row.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            row.created_at.strftime("%Y-%m-%d %H:%M"),
         )
-    console.print(table)
+    emit(table, fmt)

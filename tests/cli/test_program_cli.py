@@ -44,7 +44,7 @@ def test_load_twice_then_show_and_list(runner: CliRunner):
     shown = invoke(runner, "program", "show")
     assert shown.exit_code == 0, shown.output
     out = shown.output
-    assert "Thursday, 31 October 2024" in out and "Friday, 01 November 2024" in out
+    assert "Thursday, 31 October 2024" in out and "Friday, 1 November 2024" in out
     assert "10:00–13:00" in out  # local Minsk time, not 07:00 UTC
     assert "07:00" not in out
     assert "High-level session" in out and "Palace of Independence" in out
@@ -119,3 +119,28 @@ def test_program_cli_does_not_import_aiogram():
         "sys.exit(1 if any(m == 'aiogram' or m.startswith('aiogram.') for m in sys.modules) else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_show_in_russian_translates_the_cli_words_too(runner: CliRunner):
+    assert invoke(runner, "program", "load", str(MINSK_2024)).exit_code == 0
+    ru = invoke(runner, "program", "show", "--lang", "ru").output
+    for word in (
+        "время местное (Europe/Minsk)",
+        "Четверг, 31 октября 2024",
+        "Пятница, 1 ноября 2024",
+        "Время",
+        "Код",
+        "Название",
+        "Зал",
+        "Места",
+        "Выступающие",
+        "тематическая дискуссия",
+        "120, по записи",
+        "Максим Рыженков (модератор)",
+        "31.10.2024–01.11.2024",
+    ):
+        assert word in ru, word
+    for english in ("times in", "Thursday", "October", "Title", "Speakers", "sign-up", "(moderator)", "thematic"):
+        assert english not in ru, english
+    en = invoke(runner, "program", "show").output
+    assert "times in Europe/Minsk" in en and "Title" in en and "thematic" in en and "Время" not in en

@@ -50,10 +50,23 @@ def test_kiosk_text_exit_and_session(cli_env):
     res = runner.invoke(cli, ["scan", "--gate", "Hall", "--session", str(hall_id)], input=link(reg_id) + "\n")
     assert "NOT ALLOWED" in res.stdout
     res = runner.invoke(cli, ["scan", "--gate", "Hall", "--session", "9999"], input="x\n")
-    assert res.exit_code == 1 and "not found" in res.output and "Traceback" not in res.output
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert "no agenda item '9999' in minsk-2024; codes: hall" in res.output
 
 
 def test_scan_module_does_not_import_aiogram():
     code = "import sys, bot.cli.scan, bot.cli.badges; print('aiogram' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_kiosk_session_by_code_and_its_title_on_the_banner(cli_env):
+    reg_id, hall_id = seed(cli_env)
+    for ref in ("hall", "HALL", str(hall_id)):
+        res = runner.invoke(cli, ["scan", "--gate", "Hall", "--session", ref], input=link(reg_id) + "\n")
+        assert res.exit_code == 0, res.output
+        assert "NOT ALLOWED" in res.stdout  # the hall admits press only: the item was found
+        assert "gate Hall, session hall: Item hall, entry" in " ".join(res.stderr.split())
+    res = runner.invoke(cli, ["scan", "--gate", "Hall", "--session", "high-level"], input="x\n")
+    assert res.exit_code == 1 and "Input should be" not in res.output
+    assert "no agenda item 'high-level' in minsk-2024; codes: hall" in res.output
