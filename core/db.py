@@ -1,10 +1,16 @@
 """Async engine and session factory from DATABASE_URL.
 
 SQLite (the embedded default) runs in WAL mode with foreign keys on and a single pooled
-connection: every transaction holds that one connection until it commits, so writers are
-serialised in-process and never fail with "database is locked". Statements run on the
-event loop itself (core.sqlite_inline): ~600x cheaper than a thread hand-off each. PostgreSQL (asyncpg) uses a
-normal pool and row locks (`SELECT … FOR UPDATE`) where services need them.
+connection: every transaction holds that one connection until it commits, so transactions
+are serialised in-process. Across processes (the bot and kiosks `confdesk scan` on one
+file) every transaction starts with `BEGIN IMMEDIATE`: it takes the write lock before its
+first read, so a read-then-write (a check-in: is the badge inside? then enter) is atomic
+against other processes too, and a waiting writer waits (busy_timeout) instead of failing on
+a lock upgrade. sqlite3 itself opens no transactions (isolation_level None); `_sqlite_begin`
+does. Read-only work may use `read_only(engine)`: a plain deferred BEGIN that blocks no
+writer. Statements run on the event loop itself (core.sqlite_inline): ~600x cheaper than a
+thread hand-off each. PostgreSQL (asyncpg) uses a normal pool and row locks
+(`SELECT … FOR UPDATE`) where services need them.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -28,13 +34,23 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool, StaticPool
 from core.sqlite_inline import InlineConnection
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+READ_ONLY = "confdesk_read_only"  # execution option: this engine's transactions only read
+
+
+def _sqlite_pragmas(busy_timeout_ms: int, dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # no implicit BEGIN: _sqlite_begin emits it
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Every transaction takes the write lock at its start (waiting up to busy_timeout for
+    another process to commit), unless its engine was made by `read_only`."""
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -51,9 +67,20 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             poolclass=StaticPool if memory else AsyncAdaptedQueuePool,
             **({} if memory else {"pool_size": 1, "max_overflow": 0, "pool_timeout": 120}),
         )
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        # how long to wait for another process's write lock: `?timeout=` seconds as for
+        # SQLAlchemy's pysqlite URLs, 30 by default
+        busy_timeout_ms = round(float(parsed.query.get("timeout", 30)) * 1000)  # type: ignore[arg-type]
+        event.listen(engine.sync_engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms))
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def read_only(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine and pool for work that only reads (reports, exports): on SQLite its
+    transactions begin deferred, so they neither wait for nor block writers in other
+    processes. Writing through it works but loses the cross-process guarantee above."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import ConfigError, Settings, get_settings
-from core.db import make_engine, make_session_factory
+from core.db import make_engine, make_session_factory, read_only
 from core.errors import DomainError
 
 T = TypeVar("T")
@@ -48,15 +48,19 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
 
 
-async def with_database(work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]], *, migrate: bool = True) -> T:
-    """Open the configured database, bring it to head, run `work`, dispose."""
+async def with_database(
+    work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]], *, migrate: bool = True, reads_only: bool = False
+) -> T:
+    """Open the configured database, bring it to head, run `work`, dispose. `reads_only`:
+    work that never writes (reports, exports) neither waits for nor blocks a kiosk or the
+    bot writing to the same SQLite file (core.db.read_only)."""
     from core.migrate import upgrade
 
     engine = make_engine(settings().database_url)
     try:
         if migrate:
             await upgrade(engine)
-        return await work(make_session_factory(engine))
+        return await work(make_session_factory(read_only(engine) if reads_only else engine))
     finally:
         await engine.dispose()
 

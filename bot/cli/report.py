@@ -50,7 +50,7 @@ def attendance_cmd(
             conf = await current_conference(session, conference or settings().conference)
             return await attendance_data(session, conf, by=by, day=chosen)
 
-    data = run(with_database(work))
+    data = run(with_database(work, reads_only=True))
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return

@@ -1,0 +1,60 @@
+"""SQLite transactions take the write lock when they begin (issue 11, item 1), so a read
+followed by a write is atomic against other processes; `read_only` engines do not.
+
+Another process is stood in for by a plain sqlite3 connection to the same file."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+
+from core.db import make_engine, make_session_factory, read_only
+from core.models import Conference
+from tests.dbutil import USE_PG
+
+pytestmark = pytest.mark.skipif(USE_PG, reason="SQLite's file lock")
+
+
+def other_process(database_url: str) -> sqlite3.Connection:
+    return sqlite3.connect(make_url(database_url).database or "", timeout=0, isolation_level=None)
+
+
+async def test_a_transaction_that_has_only_read_holds_the_write_lock(database_url):
+    engine = make_engine(database_url)
+    other = other_process(database_url)
+    try:
+        async with make_session_factory(engine)() as session:
+            await session.execute(select(Conference))  # a check-in's first step: a read
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+            await session.commit()
+        other.execute("BEGIN IMMEDIATE")  # free again once committed
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+        await engine.dispose()
+
+
+async def test_read_only_work_neither_waits_for_nor_blocks_a_writer(database_url):
+    engine = make_engine(database_url + "?timeout=0.5")  # fail fast rather than wait 30 s
+    other = other_process(database_url)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another process is writing
+        async with make_session_factory(read_only(engine))() as session:
+            assert (await session.execute(text("SELECT count(*) FROM conference"))).scalar_one() == 0
+            other.execute("INSERT INTO app_setting (key, value, updated_at) VALUES ('k', 'v', '2024-01-01')")
+            other.execute("COMMIT")
+            await session.commit()
+        with pytest.raises(sqlite3.OperationalError, match="locked"):  # a writing session does lock
+            async with make_session_factory(engine)() as session:
+                await session.execute(text("SELECT 1"))
+                other.execute("BEGIN IMMEDIATE")
+        async with make_session_factory(engine)() as session:  # and both engines share one pool
+            assert (await session.execute(text("SELECT value FROM app_setting WHERE key = 'k'"))).scalar_one() == "v"
+            await session.commit()
+    finally:
+        other.close()
+        await engine.dispose()
