@@ -33,7 +33,6 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool, StaticPool
 
 from core.sqlite_inline import InlineConnection
 
-
 READ_ONLY = "confdesk_read_only"  # execution option: this engine's transactions only read
 
 

@@ -6,8 +6,8 @@ from sqlalchemy import func, null, select
 
 from core.errors import NotFound
 from core.models import Category, Presence, RegistrationStatus, Scan, ScanDirection, ScanResult
-from core.services.badges import badge_link, make_token, reissue_badge
 from core.services import checkin
+from core.services.badges import badge_link, make_token, reissue_badge
 from core.services.checkin import scan
 from tests.factories import (
     make_conference,

@@ -86,6 +86,16 @@ class Kiosk:
 
     async def answer(self) -> dict[str, Any]:
         """The next line the kiosk prints, parsed; fails loudly if none comes."""
+        line = await self.answer_line()
+        try:
+            data = json.loads(line)
+        except ValueError:
+            raise AssertionError(f"not one JSON line: {line[:300]!r}; {self.seen()}") from None
+        assert isinstance(data, dict), line
+        return data
+
+    async def answer_line(self) -> str:
+        """The next line the kiosk prints (text mode: what the door staff read)."""
         assert self.proc.stdout is not None
         try:
             line = await asyncio.wait_for(self.proc.stdout.readline(), TIMEOUT)
@@ -95,16 +105,15 @@ class Kiosk:
             await self.proc.wait()
             raise AssertionError(f"kiosk ended (exit {self.proc.returncode}); {self.seen()}")
         self.lines.append(line)
-        try:
-            data = json.loads(line)
-        except ValueError:
-            raise AssertionError(f"not one JSON line: {line[:300]!r}; {self.seen()}") from None
-        assert isinstance(data, dict), line
-        return data
+        return line.decode()
 
     async def ask(self, line: bytes) -> dict[str, Any]:
         await self.send(line)
         return await self.answer()
+
+    async def ask_text(self, line: bytes) -> str:
+        await self.send(line)
+        return await self.answer_line()
 
     async def finish(self) -> int:
         """End of input: the kiosk must end by itself, with exit code 0."""
@@ -134,15 +143,16 @@ def kiosk_env(database_url: str) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def kiosk(database_url: str, workdir: Path, gate: str, *args: str) -> AsyncIterator[Kiosk]:
-    """`confdesk scan --json --gate GATE ARGS…` running in `workdir`; killed if still running
-    when the block ends (a test that wants a clean end calls `finish()`)."""
+async def kiosk(database_url: str, workdir: Path, gate: str, *args: str, json: bool = True) -> AsyncIterator[Kiosk]:
+    """`confdesk scan --json --gate GATE ARGS…` (without --json if `json` is false) running in
+    `workdir`; killed if still running when the block ends (a test that wants a clean end
+    calls `finish()`)."""
     stderr = workdir / f"kiosk-{gate}.err"
     with stderr.open("wb") as err:
         proc = await asyncio.create_subprocess_exec(
             str(CONFDESK),
             "scan",
-            "--json",
+            *(["--json"] if json else []),
             "--gate",
             gate,
             *args,
