@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import ConfigError, Settings, get_settings
-from core.db import make_engine, make_session_factory, read_only
+from core.db import make_engine, make_session_factory
 from core.errors import DomainError
 
 T = TypeVar("T")
@@ -52,15 +52,19 @@ async def with_database(
     work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]], *, migrate: bool = True, reads_only: bool = False
 ) -> T:
     """Open the configured database, bring it to head, run `work`, dispose. `reads_only`:
-    work that never writes (reports, exports) neither waits for nor blocks a kiosk or the
-    bot writing to the same SQLite file (core.db.read_only)."""
+    work that never writes (reports, exports) runs on a read-only engine, which neither
+    waits for nor blocks a kiosk or the bot writing to the same SQLite file."""
     from core.migrate import upgrade
 
-    engine = make_engine(settings().database_url)
+    url = settings().database_url
+    engine = make_engine(url)
     try:
         if migrate:
             await upgrade(engine)
-        return await work(make_session_factory(read_only(engine) if reads_only else engine))
+        if reads_only:
+            await engine.dispose()
+            engine = make_engine(url, read_only=True)
+        return await work(make_session_factory(engine))
     finally:
         await engine.dispose()
 
