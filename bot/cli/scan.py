@@ -110,7 +110,7 @@ def scan_command(
 
     direction = ScanDirection.OUT if exit_ else ScanDirection.IN
 
-    def answer(data: dict[str, Any] | None = None, text: str = "") -> None:
+    def answer(data: dict[str, Any], text: str) -> None:
         if as_json:
             typer.echo(json.dumps(data, ensure_ascii=False))
         else:

@@ -9,6 +9,7 @@ PostgreSQL: the database stops accepting connections and the kiosk's are cut.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -49,6 +50,11 @@ async def pg_down(database_url: str) -> AsyncIterator[None]:
                 await conn.execute(
                     text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
                 )
+                # terminating is only signalled: wait until the kiosks' connections are gone
+                deadline = asyncio.get_running_loop().time() + 30
+                while await conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE datname = :n"), {"n": name}):
+                    assert asyncio.get_running_loop().time() < deadline, "backends still there after 30 s"
+                    await asyncio.sleep(0.02)
                 yield
             finally:
                 await conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
