@@ -98,6 +98,11 @@ class InlineConnection:
     async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> InlineCursor:
         return await self.cursor().execute(sql, parameters)
 
+    def begin(self, sql: str = "BEGIN") -> None:
+        """Open a transaction now, e.g. `BEGIN IMMEDIATE` (core.db sets isolation_level None,
+        so sqlite3 opens none itself; commit and rollback end it as usual)."""
+        self._conn.execute(sql)
+
     async def commit(self) -> None:
         self._conn.commit()
 

@@ -50,7 +50,7 @@ def audit_command(
             )
             return entries, conf.timezone
 
-    entries, tz = run(with_database(work))
+    entries, tz = run(with_database(work, reads_only=True))
     if as_json:
         for entry in entries:
             typer.echo(json.dumps(entry.as_dict(), ensure_ascii=False, default=str))

@@ -77,13 +77,19 @@ def _first_line(exc: BaseException) -> str:
 
 
 async def with_database(
-    work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]], *, migrate: bool = True, create: bool = False
+    work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]],
+    *,
+    migrate: bool = True,
+    create: bool = False,
+    reads_only: bool = False,
 ) -> T:
     """Open the configured database, bring it to head, run `work`, dispose.
 
     Only commands that set a conference up (`db upgrade`, `program load`) pass
     `create=True`; every other command needs a database that exists, so a mistyped SQLite
-    path is an error naming DATABASE_URL rather than a new empty file (and folder)."""
+    path is an error naming DATABASE_URL rather than a new empty file (and folder).
+    `reads_only`: work that never writes (reports, exports) runs on a read-only engine,
+    which neither waits for nor blocks a kiosk or the bot writing to the same SQLite file."""
     from core.migrate import upgrade
 
     url = settings().database_url
@@ -104,6 +110,9 @@ async def with_database(
             ) from None
         if migrate:
             await upgrade(engine)
+        if reads_only:
+            await engine.dispose()
+            engine = make_engine(url, read_only=True)
         return await work(make_session_factory(engine))
     finally:
         await engine.dispose()

@@ -59,7 +59,7 @@ def _export(kind: str, fmt: str | None, out: Path, conference: str | None) -> No
             conf = await current_conference(session, conference or settings().conference)
             return await exports.export(session, conf, kind, fmt, out)
 
-    result = run(with_database(work))
+    result = run(with_database(work, reads_only=True))
     console.print(f"{result.rows} row(s) of {kind} written to {escape(str(result.path))}", highlight=False)
 
 

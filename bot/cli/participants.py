@@ -226,7 +226,7 @@ def list_cmd(
             views = await importing.list_registrations(session, conf, status=wanted, delegation=delegation)
             return conf.slug, views
 
-    slug, views = run(with_database(work))
+    slug, views = run(with_database(work, reads_only=True))
     if not views and fmt is Format.TABLE:
         say(f"{slug}: no registrations match")
         return

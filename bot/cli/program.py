@@ -145,7 +145,7 @@ def show_cmd(
             assert conf.id is not None
             return conf, await agenda_of(session, conf.id)
 
-    conf, entries = run(with_database(work))
+    conf, entries = run(with_database(work, reads_only=True))
     t = cli_text(lang)
     if fmt is Format.TABLE:
         say(
@@ -237,7 +237,7 @@ def list_cmd(fmt: Format = format_option()) -> None:
         async with open_session(factory) as session:
             return await list_conferences(session)
 
-    rows = run(with_database(work))
+    rows = run(with_database(work, reads_only=True))
     if not rows and fmt is Format.TABLE:
         say("no conferences yet (use `confdesk program load FILE.yaml`)")
         return

@@ -1,12 +1,20 @@
 """`confdesk scan`: a check-in kiosk on stdin (a USB scanner types the code and Enter).
 
 Register with `app.command("scan")(scan_command)`. Never imports aiogram.
+
+Every line gets exactly one answer line and the kiosk keeps running: stdin is read as bytes,
+at most LINE_LIMIT of a line (the rest of a longer one is read in chunks and dropped), and
+the service judges what is unreadable (not UTF-8, binary, too long) `invalid` and stores it.
+A failure of the database is the plain line DATABASE_UNAVAILABLE (with --json the code
+`database_unavailable`); what went wrong goes to stderr as one line, never SQL.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from contextlib import suppress
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 import typer
@@ -15,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import console, err_console, run, settings, with_database
 from core.models import ScanDirection, ScanResult, pick
+from core.services.checkin import MAX_SCAN_TEXT
 
 STYLE = {
     ScanResult.OK: ("bold green", "OK"),
@@ -24,6 +33,39 @@ STYLE = {
     ScanResult.NOT_APPROVED: ("bold red", "NOT APPROVED"),
     ScanResult.NOT_ALLOWED: ("bold magenta", "NOT ALLOWED"),
 }
+
+
+LINE_LIMIT = MAX_SCAN_TEXT + 2  # bytes kept of one line: enough to know it is too long
+DATABASE_UNAVAILABLE = "database unavailable: scan not recorded, scan again"
+INTERNAL_ERROR = "internal error: scan not recorded, scan again"
+
+
+def read_line(stream: BinaryIO) -> bytes | None:
+    """The next line without its line end; None at end of input. A line longer than
+    LINE_LIMIT is cut there and the rest read and dropped in chunks, so it cannot fill memory."""
+    line = stream.readline(LINE_LIMIT)
+    if not line:
+        return None
+    if line.endswith(b"\n"):
+        return line[:-1].removesuffix(b"\r")
+    if len(line) == LINE_LIMIT:
+        while (rest := stream.readline(1 << 16)) and not rest.endswith(b"\n"):
+            pass
+    return line
+
+
+def _is_database_failure(exc: BaseException) -> bool:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    driver = type(exc).__module__.split(".")[0] in ("asyncpg", "sqlite3")
+    return isinstance(exc, SQLAlchemyError | OSError) or driver
+
+
+def _cause(exc: BaseException) -> str:
+    """One line for the operator: the driver's complaint, without the SQL SQLAlchemy adds."""
+    inner = getattr(exc, "orig", None) or exc
+    text = (str(inner).strip().splitlines() or [""])[0][:200]
+    return f"{type(inner).__name__}: {text}" if text else type(inner).__name__
 
 
 def _line(verdict, zone: ZoneInfo) -> str:  # type: ignore[no-untyped-def]
@@ -71,6 +113,16 @@ def scan_command(
 
     direction = ScanDirection.OUT if exit_ else ScanDirection.IN
 
+    def answer(data: dict[str, Any], text: str) -> None:
+        if as_json:
+            typer.echo(json.dumps(data, ensure_ascii=False))
+        else:
+            console.print(text, highlight=False, soft_wrap=True)
+        sys.stdout.flush()
+
+    def error(code: str, message: str) -> None:
+        answer({"result": "error", "error": code, "message": message}, f"[bold red]ERROR[/]  {escape(message)}")
+
     async def work(factory: async_sessionmaker[AsyncSession]) -> int:
         async with factory() as db:
             conf = await find_conference(db, conference or settings().conference)
@@ -90,11 +142,9 @@ def scan_command(
                     f"[dim]{conf.slug}: gate {escape(gate)}, {escape(where)}, "
                     f"{'exit' if exit_ else 'entry'}; scan badges (Ctrl-D to end)[/]"
                 )
+            stdin = sys.stdin.buffer
             count = 0
-            while True:
-                raw = sys.stdin.readline()
-                if not raw:
-                    break
+            while (raw := read_line(stdin)) is not None:
                 if not raw.strip():
                     continue
                 count += 1
@@ -109,18 +159,22 @@ def scan_command(
                         direction=direction,
                         secret=secret,
                     )
-                except (DomainError, Exception) as exc:  # one bad line never ends the kiosk
-                    message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-                    if as_json:
-                        typer.echo(json.dumps({"result": "error", "error": message}))
-                    else:
-                        console.print(f"[bold red]ERROR[/]  {escape(message)}", highlight=False)
+                except DomainError as exc:
+                    error(exc.code, exc.message)
                     continue
-                if as_json:
-                    typer.echo(json.dumps(verdict.as_dict(), ensure_ascii=False))
-                else:
-                    console.print(_line(verdict, zone), highlight=False, soft_wrap=True)
-                sys.stdout.flush()
+                except Exception as exc:  # one failed scan never ends the kiosk
+                    err_console.print(f"scan not recorded: {escape(_cause(exc))}", highlight=False, soft_wrap=True)
+                    try:
+                        await db.close()  # a fresh connection for the next line
+                    except Exception:
+                        with suppress(Exception):
+                            await db.invalidate()
+                    if _is_database_failure(exc):
+                        error("database_unavailable", DATABASE_UNAVAILABLE)
+                    else:
+                        error("internal_error", INTERNAL_ERROR)
+                    continue
+                answer(verdict.as_dict(), _line(verdict, zone))
             return count
 
     run(with_database(work))

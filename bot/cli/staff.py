@@ -100,7 +100,7 @@ def list_cmd(
             assert conf.id is not None
             return conf.slug, await staff_svc.list_roles(session, conf.id)
 
-    slug, roles = run(with_database(work))
+    slug, roles = run(with_database(work, reads_only=True))
     admins = settings().admin_ids
     if not roles and not admins and fmt is Format.TABLE:
         say(f"{slug}: no staff yet (add some with `confdesk staff add TELEGRAM_ID --role admin`)")

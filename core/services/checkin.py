@@ -1,8 +1,9 @@
 """Venue and hall check-in: every scan rule in one function, `scan()`.
 
 Rules, in order:
-  invalid       the text holds no token, the MAC is wrong (forged, mistyped, truncated), the
-                registration does not exist, or it belongs to another conference
+  invalid       the text is unreadable (bytes that are not UTF-8, control characters, longer
+                than MAX_SCAN_TEXT) or holds no token, the MAC is wrong (forged, mistyped,
+                truncated), the registration does not exist, or it belongs to another conference
   revoked       the MAC is right but the badge was reissued since (older badge_version)
   not_approved  the registration is pending, rejected or cancelled
   not_allowed   a hall scan (agenda item given) and the item admits only some categories
@@ -17,14 +18,19 @@ Rules, in order:
                 leave whether or not their entry was scanned) with detail "was_not_inside";
                 presence then becomes outside (venue) or stays as it was (another hall).
 
-Every scan is stored as a Scan row, failed ones too (registration_id None for invalid).
+Every scan is stored as a Scan row, failed ones too (registration_id None for invalid), with
+what was scanned in `raw`: at most 256 characters, anything unprintable written as an escape
+(`\xff`, `\x00`), so junk from a scanner is kept and never breaks the insert.
 A nonce (e.g. the Telegram update id or the kiosk's line id) makes a scan idempotent:
 the same nonce again returns the first verdict and stores nothing.
 
 Concurrency: the registration's Presence row is the lock. PostgreSQL: the row is created if
 missing (INSERT … ON CONFLICT DO NOTHING) and read with SELECT … FOR UPDATE, so two doors
-scanning one badge at once serialise: one ok, one duplicate. SQLite: the engine's single
-pooled connection serialises whole transactions. One commit per scan.
+scanning one badge at once serialise: one ok, one duplicate. SQLite: every transaction
+begins IMMEDIATE (core.db), so the whole scan holds the database's write lock, across
+processes too (two kiosks on one file). One commit per scan. Should a write still collide
+(a presence row created after this scan read none), the scan is judged once more afresh:
+the later door gets `duplicate`, never an IntegrityError.
 
 The hot path is SQLAlchemy Core on the session's connection (one SELECT with joins, one
 INSERT … RETURNING, one UPDATE or INSERT of presence, COMMIT).
@@ -67,6 +73,9 @@ _deleg = Delegation.__table__  # type: ignore[attr-defined]
 _conf = Conference.__table__  # type: ignore[attr-defined]
 _item = AgendaItem.__table__  # type: ignore[attr-defined]
 _prev = _scan.alias("prev")
+
+MAX_SCAN_TEXT = 4096  # a badge link is ~100 characters; a longer line is junk, not a code
+RAW_LENGTH = 256  # Scan.raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +145,30 @@ def _select_state(registration_id: int, *, pg: bool):  # type: ignore[no-untyped
     return stmt
 
 
+def _escape(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (decoded with surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def read_scanned(text: str | bytes) -> tuple[str | None, str]:
+    """(the scanned text if it is readable else None, what to store as `raw`).
+
+    Bytes (a kiosk line) must be UTF-8. Readable text is at most MAX_SCAN_TEXT long and,
+    once stripped of whitespace and a BOM, printable. `raw` is the stripped text with every
+    unprintable character escaped, cut to RAW_LENGTH.
+    """
+    text = text or ""
+    too_long = len(text) > MAX_SCAN_TEXT
+    if isinstance(text, bytes):
+        text = text[: MAX_SCAN_TEXT + 1].decode("utf-8", "surrogateescape")
+    text = text.strip().strip("\ufeff").strip()
+    head = text[:RAW_LENGTH]
+    raw = head if head.isprintable() else "".join(c if c.isprintable() else _escape(c) for c in head)
+    return (None if too_long or not text.isprintable() else text), raw[:RAW_LENGTH]
+
+
 def _local_day(moment: datetime, tz: str) -> Any:
     try:
         return moment.astimezone(ZoneInfo(tz)).date()
@@ -147,7 +180,7 @@ async def scan(
     session: AsyncSession,
     *,
     conference_id: int,
-    text: str,
+    text: str | bytes,
     staff_telegram_id: int | None,
     gate: str,
     agenda_item_id: int | None = None,
@@ -156,7 +189,8 @@ async def scan(
     secret: bytes,
     clock: Clock = utcnow,
 ) -> Verdict:
-    """Judge one scanned code, record it, move presence; commits once. See the module doc."""
+    """Judge one scanned code, record it, move presence; commits once. See the module doc.
+    `text` is what was scanned: a string, or a kiosk's raw line as bytes."""
     direction = ScanDirection(direction)
     gate = (gate or "")[:64]
     if nonce is not None:
@@ -165,39 +199,47 @@ async def scan(
         if earlier is not None:
             await session.commit()  # nothing written; ends the read, keeps objects loaded
             return earlier
-    try:
-        verdict = await _judge(
-            session,
-            conference_id=conference_id,
-            text=text,
-            staff=staff_telegram_id,
-            gate=gate,
-            item_id=agenda_item_id,
-            direction=direction,
-            nonce=nonce,
-            secret=secret,
-            now=clock(),
-        )
-        await session.commit()
-        return verdict
-    except IntegrityError:
-        await session.rollback()
-        if nonce is not None:  # the same nonce, stored by a concurrent scan first
-            earlier = await replay(session, nonce)
+    readable, raw = read_scanned(text)
+    now = clock()
+    for attempt in (1, 2):
+        try:
+            verdict = await _judge(
+                session,
+                conference_id=conference_id,
+                text=readable,
+                raw=raw,
+                staff=staff_telegram_id,
+                gate=gate,
+                item_id=agenda_item_id,
+                direction=direction,
+                nonce=nonce,
+                secret=secret,
+                now=now,
+            )
             await session.commit()
-            if earlier is not None:
-                return earlier
-        raise
-    except BaseException:
-        await session.rollback()
-        raise
+            return verdict
+        except IntegrityError:
+            await session.rollback()
+            if nonce is not None:  # the same nonce, stored by a concurrent scan first
+                earlier = await replay(session, nonce)
+                await session.commit()
+                if earlier is not None:
+                    return earlier
+            if attempt == 2:
+                raise
+            # another door created this badge's presence row after our read: judge afresh
+        except BaseException:
+            await session.rollback()
+            raise
+    raise AssertionError("unreachable")
 
 
 async def _judge(
     session: AsyncSession,
     *,
     conference_id: int,
-    text: str,
+    text: str | None,
+    raw: str,
     staff: int | None,
     gate: str,
     item_id: int | None,
@@ -208,7 +250,6 @@ async def _judge(
 ) -> Verdict:
     conn = await session.connection()
     pg = conn.dialect.name == "postgresql"
-    raw = (text or "").strip()[:256]
 
     async def record(result: ScanResult, reg_id: int | None = None, version: int | None = None) -> int:
         row = await conn.execute(
@@ -242,7 +283,7 @@ async def _judge(
             raise NotFound(f"agenda item {item_id} not found in this conference", id=item_id)
         allowed = list(item[0] or [])
 
-    token = parse_scanned(text or "")
+    token = parse_scanned(text) if text is not None else None
     checked = verify_token(secret, token) if token else None
     if checked is None:
         why = "unreadable" if token is None else "forged"

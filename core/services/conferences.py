@@ -32,8 +32,8 @@ async def current_conference(session: AsyncSession, slug: str | None = None) -> 
 
 
 async def get_locked(session: AsyncSession, model: type[M], ident: int) -> M:
-    """Load one row with `SELECT … FOR UPDATE` (PostgreSQL); on SQLite the single writer
-    connection already serialises transactions, and the clause is not rendered."""
+    """Load one row with `SELECT … FOR UPDATE` (PostgreSQL); on SQLite the transaction
+    already holds the write lock (BEGIN IMMEDIATE, core.db), and the clause is not rendered."""
     pk = model.__table__.primary_key.columns.values()[0]  # type: ignore[attr-defined]
     row = (
         await session.execute(

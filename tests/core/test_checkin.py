@@ -2,10 +2,11 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select
 
 from core.errors import NotFound
 from core.models import Category, Presence, RegistrationStatus, Scan, ScanDirection, ScanResult
+from core.services import checkin
 from core.services.badges import badge_link, make_token, reissue_badge
 from core.services.checkin import scan
 from tests.factories import (
@@ -198,3 +199,54 @@ async def test_concurrent_double_scan(session_factory, world):
     async with session_factory() as s:
         n = (await s.execute(select(func.count()).select_from(Scan))).scalar_one()
     assert n == 4
+
+
+@pytest.mark.parametrize(
+    "text, raw",
+    [
+        (b"\xff\xfe b_not-utf8 \xc3", "\\xff\\xfe b_not-utf8 \\xc3"),
+        (b"\x00\x01\x02\x1b[2J\x7f", "\\x00\\x01\\x02\\x1b[2J\\x7f"),
+        ("tab\tinside\x00nul", "tab\\x09inside\\x00nul"),
+        ("\u202ereversed", "\\u202ereversed"),
+    ],
+)
+async def test_unreadable_text_is_invalid_and_stored_printable(session, world, text, raw):
+    conf, *_ = world
+    v = await do(session, conf, text)
+    assert v.result is ScanResult.INVALID and v.detail == "unreadable"
+    rows = await scans(session)
+    assert len(rows) == 1 and rows[0].raw == raw and rows[0].result is ScanResult.INVALID
+
+
+async def test_a_valid_code_inside_junk_or_an_overlong_line_is_invalid(session, world):
+    conf, reg, *_ = world
+    link = code(reg).encode()
+    for text in (link + b"\xff", b"\x00" + link, link + b" " * 5000, link + b"x" * 2_000_000):
+        v = await do(session, conf, text)
+        assert v.result is ScanResult.INVALID and v.detail == "unreadable", text[:120]
+    rows = await scans(session)
+    assert len(rows) == 4 and all(len(r.raw) <= 256 for r in rows)
+    assert rows[3].raw == (link + b"x" * 256)[:256].decode()
+    assert (await do(session, conf, link + b"\r\n")).result is ScanResult.OK  # the same code, clean
+
+
+async def test_presence_row_made_after_the_read_gives_duplicate_not_an_error(session, world, monkeypatch):
+    """If another door's first entry commits the badge's presence row after this scan read
+    none (a stale read), inserting presence collides: judged afresh, it is a duplicate."""
+    conf, reg, *_ = world
+    assert (await do(session, conf, code(reg))).result is ScanResult.OK
+    real, calls = checkin._select_state, []
+
+    def stale_once(registration_id, *, pg):
+        stmt = real(registration_id, pg=pg)
+        calls.append(pg)
+        if len(calls) > 1:
+            return stmt
+        hidden = (checkin._presence, checkin._prev)  # as read before the other door committed
+        cols = [null().label(c.key) if c.table in hidden else c for c in stmt.selected_columns]
+        return stmt.with_only_columns(*cols, maintain_column_froms=True)
+
+    monkeypatch.setattr(checkin, "_select_state", stale_once)
+    again = await do(session, conf, code(reg), gate="South")
+    assert len(calls) == 2 and again.result is ScanResult.DUPLICATE and again.already_gate == "Main"
+    assert [r.result for r in await scans(session)] == [ScanResult.OK, ScanResult.DUPLICATE]
