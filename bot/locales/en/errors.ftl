@@ -18,3 +18,4 @@ error-too_large = That number is too large.
 error-bad_username = That is not a Telegram username.
 error-bad_email = That is not an email address.
 error-phone_not_telegram = That looks like a phone number: give a Telegram id or @username instead.
+error-agenda_item_not_found = There is no such item in the programme.

@@ -18,3 +18,4 @@ error-too_large = Это число слишком велико.
 error-bad_username = Это не имя пользователя Telegram.
 error-bad_email = Это не адрес электронной почты.
 error-phone_not_telegram = Похоже на номер телефона: укажите id в Telegram или @имя пользователя.
+error-agenda_item_not_found = В программе нет такого пункта.
