@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import suppress
+from datetime import UTC, datetime
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
@@ -22,18 +23,10 @@ from rich.markup import escape
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import console, err_console, run, settings, with_database
-from core.models import ScanDirection, ScanResult, pick
+from bot.cli.i18n import cli_text
+from bot.cli.kiosk import Shift, banner, log_line, outside_warning, show_error, show_screen, summary
+from core.models import ScanDirection, pick
 from core.services.checkin import MAX_SCAN_TEXT
-
-STYLE = {
-    ScanResult.OK: ("bold green", "OK"),
-    ScanResult.DUPLICATE: ("bold yellow", "DUPLICATE"),
-    ScanResult.INVALID: ("bold red", "INVALID"),
-    ScanResult.REVOKED: ("bold red", "REVOKED"),
-    ScanResult.NOT_APPROVED: ("bold red", "NOT APPROVED"),
-    ScanResult.NOT_ALLOWED: ("bold magenta", "NOT ALLOWED"),
-}
-
 
 LINE_LIMIT = MAX_SCAN_TEXT + 2  # bytes kept of one line: enough to know it is too long
 DATABASE_UNAVAILABLE = "database unavailable: scan not recorded, scan again"
@@ -68,28 +61,6 @@ def _cause(exc: BaseException) -> str:
     return f"{type(inner).__name__}: {text}" if text else type(inner).__name__
 
 
-def _line(verdict, zone: ZoneInfo) -> str:  # type: ignore[no-untyped-def]
-    """One verdict for the door; times in the conference's own time zone."""
-    style, label = STYLE[verdict.result]
-    parts = [f"[{style}]{label:<12}[/]"]
-    if verdict.name:
-        who = verdict.name + (f" ({verdict.native_name})" if verdict.native_name else "")
-        parts.append(f"[bold]{escape(who)}[/]")
-        extra = [x for x in (pick(verdict.delegation, "en"), verdict.category) if x]
-        if extra:
-            parts.append(escape(" · ".join(extra)))
-    if verdict.direction is ScanDirection.OUT:
-        parts.append("[dim]exit[/]")
-    if verdict.result is ScanResult.DUPLICATE and verdict.already_at:
-        since = verdict.already_at.astimezone(zone).strftime("%H:%M:%S")
-        by = f" by {verdict.already_by}" if verdict.already_by else ""
-        gate = f" at {escape(verdict.already_gate)}" if verdict.already_gate else ""
-        parts.append(f"[yellow]inside since {since}{by}{gate}[/]")
-    elif verdict.detail:
-        parts.append(f"[dim]({escape(verdict.detail)})[/]")
-    return "  ".join(parts)
-
-
 def scan_command(
     gate: str = typer.Option(..., "--gate", help="name of this door or desk"),
     session_ref: str | None = typer.Option(
@@ -100,6 +71,7 @@ def scan_command(
     exit_: bool = typer.Option(False, "--exit", help="this is an exit"),
     as_json: bool = typer.Option(False, "--json", help="one JSON object per line"),
     staff: int | None = typer.Option(None, "--staff", help="Telegram id of the staff member"),
+    lang: str | None = typer.Option(None, "--lang", help="en or ru: the screen's language (default: DEFAULT_LANGUAGE)"),
     conference: str | None = typer.Option(
         None, "--conference", help="conference slug (default: the latest by first day)"
     ),
@@ -113,6 +85,9 @@ def scan_command(
 
     direction = ScanDirection.OUT if exit_ else ScanDirection.IN
 
+    t = cli_text(lang or settings().default_language)
+    screen = not as_json and console.is_terminal
+
     def answer(data: dict[str, Any], text: str) -> None:
         if as_json:
             typer.echo(json.dumps(data, ensure_ascii=False))
@@ -120,34 +95,50 @@ def scan_command(
             console.print(text, highlight=False, soft_wrap=True)
         sys.stdout.flush()
 
-    def error(code: str, message: str) -> None:
-        answer({"result": "error", "error": code, "message": message}, f"[bold red]ERROR[/]  {escape(message)}")
+    def error(shift: Shift, code: str, message: str) -> None:
+        if screen:
+            show_error(console, t, shift, message)
+        else:
+            answer({"result": "error", "error": code, "message": message}, f"[bold red]ERROR[/]  {escape(message)}")
 
-    async def work(factory: async_sessionmaker[AsyncSession]) -> int:
+    def show(shift: Shift, verdict: Any) -> None:
+        now = datetime.now(UTC)
+        if as_json:
+            data = verdict.as_dict()
+            if shift.outside_dates(now) is not None:
+                data["outside_dates"] = True
+            answer(data, "")
+        elif screen:
+            show_screen(console, t, shift, verdict, now)
+        else:
+            answer({}, escape(log_line(t, shift, verdict, now)))
+
+    async def work(factory: async_sessionmaker[AsyncSession]) -> Shift:
         async with factory() as db:
             conf = await find_conference(db, conference or settings().conference)
             stored = await db.get(Conference, conf.id)
             zone = ZoneInfo(stored.timezone if stored else "UTC")
             session_id: int | None = None
-            where = "venue"
+            place = t("kiosk-venue")
             if session_ref is not None:
                 assert stored is not None
                 item = await find_agenda_item(db, stored, session_ref)
                 session_id = item.id
-                where = f"session {item.code}: {pick(item.title, 'en')}"
+                place = t("kiosk-session", code=item.code, title=pick(item.title, t.language))
             secret, _ = await ensure_badge_secret(db, settings())
             await db.rollback()
-            if not as_json:
-                err_console.print(
-                    f"[dim]{conf.slug}: gate {escape(gate)}, {escape(where)}, "
-                    f"{'exit' if exit_ else 'entry'}; scan badges (Ctrl-D to end)[/]"
-                )
+            shift = Shift(conf.slug, gate, place, direction, zone, conf.first_day, conf.last_day)
+            notes = console if screen else err_console
+            notes.print(escape(banner(t, shift)), style="bold", highlight=False, soft_wrap=True)
+            today = shift.outside_dates(datetime.now(UTC))
+            if today is not None:
+                notes.print(escape(outside_warning(t, shift, today)), style="bold red", highlight=False, soft_wrap=True)
+            notes.print(escape(t("kiosk-ready")), style="dim", highlight=False)
+            sys.stdout.flush()
             stdin = sys.stdin.buffer
-            count = 0
             while (raw := read_line(stdin)) is not None:
                 if not raw.strip():
                     continue
-                count += 1
                 try:
                     verdict = await scan(
                         db,
@@ -160,9 +151,11 @@ def scan_command(
                         secret=secret,
                     )
                 except DomainError as exc:
-                    error(exc.code, exc.message)
+                    shift.count(None)
+                    error(shift, exc.code, exc.message)
                     continue
                 except Exception as exc:  # one failed scan never ends the kiosk
+                    shift.count(None)
                     err_console.print(f"scan not recorded: {escape(_cause(exc))}", highlight=False, soft_wrap=True)
                     try:
                         await db.close()  # a fresh connection for the next line
@@ -170,11 +163,13 @@ def scan_command(
                         with suppress(Exception):
                             await db.invalidate()
                     if _is_database_failure(exc):
-                        error("database_unavailable", DATABASE_UNAVAILABLE)
+                        error(shift, "database_unavailable", DATABASE_UNAVAILABLE)
                     else:
-                        error("internal_error", INTERNAL_ERROR)
+                        error(shift, "internal_error", INTERNAL_ERROR)
                     continue
-                answer(verdict.as_dict(), _line(verdict, zone))
-            return count
+                shift.count(verdict.result)
+                show(shift, verdict)
+            return shift
 
-    run(with_database(work))
+    shift = run(with_database(work))
+    (console if screen else err_console).print(escape(summary(t, shift)), style="bold", highlight=False)

@@ -12,10 +12,16 @@ from fluent.syntax import ast as fl
 from fluent.syntax.visitor import Visitor
 
 from bot.cli.i18n import LOCALES_DIR, cli_text, keys
-from core.models import AgendaKind
+from bot.cli.kiosk import REASONS
+from core.models import AgendaKind, Category, ScanResult
 
 CLI = Path(__file__).parents[2] / "bot" / "cli"
-FAMILIES = {"kind-": {k.value for k in AgendaKind}}  # keys built from a prefix and a value
+FAMILIES = {  # keys built from a prefix and a value
+    "kind-": {k.value for k in AgendaKind},
+    "category-": {c.value for c in Category},
+    "kiosk-result-": {r.value for r in ScanResult},
+    "kiosk-why-": set(REASONS),
+}
 
 
 class _Variables(Visitor):

@@ -1,7 +1,10 @@
 import asyncio
+import io
 import json
 import subprocess
 import sys
+
+from rich.console import Console
 
 from core.models import Category
 from core.services.badges import badge_link, make_token
@@ -42,13 +45,17 @@ def test_kiosk_text_exit_and_session(cli_env):
     reg_id, hall_id = seed(cli_env)
     res = runner.invoke(cli, ["scan", "--gate", "Main"], input=link(reg_id) + "\n" + link(reg_id) + "\ngarbage\n")
     assert res.exit_code == 0, res.output
-    out = res.stdout
-    assert "OK" in out and "DUPLICATE" in out and "INVALID" in out and "Сергей Лавров" in out
+    lines = res.stdout.splitlines()  # piped: one line per scan, in words; nothing internal
+    assert [line.split("·")[0].strip() for line in lines] == ["✅ WELCOME", "⚠️ ALREADY INSIDE", "❌ NOT A VALID BADGE"]
+    assert "Сергей Лавров" in lines[0] and "Head of delegation" in lines[0] and "no delegation" in lines[0]
+    assert "Inside since" in lines[1] and "The code could not be read" in lines[2]
+    assert "head_of_delegation" not in res.stdout and "unreadable" not in res.stdout
+    assert "3 scan(s): 1 admitted, 1 already inside, 1 refused." in res.stderr
     assert "Traceback" not in res.output
     res = runner.invoke(cli, ["scan", "--gate", "Main", "--exit"], input=link(reg_id) + "\n")
-    assert "OK" in res.stdout and "exit" in res.stdout
+    assert res.stdout.startswith("✅ GOODBYE") and "minsk-2024 · gate Main · venue entrance · exit" in res.stderr
     res = runner.invoke(cli, ["scan", "--gate", "Hall", "--session", str(hall_id)], input=link(reg_id) + "\n")
-    assert "NOT ALLOWED" in res.stdout
+    assert res.stdout.startswith("⛔ NOT ADMITTED HERE") and "not open to this category" in res.stdout
     res = runner.invoke(cli, ["scan", "--gate", "Hall", "--session", "9999"], input="x\n")
     assert res.exit_code == 1 and "Traceback" not in res.output
     assert "no agenda item '9999' in minsk-2024; codes: hall" in res.output
@@ -65,8 +72,31 @@ def test_kiosk_session_by_code_and_its_title_on_the_banner(cli_env):
     for ref in ("hall", "HALL", str(hall_id)):
         res = runner.invoke(cli, ["scan", "--gate", "Hall", "--session", ref], input=link(reg_id) + "\n")
         assert res.exit_code == 0, res.output
-        assert "NOT ALLOWED" in res.stdout  # the hall admits press only: the item was found
-        assert "gate Hall, session hall: Item hall, entry" in " ".join(res.stderr.split())
+        assert "NOT ADMITTED HERE" in res.stdout  # the hall admits press only: the item was found
+        assert "gate Hall · hall: Item hall · entry" in " ".join(res.stderr.split())
     res = runner.invoke(cli, ["scan", "--gate", "Hall", "--session", "high-level"], input="x\n")
     assert res.exit_code == 1 and "Input should be" not in res.output
     assert "no agenda item 'high-level' in minsk-2024; codes: hall" in res.output
+
+
+def test_kiosk_warns_outside_the_conference_days_and_draws_a_big_screen(cli_env, monkeypatch):
+    """Scanning in 2026 for a 2024 conference is said at once; on a terminal each verdict
+    clears the screen and is drawn as a block, with a running count and the next prompt."""
+    from bot.cli import common
+
+    reg_id, _ = seed(cli_env)
+    res = runner.invoke(cli, ["scan", "--gate", "Main", "--json"], input=link(reg_id) + "\n")
+    assert "is not a day of this conference" in res.stderr
+    assert json.loads(res.stdout)["outside_dates"] is True
+    terminal = Console(force_terminal=True, width=100, file=io.StringIO(), color_system=None)
+    monkeypatch.setattr(common, "console", terminal)
+    monkeypatch.setattr("bot.cli.scan.console", terminal)
+    twice = link(reg_id) + "\n" + link(reg_id) + "\n"
+    res = runner.invoke(cli, ["scan", "--gate", "Main", "--lang", "ru"], input=twice)
+    assert res.exit_code == 0, res.output
+    screen = terminal.file.getvalue()
+    assert screen.count("\x1b[2J") == 2  # cleared for each badge
+    last = screen.rsplit("\x1b[2J", 1)[1]
+    assert "УЖЕ ВНУТРИ" in last and "Sergey Lavrov" in last and "Глава делегации" in last
+    assert "Сканирований: 2: пропущено 0, уже внутри 2, отказано 0." in last  # the --json scan let them in
+    assert "Следующий бейдж" in last and "не день этой конференции" in last

@@ -68,7 +68,7 @@ async def test_database_failure_is_one_plain_line_and_the_kiosk_goes_on(database
     fault: Callable[[str], AbstractAsyncContextManager[None]] = pg_down if USE_PG else sqlite_locked
     async with kiosks(url, tmp_path, ("North",)) as [k], kiosk(url, tmp_path, "South", json=False) as door:
         assert (await k.ask(link(reg)))["result"] == "ok"
-        assert (await door.ask_text(b"warm-up")).startswith("INVALID"), door.seen()  # it is up
+        assert (await door.ask_text(b"warm-up")).startswith("❌ NOT A VALID BADGE"), door.seen()  # it is up
         async with fault(database_url):
             for _ in range(2):
                 got = await k.ask(link(reg))
@@ -76,7 +76,7 @@ async def test_database_failure_is_one_plain_line_and_the_kiosk_goes_on(database
             said = await door.ask_text(link(reg))
             assert said.split() == ["ERROR", *DATABASE_UNAVAILABLE.split()], (said, door.seen())
         assert (await k.ask(link(reg)))["result"] == "duplicate"  # recorded again
-        assert (await door.ask_text(link(reg))).startswith("DUPLICATE"), door.seen()
+        assert (await door.ask_text(link(reg))).startswith("⚠️ ALREADY INSIDE"), door.seen()
         for each in (k, door):
             assert await each.finish() == 0, each.seen()
             out, err = b"".join(each.lines).decode(), each.stderr.read_text()

@@ -1,0 +1,174 @@
+"""What a kiosk shows: door staff read it from a metre away while the queue moves.
+
+Three ways to show a verdict, chosen by `confdesk scan`:
+- `screen` (stdout is a terminal): the screen is cleared for every badge and shows one big
+  coloured block (✅ / ⚠️ / ❌ and the verdict in words), then the person's name, native
+  name, delegation and category, the reason in words when it is not a plain welcome, and a
+  running count; nothing internal ("head_of_delegation", "was_not_inside") is ever shown.
+- `log` (stdout is a file or a pipe): one plain line per scan, in words, with the time
+  (the banner and the count go to stderr, so the file holds only scans).
+- `--json`: one JSON object per scan (see `Verdict.as_dict`), for other programs.
+Every mode ends with a count of the shift (for --json on stderr, so stdout stays JSON).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.align import Align
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.text import Text
+
+from bot.cli.i18n import CliText
+from core.models import ScanDirection, ScanResult, pick
+
+ICON = {
+    ScanResult.OK: "✅",
+    ScanResult.DUPLICATE: "⚠️",
+    ScanResult.INVALID: "❌",
+    ScanResult.REVOKED: "❌",
+    ScanResult.NOT_APPROVED: "❌",
+    ScanResult.NOT_ALLOWED: "⛔",
+}
+COLOUR = {
+    ScanResult.OK: "black on green3",
+    ScanResult.DUPLICATE: "black on yellow1",
+    ScanResult.INVALID: "white on red3",
+    ScanResult.REVOKED: "white on red3",
+    ScanResult.NOT_APPROVED: "white on red3",
+    ScanResult.NOT_ALLOWED: "white on magenta",
+}
+# Every `Verdict.detail` the check-in service gives that the door should read in words.
+REASONS = (
+    "unreadable",
+    "forged",
+    "unknown",
+    "other_conference",
+    "reissued",
+    "unknown_version",
+    "pending",
+    "rejected",
+    "cancelled",
+    "category",
+    "was_not_inside",
+    "replayed",
+)
+
+
+@dataclass
+class Shift:
+    """The kiosk's place and its running count."""
+
+    conference: str
+    gate: str
+    place: str
+    direction: ScanDirection
+    zone: ZoneInfo
+    first_day: date
+    last_day: date
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def count(self, result: ScanResult | None) -> None:
+        """One scan's outcome; None: it could not be recorded (the database failed)."""
+        self.counts["total"] += 1
+        if result is None:
+            self.counts["failed"] += 1
+        elif result is ScanResult.OK:
+            self.counts["ok"] += 1
+        elif result is ScanResult.DUPLICATE:
+            self.counts["duplicate"] += 1
+        else:
+            self.counts["refused"] += 1
+
+    def outside_dates(self, now: datetime) -> date | None:
+        """Today (in the conference's zone) when it is not one of the conference's days."""
+        today = now.astimezone(self.zone).date()
+        return None if self.first_day <= today <= self.last_day else today
+
+
+def headline(t: CliText, verdict: Any) -> str:
+    if verdict.result is ScanResult.OK and verdict.direction is ScanDirection.OUT:
+        return t("kiosk-result-ok-out")
+    return t(f"kiosk-result-{verdict.result.value}")
+
+
+def reason(t: CliText, verdict: Any) -> str | None:
+    """The reason in words, when there is more to say than the headline."""
+    if verdict.result is ScanResult.DUPLICATE or not verdict.detail:
+        return None
+    detail = str(verdict.detail)
+    return t(f"kiosk-why-{detail}") if detail in REASONS else None
+
+
+def who(t: CliText, verdict: Any) -> list[str]:
+    """Name (and native name), then delegation and category, in the kiosk's language."""
+    if not verdict.name:
+        return []
+    name = verdict.name + (f"  ·  {verdict.native_name}" if verdict.native_name else "")
+    delegation = pick(verdict.delegation, t.language) if verdict.delegation else t("kiosk-no-delegation")
+    category = t(f"category-{verdict.category}") if verdict.category else ""
+    return [name, "  ·  ".join(x for x in (delegation, category) if x)]
+
+
+def already(t: CliText, verdict: Any, zone: ZoneInfo) -> str | None:
+    if verdict.result is not ScanResult.DUPLICATE or verdict.already_at is None:
+        return None
+    since = verdict.already_at.astimezone(zone).strftime("%H:%M")
+    return t("kiosk-already", since=since, gate=verdict.already_gate or "—")
+
+
+def banner(t: CliText, shift: Shift) -> str:
+    direction = t("kiosk-exit") if shift.direction is ScanDirection.OUT else t("kiosk-entry")
+    return t("kiosk-banner", conference=shift.conference, gate=shift.gate, place=shift.place, direction=direction)
+
+
+def summary(t: CliText, shift: Shift) -> str:
+    c = shift.counts
+    counted = {key: c[key] for key in ("total", "ok", "duplicate", "refused", "failed")}
+    return t("kiosk-summary", **counted)
+
+
+def show_error(console: Console, t: CliText, shift: Shift, message: str) -> None:
+    """A scan that was not recorded, as big as a verdict: the person must be scanned again."""
+    big = Text(f"\n❌  {message}\n", style="bold white on red3", justify="center")
+    console.clear()
+    block = Panel(big, style="white on red3", padding=(1, 2))
+    console.print(Group(block, Text(""), Text(summary(t, shift), style="dim")))
+
+
+def outside_warning(t: CliText, shift: Shift, today: date) -> str:
+    return t("kiosk-outside-dates", today=t.date(today), first=t.date(shift.first_day), last=t.date(shift.last_day))
+
+
+def show_screen(console: Console, t: CliText, shift: Shift, verdict: Any, now: datetime) -> None:
+    """Clear the terminal and draw the verdict big, for the person at the door."""
+    style = COLOUR[verdict.result]
+    big = Text(f"\n{ICON[verdict.result]}  {headline(t, verdict)}\n", style=f"bold {style}", justify="center")
+    lines: list[Any] = [Panel(big, style=style, padding=(1, 2))]
+    for n, line in enumerate(who(t, verdict)):
+        lines.append(Align.center(Text(line, style="bold" if n == 0 else "", overflow="fold")))
+    for extra in (already(t, verdict, shift.zone), reason(t, verdict)):
+        if extra:
+            lines.append(Align.center(Text(extra, style="yellow", overflow="fold")))
+    lines.append(Text(""))
+    status = f"{banner(t, shift)}    {summary(t, shift)}"
+    lines.append(Text(status, style="dim", overflow="fold"))
+    today = shift.outside_dates(now)
+    if today is not None:
+        lines.append(Text(outside_warning(t, shift, today), style="bold red", overflow="fold"))
+    lines.append(Text(t("kiosk-next"), style="dim"))
+    console.clear()
+    console.print(Group(*lines))
+
+
+def log_line(t: CliText, shift: Shift, verdict: Any, now: datetime) -> str:
+    """One plain line per scan for a log file: time, verdict and person in words."""
+    parts = [f"{ICON[verdict.result]} {headline(t, verdict)}", now.astimezone(shift.zone).strftime("%H:%M:%S")]
+    parts += who(t, verdict)
+    parts += [x for x in (already(t, verdict, shift.zone), reason(t, verdict)) if x]
+    return "  ·  ".join(parts)
