@@ -40,6 +40,7 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.session import raise_flood_limits
 from core.config import Settings
 from core.services import outbox, people
 from core.services.clock import Clock, utc_now
@@ -230,6 +231,7 @@ class Sender:
             self.lost += 1
             return
         hold.begun.add(message.id)
+        raising = raise_flood_limits.set(True)  # a 429 comes here, not slept out inside the send
         try:
             async with asyncio.timeout(None) as deadline:
                 self._set_deadline(deadline, since + self.lease - hold.margin)
@@ -256,6 +258,7 @@ class Sender:
             return
         finally:
             hold.sending = None
+            raise_flood_limits.reset(raising)
         if not await outbox.mark_sent(session, message.id, hold.token, clock=self.clock):
             log.error("outbox message %s was sent, but its claim was lost meanwhile", message.id)
         self._done(hold, message)

@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import bot.routers.broadcast  # noqa: F401  (registers the broadcast renderers)
+from bot.app import make_bot
 from bot.emulator import BotAPIEmulator
 from bot.sender import RateLimiter, Sender
 from core.config import load_settings
@@ -69,7 +70,7 @@ async def _senders(emulator: BotAPIEmulator, database_url: str, n: int) -> Async
     )
     clock = FastClock(SPEED)
     engines = [make_engine(database_url) for _ in range(n)]
-    bots = [emulator.create_bot() for _ in range(n)]
+    bots = [make_bot(settings) for _ in range(n)]  # as production's, with its request middlewares
     try:
         yield [
             Sender(
