@@ -32,7 +32,7 @@ from tests.faults.outbox_util import (
 )
 
 RECIPIENTS = 200
-KILL_AT = (50, 100, 150)  # sent rows in the database when the process is killed
+KILL_AT = (40, 110, 160)  # sent rows when the process is killed: mid-batch (batches are 25)
 RECOVERY_BOUND = 45.0  # restart to done; the old 60 s lease alone took longer
 
 
