@@ -97,6 +97,7 @@ class Watchers:
         self.bot = bot
         self.session_factory = session_factory
         self.tasks: dict[int, asyncio.Task[None]] = {}
+        self.shown_here: dict[int, str] = {}  # the text this process last showed, per broadcast
 
     def watch(self, info: broadcasts.BroadcastInfo) -> None:
         running = self.tasks.get(info.broadcast_id)
@@ -137,7 +138,6 @@ class Watchers:
         if now.finished:
             return True
         text = _progress_text(t, p)
-        mine = False
         if text != now.shown:
             async with self.session_factory() as session:
                 if not await broadcasts.show(session, info.broadcast_id, old=now.shown, new=text):
@@ -151,11 +151,11 @@ class Watchers:
                         await broadcasts.show(session, info.broadcast_id, old=text, new=now.shown)
             if not shown:
                 return False
-            mine = True
+            self.shown_here[info.broadcast_id] = text
         if not p.done:
             return False
         shown_at = now.shown_at or utc_now()
-        if not mine and (utc_now() - shown_at).total_seconds() < FINISH_GRACE:
+        if self.shown_here.get(info.broadcast_id) != text and (utc_now() - shown_at).total_seconds() < FINISH_GRACE:
             return False  # the watcher that showed "finished" queues the report
         async with self.session_factory() as session:
             await broadcasts.finish(session, info.broadcast_id)
