@@ -106,6 +106,9 @@ async def run_webhook(settings: Settings, host: str, port: int) -> None:
             await runner.setup()
             await web.TCPSite(runner, host, port).start()
             log.info("webhook listening on %s:%s%s", host, port, server.path)
+            # Startup hooks as polling runs them (broadcast watchers resume there).
+            hooks = {"dispatcher": dp, "bots": [bot], **dp.workflow_data}
+            await dp.emit_startup(bot=bot, **hooks)
             sender = asyncio.create_task(background(bot, session_factory, settings))
             stop = asyncio.Event()
             _on_signals(stop.set)
@@ -115,6 +118,7 @@ async def run_webhook(settings: Settings, host: str, port: int) -> None:
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sender
+            await dp.emit_shutdown(bot=bot, **hooks)
         finally:
             await runner.cleanup()
             await bot.session.close()

@@ -2,8 +2,16 @@
 language, keeps under Telegram's limits, and records the outcome.
 
 Limits: about 25 messages a second overall and one a second per chat; a 429 answer's
-`retry_after` pauses every send and the message is tried again after it. A user who
+`retry_after` pauses every send of this sender, the message is tried again after it, and
+the rest of the batch is given back at once rather than held through the pause. A user who
 blocked the bot is marked, and skipped by later broadcasts.
+
+Once only, whatever the number of senders (core/services/outbox.py has the claim rules):
+a batch is claimed with a short lease that a heartbeat renews while the sender works on it;
+right before each send the claim on that row is checked and extended in one statement, and
+the send is abandoned (cancelled) before that lease could run out unless the heartbeat
+extended it meanwhile. A sender that lost a row skips it; one killed with kill -9 leaves
+rows that others take within a lease (seconds).
 
 Renderers are registered per message kind by the feature that enqueues them
 (`register_renderer("reminder", render_reminder)`).
@@ -12,25 +20,36 @@ Renderers are registered per message kind by the feature that enqueues them
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.session import raise_flood_limits
 from core.config import Settings
 from core.services import outbox, people
 from core.services.clock import Clock, utc_now
 from core.services.outbox import Claimed
 
 log = logging.getLogger("confdesk.sender")
+
+LEASE = outbox.LEASE.total_seconds()  # seconds; the heartbeat renews a claim 4 times a lease
+UNSURE_RETRY = timedelta(seconds=5)  # a send whose answer never came is tried again after this
 
 
 @dataclass(frozen=True)
@@ -61,6 +80,10 @@ class RateLimiter:
     def pause(self, seconds: float) -> None:
         self.paused_until = max(self.paused_until, time.monotonic() + seconds)
 
+    def pause_left(self) -> float:
+        """Seconds until a 429 pause ends (0 if none)."""
+        return max(0.0, self.paused_until - time.monotonic())
+
     async def wait(self, chat_id: int) -> None:
         now = time.monotonic()
         start = max(now, self.next_slot, self.paused_until, self.chat_next.get(chat_id, 0.0))
@@ -70,7 +93,24 @@ class RateLimiter:
             await asyncio.sleep(start - now)
 
 
+@dataclass
+class _Hold:
+    """One claimed batch: its token, the rows not finished yet, and until when (by the
+    sender's clock) the claim on them is known to run."""
+
+    token: str
+    ids: set[int]
+    valid_until: datetime
+    margin: timedelta  # a send is cut off this long before the claim could run out
+    begun: set[int] = field(default_factory=set)  # sends begun: outcome unknown until recorded
+    sending: tuple[int, asyncio.Timeout] | None = None  # the running send and its deadline
+
+
 class Sender:
+    """`lease` (seconds of the clock) is how long a claim lasts unrenewed; `speed` says how
+    many seconds of `clock` pass per real second: tests that fast-forward the clock (a 30 s
+    `retry_after` in 3 s) pass both, so that leases, pauses and deadlines keep their ratios."""
+
     def __init__(
         self,
         bot: Bot,
@@ -81,6 +121,8 @@ class Sender:
         limiter: RateLimiter | None = None,
         clock: Clock = utc_now,
         kinds: tuple[str, ...] | None = None,
+        lease: float = LEASE,
+        speed: float = 1.0,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
@@ -89,57 +131,151 @@ class Sender:
         self.limiter = limiter or RateLimiter()
         self.clock = clock
         self.kinds = kinds
+        self.lease = timedelta(seconds=lease)
+        self.speed = speed
         self.sent = 0
+        self.lost = 0  # rows found claimed by another sender right before sending (skipped)
+
+    def _real(self, clock_seconds: float) -> float:
+        return max(0.0, clock_seconds / self.speed)
 
     async def run_once(self, limit: int = 25) -> int:
-        """Claim and send one batch; returns how many were claimed."""
+        """Claim and send one batch; returns how many were claimed. Waits out a 429 pause
+        first: nothing is claimed that could not be sent soon."""
+        if pause := self.limiter.pause_left():
+            await asyncio.sleep(pause)
         async with self.session_factory() as session:
+            since = self.clock()
             batch = await outbox.claim(
-                session,
-                self.worker,
-                limit=limit,
-                kinds=self.kinds,
-                clock=self.clock,
-                lease=timedelta(seconds=max(60, limit * 2)),
+                session, self.worker, limit=limit, kinds=self.kinds, clock=self.clock, lease=self.lease
             )
             if not batch:
                 return 0
-            langs = await people.languages(session, [m.chat_id for m in batch])
-            await session.commit()
-            for message in batch:
-                language = langs.get(message.chat_id) or self.settings.default_language
-                await self._deliver(session, message, language)
+            hold = _Hold(batch[0].token, {m.id for m in batch}, since + self.lease, self.lease / 3)
+            keeper = asyncio.create_task(self._keep(hold), name=f"outbox-lease-{hold.token[:8]}")
+            try:
+                langs = await people.languages(session, [m.chat_id for m in batch])
+                await session.commit()
+                for message in batch:
+                    if self.limiter.pause_left():  # a 429: give the rest back instead of sitting on them
+                        break
+                    if message.id not in hold.ids:  # lost (a renewal found it taken)
+                        continue
+                    language = langs.get(message.chat_id) or self.settings.default_language
+                    await self._deliver(session, message, language, hold)
+            finally:
+                keeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await keeper
+                await self._release(hold)
         return len(batch)
 
-    async def _deliver(self, session: AsyncSession, message: Claimed, language: str) -> None:
+    async def _release(self, hold: _Hold) -> None:
+        """Give back what was not sent. A send that began and was not recorded (cancelled at
+        shutdown, a database error after it) is not given back: Telegram may have it, and
+        its lease runs out by itself."""
+        unsent = hold.ids - hold.begun
+        if not unsent:
+            return
+        try:
+            async with self.session_factory() as session:
+                await outbox.release(session, hold.token, unsent)
+        except Exception:  # the lease runs out by itself
+            log.warning("giving back %d claimed messages failed", len(unsent), exc_info=True)
+
+    async def _keep(self, hold: _Hold) -> None:
+        """The heartbeat: renew the batch's claim every quarter lease while it is worked on."""
+        every = self._real((self.lease / 4).total_seconds())
+        while True:
+            await asyncio.sleep(every)
+            try:
+                since = self.clock()
+                async with self.session_factory() as session:
+                    kept = await outbox.renew(session, hold.token, hold.ids, lease=self.lease, clock=self.clock)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the claim is not extended; the send deadline below still holds
+                log.warning("renewing outbox claims failed", exc_info=True)
+                continue
+            lost = hold.ids - kept
+            if lost:
+                log.warning("outbox claim lost on %d messages", len(lost))
+                hold.ids -= lost
+            hold.valid_until = since + self.lease
+            if hold.sending is not None:
+                sending, timer = hold.sending
+                if sending in kept:
+                    self._set_deadline(timer, hold.valid_until - hold.margin)
+                else:  # cannot be while the deadline holds (clocks apart?): stop waiting on it
+                    timer.reschedule(asyncio.get_running_loop().time())
+
+    def _set_deadline(self, timer: asyncio.Timeout, until: datetime) -> None:
+        """Let the running send go on until `until` by the clock (never later: the claim may
+        run out after it)."""
+        left = self._real((until - self.clock()).total_seconds())
+        timer.reschedule(asyncio.get_running_loop().time() + left)
+
+    async def _deliver(self, session: AsyncSession, message: Claimed, language: str, hold: _Hold) -> None:
         renderer = RENDERERS.get(message.kind)
         rendered = await renderer(session, message, language) if renderer else None
         if rendered is None:
-            await outbox.mark_failed(session, message.id, self.worker, error="nothing to send")
+            await outbox.mark_failed(session, message.id, hold.token, error="nothing to send")
+            hold.ids.discard(message.id)
             return
+        await session.commit()  # hold no connection or snapshot while waiting for a send slot
         await self.limiter.wait(message.chat_id)
+        since = self.clock()
+        if not await outbox.begin_send(session, message.id, hold.token, lease=self.lease, clock=self.clock):
+            log.warning("outbox message %s is no longer claimed by this sender: not sent here", message.id)
+            hold.ids.discard(message.id)
+            self.lost += 1
+            return
+        hold.begun.add(message.id)
+        raising = raise_flood_limits.set(True)  # a 429 comes here, not slept out inside the send
         try:
-            await self.bot.send_message(message.chat_id, rendered.text, reply_markup=rendered.markup)
+            async with asyncio.timeout(None) as deadline:
+                self._set_deadline(deadline, since + self.lease - hold.margin)
+                hold.sending = (message.id, deadline)
+                await self.bot.send_message(message.chat_id, rendered.text, reply_markup=rendered.markup)
         except TelegramRetryAfter as exc:
-            self.limiter.pause(exc.retry_after)
-            await outbox.retry_later(
-                session,
-                message.id,
-                self.worker,
-                after=timedelta(seconds=exc.retry_after),
-                error=f"429 retry after {exc.retry_after}",
-                clock=self.clock,
-            )
+            self.limiter.pause(self._real(exc.retry_after))
+            after = timedelta(seconds=exc.retry_after)
+            await self._retry(session, message, hold, after, f"429 retry after {exc.retry_after}")
             return
         except TelegramForbiddenError:
             await people.mark_blocked(session, message.chat_id, clock=self.clock)
-            await outbox.mark_failed(session, message.id, self.worker, error="blocked by the user")
+            await self._failed(session, message, hold, "blocked by the user")
             return
         except TelegramBadRequest as exc:
-            await outbox.mark_failed(session, message.id, self.worker, error=f"bad request: {exc.message}")
+            await self._failed(session, message, hold, f"bad request: {exc.message}")
             return
-        await outbox.mark_sent(session, message.id, self.worker, clock=self.clock)
+        except (TimeoutError, TelegramNetworkError, TelegramServerError) as exc:
+            # No answer before the claim could run out, or none at all: Telegram may or may
+            # not have the message. Tried again later, like any send of unknown outcome.
+            why = "no answer before the claim could run out" if deadline.expired() else type(exc).__name__
+            log.warning("outbox message %s: %s", message.id, why)
+            await self._retry(session, message, hold, UNSURE_RETRY, why)
+            return
+        finally:
+            hold.sending = None
+            raise_flood_limits.reset(raising)
+        if not await outbox.mark_sent(session, message.id, hold.token, clock=self.clock):
+            log.error("outbox message %s was sent, but its claim was lost meanwhile", message.id)
+        self._done(hold, message)
         self.sent += 1
+
+    @staticmethod
+    def _done(hold: _Hold, message: Claimed) -> None:
+        hold.ids.discard(message.id)
+        hold.begun.discard(message.id)
+
+    async def _retry(self, session: AsyncSession, message: Claimed, hold: _Hold, after: timedelta, error: str) -> None:
+        await outbox.retry_later(session, message.id, hold.token, after=after, error=error, clock=self.clock)
+        self._done(hold, message)
+
+    async def _failed(self, session: AsyncSession, message: Claimed, hold: _Hold, error: str) -> None:
+        await outbox.mark_failed(session, message.id, hold.token, error=error)
+        self._done(hold, message)
 
     async def run_forever(self, idle: float = 1.0) -> None:
         while True:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -16,6 +17,10 @@ if TYPE_CHECKING:
     from aiogram import Bot
 
 log = logging.getLogger("confdesk.session")
+
+# Set by a caller with a 429 policy of its own (the outbox sender pauses, gives its batch
+# back and reschedules; sleeping inside a send would hold the batch through the wait).
+raise_flood_limits: ContextVar[bool] = ContextVar("raise_flood_limits", default=False)
 
 
 class PinResponseTypes(BaseRequestMiddleware):
@@ -53,7 +58,8 @@ class ReleaseBeforeRequest(BaseRequestMiddleware):
 
 class RetryAfter(BaseRequestMiddleware):
     """A reply that hits Telegram's flood limit waits `retry_after` and is sent again, up
-    to `max_wait` seconds in all; longer waits are raised (the outbox sender reschedules)."""
+    to `max_wait` seconds in all; longer waits are raised. The outbox sender has every 429
+    raised (`raise_flood_limits`) and reschedules itself."""
 
     def __init__(self, max_wait: float = 10.0, attempts: int = 3) -> None:
         self.max_wait = max_wait
@@ -62,6 +68,8 @@ class RetryAfter(BaseRequestMiddleware):
     async def __call__(
         self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
     ) -> Response[TelegramType]:
+        if raise_flood_limits.get():
+            return await make_request(bot, method)
         waited = 0.0
         for attempt in range(self.attempts):
             try:

@@ -172,6 +172,22 @@ class BotAPIEmulator:
         """Answer the next ``count`` sending calls with 429 ``retry_after`` (for retry tests)."""
         self.rate_limiter.inject(count, retry_after)
 
+    def fail_next_calls(
+        self,
+        method: str,
+        count: int = 1,
+        retry_after: int = 1,
+        where: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
+        """Answer the next ``count`` calls of ``method`` (e.g. editMessageText), of those whose
+        parameters satisfy ``where`` if given, with 429 ``retry_after``."""
+        self.rate_limiter.inject_calls(method, count, retry_after, where)
+
+    def fail_every_nth_send(self, n: int | None, retry_after: int = 1) -> None:
+        """Answer every ``n``-th sending call, whoever makes it, with 429 ``retry_after``
+        (a flood limit several bot processes share); ``None`` stops it."""
+        self.rate_limiter.every(n, retry_after)
+
     # -- users and chats ------------------------------------------------------------------
 
     def user(

@@ -2,7 +2,9 @@
 
 Telegram allows about one message per second per chat (short bursts pass) and about thirty
 per second overall, answering 429 with ``retry_after`` beyond that.  Off by default so normal
-flow tests run fast; a broadcast test switches it on.  ``inject`` forces 429s for retry tests.
+flow tests run fast; a broadcast test switches it on.  ``inject`` forces 429s for retry tests
+(of sends, or of one method such as editMessageText); ``every`` answers every n-th send with
+a 429, counted over all callers, as a flood limit shared by several bot processes would.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+Params = dict[str, Any]
 
 
 @dataclass
@@ -45,20 +50,51 @@ class RateLimiter:
     _chats: dict[int, _Bucket] = field(default_factory=dict)
     _global: _Bucket | None = None
     _forced: list[int] = field(default_factory=list)  # retry_after of injected 429s
+    _forced_calls: dict[str, list[tuple[int, Callable[[Params], bool]]]] = field(default_factory=dict)
+    _every: tuple[int, int] | None = None  # (n, retry_after): every n-th send fails
+    sends: int = 0  # sending calls seen (while ``every`` is set)
 
     def inject(self, count: int, retry_after: int = 1) -> None:
         """Answer the next ``count`` sending calls with 429, whether limits are on or not."""
         self._forced.extend([retry_after] * count)
 
+    def inject_calls(
+        self, method: str, count: int, retry_after: int = 1, where: Callable[[Params], bool] | None = None
+    ) -> None:
+        """Answer the next ``count`` calls of ``method`` (whose parameters satisfy ``where``)
+        with 429, sending method or not."""
+        self._forced_calls.setdefault(method, []).extend([(retry_after, where or (lambda _: True))] * count)
+
+    def every(self, n: int | None, retry_after: int = 1) -> None:
+        """Answer every ``n``-th sending call with 429 ``retry_after`` (None: stop)."""
+        self._every = (n, retry_after) if n else None
+        self.sends = 0
+
     def reset(self) -> None:
         self._chats.clear()
         self._global = None
         self._forced.clear()
+        self._forced_calls.clear()
+        self._every = None
+
+    def forced(self, method: str, params: Params) -> int | None:
+        """An injected 429 for this call of ``method`` (any method, sending or not)."""
+        queue = self._forced_calls.get(method, [])
+        for i, (retry_after, where) in enumerate(queue):
+            if where(params):
+                del queue[i]
+                return retry_after
+        return None
 
     def acquire(self, chat_id: int | None) -> int | None:
         """Take a send slot; return None if allowed, or the ``retry_after`` seconds if not."""
         if self._forced:
             return self._forced.pop(0)
+        if self._every is not None:
+            self.sends += 1
+            n, retry_after = self._every
+            if self.sends % n == 0:
+                return retry_after
         if not self.config.enabled:
             return None
         now = self.clock()

@@ -118,10 +118,11 @@ async def dispatch(
         if errors:
             emu.violations.append(Violation(canonical, errors, record.params))
             raise bad_request("; ".join(errors))
-        if spec.sends:
+        retry_after = emu.rate_limiter.forced(canonical, params)
+        if retry_after is None and spec.sends:
             retry_after = emu.rate_limiter.acquire(record.chat_id)
-            if retry_after is not None:
-                raise too_many_requests(retry_after)
+        if retry_after is not None:
+            raise too_many_requests(retry_after)
         result = await spec.handler(emu, Call(canonical, params, alive))
         if spec.returns:
             problems = emu.schema.check_object(spec.returns, result)

@@ -4,9 +4,12 @@ Sending is the outbox's job (core.services.broadcasts queues one row per recipie
 sender in bot/sender.py keeps to Telegram's limits, retries after 429 and marks people who
 blocked the bot). Here: the conversation, the renderers of the two outbox kinds, and a
 watcher per broadcast that edits the organiser's progress message at most every
-PROGRESS_EVERY seconds (only when the numbers changed) and, once nothing is pending,
-finishes the broadcast (the delivery report then goes out through the outbox). Watchers are
-resumed when the bot starts, so a restart mid-way still ends with a report.
+PROGRESS_EVERY seconds (only when the numbers changed) and, once nothing is pending, shows
+"finished" and then finishes the broadcast (the delivery report then goes out through the
+outbox, so the organiser sees the finish, then the report). Watchers are resumed when the
+bot starts, so a restart mid-way still ends with a report. What the message shows is kept
+with the broadcast (`broadcasts.show`, compare-and-set): a watcher never edits it to the
+text it already has, after a restart or beside a watcher of another process.
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ log = logging.getLogger("confdesk.broadcast")
 ADMIN = {"role": StaffRoleName.ADMIN}
 PROGRESS_EVERY = 3.0  # seconds between edits of a progress message (Telegram tolerates ~20/min per chat)
 PICK_PAGE = 8
+# A watcher that sees "finished" set by another one leaves finishing to it; after this long
+# (the other one died between the edit and the report) it finishes the broadcast itself.
+FINISH_GRACE = 30.0
 
 
 # -- the outbox renderers ----------------------------------------------------------------------
@@ -74,6 +80,11 @@ register_renderer(broadcasts.REPORT_KIND, render_report)
 # -- watching progress -------------------------------------------------------------------------
 
 
+def _cancelling() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 def _progress_text(t: Translator, p: broadcasts.Progress) -> str:
     key = "bc-done" if p.done else "bc-progress"
     return t(key, id=p.broadcast_id, sent=p.sent, total=p.total, failed=p.failed, blocked=p.blocked)
@@ -86,6 +97,7 @@ class Watchers:
         self.bot = bot
         self.session_factory = session_factory
         self.tasks: dict[int, asyncio.Task[None]] = {}
+        self.shown_here: dict[int, str] = {}  # the text this process last showed, per broadcast
 
     def watch(self, info: broadcasts.BroadcastInfo) -> None:
         running = self.tasks.get(info.broadcast_id)
@@ -108,19 +120,9 @@ class Watchers:
 
     async def _run(self, info: broadcasts.BroadcastInfo) -> None:
         t = translator(info.language)
-        shown = ""
         while True:
             try:
-                async with self.session_factory() as session:
-                    p = await broadcasts.progress(session, info.broadcast_id)
-                if p.done:
-                    async with self.session_factory() as session:
-                        await broadcasts.finish(session, info.broadcast_id)
-                text = _progress_text(t, p)
-                if text != shown:
-                    await self._show(info, text)
-                    shown = text
-                if p.done:
+                if await self._step(info, t):
                     return
             except asyncio.CancelledError:
                 raise
@@ -128,19 +130,52 @@ class Watchers:
                 log.exception("watching broadcast %s", info.broadcast_id)
             await asyncio.sleep(PROGRESS_EVERY)
 
-    async def _show(self, info: broadcasts.BroadcastInfo, text: str) -> None:
+    async def _step(self, info: broadcasts.BroadcastInfo, t: Translator) -> bool:
+        """Bring the progress message up to date; True once the broadcast is finished."""
+        async with self.session_factory() as session:
+            p = await broadcasts.progress(session, info.broadcast_id)
+            now = await broadcasts.get(session, info.broadcast_id)
+        if now.finished:
+            return True
+        text = _progress_text(t, p)
+        if text != now.shown:
+            async with self.session_factory() as session:
+                if not await broadcasts.show(session, info.broadcast_id, old=now.shown, new=text):
+                    return False  # another watcher changed it meanwhile: look again next time
+            shown = False
+            try:
+                shown = await self._show(info, text)
+            finally:
+                if not shown and not _cancelling():
+                    async with self.session_factory() as session:  # not shown: try again next time
+                        await broadcasts.show(session, info.broadcast_id, old=text, new=now.shown)
+            if not shown:
+                return False
+            self.shown_here[info.broadcast_id] = text
+        if not p.done:
+            return False
+        shown_at = now.shown_at or utc_now()
+        if self.shown_here.get(info.broadcast_id) != text and (utc_now() - shown_at).total_seconds() < FINISH_GRACE:
+            return False  # the watcher that showed "finished" queues the report
+        async with self.session_factory() as session:
+            await broadcasts.finish(session, info.broadcast_id)
+        return True
+
+    async def _show(self, info: broadcasts.BroadcastInfo, text: str) -> bool:
+        """Edit the progress message; False if it could not be done now."""
         if info.report_chat_id is None or info.progress_message_id is None:
-            return
+            return True
         for _ in range(3):
             try:
                 await self.bot.edit_message_text(
                     text=text, chat_id=info.report_chat_id, message_id=info.progress_message_id
                 )
-                return
+                return True
             except TelegramRetryAfter as exc:
                 await asyncio.sleep(exc.retry_after)
-            except TelegramBadRequest:  # not modified, or the organiser deleted it
-                return
+            except TelegramBadRequest:  # the organiser deleted it (or it shows this text already)
+                return True
+        return False
 
 
 async def on_startup(dispatcher: Dispatcher, bot: Bot) -> None:

@@ -27,6 +27,9 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     claimed_by: str | None = Field(default=None, max_length=64)
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Fencing token of the current claim (new at every claim): a holder writes only while it
+    # is still the row's token, so a worker that lost its claim can neither send nor record.
+    claim_token: str | None = Field(default=None, max_length=32)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -7,6 +7,9 @@ the organiser's progress message is. Sending queues one outbox row per recipient
 whatever restarts happen (the sender claims rows; sent rows are never sent again).
 When no row of the broadcast is pending any more, `finish` records `broadcast.done` and
 queues the delivery report for the organiser (kind "broadcast_report", one per broadcast).
+What the organiser's progress message shows is kept in the row's details too (`show`, a
+compare-and-set), so a watcher restarted, or a second one in another process, never edits
+the message to the text it already has.
 
 Recipients: approved registrations of the conference with a Telegram account, minus people
 who blocked the bot (the sender marks them) or asked to be forgotten.
@@ -252,10 +255,14 @@ class BroadcastInfo:
     progress_message_id: int | None
     language: str
     text: str
+    shown: str | None = None  # the progress message's text as last set by `show`
+    shown_at: datetime | None = None
+    finished: bool = False  # `finish` was done: the report is queued
 
 
-def _info(row: Any) -> BroadcastInfo:
+def _info(row: Any, finished: bool = False) -> BroadcastInfo:
     d = dict(row.details or {})
+    shown_at = d.get("shown_at")
     return BroadcastInfo(
         int(row.id),
         row.conference_id,
@@ -265,17 +272,40 @@ def _info(row: Any) -> BroadcastInfo:
         d.get("progress_message_id"),
         str(d.get("language") or "en"),
         str(d.get("text") or ""),
+        d.get("shown"),
+        datetime.fromisoformat(shown_at) if isinstance(shown_at, str) else None,
+        finished,
     )
 
 
 async def get(session: AsyncSession, broadcast_id: int) -> BroadcastInfo:
     row = (
-        await session.execute(select(_audit).where(_audit.c.id == broadcast_id, _audit.c.action == "broadcast.send"))
+        await session.execute(
+            select(_audit, _done_exists(broadcast_id).label("finished")).where(
+                _audit.c.id == broadcast_id, _audit.c.action == "broadcast.send"
+            )
+        )
     ).first()
     await session.commit()
     if row is None:
         raise NotFound(f"broadcast {broadcast_id} not found", code="not_found", id=broadcast_id)
-    return _info(row)
+    return _info(row, bool(row.finished))
+
+
+async def show(
+    session: AsyncSession, broadcast_id: int, *, old: str | None, new: str | None, clock: Clock = utc_now
+) -> bool:
+    """Record that the progress message is being set to `new`, if it still shows `old`
+    (compare-and-set: of two watchers only one edits the message to a text). Commits."""
+    row = await get_locked(session, AuditLog, broadcast_id)
+    details = dict(row.details or {})
+    if details.get("shown") != old:
+        await session.commit()
+        return False
+    details["shown"], details["shown_at"] = new, clock().isoformat()
+    row.details = details
+    await session.commit()
+    return True
 
 
 def _done_exists(broadcast_id: int) -> Any:

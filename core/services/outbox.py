@@ -1,16 +1,33 @@
 """The outbox: messages to send later (reminders, broadcasts, notices), kept in the database
 so they survive restarts, and claimed so that each goes out once whatever the number of bot
-processes.
+processes and however long Telegram makes them wait.
 
 A claim is one UPDATE statement that takes due, unclaimed (or lease-expired) rows for a
 worker: atomic on SQLite (it takes the write lock) and on PostgreSQL (the rows are picked
-with FOR UPDATE SKIP LOCKED, so two workers never wait on or take the same row). A worker
-that dies mid-send leaves a lease that expires; the row is then claimed again (at least
-once; a lease long enough for one send makes a repeat rare).
+with FOR UPDATE SKIP LOCKED, so two workers never wait on or take the same row). Each claim
+writes a new fencing token on its rows and a short lease (seconds):
+
+- the holder renews the lease while it works (`renew`, a heartbeat), so a live worker keeps
+  its rows as long as it needs them, and the rows of a killed one are free within a lease;
+- right before each send the holder checks and extends its claim on that row in one
+  statement (`begin_send`: the token is still its own and the lease has not run out); if
+  that fails the row may be someone else's and is not sent. The holder then waits for
+  Telegram only while the lease it has just extended runs (bot/sender.py), so the claim
+  cannot expire between the check and the end of the send;
+- outcomes (`mark_sent`, `retry_later`, `mark_failed`) and giving rows back (`release`) are
+  written only under the holder's token: a worker that lost its claim records nothing.
+
+What can still send a message twice is the unavoidable case: a worker killed after Telegram
+took the message and before `mark_sent` committed (the row is sent again: at least once).
+`attempts` counts sends begun, not claims: rows given back unsent keep their retries.
+Lease times come from the caller's clock; processes on several hosts need clocks that agree
+within a fraction of the lease (NTP does).
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +41,7 @@ from core.services.clock import Clock, utc_now
 
 _t = OutboxMessage.__table__  # type: ignore[attr-defined]
 MAX_ATTEMPTS = 5
+LEASE = timedelta(seconds=6)  # a claim unrenewed: how soon a killed worker's rows go to others
 
 
 @dataclass(frozen=True)
@@ -32,8 +50,9 @@ class Claimed:
     kind: str
     chat_id: int
     payload: dict[str, Any]
-    attempts: int
+    attempts: int  # sends begun before this claim
     conference_id: int | None
+    token: str = ""  # the claim's fencing token: every later call on the row passes it
 
 
 async def enqueue(
@@ -80,13 +99,15 @@ async def claim(
     worker: str,
     *,
     limit: int = 20,
-    lease: timedelta = timedelta(seconds=60),
+    lease: timedelta = LEASE,
     kinds: tuple[str, ...] | None = None,
     clock: Clock = utc_now,
 ) -> list[Claimed]:
-    """Take up to `limit` due messages for `worker`, oldest due first. Commits."""
+    """Take up to `limit` due messages for `worker` under one new token, oldest due first,
+    until `clock() + lease` (the clock is read before the statement runs, so the holder may
+    count on that instant). Commits."""
     now = clock()
-    until = now + lease
+    token = uuid.uuid4().hex
     due = and_(
         _t.c.status == OutboxStatus.PENDING.value,
         _t.c.due_at <= now,
@@ -100,38 +121,97 @@ async def claim(
     stmt = (
         update(_t)
         .where(_t.c.id.in_(pick.scalar_subquery()), due)
-        .values(claimed_by=worker[:64], claimed_until=until, attempts=_t.c.attempts + 1)
+        .values(claimed_by=worker[:64], claimed_until=now + lease, claim_token=token)
         .returning(_t.c.id, _t.c.kind, _t.c.chat_id, _t.c.payload, _t.c.attempts, _t.c.conference_id, _t.c.due_at)
     )
     rows = list((await session.execute(stmt)).all())
     await session.commit()
     rows.sort(key=lambda r: (r.due_at, r.id))
-    return [Claimed(r.id, r.kind, r.chat_id, r.payload or {}, r.attempts, r.conference_id) for r in rows]
+    return [Claimed(r.id, r.kind, r.chat_id, r.payload or {}, r.attempts, r.conference_id, token) for r in rows]
 
 
-async def mark_sent(session: AsyncSession, message_id: int, worker: str, *, clock: Clock = utc_now) -> None:
-    await session.execute(
+def _held(token: str, now: datetime) -> Any:
+    """Rows the claim `token` still holds at `now`: pending, its token, the lease running."""
+    return and_(_t.c.claim_token == token, _t.c.status == OutboxStatus.PENDING.value, _t.c.claimed_until > now)
+
+
+async def renew(
+    session: AsyncSession, token: str, ids: Iterable[int], *, lease: timedelta = LEASE, clock: Clock = utc_now
+) -> set[int]:
+    """The heartbeat: extend the claim `token` to `clock() + lease` on those of `ids` it still
+    holds, and return them (a row missing was lost: its lease ran out first). Commits."""
+    wanted = list(ids)
+    if not wanted:
+        return set()
+    now = clock()
+    result = await session.execute(
+        update(_t).where(_t.c.id.in_(wanted), _held(token, now)).values(claimed_until=now + lease).returning(_t.c.id)
+    )
+    kept = {int(i) for i in result.scalars().all()}
+    await session.commit()
+    return kept
+
+
+async def begin_send(
+    session: AsyncSession, message_id: int, token: str, *, lease: timedelta = LEASE, clock: Clock = utc_now
+) -> bool:
+    """The check right before a send: if the claim `token` still holds the row, extend it to
+    `clock() + lease` and count the attempt, in one statement. False: the claim was lost and
+    the message must not be sent. Commits."""
+    now = clock()
+    result = await session.execute(
         update(_t)
-        .where(_t.c.id == message_id, _t.c.claimed_by == worker[:64])
-        .values(status=OutboxStatus.SENT.value, sent_at=clock(), claimed_until=None, error=None)
+        .where(_t.c.id == message_id, _held(token, now))
+        .values(claimed_until=now + lease, attempts=_t.c.attempts + 1)
     )
     await session.commit()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _mine(message_id: int, token: str) -> Any:
+    return and_(_t.c.id == message_id, _t.c.claim_token == token, _t.c.status == OutboxStatus.PENDING.value)
+
+
+async def release(session: AsyncSession, token: str, ids: Iterable[int]) -> int:
+    """Give back rows claimed under `token` and not sent: claimable again at once. Commits."""
+    wanted = list(ids)
+    if not wanted:
+        return 0
+    result = await session.execute(
+        update(_t)
+        .where(_t.c.id.in_(wanted), _t.c.claim_token == token, _t.c.status == OutboxStatus.PENDING.value)
+        .values(claimed_until=None, claim_token=None)
+    )
+    await session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def mark_sent(session: AsyncSession, message_id: int, token: str, *, clock: Clock = utc_now) -> bool:
+    """Record a send, under the claim's token (False: the claim was lost). Commits."""
+    result = await session.execute(
+        update(_t)
+        .where(_mine(message_id, token))
+        .values(status=OutboxStatus.SENT.value, sent_at=clock(), claimed_until=None, claim_token=None, error=None)
+    )
+    await session.commit()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def retry_later(
-    session: AsyncSession, message_id: int, worker: str, *, after: timedelta, error: str, clock: Clock = utc_now
+    session: AsyncSession, message_id: int, token: str, *, after: timedelta, error: str, clock: Clock = utc_now
 ) -> bool:
     """Give a claimed message back to be tried after `after`; gives up after MAX_ATTEMPTS
-    (returns False then)."""
+    sends begun (returns False then). Under the claim's token. Commits."""
     row = (await session.execute(select(_t.c.attempts).where(_t.c.id == message_id))).scalar_one()
     final = row >= MAX_ATTEMPTS
     await session.execute(
         update(_t)
-        .where(_t.c.id == message_id, _t.c.claimed_by == worker[:64])
+        .where(_mine(message_id, token))
         .values(
             status=OutboxStatus.FAILED.value if final else OutboxStatus.PENDING.value,
             due_at=clock() + after,
             claimed_until=None,
+            claim_token=None,
             error=error[:500],
         )
     )
@@ -139,12 +219,13 @@ async def retry_later(
     return not final
 
 
-async def mark_failed(session: AsyncSession, message_id: int, worker: str, *, error: str) -> None:
-    """Give up on a message for good (the user blocked the bot, the item is gone)."""
+async def mark_failed(session: AsyncSession, message_id: int, token: str, *, error: str) -> None:
+    """Give up on a message for good (the user blocked the bot, the item is gone), under the
+    claim's token. Commits."""
     await session.execute(
         update(_t)
-        .where(_t.c.id == message_id, _t.c.claimed_by == worker[:64])
-        .values(status=OutboxStatus.FAILED.value, claimed_until=None, error=error[:500])
+        .where(_mine(message_id, token))
+        .values(status=OutboxStatus.FAILED.value, claimed_until=None, claim_token=None, error=error[:500])
     )
     await session.commit()
 

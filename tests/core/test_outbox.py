@@ -23,12 +23,52 @@ async def test_claim_only_due_and_not_twice(session):
     first = await outbox.claim(session, "w1", clock=lambda: T0)
     assert [c.chat_id for c in first] == [1]
     assert await outbox.claim(session, "w2", clock=lambda: T0) == []
-    # the lease expires: another worker may take it again
+    assert await outbox.begin_send(session, first[0].id, first[0].token, clock=lambda: T0)
+    # the lease runs out (the holder died): another worker may take it again
     again = await outbox.claim(session, "w2", clock=lambda: T0 + timedelta(minutes=5))
-    assert [c.chat_id for c in again] == [1] and again[0].attempts == 2
-    await outbox.mark_sent(session, again[0].id, "w2", clock=lambda: T0)
+    assert [c.chat_id for c in again] == [1] and again[0].attempts == 1 and again[0].token != first[0].token
+    assert await outbox.mark_sent(session, again[0].id, again[0].token, clock=lambda: T0)
     later = await outbox.claim(session, "w1", clock=lambda: T0 + timedelta(hours=2))
     assert [c.chat_id for c in later] == [2]
+
+
+async def test_a_lost_claim_can_neither_send_nor_record(session):
+    """The fence: once the lease ran out and another worker claimed the row, the first
+    holder's check before sending fails and its outcome writes change nothing."""
+    await outbox.enqueue(session, kind="broadcast", chat_id=7, dedup_key="f", due_at=T0)
+    await session.commit()
+    lease = timedelta(seconds=6)
+    (a,) = await outbox.claim(session, "a", lease=lease, clock=lambda: T0)
+    # while the lease runs the holder renews it, and nobody else can take the row
+    assert await outbox.renew(session, a.token, [a.id], lease=lease, clock=lambda: T0 + timedelta(seconds=5)) == {a.id}
+    assert await outbox.claim(session, "b", lease=lease, clock=lambda: T0 + timedelta(seconds=10)) == []
+    # the holder stalls past its lease: the check before sending refuses even before anyone claims
+    late = T0 + timedelta(seconds=12)
+    assert not await outbox.begin_send(session, a.id, a.token, lease=lease, clock=lambda: late)
+    (b,) = await outbox.claim(session, "b", lease=lease, clock=lambda: late)
+    assert await outbox.renew(session, a.token, [a.id], lease=lease, clock=lambda: late) == set()
+    assert not await outbox.begin_send(session, a.id, a.token, lease=lease, clock=lambda: late)
+    assert not await outbox.mark_sent(session, a.id, a.token, clock=lambda: late)
+    await outbox.retry_later(session, a.id, a.token, after=timedelta(seconds=30), error="429", clock=lambda: late)
+    await outbox.mark_failed(session, a.id, a.token, error="x")
+    assert await outbox.release(session, a.token, [a.id]) == 0
+    row = (await session.execute(select(OutboxMessage))).scalar_one()
+    assert (row.status, row.claim_token, row.due_at, row.error) == (OutboxStatus.PENDING, b.token, T0, None)
+    # the new holder's check and send go through
+    assert await outbox.begin_send(session, b.id, b.token, lease=lease, clock=lambda: late)
+    assert await outbox.mark_sent(session, b.id, b.token, clock=lambda: late)
+    await session.refresh(row)
+    assert (row.status, row.attempts, row.claim_token) == (OutboxStatus.SENT, 1, None)
+
+
+async def test_released_rows_are_claimable_at_once_and_keep_their_attempts(session):
+    for i in range(3):
+        await outbox.enqueue(session, kind="broadcast", chat_id=i, dedup_key=f"r{i}", due_at=T0)
+    await session.commit()
+    batch = await outbox.claim(session, "a", clock=lambda: T0)
+    assert await outbox.release(session, batch[0].token, [m.id for m in batch[1:]]) == 2
+    again = await outbox.claim(session, "b", clock=lambda: T0)
+    assert [m.chat_id for m in again] == [1, 2] and all(m.attempts == 0 for m in again)
 
 
 async def test_retry_and_give_up(session):
@@ -37,9 +77,10 @@ async def test_retry_and_give_up(session):
     now = T0
     for attempt in range(1, outbox.MAX_ATTEMPTS + 1):
         claimed = await outbox.claim(session, "w", clock=lambda now=now: now)
-        assert claimed and claimed[0].attempts == attempt
+        assert claimed and claimed[0].attempts == attempt - 1
+        assert await outbox.begin_send(session, claimed[0].id, claimed[0].token, clock=lambda now=now: now)
         kept = await outbox.retry_later(
-            session, claimed[0].id, "w", after=timedelta(seconds=3), error="429", clock=lambda now=now: now
+            session, claimed[0].id, claimed[0].token, after=timedelta(seconds=3), error="429", clock=lambda now=now: now
         )
         now += timedelta(seconds=5)
     assert kept is False
