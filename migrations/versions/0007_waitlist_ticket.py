@@ -3,7 +3,7 @@ place in line is computed from the tickets still waiting (it was shown as stored
 moved up)
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-01
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0003"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
