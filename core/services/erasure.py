@@ -261,8 +261,8 @@ async def _scrub_outbox(session: AsyncSession, telegram_id: int, scrub: _Scrubbe
         }
         if str(getattr(row.status, "value", row.status)) == OutboxStatus.PENDING.value:
             # Not sent yet: never will be. Clearing the claim also stops a sender that holds
-            # it from marking it sent (its updates match on claimed_by).
-            values.update(status=OutboxStatus.CANCELLED.value, claimed_by=None, claimed_until=None)
+            # it from marking it sent (its updates match on the claim's token).
+            values.update(status=OutboxStatus.CANCELLED.value, claimed_by=None, claimed_until=None, claim_token=None)
         await session.execute(update(t).where(t.c.id == row.id).values(**values))
     return len(rows)
 

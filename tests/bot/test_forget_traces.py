@@ -201,7 +201,7 @@ async def test_forget_leaves_no_trace_in_any_table_or_fsm_entry(world: World) ->
         )
         await broadcasts.start(s, conf, everyone, text=f"Please welcome {full_name}!", actor_telegram_id=ADMIN)
         for claimed in await outbox.claim(s, "test", limit=3):
-            await outbox.mark_sent(s, claimed.id, "test")
+            await outbox.mark_sent(s, claimed.id, claimed.token)
         await outbox.enqueue(
             s,
             kind="broadcast_report",

@@ -59,7 +59,7 @@ async def test_a_participant_is_gone_from_every_table_and_counts_stay(session) -
     )
     sent = await broadcasts.start(session, conf, Audience(AudienceKind.APPROVED), text="Hi", actor_telegram_id=OLGA)
     for claimed in await outbox.claim(session, "w1"):
-        await outbox.mark_sent(session, claimed.id, "w1")
+        await outbox.mark_sent(session, claimed.id, claimed.token)
     before = await broadcasts.progress(session, sent.broadcast_id)
 
     done = await erasure.forget(session, ANNA, username="annaz", names=("Anna Z",))
@@ -125,7 +125,7 @@ async def test_pending_messages_are_cancelled_and_a_sender_holding_one_cannot_ma
     assert len(held) == 1
 
     await erasure.forget(session, ANNA)
-    await outbox.mark_sent(session, held[0].id, "w1")  # its send finishes after the erasure
+    assert not await outbox.mark_sent(session, held[0].id, held[0].token)  # its send ends after the erasure
     rows = (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars().all()
     assert [(r.status, r.chat_id) for r in rows] == [(OutboxStatus.CANCELLED, 0)] * 2
     assert rows[0].dedup_key.startswith("rem:1:anon-") and str(ANNA) not in rows[0].dedup_key
