@@ -105,7 +105,14 @@ async def run_webhook(settings: Settings, host: str, port: int) -> None:
             await prepare(bot, settings, session_factory)
             await runner.setup()
             await web.TCPSite(runner, host, port).start()
-            log.info("webhook listening on %s:%s%s", host, port, server.path)
+            bound_host, bound_port = runner.addresses[0][:2]  # the real port when given 0
+            log.info(
+                "webhook listening on %s:%s%s",
+                bound_host,
+                bound_port,
+                server.path,
+                extra={"host": bound_host, "port": bound_port, "path": server.path},
+            )
             sender = asyncio.create_task(background(bot, session_factory, settings))
             stop = asyncio.Event()
             _on_signals(stop.set)
