@@ -19,7 +19,7 @@ from bot.arrivals import Arrivals
 from bot.i18n import translator
 from bot.middlewares.arrival import ArrivalMiddleware
 from bot.middlewares.database import DbSessionMiddleware
-from bot.middlewares.errors import ErrorMiddleware
+from bot.middlewares.errors import ErrorMiddleware, on_error
 from bot.routers import (
     accreditation,
     agenda,
@@ -54,11 +54,24 @@ STAFF_COMMANDS = (
 )
 
 
+REDIS_POOL_TIMEOUT = 30.0  # seconds a Redis command waits for a free connection (as the DB pool)
+
+
 def make_storage(settings: Settings) -> BaseStorage:
+    """FSM state in Redis when REDIS_URL is set, else in memory. The Redis client is the
+    process's only one: the storage, the event-isolation lock (`make_isolation`) and the
+    seen-update keys (`ArrivalMiddleware`) share it. Its pool blocks: with every connection
+    busy, a command waits (up to REDIS_POOL_TIMEOUT) instead of failing the update, as
+    redis-py's default pool does past its 100 connections. No retries on a connection error:
+    a SET NX that reached Redis before the connection dropped would, retried, read as "seen"."""
     if settings.redis_url:
         from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
+        from redis.asyncio import BlockingConnectionPool, Redis
 
-        return RedisStorage.from_url(settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True))
+        pool = BlockingConnectionPool.from_url(
+            settings.redis_url, max_connections=settings.redis_pool_size, timeout=REDIS_POOL_TIMEOUT
+        )
+        return RedisStorage(Redis(connection_pool=pool), key_builder=DefaultKeyBuilder(with_destiny=True))
     return MemoryStorage()
 
 
@@ -74,6 +87,7 @@ def build_dispatcher(
 ) -> Dispatcher:
     storage = storage or make_storage(settings)
     dp = Dispatcher(storage=storage, events_isolation=make_isolation(storage))
+    dp.errors.register(on_error)  # what fails before ErrorMiddleware: the isolation lock, FSM state
     dp.update.outer_middleware(ErrorMiddleware(settings.default_language))
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
     arrivals = Arrivals(session_factory, conference_slug=settings.conference, admin_ids=settings.admin_ids)

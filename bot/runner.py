@@ -66,7 +66,13 @@ async def run_polling(settings: Settings) -> None:
             await bot.delete_webhook(drop_pending_updates=False)
             sender = asyncio.create_task(background(bot, session_factory, settings))
             try:
-                await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+                await dp.start_polling(
+                    bot,
+                    allowed_updates=dp.resolve_used_update_types(),
+                    # Beyond this many, updates are not fetched (so not acknowledged) until
+                    # some finish: Telegram keeps them meanwhile.
+                    tasks_concurrency_limit=settings.max_updates_in_flight,
+                )
             finally:
                 sender.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -99,6 +105,7 @@ async def run_webhook(settings: Settings, host: str, port: int) -> None:
             path=webhook_path(settings.webhook_url),
             session_factory=session_factory,
             redis=getattr(dp.storage, "redis", None),
+            in_flight=settings.max_updates_in_flight,
         )
         runner = web.AppRunner(server.app(), access_log=None, handle_signals=False)
         try:
