@@ -26,7 +26,10 @@ async def prepare(bot: Bot, settings: Settings, session_factory: object) -> str:
     async with session_factory() as session:  # type: ignore[operator]
         await badges.remember_bot_username(session, username)
         _, where = await badges.ensure_badge_secret(session, settings)
+        adopted = await updates.adopt_unattributed(session, me.id)  # before any update is handled
     log.info("bot @%s (id %s); badge secret from %s", username, me.id, where)
+    if adopted:
+        log.info("%d update ids recorded before bot ids were kept are now bot %s's", adopted, me.id)
     await set_commands(bot)
     return username
 

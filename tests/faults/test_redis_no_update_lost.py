@@ -54,7 +54,7 @@ async def _all_answered(emulator: BotAPIEmulator, users: list, bot) -> None:  # 
         lambda: len(answered(users, ASKED)) == len(users),
         report,
         hopeless=lambda: len(answered(users, ASKED)) + len(bot.failed_updates()) >= len(users),
-        timeout=90,
+        timeout=120,
     )
 
 
