@@ -1,8 +1,8 @@
 """Each update's bookkeeping on arrival, committed for many updates at once.
 
 Before a handler runs, an update is recorded by its bot and id (Telegram delivers at least
-once: a repeat is dropped) and its sender is identified (language, staff roles). Done per update,
-that is a transaction per update; under load most of the bot's time went there. Here
+once: a repeat is dropped) and its sender is identified (language, staff roles). Done per
+update, that is a transaction per update; under load most of the bot's time went there. Here
 updates that arrive together share one: the first arrival starts a flush on the next
 loop turn, every update arriving meanwhile joins it, and arrivals during a flush join the
 next one (group commit). One update alone still costs one transaction; a burst of a

@@ -6,9 +6,9 @@ Two places catch them. `ErrorMiddleware` wraps our own middlewares and the handl
 sits inside aiogram's FSM middleware, so a handler's reply still goes out under the
 user's isolation lock). `on_error`, registered on `dp.errors`, gets what fails before it:
 aiogram runs its errors middleware outermost, so this covers the isolation lock and the
-FSM state read (Redis down or saturated) too. Either way the update is never acknowledged
-and then dropped without a word: the user is told to try again, in their language (ours,
-once known; else their Telegram app's)."""
+FSM state read (Redis down or saturated) too. Either way no update is acknowledged and
+then dropped without a word: the user is told to try again, in their language (ours, once
+known; else their Telegram app's)."""
 
 from __future__ import annotations
 
