@@ -3,7 +3,9 @@ and `make_bot`; `run_polling` is the long-polling entry point."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -12,14 +14,14 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
-from aiogram.types import BotCommand, LinkPreviewOptions
+from aiogram.types import BotCommand, LinkPreviewOptions, Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.arrivals import Arrivals
 from bot.i18n import translator
 from bot.middlewares.arrival import ArrivalMiddleware
 from bot.middlewares.database import DbSessionMiddleware
-from bot.middlewares.errors import ErrorMiddleware
+from bot.middlewares.errors import ErrorMiddleware, on_error
 from bot.routers import (
     accreditation,
     agenda,
@@ -54,11 +56,24 @@ STAFF_COMMANDS = (
 )
 
 
+REDIS_POOL_TIMEOUT = 30.0  # seconds a Redis command waits for a free connection (as the DB pool)
+
+
 def make_storage(settings: Settings) -> BaseStorage:
+    """FSM state in Redis when REDIS_URL is set, else in memory. The Redis client is the
+    process's only one: the storage, the event-isolation lock (`make_isolation`) and the
+    seen-update keys (`ArrivalMiddleware`) share it. Its pool blocks: with every connection
+    busy, a command waits (up to REDIS_POOL_TIMEOUT) instead of failing the update, as
+    redis-py's default pool does past its 100 connections. No retries on a connection error:
+    a SET NX that reached Redis before the connection dropped would, retried, read as "seen"."""
     if settings.redis_url:
         from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
+        from redis.asyncio import BlockingConnectionPool, Redis
 
-        return RedisStorage.from_url(settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True))
+        pool = BlockingConnectionPool.from_url(
+            settings.redis_url, max_connections=settings.redis_pool_size, timeout=REDIS_POOL_TIMEOUT
+        )
+        return RedisStorage(Redis(connection_pool=pool), key_builder=DefaultKeyBuilder(with_destiny=True))
     return MemoryStorage()
 
 
@@ -69,11 +84,49 @@ def make_isolation(storage: BaseStorage) -> BaseEventIsolation:
     return SimpleEventIsolation()
 
 
+class FinishingDispatcher(Dispatcher):
+    """aiogram's Dispatcher, finishing the updates it is handling before it shuts down.
+
+    When polling stops, aiogram cancels its polling loop but not the update tasks it
+    started, and its shutdown closes the FSM storage (the Redis connections) under them:
+    updates already acknowledged failed half-way (seen as "Connection closed by server" in
+    the isolation lock's release). Now shutdown first waits for them (up to DRAIN_TIMEOUT),
+    as the webhook server drains its own."""
+
+    DRAIN_TIMEOUT = 30.0
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
+        self.in_flight += 1
+        self._idle.clear()
+        try:
+            return await super().feed_update(bot, update, **kwargs)
+        finally:
+            self.in_flight -= 1
+            if not self.in_flight:
+                self._idle.set()
+
+    async def emit_shutdown(self, *args: Any, **kwargs: Any) -> None:
+        if self.in_flight:
+            log.info("shutting down: finishing %d updates", self.in_flight)
+            try:
+                await asyncio.wait_for(self._idle.wait(), self.DRAIN_TIMEOUT)
+            except TimeoutError:
+                log.error("shutting down with %d updates unfinished", self.in_flight)
+        await super().emit_shutdown(*args, **kwargs)
+
+
 def build_dispatcher(
     settings: Settings, session_factory: async_sessionmaker[AsyncSession], *, storage: BaseStorage | None = None
 ) -> Dispatcher:
     storage = storage or make_storage(settings)
-    dp = Dispatcher(storage=storage, events_isolation=make_isolation(storage))
+    dp = FinishingDispatcher(storage=storage, events_isolation=make_isolation(storage))
+    dp.errors.register(on_error)  # what fails before ErrorMiddleware: the isolation lock, FSM state
     dp.update.outer_middleware(ErrorMiddleware(settings.default_language))
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
     arrivals = Arrivals(session_factory, conference_slug=settings.conference, admin_ids=settings.admin_ids)

@@ -1,8 +1,8 @@
 """Each update's bookkeeping on arrival, committed for many updates at once.
 
-Before a handler runs, an update's id is recorded (Telegram delivers at least once: a
-repeat is dropped) and its sender is identified (language, staff roles). Done per update,
-that is a transaction per update; under load most of the bot's time went there. Here
+Before a handler runs, an update is recorded by its bot and id (Telegram delivers at least
+once: a repeat is dropped) and its sender is identified (language, staff roles). Done per
+update, that is a transaction per update; under load most of the bot's time went there. Here
 updates that arrive together share one: the first arrival starts a flush on the next
 loop turn, every update arriving meanwhile joins it, and arrivals during a flush join the
 next one (group commit). One update alone still costs one transaction; a burst of a
@@ -38,6 +38,7 @@ REPEAT = Arrival(repeat=True)
 
 @dataclass
 class _Waiter:
+    bot_id: int
     update_id: int | None  # None: not recorded here (no id, or Redis recorded it)
     telegram_id: int | None
     future: asyncio.Future[Arrival]
@@ -60,9 +61,9 @@ class Arrivals:
         self._conference: Conference | None = None
         self._conference_at = float("-inf")
 
-    async def arrive(self, update_id: int | None, telegram_id: int | None) -> Arrival:
+    async def arrive(self, bot_id: int, update_id: int | None, telegram_id: int | None) -> Arrival:
         future: asyncio.Future[Arrival] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Waiter(update_id, telegram_id, future))
+        self._pending.append(_Waiter(bot_id, update_id, telegram_id, future))
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush_all())
             self._flusher.add_done_callback(self._flusher_done)
@@ -96,8 +97,13 @@ class Arrivals:
 
     async def _flush(self, batch: list[_Waiter]) -> None:
         async with self.session_factory() as session:
-            ids = [w.update_id for w in batch if w.update_id is not None]
-            new = await updates.record(session, ids)
+            by_bot: dict[int, list[int]] = {}  # one bot per process in practice: one statement
+            for w in batch:
+                if w.update_id is not None:
+                    by_bot.setdefault(w.bot_id, []).append(w.update_id)
+            new: set[tuple[int, int]] = set()
+            for bot_id, ids in by_bot.items():
+                new.update((bot_id, i) for i in await updates.record(session, bot_id, ids))
             conference = await self._current(session)
             people = await identify(
                 session,
@@ -106,15 +112,16 @@ class Arrivals:
                 admin_ids=self.admin_ids,
             )
             await session.commit()
-        claimed: set[int] = set()  # the same update twice in one batch: the second is a repeat
+        claimed: set[tuple[int, int]] = set()  # the same update twice in one batch: the second is a repeat
         for waiter in batch:
             if waiter.future.done():  # its update was cancelled meanwhile
                 continue
             if waiter.update_id is not None:
-                if waiter.update_id not in new or waiter.update_id in claimed:
+                key = (waiter.bot_id, waiter.update_id)
+                if key not in new or key in claimed:
                     waiter.future.set_result(REPEAT)
                     continue
-                claimed.add(waiter.update_id)
+                claimed.add(key)
             who = people[waiter.telegram_id] if waiter.telegram_id is not None else None
             waiter.future.set_result(Arrival(repeat=False, who=who))
 

@@ -26,7 +26,10 @@ async def prepare(bot: Bot, settings: Settings, session_factory: object) -> str:
     async with session_factory() as session:  # type: ignore[operator]
         await badges.remember_bot_username(session, username)
         _, where = await badges.ensure_badge_secret(session, settings)
+        adopted = await updates.adopt_unattributed(session, me.id)  # before any update is handled
     log.info("bot @%s (id %s); badge secret from %s", username, me.id, where)
+    if adopted:
+        log.info("%d update ids recorded before bot ids were kept are now bot %s's", adopted, me.id)
     await set_commands(bot)
     return username
 
@@ -66,7 +69,13 @@ async def run_polling(settings: Settings) -> None:
             await bot.delete_webhook(drop_pending_updates=False)
             sender = asyncio.create_task(background(bot, session_factory, settings))
             try:
-                await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+                await dp.start_polling(
+                    bot,
+                    allowed_updates=dp.resolve_used_update_types(),
+                    # Beyond this many, updates are not fetched (so not acknowledged) until
+                    # some finish: Telegram keeps them meanwhile.
+                    tasks_concurrency_limit=settings.max_updates_in_flight,
+                )
             finally:
                 sender.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -99,13 +108,21 @@ async def run_webhook(settings: Settings, host: str, port: int) -> None:
             path=webhook_path(settings.webhook_url),
             session_factory=session_factory,
             redis=getattr(dp.storage, "redis", None),
+            in_flight=settings.max_updates_in_flight,
         )
         runner = web.AppRunner(server.app(), access_log=None, handle_signals=False)
         try:
             await prepare(bot, settings, session_factory)
             await runner.setup()
             await web.TCPSite(runner, host, port).start()
-            log.info("webhook listening on %s:%s%s", host, port, server.path)
+            bound_host, bound_port = runner.addresses[0][:2]  # the real port when given 0
+            log.info(
+                "webhook listening on %s:%s%s",
+                bound_host,
+                bound_port,
+                server.path,
+                extra={"host": bound_host, "port": bound_port, "path": server.path},
+            )
             # Startup hooks as polling runs them (broadcast watchers resume there).
             hooks = {"dispatcher": dp, "bots": [bot], **dp.workflow_data}
             await dp.emit_startup(bot=bot, **hooks)

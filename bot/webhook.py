@@ -1,7 +1,9 @@
 """Webhook mode: an aiohttp app that receives updates on the path of WEBHOOK_URL.
 
 - The secret header is compared in constant time; wrong or missing: 401, nothing handled.
-- A good request is answered 200 at once and the update handled in a task; shutdown stops
+- A good request is answered 200 at once and the update handled in a task; at most
+  `in_flight` (MAX_UPDATES_IN_FLIGHT) are handled at once, the rest wait their turn (a burst
+  must not open more database and Redis connections than the pools have). Shutdown stops
   taking requests, then waits for those tasks, so nothing is left half-written.
 - `/healthz`: 200 when the database (and Redis, if configured) answer, else 503.
 """
@@ -40,12 +42,14 @@ class WebhookServer:
         path: str,
         session_factory: async_sessionmaker[AsyncSession],
         redis: Any | None = None,
+        in_flight: int = 100,
     ) -> None:
         self.dp, self.bot, self.path = dp, bot, path
         self._secret = secret.encode()
         self.session_factory = session_factory
         self.redis = redis
-        self.tasks: set[asyncio.Task[Any]] = set()
+        self.tasks: set[asyncio.Task[Any]] = set()  # acknowledged updates, handled or waiting
+        self._slots = asyncio.Semaphore(in_flight)
         self.accepting = True
 
     def app(self) -> web.Application:
@@ -70,10 +74,11 @@ class WebhookServer:
         return web.json_response({"ok": True})
 
     async def _process(self, update: Update) -> None:
-        try:
-            await self.dp.feed_update(self.bot, update)
-        except Exception:  # the error middleware already answered the user
-            log.exception("update %s failed", update.update_id)
+        async with self._slots:
+            try:
+                await self.dp.feed_update(self.bot, update)
+            except Exception:  # the errors handler could not answer either
+                log.exception("update %s failed", update.update_id)
 
     async def healthz(self, request: web.Request) -> web.Response:
         status: dict[str, str] = {}

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
         description="SQLAlchemy async URL: sqlite+aiosqlite:///file.db or postgresql+asyncpg://…",
     )
     redis_url: str | None = Field(default=None, description="redis://host:port/db")
+    max_updates_in_flight: int = Field(default=100, ge=1, le=1000, description="updates handled at once, 1-1000")
+    redis_max_connections: int | None = Field(
+        default=None, ge=1, le=10_000, description="connections to Redis, 1-10000 (default: MAX_UPDATES_IN_FLIGHT + 10)"
+    )
     telegram_api_url: str = Field(default="https://api.telegram.org", description="base URL of the Bot API server")
     badge_secret: SecretStr | None = Field(default=None, description="at least 32 characters of random text")
     bot_username: str | None = Field(default=None, description="bot username without @")
@@ -89,6 +93,13 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_at(cls, value: str | None) -> str | None:
         return value.lstrip("@") if value else value
+
+    @property
+    def redis_pool_size(self) -> int:
+        """An update in flight runs one Redis command at a time (isolation lock, FSM state,
+        seen-update key): a pool as large as the updates in flight never makes one wait;
+        the few spare ones serve the health check."""
+        return self.redis_max_connections or self.max_updates_in_flight + 10
 
     @property
     def is_sqlite(self) -> bool:

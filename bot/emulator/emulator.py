@@ -51,6 +51,7 @@ class BotAPIEmulator:
         bot_first_name: str = "Confdesk",
         rate_limits: RateLimitConfig | None = None,
         schema: Schema | None = None,
+        first_update_id: int | None = None,
     ) -> None:
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
@@ -58,7 +59,7 @@ class BotAPIEmulator:
         self.bot_first_name = bot_first_name
         self.schema = schema or Schema.load()
         self.files = FileStore()
-        self.updates = UpdateQueue()
+        self.updates = UpdateQueue(first_update_id)  # None: a random start, as Telegram's
         self.rate_limiter = RateLimiter(rate_limits or RateLimitConfig())
         self.chats: dict[int, Chat] = {}
         self.users: dict[int, FakeUser] = {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -65,8 +66,15 @@ def update_type(update: dict[str, Any]) -> str:
     return next(key for key in update if key != "update_id")
 
 
+def first_update_id() -> int:
+    """Where a new Bot API server starts a bot's update ids: at random, as Telegram's does
+    (td/db/TQueue.cpp, EventId::create_random: 10 + 10^6 + a random number below 10^9), so a
+    bot's ids do not restart at 1 with a fresh server."""
+    return 1_000_010 + random.randrange(1_000_000_000)
+
+
 class UpdateQueue:
-    def __init__(self) -> None:
+    def __init__(self, first_id: int | None = None) -> None:
         self.pending: list[dict[str, Any]] = []
         self.dropped: list[dict[str, Any]] = []  # filtered out by allowed_updates
         self.allowed: frozenset[str] = DEFAULT_TYPES
@@ -74,7 +82,7 @@ class UpdateQueue:
         self.waiting = 0  # getUpdates requests currently blocked
         self.polls = 0  # getUpdates requests received so far (counted by the server)
         self.closed = False
-        self._next_id = 1
+        self._next_id = first_update_id() if first_id is None else first_id
         self._generation = 0
         self.signal = Signal()
         self.on_change: Callable[[], None] = lambda: None  # the emulator's "something changed"

@@ -4,7 +4,8 @@ resolved (current conference, language, staff roles) into `ctx` and `t`.
 
 Without Redis both are done by `bot.arrivals.Arrivals`, batched with the updates arriving
 alongside; with Redis the id is recorded there (`SET NX EX 86400`) and only identity is
-read from the database. Language and roles are read fresh for every update."""
+read from the database. Either way an update is known by its bot's id and its own (update
+ids are per bot). Language and roles are read fresh for every update."""
 
 from __future__ import annotations
 
@@ -40,15 +41,16 @@ class ArrivalMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         update_id = event.update_id if isinstance(event, Update) else None
+        bot = data.get("bot")
+        bot_id = bot.id if bot is not None else 0
         if update_id is not None and self.redis is not None:
-            bot = data.get("bot")
-            key = f"{self.prefix}:upd:{bot.id if bot else 0}:{update_id}"
+            key = f"{self.prefix}:upd:{bot_id}:{update_id}"
             if not await self.redis.set(key, 1, nx=True, ex=DAY):
                 return self._repeat(update_id)
             update_id = None  # recorded
         user: User | None = data.get("event_from_user")
         person = user.id if user is not None and not user.is_bot else None
-        arrival = await self.arrivals.arrive(update_id, person)
+        arrival = await self.arrivals.arrive(bot_id, update_id, person)
         if arrival.repeat:
             return self._repeat(update_id)
         who = arrival.who

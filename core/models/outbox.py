@@ -36,9 +36,13 @@ class OutboxMessage(SQLModel, table=True):
 
 
 class ProcessedUpdate(SQLModel, table=True):
-    """Telegram update ids already handled (at-least-once delivery); pruned after a day."""
+    """Telegram updates already handled (at-least-once delivery), by bot and update id:
+    update ids are a bot's own sequence, so two bots (or tokens) on one database may share
+    them. Pruned after a day. `bot_id` 0: recorded before bot ids were kept (see
+    core.services.updates.adopt_unattributed)."""
 
     __tablename__ = "processed_update"
 
+    bot_id: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
     update_id: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
     seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

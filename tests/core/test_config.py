@@ -51,3 +51,13 @@ def test_empty_values_mean_unset(monkeypatch):
 def test_secrets_do_not_show_in_repr(monkeypatch):
     s = settings_from(monkeypatch, BADGE_SECRET=SECRET, BOT_TOKEN="123:very-secret-token")
     assert SECRET not in repr(s) and "very-secret-token" not in repr(s)
+
+
+def test_redis_pool_follows_the_updates_in_flight(monkeypatch):
+    for key in ("MAX_UPDATES_IN_FLIGHT", "REDIS_MAX_CONNECTIONS"):
+        monkeypatch.delenv(key, raising=False)
+    assert settings_from(monkeypatch).redis_pool_size == 110  # 100 in flight, one command each, + spare
+    assert settings_from(monkeypatch, MAX_UPDATES_IN_FLIGHT="40").redis_pool_size == 50
+    assert settings_from(monkeypatch, REDIS_MAX_CONNECTIONS="20").redis_pool_size == 20
+    with pytest.raises(ConfigError, match="MAX_UPDATES_IN_FLIGHT"):
+        settings_from(monkeypatch, MAX_UPDATES_IN_FLIGHT="0")
