@@ -378,7 +378,7 @@ class BotAPIEmulator:
     def _unfinished(self) -> list[int]:
         """Updates queued for the bot that a tracked dispatcher has not finished handling."""
         dropped = {u["update_id"] for u in self.updates.dropped}
-        return [i for i in range(1, self.updates.pushed + 1) if i not in self.handled and i not in dropped]
+        return [i for i in self.updates.pushed if i not in self.handled and i not in dropped]
 
     async def wait_idle(self, quiet: float = 0.0, timeout: float = WAIT_TIMEOUT) -> None:  # noqa: ASYNC109
         """Wait until the bot has handled every update queued so far and no request to the

@@ -83,6 +83,7 @@ class UpdateQueue:
         self.polls = 0  # getUpdates requests received so far (counted by the server)
         self.closed = False
         self._next_id = first_update_id() if first_id is None else first_id
+        self.first_id = self._next_id
         self._generation = 0
         self.signal = Signal()
         self.on_change: Callable[[], None] = lambda: None  # the emulator's "something changed"
@@ -98,9 +99,9 @@ class UpdateQueue:
         self.pending.clear()
 
     @property
-    def pushed(self) -> int:
-        """How many updates were queued so far (their ids are 1..pushed)."""
-        return self._next_id - 1
+    def pushed(self) -> range:
+        """The ids of every update queued so far."""
+        return range(self.first_id, self._next_id)
 
     @property
     def undelivered(self) -> int:
