@@ -22,6 +22,7 @@ from bot.i18n import translator
 from bot.middlewares.arrival import ArrivalMiddleware
 from bot.middlewares.database import DbSessionMiddleware
 from bot.middlewares.errors import ErrorMiddleware, on_error
+from bot.middlewares.preconditions import Preconditions
 from bot.routers import (
     accreditation,
     agenda,
@@ -131,6 +132,9 @@ def build_dispatcher(
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
     arrivals = Arrivals(session_factory, conference_slug=settings.conference, admin_ids=settings.admin_ids)
     dp.update.outer_middleware(ArrivalMiddleware(settings, arrivals, redis=getattr(storage, "redis", None)))
+    preconditions = Preconditions(settings.default_language)  # each handler's `needs(...)` flags
+    for observer in (dp.message, dp.callback_query, dp.inline_query):
+        observer.middleware(preconditions)
     # Fresh routers per dispatcher: tests and the demo build several in one process.
     dp.include_routers(
         *(

@@ -13,7 +13,7 @@ from bot.context import Ctx
 from bot.i18n import choose_language, translator
 from bot.keyboards import common as kb
 from bot.render import view_args
-from core.models import RegistrationStatus, StaffRoleName, pick
+from core.models import Conference, RegistrationStatus, StaffRoleName, pick
 from core.services import people, staff
 from core.services.registration import RegistrationView
 
@@ -29,9 +29,10 @@ async def _send(bot: Bot, chat_id: int, text: str, **kw: object) -> bool:
         return False
 
 
-async def officers_of_new(bot: Bot, session: AsyncSession, ctx: Ctx, view: RegistrationView) -> None:
-    assert ctx.conference is not None and ctx.conference.id is not None
-    officers = await staff.staff_ids(session, ctx.conference.id, StaffRoleName.ACCREDITATION, ctx.settings.admin_ids)
+async def officers_of_new(
+    bot: Bot, session: AsyncSession, ctx: Ctx, conference_id: int, view: RegistrationView
+) -> None:
+    officers = await staff.staff_ids(session, conference_id, StaffRoleName.ACCREDITATION, ctx.settings.admin_ids)
     langs = await people.languages(session, officers) if officers else {}
     await session.commit()
     for officer in officers:
@@ -41,15 +42,13 @@ async def officers_of_new(bot: Bot, session: AsyncSession, ctx: Ctx, view: Regis
         await _send(bot, officer, text, reply_markup=kb.decision(t, view.registration.id or 0))
 
 
-async def participant_of_decision(bot: Bot, ctx: Ctx, view: RegistrationView) -> None:
+async def participant_of_decision(bot: Bot, ctx: Ctx, conference: Conference, view: RegistrationView) -> None:
     chat = view.participant.telegram_id
-    if chat is None or ctx.conference is None:
+    if chat is None:
         return
     t = translator(choose_language(view.participant.language, None, ctx.settings.default_language))
-    conference = pick(ctx.conference.name, t.language)
+    name = pick(conference.name, t.language)
     if view.registration.status == RegistrationStatus.APPROVED:
-        await _send(bot, chat, t("participant-approved", conference=conference))
+        await _send(bot, chat, t("participant-approved", conference=name))
     else:
-        await _send(
-            bot, chat, t("participant-rejected", conference=conference, reason=view.registration.decision_reason)
-        )
+        await _send(bot, chat, t("participant-rejected", conference=name, reason=view.registration.decision_reason))

@@ -16,14 +16,14 @@ from bot.context import Ctx
 from bot.filters import has_text
 from bot.i18n import Html, join, plain
 from bot.keyboards import common as kb
-from bot.middlewares.roles import RoleMiddleware
+from bot.middlewares.preconditions import needs
 from bot.render import view_args
 from bot.states import Officer, RejectDraft, load, save
 from core.errors import DomainError, WrongState
-from core.models import StaffRoleName
+from core.models import Conference, StaffRoleName
 from core.services import registration, validation
 
-OFFICER = {"role": StaffRoleName.ACCREDITATION}
+OFFICER = needs(StaffRoleName.ACCREDITATION)
 PAGE = 10
 
 
@@ -34,9 +34,8 @@ def _officer_name(query: CallbackQuery | Message) -> str:
     return f"@{user.username}" if user.username else user.full_name
 
 
-async def pending(message: Message, ctx: Ctx, session: AsyncSession) -> None:
-    assert ctx.conference is not None and ctx.conference.id is not None
-    views, total = await registration.pending(session, ctx.conference.id, limit=PAGE)
+async def pending(message: Message, ctx: Ctx, session: AsyncSession, conference_id: int) -> None:
+    views, total = await registration.pending(session, conference_id, limit=PAGE)
     if not views:
         await message.answer(ctx.t("pending-none"))
         return
@@ -50,27 +49,33 @@ async def pending(message: Message, ctx: Ctx, session: AsyncSession) -> None:
 
 
 async def decided(
-    query: CallbackQuery, callback_data: DecisionCB, state: FSMContext, ctx: Ctx, session: AsyncSession, bot: Bot
+    query: CallbackQuery,
+    callback_data: DecisionCB,
+    state: FSMContext,
+    ctx: Ctx,
+    session: AsyncSession,
+    bot: Bot,
+    conference: Conference,
+    conference_id: int,
 ) -> None:
-    assert ctx.conference is not None and ctx.conference.id is not None
     message: Message = query.message  # type: ignore[assignment]
     try:
         if callback_data.action == "reject":  # the reason comes next: decided only then
-            v = await registration.decidable(session, callback_data.id, conference_id=ctx.conference.id)
+            v = await registration.decidable(session, callback_data.id, conference_id=conference_id)
         else:
             v = await registration.decide(
                 session,
                 callback_data.id,
                 approve=True,
                 actor_telegram_id=ctx.telegram_id,
-                conference_id=ctx.conference.id,
+                conference_id=conference_id,
                 actor_name=_officer_name(query),
             )
     except WrongState as exc:
         if exc.code != "already_decided":
             raise
-        note = already_decided(ctx, exc)
-        await query.answer(note[:200], show_alert=True)
+        note = already_decided(ctx, conference, exc)
+        await query.answer(plain(note)[:200], show_alert=True)  # answers are plain text
         if not _is_list(message):
             await _mark(message, note)  # this copy of the card is stale: show the outcome
         return
@@ -88,11 +93,12 @@ async def decided(
     else:
         await query.answer()
         await _mark(message, note)
-    await notify.participant_of_decision(bot, ctx, v)
+    await notify.participant_of_decision(bot, ctx, conference, v)
 
 
-async def reject_reason(message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession, bot: Bot) -> None:
-    assert ctx.conference is not None and ctx.conference.id is not None
+async def reject_reason(
+    message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession, bot: Bot, conference: Conference
+) -> None:
     draft = await load(state, RejectDraft, key="reject")
     reason = validation.visible(message.text or "", newlines=True).strip()[:500]
     try:
@@ -101,7 +107,7 @@ async def reject_reason(message: Message, state: FSMContext, ctx: Ctx, session: 
             draft.registration_id,
             approve=False,
             actor_telegram_id=ctx.telegram_id,
-            conference_id=ctx.conference.id,
+            conference_id=conference.id,
             reason=reason,
             actor_name=_officer_name(message),
         )
@@ -111,19 +117,17 @@ async def reject_reason(message: Message, state: FSMContext, ctx: Ctx, session: 
         await state.clear()  # decided by someone else (or withdrawn) while the reason was typed
         if exc.code != "already_decided":
             raise
-        await message.answer(already_decided(ctx, exc))
+        await message.answer(already_decided(ctx, conference, exc))
         return
     await state.clear()
     await message.answer(ctx.t("officer-rejected", officer=_officer_name(message), reason=reason))
-    await notify.participant_of_decision(bot, ctx, v)
+    await notify.participant_of_decision(bot, ctx, conference, v)
 
 
-def already_decided(ctx: Ctx, exc: DomainError) -> Html:
+def already_decided(ctx: Ctx, conference: Conference, exc: DomainError) -> Html:
     """Who decided the registration before this officer, and when (conference time)."""
     at = exc.params.get("at")
-    when = "—"
-    if isinstance(at, datetime) and ctx.conference is not None:
-        when = ctx.t.moment(at, ctx.conference.timezone)
+    when = ctx.t.moment(at, conference.timezone) if isinstance(at, datetime) else "—"
     return ctx.t(
         "officer-already-decided",
         id=int(exc.params.get("id") or 0),
@@ -145,8 +149,6 @@ async def _mark(message: Message, note: Html) -> None:
 
 def build() -> Router:
     router = Router(name="accreditation")
-    router.message.middleware(RoleMiddleware())
-    router.callback_query.middleware(RoleMiddleware())
     router.message.register(pending, Command("pending"), flags=OFFICER)
     router.callback_query.register(decided, DecisionCB.filter(), flags=OFFICER)
     router.message.register(reject_reason, StateFilter(Officer.reject_reason), has_text, flags=OFFICER)

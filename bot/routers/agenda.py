@@ -21,8 +21,9 @@ from bot.context import Ctx
 from bot.i18n import Html, Translator, escape, fit, join, plain, translator
 from bot.keyboards import agenda as kb
 from bot.middlewares.errors import render_error
+from bot.middlewares.preconditions import needs
 from bot.sender import Rendered, register_renderer
-from core.errors import DomainError, NotFound
+from core.errors import DomainError
 from core.models import AgendaItem, AgendaKind, Conference, SignupStatus, pick
 from core.services import agenda, reminders
 from core.services.agenda import ItemView
@@ -100,12 +101,6 @@ def _times(item: AgendaItem, tz: ZoneInfo, language: str) -> dict[str, str]:
         "start": _hm(item.starts_at, tz),
         "end": _hm(item.ends_at, tz),
     }
-
-
-def _conference(ctx: Ctx) -> Conference:
-    if ctx.conference is None or ctx.conference.id is None:
-        raise NotFound("no conference", code="no_conference")
-    return ctx.conference
 
 
 def day_message(
@@ -234,8 +229,7 @@ async def _edit(message: Message, text: Html, markup: InlineKeyboardMarkup | Non
 # -- /agenda and its buttons -------------------------------------------------------------------
 
 
-async def show_agenda(message: Message, ctx: Ctx, session: AsyncSession) -> None:
-    conference = _conference(ctx)
+async def show_agenda(message: Message, ctx: Ctx, session: AsyncSession, conference: Conference) -> None:
     view = await agenda.day_view(session, conference, None, telegram_id=ctx.telegram_id)
     if not view.items:
         await message.answer(ctx.t("agenda-empty"))
@@ -244,8 +238,9 @@ async def show_agenda(message: Message, ctx: Ctx, session: AsyncSession) -> None
     await message.answer(text, reply_markup=markup)
 
 
-async def day_pressed(query: CallbackQuery, callback_data: AgendaDayCB, ctx: Ctx, session: AsyncSession) -> None:
-    conference = _conference(ctx)
+async def day_pressed(
+    query: CallbackQuery, callback_data: AgendaDayCB, ctx: Ctx, session: AsyncSession, conference: Conference
+) -> None:
     day = datetime.strptime(callback_data.day, "%Y%m%d").date()
     view = await agenda.day_view(session, conference, day, telegram_id=ctx.telegram_id)
     text, markup = day_message(ctx.t, conference, view, callback_data.page)
@@ -253,13 +248,16 @@ async def day_pressed(query: CallbackQuery, callback_data: AgendaDayCB, ctx: Ctx
     await _edit(query.message, text, markup)  # type: ignore[arg-type]
 
 
-async def item_pressed(query: CallbackQuery, callback_data: AgendaItemCB, ctx: Ctx, session: AsyncSession) -> None:
-    await _show_card(query, ctx, session, callback_data.id, callback_data.page)
+async def item_pressed(
+    query: CallbackQuery, callback_data: AgendaItemCB, ctx: Ctx, session: AsyncSession, conference: Conference
+) -> None:
+    await _show_card(query, ctx, session, conference, callback_data.id, callback_data.page)
     await query.answer()
 
 
-async def _show_card(query: CallbackQuery, ctx: Ctx, session: AsyncSession, item_id: int, page: int) -> None:
-    conference = _conference(ctx)
+async def _show_card(
+    query: CallbackQuery, ctx: Ctx, session: AsyncSession, conference: Conference, item_id: int, page: int
+) -> None:
     view = await agenda.item_view(session, conference.id or 0, item_id, telegram_id=ctx.telegram_id)
     day = agenda.local_day(view.item, ZoneInfo(conference.timezone))
     await _edit(
@@ -269,11 +267,18 @@ async def _show_card(query: CallbackQuery, ctx: Ctx, session: AsyncSession, item
     )
 
 
-async def act_pressed(query: CallbackQuery, callback_data: AgendaActCB, ctx: Ctx, session: AsyncSession) -> None:
+async def act_pressed(
+    query: CallbackQuery,
+    callback_data: AgendaActCB,
+    ctx: Ctx,
+    session: AsyncSession,
+    conference: Conference,
+    conference_id: int,
+) -> None:
     """A card's button (and "give the seat back" under a promotion message). Whatever core
     answers, the card is shown again as it is now, so it never offers what was just refused;
     an overlap with items already chosen is asked about before anything is booked."""
-    cb, conference_id = callback_data, _conference(ctx).id or 0
+    cb = callback_data
     try:
         if cb.action in ("out", "give"):
             result = await agenda.cancel_as(session, conference_id, ctx.telegram_id, cb.id)
@@ -283,19 +288,24 @@ async def act_pressed(query: CallbackQuery, callback_data: AgendaActCB, ctx: Ctx
                 session, conference_id, ctx.telegram_id, cb.id, waitlist=wait, clashes_ok=cb.anyway
             )
     except agenda.Clash as clash:
-        await _ask_about_clash(query, ctx, session, cb, clash.clashes)
+        await _ask_about_clash(query, ctx, session, conference, cb, clash.clashes)
     except DomainError as exc:
         if cb.action == "give":  # not a card: the error middleware answers
             raise
         await session.rollback()  # refused: nothing was changed
         await query.answer(plain(render_error(ctx.t, exc))[:200], show_alert=True)
-        await _show_card(query, ctx, session, cb.id, cb.page)
+        await _show_card(query, ctx, session, conference, cb.id, cb.page)
     else:
-        await _acted(query, ctx, session, cb, result)
+        await _acted(query, ctx, session, conference, cb, result)
 
 
 async def _acted(
-    query: CallbackQuery, ctx: Ctx, session: AsyncSession, cb: AgendaActCB, result: agenda.SignupResult
+    query: CallbackQuery,
+    ctx: Ctx,
+    session: AsyncSession,
+    conference: Conference,
+    cb: AgendaActCB,
+    result: agenda.SignupResult,
 ) -> None:
     t = ctx.t
     if cb.action == "give":
@@ -308,14 +318,18 @@ async def _acted(
         await query.answer(t.plain("agenda-waitlisted", position=result.position or 0), show_alert=True)
     else:
         await query.answer(t.plain("agenda-signed-up"))
-    await _show_card(query, ctx, session, cb.id, cb.page)
+    await _show_card(query, ctx, session, conference, cb.id, cb.page)
 
 
 async def _ask_about_clash(
-    query: CallbackQuery, ctx: Ctx, session: AsyncSession, cb: AgendaActCB, clashes: Sequence[AgendaItem]
+    query: CallbackQuery,
+    ctx: Ctx,
+    session: AsyncSession,
+    conference: Conference,
+    cb: AgendaActCB,
+    clashes: Sequence[AgendaItem],
 ) -> None:
     """The card with the overlap under it and the choice: sign up anyway, or not."""
-    conference = _conference(ctx)
     warning = clash_text(ctx.t, conference, clashes, waitlist=cb.action == "wait")
     await session.rollback()  # nothing was booked
     await query.answer()
@@ -344,8 +358,8 @@ def clash_text(
 # -- /my -----------------------------------------------------------------------------------------
 
 
-async def my_programme(message: Message, ctx: Ctx, session: AsyncSession) -> None:
-    conference, t = _conference(ctx), ctx.t
+async def my_programme(message: Message, ctx: Ctx, session: AsyncSession, conference: Conference) -> None:
+    t = ctx.t
     views = await agenda.my_agenda(session, conference.id or 0, ctx.telegram_id)
     if not views:
         await message.answer(t("my-empty"))
@@ -492,9 +506,9 @@ register_renderer(agenda.NOTICE, render_notice)
 
 def build() -> Router:
     router = Router(name="agenda")
-    router.message.register(show_agenda, Command("agenda"))
-    router.message.register(my_programme, Command("my"))
-    router.callback_query.register(day_pressed, AgendaDayCB.filter())
-    router.callback_query.register(item_pressed, AgendaItemCB.filter())
-    router.callback_query.register(act_pressed, AgendaActCB.filter())
+    router.message.register(show_agenda, Command("agenda"), flags=needs())
+    router.message.register(my_programme, Command("my"), flags=needs())
+    router.callback_query.register(day_pressed, AgendaDayCB.filter(), flags=needs())
+    router.callback_query.register(item_pressed, AgendaItemCB.filter(), flags=needs())
+    router.callback_query.register(act_pressed, AgendaActCB.filter(), flags=needs())
     return router

@@ -8,15 +8,14 @@ from aiogram.types import BufferedInputFile, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Ctx
+from bot.middlewares.preconditions import needs
+from core.models import Conference
 from core.services import badge_chat
 
 
-async def badge(message: Message, ctx: Ctx, session: AsyncSession, bot: Bot) -> None:
-    if ctx.conference is None:
-        await message.answer(ctx.t("no-conference"))
-        return
+async def badge(message: Message, ctx: Ctx, session: AsyncSession, bot: Bot, conference: Conference) -> None:
     username = ctx.settings.bot_username or (await bot.me()).username or ""
-    found = await badge_chat.chat_badge(session, ctx.conference, ctx.telegram_id, ctx.settings, username)
+    found = await badge_chat.chat_badge(session, conference, ctx.telegram_id, ctx.settings, username)
     caption = ctx.t("badge-caption", conference=ctx.conference_name)
     if found.file_id:
         await message.answer_photo(found.file_id, caption=caption)
@@ -31,5 +30,5 @@ async def badge(message: Message, ctx: Ctx, session: AsyncSession, bot: Bot) -> 
 
 def build() -> Router:
     router = Router(name="badge")
-    router.message.register(badge, Command("badge"))
+    router.message.register(badge, Command("badge"), flags=needs())
     return router

@@ -30,7 +30,7 @@ from bot.context import Ctx
 from bot.filters import has_text, no_text
 from bot.i18n import Html, Translator, join, translator
 from bot.keyboards import organiser as kb
-from bot.middlewares.roles import RoleMiddleware
+from bot.middlewares.preconditions import needs
 from bot.sender import Rendered, register_renderer
 from bot.states import BroadcastDraft, Broadcasting, load, save
 from core.models import Category, Conference, StaffRoleName
@@ -40,7 +40,7 @@ from core.services.clock import Clock, utc_now
 from core.services.outbox import Claimed
 
 log = logging.getLogger("confdesk.broadcast")
-ADMIN = {"role": StaffRoleName.ADMIN}
+ADMIN = needs(StaffRoleName.ADMIN)
 PROGRESS_EVERY = 3.0  # seconds between edits of a progress message (Telegram tolerates ~20/min per chat)
 PICK_PAGE = 8
 # A watcher that sees "finished" set by another one leaves finishing to it; after this long
@@ -269,14 +269,14 @@ async def chose(
     state: FSMContext,
     ctx: Ctx,
     session: AsyncSession,
+    conference: Conference,
     clock: Clock = utc_now,
 ) -> None:
-    assert ctx.conference is not None
     message = query.message
     assert isinstance(message, Message)
     if not callback_data.value:
         prompt, choices, pages = await _picker(
-            ctx.t, session, ctx.conference, callback_data.kind, callback_data.page, clock
+            ctx.t, session, conference, callback_data.kind, callback_data.page, clock
         )
         await message.edit_text(
             prompt, reply_markup=kb.audience_values(ctx.t, callback_data.kind, choices, callback_data.page, pages)
@@ -286,8 +286,8 @@ async def chose(
     audience = Audience(
         AudienceKind(callback_data.kind), None if callback_data.kind in ("approved", "inside") else callback_data.value
     )
-    count = await broadcasts.audience_size(session, ctx.conference, audience, clock=clock)
-    label = await _label(ctx.t, session, ctx.conference, audience)
+    count = await broadcasts.audience_size(session, conference, audience, clock=clock)
+    label = await _label(ctx.t, session, conference, audience)
     await session.commit()
     if not count:
         await message.edit_text(ctx.t("bc-nobody", audience=label), reply_markup=kb.audiences(ctx.t))
@@ -310,11 +310,12 @@ async def confirmed(
     state: FSMContext,
     ctx: Ctx,
     session: AsyncSession,
+    conference: Conference,
     broadcast_watchers: Watchers | None = None,
     clock: Clock = utc_now,
 ) -> None:
     message = query.message
-    assert isinstance(message, Message) and ctx.conference is not None
+    assert isinstance(message, Message)
     draft = await load(state, BroadcastDraft, key="broadcast")
     await state.clear()
     await message.edit_reply_markup(reply_markup=None)
@@ -323,11 +324,11 @@ async def confirmed(
         await message.answer(ctx.t("bc-cancelled"))
         return
     audience = Audience(AudienceKind(draft.kind), draft.value)
-    count = await broadcasts.audience_size(session, ctx.conference, audience, clock=clock)
+    count = await broadcasts.audience_size(session, conference, audience, clock=clock)
     progress = await message.answer(ctx.t("bc-queued", count=count))
     started = await broadcasts.start(
         session,
-        ctx.conference,
+        conference,
         audience,
         text=draft.text,
         actor_telegram_id=ctx.telegram_id,
@@ -342,8 +343,6 @@ async def confirmed(
 
 def build() -> Router:
     router = Router(name="broadcast")
-    router.message.middleware(RoleMiddleware())
-    router.callback_query.middleware(RoleMiddleware())
     router.startup.register(on_startup)
     router.shutdown.register(on_shutdown)
     router.message.register(begin, Command("broadcast"), flags=ADMIN)

@@ -22,14 +22,14 @@ from bot.callbacks import GateCB, GatePlaceCB
 from bot.context import Ctx
 from bot.i18n import Html, join
 from bot.keyboards import checkin as kb
-from bot.middlewares.roles import RoleMiddleware
+from bot.middlewares.preconditions import needs
 from bot.states import GATE_DESTINY
-from core.models import ScanDirection, ScanResult, StaffRoleName, pick
+from core.models import Conference, ScanDirection, ScanResult, StaffRoleName, pick
 from core.services import badges, checkin, gates
 from core.services.checkin import Verdict
 from core.services.qr_decode import decode_codes
 
-DOOR = {"role": StaffRoleName.DOOR}
+DOOR = needs(StaffRoleName.DOOR)
 ICONS = {ScanResult.OK: "✅", ScanResult.DUPLICATE: "⚠️"}
 
 
@@ -54,7 +54,7 @@ def _where(ctx: Ctx, choice: GateChoice) -> dict[str, str]:
     return {"gate": choice.label or ctx.t("gate-entrance"), "direction": ctx.t(f"gate-{choice.direction.value}")}
 
 
-def render_verdict(ctx: Ctx, v: Verdict, choice: GateChoice) -> Html:
+def render_verdict(ctx: Ctx, conference: Conference, v: Verdict, choice: GateChoice) -> Html:
     t = ctx.t
     key = (
         "verdict-ok-out"
@@ -72,20 +72,22 @@ def render_verdict(ctx: Ctx, v: Verdict, choice: GateChoice) -> Html:
                 category=t(f"category-{v.category}") if v.category else t("none"),
             )
         )
-    if v.already_at is not None and ctx.conference is not None:
-        at = t.moment(v.already_at, ctx.conference.timezone, day=False)
+    if v.already_at is not None:
+        at = t.moment(v.already_at, conference.timezone, day=False)
         lines.append(t("verdict-already", at=at, gate=v.already_gate or "", by=str(v.already_by or "")))
     lines.append(t("verdict-where", **_where(ctx, choice)))
     return join(lines)
 
 
-async def _scan(message: Message, text: str, ctx: Ctx, session: AsyncSession, bot: Bot, storage: BaseStorage) -> None:
-    assert ctx.conference is not None and ctx.conference.id is not None
+async def _scan(
+    message: Message, text: str, ctx: Ctx, conference: Conference, session: AsyncSession, bot: Bot, storage: BaseStorage
+) -> None:
+    assert conference.id is not None
     choice = await current_gate(storage, bot, ctx.telegram_id)
     secret, _ = await badges.ensure_badge_secret(session, ctx.settings)
     verdict = await checkin.scan(
         session,
-        conference_id=ctx.conference.id,
+        conference_id=conference.id,
         text=text,
         staff_telegram_id=ctx.telegram_id,
         gate=choice.label or "entrance",
@@ -94,24 +96,32 @@ async def _scan(message: Message, text: str, ctx: Ctx, session: AsyncSession, bo
         nonce=f"tg:{message.chat.id}:{message.message_id}",
         secret=secret,
     )
-    await message.answer(render_verdict(ctx, verdict, choice))
+    await message.answer(render_verdict(ctx, conference, verdict, choice))
 
 
 async def badge_link(
-    message: Message, payload: str, ctx: Ctx, session: AsyncSession, bot: Bot, fsm_storage: BaseStorage
+    message: Message,
+    payload: str,
+    ctx: Ctx,
+    conference: Conference,
+    session: AsyncSession,
+    bot: Bot,
+    fsm_storage: BaseStorage,
 ) -> None:
     """`/start b_<token>`, called by the start router."""
-    if not ctx.has(StaffRoleName.DOOR) or ctx.conference is None:
+    if not ctx.has(StaffRoleName.DOOR):
         await message.answer(ctx.t("badge-link-unknown"))
         return
-    await _scan(message, payload, ctx, session, bot, fsm_storage)
+    await _scan(message, payload, ctx, conference, session, bot, fsm_storage)
 
 
 async def is_door_staff(message: Message, ctx: Ctx | None = None) -> bool:
-    return ctx is not None and ctx.has(StaffRoleName.DOOR) and ctx.conference is not None
+    return ctx is not None and ctx.has(StaffRoleName.DOOR)
 
 
-async def photo(message: Message, ctx: Ctx, session: AsyncSession, bot: Bot, fsm_storage: BaseStorage) -> None:
+async def photo(
+    message: Message, ctx: Ctx, conference: Conference, session: AsyncSession, bot: Bot, fsm_storage: BaseStorage
+) -> None:
     image = message.photo[-1] if message.photo else message.document
     assert image is not None
     buffer = io.BytesIO()
@@ -121,20 +131,27 @@ async def photo(message: Message, ctx: Ctx, session: AsyncSession, bot: Bot, fsm
     if text is None:
         await message.answer(ctx.t("photo-no-code"))
         return
-    await _scan(message, text, ctx, session, bot, fsm_storage)
+    await _scan(message, text, ctx, conference, session, bot, fsm_storage)
 
 
 async def has_image(message: Message) -> bool:
     return bool(message.photo) or bool(message.document and (message.document.mime_type or "").startswith("image/"))
 
 
-async def gate(message: Message, ctx: Ctx, session: AsyncSession, fsm_storage: BaseStorage, bot: Bot) -> None:
-    assert ctx.conference is not None and ctx.conference.id is not None
+async def gate(
+    message: Message,
+    ctx: Ctx,
+    conference: Conference,
+    conference_id: int,
+    session: AsyncSession,
+    fsm_storage: BaseStorage,
+    bot: Bot,
+) -> None:
     choice = await current_gate(fsm_storage, bot, ctx.telegram_id)
-    items = await gates.hall_items(session, ctx.conference.id)
+    items = await gates.hall_items(session, conference_id)
     await message.answer(
         ctx.t("gate-current", **_where(ctx, choice)),
-        reply_markup=kb.gates(ctx.t, items, ctx.language, ctx.conference.timezone),
+        reply_markup=kb.gates(ctx.t, items, ctx.language, conference.timezone),
     )
 
 
@@ -145,10 +162,10 @@ async def gate_place(
     session: AsyncSession,
     fsm_storage: BaseStorage,
     bot: Bot,
+    conference_id: int,
 ) -> None:
-    assert ctx.conference is not None and ctx.conference.id is not None
     choice = await current_gate(fsm_storage, bot, ctx.telegram_id)
-    item = await gates.item(session, ctx.conference.id, callback_data.item) if callback_data.item else None
+    item = await gates.item(session, conference_id, callback_data.item) if callback_data.item else None
     choice.item_id = item.id if item else None
     choice.label = (pick(item.hall, ctx.language) or pick(item.title, ctx.language)) if item else ""
     await _save(query, ctx, choice, fsm_storage, bot)
@@ -169,10 +186,8 @@ async def _save(query: CallbackQuery, ctx: Ctx, choice: GateChoice, storage: Bas
 
 def build() -> Router:
     router = Router(name="checkin")
-    router.message.middleware(RoleMiddleware())
-    router.callback_query.middleware(RoleMiddleware())
     router.message.register(gate, Command("gate"), flags=DOOR)
     router.callback_query.register(gate_place, GatePlaceCB.filter(), flags=DOOR)
     router.callback_query.register(gate_direction, GateCB.filter(), flags=DOOR)
-    router.message.register(photo, has_image, is_door_staff)
+    router.message.register(photo, has_image, is_door_staff, flags=needs())
     return router

@@ -14,22 +14,22 @@ from bot.callbacks import RevokeInviteCB
 from bot.context import Ctx
 from bot.i18n import join
 from bot.keyboards import common as kb
+from bot.middlewares.preconditions import needs
 from bot.render import bot_link, view_args
 from bot.routers.signup import start_wizard
 from bot.states import SignupDraft
 from core.errors import InvalidInput
-from core.models import Category, Delegation, StaffRoleName, pick
+from core.models import Category, Conference, Delegation, StaffRoleName, pick
 from core.services import delegations, registration, validation
 from core.services.clock import utc_now
 
 
-async def _led(ctx: Ctx, session: AsyncSession) -> Delegation | None:
-    assert ctx.conference is not None and ctx.conference.id is not None
-    return await delegations.led_by(session, ctx.conference.id, ctx.telegram_id)
+async def _led(ctx: Ctx, session: AsyncSession, conference_id: int) -> Delegation | None:
+    return await delegations.led_by(session, conference_id, ctx.telegram_id)
 
 
-async def members(message: Message, ctx: Ctx, session: AsyncSession) -> None:
-    delegation = await _led(ctx, session)
+async def members(message: Message, ctx: Ctx, session: AsyncSession, conference_id: int) -> None:
+    delegation = await _led(ctx, session, conference_id)
     if delegation is None or delegation.id is None:
         await message.answer(ctx.t("delegation-not-head"))
         return
@@ -63,16 +63,23 @@ def parse_invite_args(args: str | None) -> tuple[str | None, int | None, int | N
     return code, uses, days, category
 
 
-async def invite(message: Message, command: CommandObject, ctx: Ctx, session: AsyncSession, bot: Bot) -> None:
-    assert ctx.conference is not None and ctx.conference.id is not None
+async def invite(
+    message: Message,
+    command: CommandObject,
+    ctx: Ctx,
+    session: AsyncSession,
+    bot: Bot,
+    conference: Conference,
+    conference_id: int,
+) -> None:
     try:
         code, uses, days, category = parse_invite_args(validation.one_line(command.args or "", 200))
     except InvalidInput:
         await message.answer(ctx.t("invite-usage"))
         return
-    delegation = await _led(ctx, session)
+    delegation = await _led(ctx, session, conference_id)
     if ctx.has(StaffRoleName.ADMIN) and code:
-        delegation = await delegations.by_code(session, ctx.conference.id, code)
+        delegation = await delegations.by_code(session, conference_id, code)
         if delegation is None:
             await message.answer(ctx.t("invite-unknown-delegation", code=code))
             return
@@ -85,7 +92,7 @@ async def invite(message: Message, command: CommandObject, ctx: Ctx, session: As
     expires = utc_now() + timedelta(days=days) if days else None
     invitation = await registration.create_invitation(
         session,
-        ctx.conference.id,
+        conference_id,
         delegation_id=delegation.id,
         category=category,
         created_by=ctx.telegram_id,
@@ -99,26 +106,29 @@ async def invite(message: Message, command: CommandObject, ctx: Ctx, session: As
         link=link,
         category=ctx.t("invite-category", category=ctx.t(f"category-{category.value}")) if category else "",
         uses=str(uses) if uses else ctx.t("unlimited"),
-        expires=ctx.t.moment(expires, ctx.conference.timezone) if expires else ctx.t("none"),
+        expires=ctx.t.moment(expires, conference.timezone) if expires else ctx.t("none"),
     )
     await message.answer(text, reply_markup=kb.revoke_invitation(ctx.t, invitation.id or 0))
 
 
-async def revoke(query: CallbackQuery, callback_data: RevokeInviteCB, ctx: Ctx, session: AsyncSession) -> None:
-    assert ctx.conference is not None and ctx.conference.id is not None
+async def revoke(
+    query: CallbackQuery, callback_data: RevokeInviteCB, ctx: Ctx, session: AsyncSession, conference_id: int
+) -> None:
     await registration.revoke_invitation(
         session,
         callback_data.id,
         actor_telegram_id=ctx.telegram_id,
-        conference_id=ctx.conference.id,
+        conference_id=conference_id,
         is_admin=ctx.has(StaffRoleName.ADMIN),
     )
     await query.answer(ctx.t.plain("invite-revoked"))
     await query.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
 
 
-async def register_member(message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession) -> None:
-    delegation = await _led(ctx, session)
+async def register_member(
+    message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession, conference_id: int
+) -> None:
+    delegation = await _led(ctx, session, conference_id)
     if delegation is None:
         await message.answer(ctx.t("delegation-not-head"))
         return
@@ -129,8 +139,8 @@ async def register_member(message: Message, state: FSMContext, ctx: Ctx, session
 
 def build() -> Router:
     router = Router(name="delegation")
-    router.message.register(members, Command("delegation"))
-    router.message.register(invite, Command("invite"))
-    router.callback_query.register(revoke, RevokeInviteCB.filter())
-    router.message.register(register_member, Command("register_member"))
+    router.message.register(members, Command("delegation"), flags=needs())
+    router.message.register(invite, Command("invite"), flags=needs())
+    router.callback_query.register(revoke, RevokeInviteCB.filter(), flags=needs())
+    router.message.register(register_member, Command("register_member"), flags=needs())
     return router

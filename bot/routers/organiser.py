@@ -30,15 +30,14 @@ from bot.callbacks import AttendanceCB, ChartCB, FindCB
 from bot.context import Ctx
 from bot.i18n import Html, Translator, join
 from bot.keyboards import organiser as kb
-from bot.middlewares.roles import RoleMiddleware
-from core.errors import NotFound
+from bot.middlewares.preconditions import needs
 from core.models import Conference, StaffRoleName, pick
 from core.services import charts, reports, search, validation
 from core.services.clock import Clock, utc_now
 from core.services.search import Card
 
-OFFICER = {"role": StaffRoleName.ACCREDITATION}
-ANY_STAFF = {"role": (StaffRoleName.ACCREDITATION, StaffRoleName.DOOR)}  # admins hold both
+OFFICER = needs(StaffRoleName.ACCREDITATION)
+ANY_STAFF = needs(StaffRoleName.ACCREDITATION, StaffRoleName.DOOR)  # admins hold both
 DELEGATIONS_PAGE = 10
 ITEMS_PAGE = 8
 FOUND_SHOWN = 8
@@ -46,12 +45,6 @@ QUERY_LIMIT = 100
 
 
 # -- small helpers ---------------------------------------------------------------------------
-
-
-def _conference(ctx: Ctx) -> Conference:
-    if ctx.conference is None or ctx.conference.id is None:
-        raise NotFound("no conference loaded yet", code="no_conference")
-    return ctx.conference
 
 
 def _day_code(day: date) -> int:
@@ -118,9 +111,13 @@ def render_stats(t: Translator, s: reports.Stats, conference: Conference) -> Htm
 
 
 async def stats(
-    message: Message, command: CommandObject, ctx: Ctx, session: AsyncSession, clock: Clock = utc_now
+    message: Message,
+    command: CommandObject,
+    ctx: Ctx,
+    session: AsyncSession,
+    conference: Conference,
+    clock: Clock = utc_now,
 ) -> None:
-    conference = _conference(ctx)
     try:
         day = _parse_day(command.args)
     except ValueError:
@@ -137,9 +134,13 @@ async def stats(
 
 
 async def attendance(
-    message: Message, command: CommandObject, ctx: Ctx, session: AsyncSession, clock: Clock = utc_now
+    message: Message,
+    command: CommandObject,
+    ctx: Ctx,
+    session: AsyncSession,
+    conference: Conference,
+    clock: Clock = utc_now,
 ) -> None:
-    conference = _conference(ctx)
     try:
         day = _parse_day(command.args)
     except ValueError:
@@ -153,9 +154,13 @@ async def attendance(
 
 
 async def attendance_view(
-    query: CallbackQuery, callback_data: AttendanceCB, ctx: Ctx, session: AsyncSession, clock: Clock = utc_now
+    query: CallbackQuery,
+    callback_data: AttendanceCB,
+    ctx: Ctx,
+    session: AsyncSession,
+    conference: Conference,
+    clock: Clock = utc_now,
 ) -> None:
-    conference = _conference(ctx)
     day = _day(callback_data.day, conference, clock)
     view = VIEWS[callback_data.view]
     text, markup = await view(ctx.t, session, conference, day, callback_data, clock)
@@ -299,9 +304,13 @@ VIEWS: dict[str, View] = {"menu": _menu, "dl": _delegations, "d": _delegation, "
 
 
 async def chart(
-    query: CallbackQuery, callback_data: ChartCB, ctx: Ctx, session: AsyncSession, clock: Clock = utc_now
+    query: CallbackQuery,
+    callback_data: ChartCB,
+    ctx: Ctx,
+    session: AsyncSession,
+    conference: Conference,
+    clock: Clock = utc_now,
 ) -> None:
-    conference = _conference(ctx)
     t = ctx.t
     day = _day(callback_data.day, conference, clock)
     await query.answer()
@@ -382,8 +391,9 @@ def _hit_label(t: Translator, h: search.Hit) -> str:
     return f"{h.full_name} · {delegation}"
 
 
-async def find(message: Message, command: CommandObject, ctx: Ctx, session: AsyncSession) -> None:
-    conference = _conference(ctx)
+async def find(
+    message: Message, command: CommandObject, ctx: Ctx, session: AsyncSession, conference: Conference
+) -> None:
     query = validation.one_line(command.args or "", QUERY_LIMIT)
     if not query:
         await message.answer(ctx.t("find-usage", bot=ctx.settings.bot_username or "bot"))
@@ -403,8 +413,9 @@ async def find(message: Message, command: CommandObject, ctx: Ctx, session: Asyn
         )
 
 
-async def found(query: CallbackQuery, callback_data: FindCB, ctx: Ctx, session: AsyncSession) -> None:
-    conference = _conference(ctx)
+async def found(
+    query: CallbackQuery, callback_data: FindCB, ctx: Ctx, session: AsyncSession, conference: Conference
+) -> None:
     card = await search.card(session, conference.id or 0, callback_data.id)
     await query.answer()
     if isinstance(query.message, Message):
@@ -420,7 +431,7 @@ async def inline_find(inline_query: InlineQuery, ctx: Ctx, session: AsyncSession
         )
         await inline_query.answer([article], cache_time=0, is_personal=True)
         return
-    conference = _conference(ctx)
+    conference = ctx.conference
     text = validation.one_line(inline_query.query, QUERY_LIMIT)
     if len(text) < 2:
         await inline_query.answer([], cache_time=0, is_personal=True)
@@ -450,8 +461,6 @@ async def inline_find(inline_query: InlineQuery, ctx: Ctx, session: AsyncSession
 
 def build() -> Router:
     router = Router(name="organiser")
-    for observer in (router.message, router.callback_query):
-        observer.middleware(RoleMiddleware())
     router.message.register(stats, Command("stats"), flags=ANY_STAFF)
     router.callback_query.register(chart, ChartCB.filter(), flags=ANY_STAFF)
     router.message.register(attendance, Command("attendance"), flags=OFFICER)

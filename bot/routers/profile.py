@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
@@ -13,6 +13,7 @@ from bot.callbacks import ConfirmCB
 from bot.context import Ctx
 from bot.i18n import join
 from bot.keyboards import common as kb
+from bot.middlewares.preconditions import needs
 from bot.render import view_args
 from bot.routers.signup import start_wizard
 from bot.states import DESTINIES, SignupDraft
@@ -20,14 +21,8 @@ from core.models import RegistrationStatus
 from core.services import erasure, registration
 
 
-async def _mine(session: AsyncSession, ctx: Ctx) -> registration.RegistrationView | None:
-    if ctx.conference is None or ctx.conference.id is None:
-        return None
-    return await registration.my_registration(session, ctx.conference.id, ctx.telegram_id)
-
-
-async def me(message: Message, ctx: Ctx, session: AsyncSession) -> None:
-    mine = await _mine(session, ctx)
+async def me(message: Message, ctx: Ctx, session: AsyncSession, conference_id: int) -> None:
+    mine = await registration.my_registration(session, conference_id, ctx.telegram_id)
     if mine is None:
         await message.answer(ctx.t("not-registered"))
         return
@@ -37,8 +32,8 @@ async def me(message: Message, ctx: Ctx, session: AsyncSession) -> None:
     await message.answer(text)
 
 
-async def edit(message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession) -> None:
-    mine = await _mine(session, ctx)
+async def edit(message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession, conference_id: int) -> None:
+    mine = await registration.my_registration(session, conference_id, ctx.telegram_id)
     if mine is None or mine.registration.status not in (RegistrationStatus.PENDING, RegistrationStatus.APPROVED):
         await message.answer(ctx.t("not-registered"))
         return
@@ -62,8 +57,8 @@ async def edit(message: Message, state: FSMContext, ctx: Ctx, session: AsyncSess
     await start_wizard(message, state, ctx, session, draft)
 
 
-async def withdraw(message: Message, ctx: Ctx, session: AsyncSession) -> None:
-    mine = await _mine(session, ctx)
+async def withdraw(message: Message, ctx: Ctx, session: AsyncSession, conference_id: int) -> None:
+    mine = await registration.my_registration(session, conference_id, ctx.telegram_id)
     if mine is None or mine.registration.status == RegistrationStatus.CANCELLED:
         await message.answer(ctx.t("not-registered"))
         return
@@ -77,7 +72,32 @@ async def forget(message: Message, ctx: Ctx) -> None:
     await message.answer(ctx.t("forget-confirm"), reply_markup=kb.confirm(ctx.t, "forget", "btn-yes-forget"))
 
 
-async def confirmed(
+async def _answered(query: CallbackQuery, callback_data: ConfirmCB, ctx: Ctx) -> Message | None:
+    """The confirmation's buttons go; the message, or None when the answer was "no"."""
+    await query.answer()
+    message: Message = query.message  # type: ignore[assignment]
+    await message.edit_reply_markup(reply_markup=None)
+    if not callback_data.yes:
+        await message.answer(ctx.t("kept"))
+        return None
+    return message
+
+
+async def withdraw_confirmed(
+    query: CallbackQuery, callback_data: ConfirmCB, ctx: Ctx, session: AsyncSession, conference_id: int
+) -> None:
+    message = await _answered(query, callback_data, ctx)
+    if message is None:
+        return
+    mine = await registration.my_registration(session, conference_id, ctx.telegram_id)
+    if mine is None or mine.registration.id is None:
+        await message.answer(ctx.t("not-registered"))
+        return
+    await registration.withdraw(session, mine.registration.id, actor_telegram_id=ctx.telegram_id)
+    await message.answer(ctx.t("withdrawn"))
+
+
+async def forget_confirmed(
     query: CallbackQuery,
     callback_data: ConfirmCB,
     ctx: Ctx,
@@ -85,19 +105,9 @@ async def confirmed(
     bot: Bot,
     fsm_storage: BaseStorage,
 ) -> None:
-    await query.answer()
-    message: Message = query.message  # type: ignore[assignment]
-    await message.edit_reply_markup(reply_markup=None)
-    if not callback_data.yes:
-        await message.answer(ctx.t("kept"))
-    elif callback_data.action == "withdraw":
-        mine = await _mine(session, ctx)
-        if mine is None:
-            await message.answer(ctx.t("not-registered"))
-            return
-        await registration.withdraw(session, mine.registration.id, actor_telegram_id=ctx.telegram_id)  # type: ignore[arg-type]
-        await message.answer(ctx.t("withdrawn"))
-    else:
+    """/forget works with or without a conference: a person's data may span several."""
+    message = await _answered(query, callback_data, ctx)
+    if message is not None:
         user = query.from_user  # its names as Telegram shows them now, to find in free text
         done = await erasure.forget(session, ctx.telegram_id, username=user.username, names=(user.full_name,))
         await forget_state(fsm_storage, bot.id, ctx.telegram_id)
@@ -114,9 +124,10 @@ async def forget_state(storage: BaseStorage, bot_id: int, user_id: int) -> None:
 
 def build() -> Router:
     router = Router(name="profile")
-    router.message.register(me, Command("me"))
-    router.message.register(edit, Command("edit"))
-    router.message.register(withdraw, Command("withdraw"))
+    router.message.register(me, Command("me"), flags=needs())
+    router.message.register(edit, Command("edit"), flags=needs())
+    router.message.register(withdraw, Command("withdraw"), flags=needs())
     router.message.register(forget, Command("forget"))
-    router.callback_query.register(confirmed, ConfirmCB.filter())
+    router.callback_query.register(withdraw_confirmed, ConfirmCB.filter(F.action == "withdraw"), flags=needs())
+    router.callback_query.register(forget_confirmed, ConfirmCB.filter(F.action == "forget"))
     return router

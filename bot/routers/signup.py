@@ -25,9 +25,10 @@ from bot.callbacks import (
 from bot.context import Ctx
 from bot.filters import has_text, no_text, not_command
 from bot.keyboards import signup as kb
+from bot.middlewares.preconditions import needs
 from bot.render import bot_link, person_args
 from bot.states import Signup, SignupDraft, load, save
-from core.models import Category, DelegationKind, RegistrationStatus
+from core.models import Category, Conference, DelegationKind, RegistrationStatus
 from core.services import delegations, registration, validation
 from core.services.registration import PersonData, TelegramAccount
 
@@ -134,7 +135,7 @@ async def skipped(
 
 
 async def picked_kind(
-    query: CallbackQuery, callback_data: KindCB, state: FSMContext, ctx: Ctx, session: AsyncSession
+    query: CallbackQuery, callback_data: KindCB, state: FSMContext, ctx: Ctx, session: AsyncSession, conference_id: int
 ) -> None:
     await query.answer()
     if callback_data.kind == "none":
@@ -144,31 +145,31 @@ async def picked_kind(
             draft.category = None
         await ask_next(query.message, state, draft, ctx, session)  # type: ignore[arg-type]
         return
-    await _show_page(query, ctx, session, callback_data.kind, 0)
+    await _show_page(query, ctx, session, conference_id, callback_data.kind, 0)
 
 
-async def turned_page(query: CallbackQuery, callback_data: DelegationPageCB, ctx: Ctx, session: AsyncSession) -> None:
+async def turned_page(
+    query: CallbackQuery, callback_data: DelegationPageCB, ctx: Ctx, session: AsyncSession, conference_id: int
+) -> None:
     await query.answer()
     if callback_data.kind == "kinds":
         await query.message.edit_text(ctx.t("ask-delegation"), reply_markup=kb.kinds(ctx.t))  # type: ignore[union-attr]
         return
-    await _show_page(query, ctx, session, callback_data.kind, callback_data.page)
+    await _show_page(query, ctx, session, conference_id, callback_data.kind, callback_data.page)
 
 
-async def _show_page(query: CallbackQuery, ctx: Ctx, session: AsyncSession, kind: str, page: int) -> None:
-    assert ctx.conference is not None and ctx.conference.id is not None
-    found = await delegations.page_of_kind(
-        session, ctx.conference.id, DelegationKind(kind), page, language=ctx.language
-    )
+async def _show_page(
+    query: CallbackQuery, ctx: Ctx, session: AsyncSession, conference_id: int, kind: str, page: int
+) -> None:
+    found = await delegations.page_of_kind(session, conference_id, DelegationKind(kind), page, language=ctx.language)
     text = ctx.t("ask-delegation-list", kind=ctx.t(f"kind-{kind}"), page=found.page + 1, pages=found.pages)
     markup = kb.delegations(ctx.t, found.items, ctx.language, kind=kind, page=found.page, pages=found.pages)
     await query.message.edit_text(text, reply_markup=markup)  # type: ignore[union-attr]
 
 
-async def searched(message: Message, ctx: Ctx, session: AsyncSession) -> None:
-    assert ctx.conference is not None and ctx.conference.id is not None
+async def searched(message: Message, ctx: Ctx, session: AsyncSession, conference_id: int) -> None:
     query = validation.one_line(message.text or "", 60)
-    found = await delegations.search(session, ctx.conference.id, query)
+    found = await delegations.search(session, conference_id, query)
     if not found:
         await message.answer(ctx.t("search-none", query=query), reply_markup=kb.kinds(ctx.t))
         return
@@ -176,10 +177,14 @@ async def searched(message: Message, ctx: Ctx, session: AsyncSession) -> None:
 
 
 async def picked_delegation(
-    query: CallbackQuery, callback_data: DelegationCB, state: FSMContext, ctx: Ctx, session: AsyncSession
+    query: CallbackQuery,
+    callback_data: DelegationCB,
+    state: FSMContext,
+    ctx: Ctx,
+    session: AsyncSession,
+    conference_id: int,
 ) -> None:
-    assert ctx.conference is not None and ctx.conference.id is not None
-    delegation = await delegations.get(session, ctx.conference.id, callback_data.id)
+    delegation = await delegations.get(session, conference_id, callback_data.id)
     if delegation is None:
         await query.answer(ctx.t.plain("button-expired"), show_alert=True)
         return
@@ -217,7 +222,14 @@ async def consented(
 
 
 async def summary_action(
-    query: CallbackQuery, callback_data: SummaryCB, state: FSMContext, ctx: Ctx, session: AsyncSession, bot: Bot
+    query: CallbackQuery,
+    callback_data: SummaryCB,
+    state: FSMContext,
+    ctx: Ctx,
+    session: AsyncSession,
+    bot: Bot,
+    conference: Conference,
+    conference_id: int,
 ) -> None:
     await query.answer()
     message: Message = query.message  # type: ignore[assignment]
@@ -233,7 +245,7 @@ async def summary_action(
         )
         await message.answer(ctx.t("summary-edit"), reply_markup=kb.fields(ctx.t, editable))
     else:
-        await _confirm(message, state, ctx, session, bot)
+        await _confirm(message, state, ctx, session, bot, conference, conference_id)
 
 
 async def edit_field(
@@ -257,9 +269,17 @@ async def edit_field(
     await ask_next(query.message, state, draft, ctx, session)  # type: ignore[arg-type]
 
 
-async def _confirm(message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession, bot: Bot) -> None:
+async def _confirm(
+    message: Message,
+    state: FSMContext,
+    ctx: Ctx,
+    session: AsyncSession,
+    bot: Bot,
+    conference: Conference,
+    conference_id: int,
+) -> None:
     draft = await load(state, SignupDraft)
-    assert ctx.conference is not None and draft.full_name and draft.category
+    assert draft.full_name and draft.category  # the summary is shown only when both are known
     person = PersonData(
         full_name=draft.full_name,
         native_name=draft.native_name,
@@ -282,12 +302,12 @@ async def _confirm(message: Message, state: FSMContext, ctx: Ctx, session: Async
             ctx.t("edit-saved-pending" if result.needs_review else "edit-saved" if result.changed else "edit-nothing")
         )
         if result.needs_review:
-            await notify.officers_of_new(bot, session, ctx, result)
+            await notify.officers_of_new(bot, session, ctx, conference_id, result)
         return
     behalf = draft.mode == "behalf"
     result = await registration.register(
         session,
-        ctx.conference,
+        conference,
         person,
         category=draft.category,
         delegation_id=draft.delegation_id,
@@ -317,7 +337,7 @@ async def _confirm(message: Message, state: FSMContext, ctx: Ctx, session: Async
     else:
         await message.answer(ctx.t("registered-pending"))
     if result.registration.status == RegistrationStatus.PENDING:
-        await notify.officers_of_new(bot, session, ctx, result)
+        await notify.officers_of_new(bot, session, ctx, conference_id, result)
 
 
 async def not_text(message: Message, ctx: Ctx) -> None:
@@ -340,13 +360,17 @@ def build() -> Router:
     router.message.register(got_organisation, StateFilter(Signup.organisation), has_text)
     router.callback_query.register(skipped, StateFilter(Signup.native_name), SkipCB.filter())
     router.callback_query.register(skipped, StateFilter(Signup.organisation), SkipCB.filter())
-    router.callback_query.register(picked_kind, StateFilter(Signup.delegation), KindCB.filter())
-    router.callback_query.register(turned_page, StateFilter(Signup.delegation), DelegationPageCB.filter())
-    router.message.register(searched, StateFilter(Signup.delegation), has_text)
-    router.callback_query.register(picked_delegation, StateFilter(Signup.delegation), DelegationCB.filter())
+    router.callback_query.register(picked_kind, StateFilter(Signup.delegation), KindCB.filter(), flags=needs())
+    router.callback_query.register(
+        turned_page, StateFilter(Signup.delegation), DelegationPageCB.filter(), flags=needs()
+    )
+    router.message.register(searched, StateFilter(Signup.delegation), has_text, flags=needs())
+    router.callback_query.register(
+        picked_delegation, StateFilter(Signup.delegation), DelegationCB.filter(), flags=needs()
+    )
     router.callback_query.register(picked_category, StateFilter(Signup.category), CategoryCB.filter())
     router.callback_query.register(consented, StateFilter(Signup.consent), ConsentCB.filter())
-    router.callback_query.register(summary_action, StateFilter(Signup.summary), SummaryCB.filter())
+    router.callback_query.register(summary_action, StateFilter(Signup.summary), SummaryCB.filter(), flags=needs())
     router.callback_query.register(edit_field, StateFilter(Signup.summary), FieldCB.filter())
     router.message.register(not_text, StateFilter(Signup.name), no_text)
     router.message.register(not_text, StateFilter(Signup.native_name), no_text)

@@ -11,10 +11,11 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Ctx
+from bot.middlewares.preconditions import needs
 from bot.render import view_args
 from bot.routers.signup import start_wizard
 from bot.states import SignupDraft
-from core.models import pick
+from core.models import Conference, pick
 from core.services import delegations, registration
 from core.services.registration import TelegramAccount
 
@@ -27,30 +28,31 @@ async def start(
     session: AsyncSession,
     bot: Bot,
     fsm_storage: BaseStorage,
+    conference: Conference,
+    conference_id: int,
 ) -> None:
     payload = (command.args or "").strip()
-    if ctx.conference is None:
-        await message.answer(ctx.t("no-conference"))
-    elif payload.startswith("b_"):
+    if payload.startswith("b_"):
         from bot.routers.checkin import badge_link  # the door-staff path
 
-        await badge_link(message, payload, ctx, session, bot, fsm_storage)
+        await badge_link(message, payload, ctx, conference, session, bot, fsm_storage)
     elif payload.startswith("bind_"):
         await _bind(message, payload.removeprefix("bind_"), ctx, session)
     else:
-        await _signup_or_status(message, payload, state, ctx, session)
+        await _signup_or_status(message, payload, state, ctx, session, conference_id)
 
 
-async def _signup_or_status(message: Message, payload: str, state: FSMContext, ctx: Ctx, session: AsyncSession) -> None:
-    assert ctx.conference is not None and ctx.conference.id is not None
-    mine = await registration.my_registration(session, ctx.conference.id, ctx.telegram_id)
+async def _signup_or_status(
+    message: Message, payload: str, state: FSMContext, ctx: Ctx, session: AsyncSession, conference_id: int
+) -> None:
+    mine = await registration.my_registration(session, conference_id, ctx.telegram_id)
     if mine is not None and mine.registration.status.value in ("pending", "approved"):
         await message.answer(ctx.t("me", conference=ctx.conference_name, **view_args(ctx.t, mine)))
         return
     draft = SignupDraft()
     if payload.startswith("inv_"):
-        invitation = await registration.invitation_by_token(session, ctx.conference.id, payload.removeprefix("inv_"))
-        delegation = await delegations.get(session, ctx.conference.id, invitation.delegation_id)
+        invitation = await registration.invitation_by_token(session, conference_id, payload.removeprefix("inv_"))
+        delegation = await delegations.get(session, conference_id, invitation.delegation_id)
         draft = SignupDraft(
             invitation_token=invitation.token,
             delegation_id=invitation.delegation_id,
@@ -72,5 +74,5 @@ async def _bind(message: Message, token: str, ctx: Ctx, session: AsyncSession) -
 
 def build() -> Router:
     router = Router(name="start")
-    router.message.register(start, CommandStart())
+    router.message.register(start, CommandStart(), flags=needs())
     return router

@@ -25,6 +25,7 @@ help =
     /forget – delete your personal data
     /cancel – stop what you are doing
 no-conference = The conference is not open for registration yet. Please try again later.
+no-conference-staff = No programme is loaded yet: load one with <code>confdesk program load FILE.yaml</code>, then try again.
 unknown-command = I don't know that command. Send /help to see what I can do.
 unknown-text = I didn't understand that. Send /help to see what I can do.
 unsupported-content = I can only read text messages here. Send /help to see what I can do.
