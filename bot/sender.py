@@ -240,7 +240,7 @@ class Sender:
         except TelegramRetryAfter as exc:
             self.limiter.pause(self._real(exc.retry_after))
             after = timedelta(seconds=exc.retry_after)
-            await self._retry(session, message, hold, after, f"429 retry after {exc.retry_after}")
+            await self._retry(session, message, hold, after, f"429 retry after {exc.retry_after}", flood=True)
             return
         except TelegramForbiddenError:
             await people.mark_blocked(session, message.chat_id, clock=self.clock)
@@ -269,8 +269,12 @@ class Sender:
         hold.ids.discard(message.id)
         hold.begun.discard(message.id)
 
-    async def _retry(self, session: AsyncSession, message: Claimed, hold: _Hold, after: timedelta, error: str) -> None:
-        await outbox.retry_later(session, message.id, hold.token, after=after, error=error, clock=self.clock)
+    async def _retry(
+        self, session: AsyncSession, message: Claimed, hold: _Hold, after: timedelta, error: str, *, flood: bool = False
+    ) -> None:
+        await outbox.retry_later(
+            session, message.id, hold.token, after=after, error=error, flood=flood, clock=self.clock
+        )
         self._done(hold, message)
 
     async def _failed(self, session: AsyncSession, message: Claimed, hold: _Hold, error: str) -> None:

@@ -198,23 +198,31 @@ async def mark_sent(session: AsyncSession, message_id: int, token: str, *, clock
 
 
 async def retry_later(
-    session: AsyncSession, message_id: int, token: str, *, after: timedelta, error: str, clock: Clock = utc_now
+    session: AsyncSession,
+    message_id: int,
+    token: str,
+    *,
+    after: timedelta,
+    error: str,
+    flood: bool = False,
+    clock: Clock = utc_now,
 ) -> bool:
     """Give a claimed message back to be tried after `after`; gives up after MAX_ATTEMPTS
-    sends begun (returns False then). Under the claim's token. Commits."""
+    sends begun (returns False then). `flood`: Telegram refused for its flood limits (429),
+    which says nothing about the message: that send does not use up one of its tries, so a
+    long 429 storm delays messages but never drops them. Under the claim's token. Commits."""
     row = (await session.execute(select(_t.c.attempts).where(_t.c.id == message_id))).scalar_one()
-    final = row >= MAX_ATTEMPTS
-    await session.execute(
-        update(_t)
-        .where(_mine(message_id, token))
-        .values(
-            status=OutboxStatus.FAILED.value if final else OutboxStatus.PENDING.value,
-            due_at=clock() + after,
-            claimed_until=None,
-            claim_token=None,
-            error=error[:500],
-        )
-    )
+    final = not flood and row >= MAX_ATTEMPTS
+    values: dict[str, Any] = {
+        "status": OutboxStatus.FAILED.value if final else OutboxStatus.PENDING.value,
+        "due_at": clock() + after,
+        "claimed_until": None,
+        "claim_token": None,
+        "error": error[:500],
+    }
+    if flood:
+        values["attempts"] = _t.c.attempts - 1  # give back the try begin_send counted
+    await session.execute(update(_t).where(_mine(message_id, token)).values(**values))
     await session.commit()
     return not final
 

@@ -114,3 +114,30 @@ async def test_concurrent_workers_share_without_overlap(session_factory):
     results = await asyncio.gather(*(worker(f"w{i}") for i in range(4)))
     flat = [c for r in results for c in r]
     assert sorted(flat) == list(range(60))
+
+
+async def test_a_429_storm_delays_a_message_but_never_drops_it(session):
+    """Flood limits say nothing about the message: however many 429s it meets, it stays to
+    be sent; a real failure (no answer, a 5xx) still gives up after MAX_ATTEMPTS."""
+    for key in ("flood", "broken"):
+        await outbox.enqueue(session, kind="broadcast", chat_id=1, dedup_key=key, due_at=T0)
+    await session.commit()
+    ids = {r.dedup_key: r.id for r in (await session.execute(select(OutboxMessage))).scalars()}
+    for minute in range(1, outbox.MAX_ATTEMPTS * 2 + 1):
+        now = T0 + timedelta(minutes=minute)
+
+        def clock(now: datetime = now) -> datetime:
+            return now
+
+        for c in await outbox.claim(session, "w", clock=clock):
+            assert await outbox.begin_send(session, c.id, c.token, clock=clock)
+            flood = c.id == ids["flood"]
+            await outbox.retry_later(
+                session, c.id, c.token, after=timedelta(seconds=1), error="x", flood=flood, clock=clock
+            )
+    rows = {
+        r.dedup_key: r
+        for r in (await session.execute(select(OutboxMessage).execution_options(populate_existing=True))).scalars()
+    }
+    assert rows["flood"].status == OutboxStatus.PENDING and rows["flood"].attempts == 0
+    assert rows["broken"].status == OutboxStatus.FAILED and rows["broken"].attempts == outbox.MAX_ATTEMPTS
