@@ -39,6 +39,7 @@ from bot.routers import (
 )
 from bot.session import PinResponseTypes, ReleaseBeforeRequest, RetryAfter
 from core.config import LANGUAGES, Settings
+from core.services.clock import Clock, utc_now
 
 log = logging.getLogger("confdesk.bot")
 DEFAULT_API = "https://api.telegram.org"
@@ -123,8 +124,14 @@ class FinishingDispatcher(Dispatcher):
 
 
 def build_dispatcher(
-    settings: Settings, session_factory: async_sessionmaker[AsyncSession], *, storage: BaseStorage | None = None
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    *,
+    storage: BaseStorage | None = None,
+    clock: Clock = utc_now,
 ) -> Dispatcher:
+    """The bot's dispatcher. `clock` is what handlers that stamp or judge a moment take as
+    `clock` (check-in, reports): real time in production, a simulated one in the demo."""
     storage = storage or make_storage(settings)
     dp = FinishingDispatcher(storage=storage, events_isolation=make_isolation(storage))
     dp.errors.register(on_error)  # what fails before ErrorMiddleware: the isolation lock, FSM state
@@ -159,6 +166,7 @@ def build_dispatcher(
     )
     dp["settings"] = settings
     dp["session_factory"] = session_factory  # for startup hooks (resuming broadcast watchers)
+    dp["clock"] = clock
     return dp
 
 

@@ -20,8 +20,11 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -34,7 +37,7 @@ from core.config import Settings, load_settings
 from core.db import make_engine, make_session_factory
 from core.migrate import upgrade
 from core.models import AgendaItem, AgendaKind, Category, Conference, Delegation, DelegationKind, StaffRoleName, pick
-from core.services import badges, roster, staff
+from core.services import badges, reports, roster, staff
 from core.services.badge_pdf import print_badges
 from core.services.programme import load_programme, parse_programme
 
@@ -116,7 +119,12 @@ RUSSIAN_LAST = [
     ("Morozov", "Морозов"),
 ]
 RUSSIAN_SPEAKING = {"BY", "RU", "KZ", "KG", "TJ", "UZ", "AM", "AZ", "TM", "CIS", "CSTO", "UNION-STATE"}
-THEMATIC = ("migration", "sanctions", "world-order")  # day 1, 14:30, first page of the day
+# Day 1, 14:30, three discussions at once: one is the crowd's favourite, so it fills up and
+# the late ones go to its waiting list. Some also join the 17:00 brainstorming (100 seats).
+THEMATIC = {"sanctions": 5, "migration": 3, "world-order": 2}  # code -> relative popularity
+BRAINSTORMING = "charter"
+DAY_HEADING = {"en": "Programme for", "ru": "Программа на"}  # how /agenda's answer begins
+BRAINSTORMING_SHARE = 0.4
 
 
 @dataclass
@@ -135,7 +143,8 @@ class DemoResult:
     database: Path
     pdf: Path
     seconds: float
-    counts: dict[str, int] = field(default_factory=dict)
+    tally: roster.Tally | None = None
+    days: list[reports.DayLine] = field(default_factory=list)
 
 
 def _names(rnd: random.Random, code: str | None, female: bool) -> tuple[str, str | None, str]:
@@ -206,15 +215,26 @@ async def _signup(p: Person, invitations: dict[str, str]) -> None:
     await u.reply(timeout=60)
 
 
-async def _agenda_signup(p: Person, title: str) -> None:
+async def _agenda_signup(p: Person, item: AgendaItem) -> None:
+    """/agenda, the item's button on its day, then Sign up (or Join the waiting list when it
+    is full; "anyway" when the bot asks about an overlap)."""
     t, u = translator(p.language), p.user
+    title = pick(item.title, p.language)[:40]
     await u.send("/agenda")
-    day = await u.expect(title[:20], timeout=60, edits=False)
+    day = await u.expect(DAY_HEADING[p.language], edits=False)  # the first day, a page of its items
+    while not any(title in b for b in day.buttons):  # a later item: turn the page
+        await u.press(t("btn-agenda-later"), message=day)
+        day = await u.edited(message=day)
     await u.press(title, message=day)
-    card = await u.edited(timeout=60, message=day)
-    label = next(b for b in card.buttons if b in (t("btn-agenda-sign-up"), t("btn-agenda-waitlist")))
-    await u.press(label, message=card)
-    await u.answered(timeout=60)
+    card = await u.edited(message=day)
+    keys = ("btn-agenda-sign-up", "btn-agenda-waitlist", "btn-agenda-sign-up-anyway", "btn-agenda-waitlist-anyway")
+    offered = {t(key) for key in keys}
+    # Press what the card offers until it offers nothing more: the seats may run out while the
+    # card is open (the bot then shows "Join the waiting list"), or it asks about an overlap.
+    while chosen := next((b for b in card.buttons if b in offered), None):
+        await u.press(chosen, message=card)
+        await u.answered()
+        card = await u.edited(message=card)
 
 
 async def _in_waves(
@@ -268,7 +288,8 @@ async def run_demo(
         async with factory() as session:
             for door in DOORS:
                 await staff.add_role(session, conf.id or 0, door, StaffRoleName.DOOR, actor="demo")
-        bot_process = _start_bot(settings)
+        offset = multiprocessing.get_context("spawn").Value("d", 0.0)  # seconds the bot's clock is ahead
+        bot_process = _start_bot(settings, offset)
         people = crowd(rnd, emulator, delegations, await _taken(factory, conf.id), participants)
         officer = emulator.user(id=OFFICER, first_name="Officer", language_code="ru")
         columns = (TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -285,42 +306,50 @@ async def run_demo(
                 approver = asyncio.create_task(_approve_all(officer, signed_up, factory, conf.id, progress, approving))
                 await _in_waves(people, lambda p: _signup(p, invitations), progress, task)
                 signed_up.set()
-                result.counts["registered"] = len(people)
-                result.counts["approved"] = await approver
+                await approver
                 joiners = [
                     p for p in people if p.category in (Category.DELEGATE, Category.EXPERT) and rnd.random() < 0.6
                 ]
-                titles = {i.code: pick(i.title, "en") for i in items if i.code in THEMATIC}
-                task = progress.add_task("Signing up for discussions", total=len(joiners))
-                await _in_waves(
-                    joiners, lambda p: _agenda_signup(p, _title(rnd, titles, items, p.language)), progress, task
-                )
-                result.counts["session sign-ups"] = len(joiners)
+                choices = [(p, _discussion(rnd, items)) for p in joiners]
+                choices += [(p, _item(items, BRAINSTORMING)) for p in joiners if rnd.random() < BRAINSTORMING_SHARE]
+                task = progress.add_task("Signing up for discussions", total=len(choices))
+                await _in_waves(choices, lambda pair: _agenda_signup(*pair), progress, task)
                 task = progress.add_task("Printing badges (a4x4)", total=None)
                 printed = await _print(
                     factory, conf, settings, result.pdf, lambda n: progress.update(task, completed=n)
                 )
                 progress.update(task, total=printed, completed=printed)
-                result.counts["badges printed"] = printed
                 tokens = await _tokens(factory, settings, conf.id, people)
-                task = progress.add_task("Door staff scan badges", total=None)
-                result.counts.update(await _scan(emulator, rnd, people, tokens, items, progress, task))
+                doors = await _doors(emulator, items)
+                for day, share in ((conf.first_day, 0.9), (conf.last_day, 0.75)):
+                    offset.value = _offset_to(conf, day, dtime(8, 40))  # the bot's clock: that morning
+                    task = progress.add_task(f"Door staff scan badges, {day:%d %b}", total=None)
+                    await _scan(doors, rnd, people, tokens, items, share, progress, task)
         finally:
             bot_process.terminate()  # SIGTERM: aiogram stops polling gracefully
             await asyncio.to_thread(bot_process.join, 30)
     async with factory() as session:
-        from bot.cli.report import attendance_data, print_attendance
-
-        print_attendance(await attendance_data(session, conf, by="delegation", day=None))
+        result.tally = await roster.tally(session, conf.id)
+        result.days = await reports.by_day(session, conf)
     await engine.dispose()
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _title(rnd: random.Random, titles: dict[str, str], items: Sequence[AgendaItem], language: str) -> str:
-    code = rnd.choice(list(titles))
-    item = next(i for i in items if i.code == code)
-    return pick(item.title, language)[:40]
+def _item(items: Sequence[AgendaItem], code: str) -> AgendaItem:
+    return next(i for i in items if i.code == code)
+
+
+def _discussion(rnd: random.Random, items: Sequence[AgendaItem]) -> AgendaItem:
+    """One of the 14:30 discussions, the popular one more often."""
+    (code,) = rnd.choices(list(THEMATIC), weights=list(THEMATIC.values()))
+    return _item(items, code)
+
+
+def _offset_to(conf: Conference, day: date, at: dtime) -> float:
+    """Seconds to add to real time so that the bot's clock reads `at` on `day`, local time."""
+    wanted = datetime.combine(day, at, tzinfo=ZoneInfo(conf.timezone))
+    return (wanted - datetime.now(UTC)).total_seconds()
 
 
 async def _load(factory: async_sessionmaker[AsyncSession], text: str, source: str) -> roster.Contents:
@@ -330,19 +359,25 @@ async def _load(factory: async_sessionmaker[AsyncSession], text: str, source: st
         return await roster.contents(session, document.conference.slug)
 
 
-def _bot_main(settings: dict[str, Any]) -> None:
-    """The bot's process: what `confdesk run` does, against the emulator."""
+def _bot_main(settings: dict[str, Any], offset: Any) -> None:
+    """The bot's process: what `confdesk run` does, against the emulator, on a clock that
+    the demo moves to the conference's days (`offset`: seconds ahead of real time)."""
     from bot.runner import run_polling
 
     logging.basicConfig(level=logging.WARNING)
-    asyncio.run(run_polling(load_settings(_env_file=None, **settings)))
+    logging.getLogger("aiogram.dispatcher").setLevel(logging.ERROR)  # "Received SIGTERM" at the end is the plan
+
+    def clock() -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=offset.value)
+
+    asyncio.run(run_polling(load_settings(_env_file=None, **settings), clock=clock))
 
 
-def _start_bot(settings: Settings) -> multiprocessing.process.BaseProcess:
+def _start_bot(settings: Settings, offset: Any) -> multiprocessing.process.BaseProcess:
     values = {
         k: (v.get_secret_value() if hasattr(v, "get_secret_value") else v) for k, v in settings.model_dump().items()
     }
-    process = multiprocessing.get_context("spawn").Process(target=_bot_main, args=(values,), daemon=True)
+    process = multiprocessing.get_context("spawn").Process(target=_bot_main, args=(values, offset), daemon=True)
     process.start()
     return process
 
@@ -440,29 +475,34 @@ async def _tokens(
     return tokens
 
 
+async def _doors(emulator: BotAPIEmulator, items: Sequence[AgendaItem]) -> list[FakeUser]:
+    """Two doors at the entrance; the third stands at the high-level session's hall."""
+    doors = [emulator.user(id=d, first_name="Door", language_code="en") for d in DOORS]
+    hall, high_level = doors[2], next(i for i in items if i.kind == AgendaKind.HIGH_LEVEL)
+    await hall.send("/gate")
+    await hall.reply()
+    await hall.press(pick(high_level.title, "en")[:30])
+    await hall.answered()
+    return doors
+
+
 async def _scan(
-    emulator: BotAPIEmulator,
+    doors: list[FakeUser],
     rnd: random.Random,
     people: list[Person],
     tokens: dict[int, str],
     items: Sequence[AgendaItem],
+    share: float,
     progress: Progress,
     task: Any,
-) -> dict[str, int]:
-    """Two doors at the entrance, one at the high-level session; each scan is a badge link."""
-    entrance = [p for p in people if p.user.id in tokens and rnd.random() < 0.9]
+) -> None:
+    """One morning: `share` of the people come in at the two entrance doors (a few badges
+    twice, one forged code), most of those allowed go on to the high-level session."""
+    entrance = [p for p in people if p.user.id in tokens and rnd.random() < share]
     high_level = next(i for i in items if i.kind == AgendaKind.HIGH_LEVEL)
-    admitted = [
-        p
-        for p in entrance
-        if p.category.value in (high_level.allowed_categories or [p.category.value]) and rnd.random() < 0.7
-    ]
-    doors = [emulator.user(id=d, first_name="Door", language_code="en") for d in DOORS]
+    allowed = high_level.allowed_categories
+    admitted = [p for p in entrance if p.category.value in (allowed or [p.category.value]) and rnd.random() < 0.7]
     hall = doors[2]
-    await hall.send("/gate")
-    await hall.reply(timeout=60)
-    await hall.press(pick(high_level.title, "en")[:30])
-    await hall.answered(timeout=60)
     codes: dict[FakeUser, list[str]] = {doors[0]: [], doors[1]: [], hall: []}
     for n, p in enumerate(entrance):
         codes[doors[n % 2]].append(f"b_{tokens[p.user.id]}")
@@ -475,13 +515,7 @@ async def _scan(
     async def door_shift(door: FakeUser) -> None:
         for payload in codes[door]:
             await door.start(payload)
-            await door.reply(timeout=60)
+            await door.reply()
             progress.advance(task)
 
     await asyncio.gather(*(door_shift(d) for d in codes))
-    return {
-        "scanned at the entrance": len(entrance),
-        "scanned at the high-level session": len(admitted),
-        "duplicate scans": 12,
-        "forged codes": 1,
-    }

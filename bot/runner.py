@@ -15,6 +15,7 @@ from core.config import Settings
 from core.db import make_engine, make_session_factory
 from core.migrate import upgrade
 from core.services import badges, reminders, updates
+from core.services.clock import Clock, utc_now
 
 log = logging.getLogger("confdesk.bot")
 
@@ -57,13 +58,13 @@ async def prune_updates(session_factory: async_sessionmaker[AsyncSession], every
         await asyncio.sleep(every)
 
 
-async def run_polling(settings: Settings) -> None:
+async def run_polling(settings: Settings, *, clock: Clock = utc_now) -> None:
     engine = make_engine(settings.database_url)
     try:
         await upgrade(engine)
         session_factory = make_session_factory(engine)
         bot = make_bot(settings)
-        dp = build_dispatcher(settings, session_factory)
+        dp = build_dispatcher(settings, session_factory, clock=clock)
         try:
             await prepare(bot, settings, session_factory)
             await bot.delete_webhook(drop_pending_updates=False)

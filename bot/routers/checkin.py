@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import io
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import CallbackQuery, Message
+from babel.dates import format_date
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +29,7 @@ from bot.states import GATE_DESTINY
 from core.models import Conference, ScanDirection, ScanResult, StaffRoleName, pick
 from core.services import badges, checkin, gates
 from core.services.checkin import Verdict
+from core.services.clock import Clock
 from core.services.qr_decode import decode_codes
 
 DOOR = needs(StaffRoleName.DOOR)
@@ -76,11 +79,22 @@ def render_verdict(ctx: Ctx, conference: Conference, v: Verdict, choice: GateCho
         at = t.moment(v.already_at, conference.timezone, day=False)
         lines.append(t("verdict-already", at=at, gate=v.already_gate or "", by=str(v.already_by or "")))
     lines.append(t("verdict-where", **_where(ctx, choice)))
+    today = v.at.astimezone(ZoneInfo(conference.timezone)).date()
+    if not conference.first_day <= today <= conference.last_day:  # a wrong conference, or a wrong clock
+        first, last = (format_date(d, "d MMM y", locale=t.locale) for d in (conference.first_day, conference.last_day))
+        lines.append(t("verdict-outside-dates", first=first, last=last))
     return join(lines)
 
 
 async def _scan(
-    message: Message, text: str, ctx: Ctx, conference: Conference, session: AsyncSession, bot: Bot, storage: BaseStorage
+    message: Message,
+    text: str,
+    ctx: Ctx,
+    conference: Conference,
+    session: AsyncSession,
+    bot: Bot,
+    storage: BaseStorage,
+    clock: Clock,
 ) -> None:
     assert conference.id is not None
     choice = await current_gate(storage, bot, ctx.telegram_id)
@@ -95,6 +109,7 @@ async def _scan(
         direction=choice.direction,
         nonce=f"tg:{message.chat.id}:{message.message_id}",
         secret=secret,
+        clock=clock,
     )
     await message.answer(render_verdict(ctx, conference, verdict, choice))
 
@@ -107,12 +122,13 @@ async def badge_link(
     session: AsyncSession,
     bot: Bot,
     fsm_storage: BaseStorage,
+    clock: Clock,
 ) -> None:
     """`/start b_<token>`, called by the start router."""
     if not ctx.has(StaffRoleName.DOOR):
         await message.answer(ctx.t("badge-link-unknown"))
         return
-    await _scan(message, payload, ctx, conference, session, bot, fsm_storage)
+    await _scan(message, payload, ctx, conference, session, bot, fsm_storage, clock)
 
 
 async def is_door_staff(message: Message, ctx: Ctx | None = None) -> bool:
@@ -120,7 +136,13 @@ async def is_door_staff(message: Message, ctx: Ctx | None = None) -> bool:
 
 
 async def photo(
-    message: Message, ctx: Ctx, conference: Conference, session: AsyncSession, bot: Bot, fsm_storage: BaseStorage
+    message: Message,
+    ctx: Ctx,
+    conference: Conference,
+    session: AsyncSession,
+    bot: Bot,
+    fsm_storage: BaseStorage,
+    clock: Clock,
 ) -> None:
     image = message.photo[-1] if message.photo else message.document
     assert image is not None
@@ -131,7 +153,7 @@ async def photo(
     if text is None:
         await message.answer(ctx.t("photo-no-code"))
         return
-    await _scan(message, text, ctx, conference, session, bot, fsm_storage)
+    await _scan(message, text, ctx, conference, session, bot, fsm_storage, clock)
 
 
 async def has_image(message: Message) -> bool:

@@ -54,7 +54,7 @@ def _day_code(day: date) -> int:
 def _day(code: int, conference: Conference, clock: Clock) -> date:
     if code:
         return date(code // 10000, code // 100 % 100, code % 100)
-    return reports.local_today(conference, clock)
+    return reports.report_day(conference, clock)
 
 
 def _parse_day(arg: str | None) -> date | None:

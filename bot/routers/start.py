@@ -17,6 +17,7 @@ from bot.routers.signup import start_wizard
 from bot.states import SignupDraft
 from core.models import Conference, pick
 from core.services import delegations, registration
+from core.services.clock import Clock
 from core.services.registration import TelegramAccount
 
 
@@ -30,12 +31,13 @@ async def start(
     fsm_storage: BaseStorage,
     conference: Conference,
     conference_id: int,
+    clock: Clock,
 ) -> None:
     payload = (command.args or "").strip()
     if payload.startswith("b_"):
         from bot.routers.checkin import badge_link  # the door-staff path
 
-        await badge_link(message, payload, ctx, conference, session, bot, fsm_storage)
+        await badge_link(message, payload, ctx, conference, session, bot, fsm_storage, clock)
     elif payload.startswith("bind_"):
         await _bind(message, payload.removeprefix("bind_"), ctx, session)
     else:

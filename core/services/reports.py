@@ -75,6 +75,14 @@ def local_today(conference: Conference, clock: Clock = utc_now) -> date:
     return clock().astimezone(zone(conference)).date()
 
 
+def report_day(conference: Conference, clock: Clock = utc_now) -> date:
+    """The day a report shows when none is asked for: today during the conference; before it
+    its first day, after it its last (a report run a week later shows how it ended, not an
+    empty today)."""
+    today = local_today(conference, clock)
+    return min(max(today, conference.first_day), conference.last_day)
+
+
 def day_bounds(conference: Conference, day: date) -> tuple[datetime, datetime]:
     """[start, end) of a conference-local day, as aware UTC datetimes."""
     tz = zone(conference)
@@ -175,7 +183,7 @@ async def stats(
     """Registrations by status, checked in on `day` (default today), inside now; by category."""
     assert conference.id is not None
     cid = conference.id
-    day = day or local_today(conference, clock)
+    day = day or report_day(conference, clock)
     start, end = day_bounds(conference, day)
     today_start, _ = day_bounds(conference, local_today(conference, clock))
     by_status = await _rows(
@@ -287,7 +295,7 @@ async def by_delegation(
 ) -> DelegationReport:
     assert conference.id is not None
     cid = conference.id
-    day = day or local_today(conference, clock)
+    day = day or report_day(conference, clock)
     start, end = day_bounds(conference, day)
     today_start, _ = day_bounds(conference, local_today(conference, clock))
     hl_ids = select(_item.c.id).where(_item.c.conference_id == cid, _item.c.kind == AgendaKind.HIGH_LEVEL.value)
@@ -541,7 +549,7 @@ async def checkins_per_hour(
 ) -> list[HourCount]:
     """OK entry scans at the venue entrance per local hour of `day` (every hour 0-23)."""
     assert conference.id is not None
-    day = day or local_today(conference, clock)
+    day = day or report_day(conference, clock)
     start, end = day_bounds(conference, day)
     conn = await session.connection()
     where = [*entry_conditions(conference.id, start, end), _scan.c.agenda_item_id.is_(None)]

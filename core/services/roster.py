@@ -9,7 +9,18 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from core.models import AgendaItem, Category, Conference, Delegation, Participant, Registration, RegistrationStatus
+from core.models import (
+    AgendaItem,
+    AgendaSignup,
+    Category,
+    Conference,
+    Delegation,
+    Participant,
+    Registration,
+    RegistrationStatus,
+    Scan,
+    SignupStatus,
+)
 from core.services import badges
 
 
@@ -86,3 +97,65 @@ async def badge_codes(session: AsyncSession, conference_id: int, secret: bytes) 
     }
     await session.commit()
     return codes
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What a conference holds, counted from the database (the demo's closing summary)."""
+
+    registered: int
+    approved: int
+    from_programme: int  # people the programme file named (heads, speakers)
+    confirmed_signups: int
+    waitlisted: int
+    badges_printed: int
+    scans: dict[str, int]  # result -> count
+
+
+async def tally(session: AsyncSession, conference_id: int) -> Tally:
+    reg = Registration.__table__  # type: ignore[attr-defined]
+    part = Participant.__table__  # type: ignore[attr-defined]
+    signup = AgendaSignup.__table__  # type: ignore[attr-defined]
+    scan = Scan.__table__  # type: ignore[attr-defined]
+    mine = reg.c.conference_id == conference_id
+    row = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count().filter(reg.c.status == RegistrationStatus.APPROVED.value),
+                func.count().filter(reg.c.source == "programme"),
+                func.count().filter(reg.c.badge_print_count > 0),
+            )
+            .select_from(reg.join(part, part.c.id == reg.c.participant_id))
+            .where(mine)
+        )
+    ).one()
+    signups: dict[str, int] = {
+        str(getattr(k, "value", k)): int(n)
+        for k, n in (
+            await session.execute(
+                select(signup.c.status, func.count())
+                .select_from(signup.join(reg, reg.c.id == signup.c.registration_id))
+                .where(mine)
+                .group_by(signup.c.status)
+            )
+        ).all()
+    }
+    scans: dict[str, int] = {
+        str(getattr(k, "value", k)): int(n)
+        for k, n in (
+            await session.execute(
+                select(scan.c.result, func.count()).where(scan.c.conference_id == conference_id).group_by(scan.c.result)
+            )
+        ).all()
+    }
+    await session.commit()
+    return Tally(
+        registered=int(row[0]),
+        approved=int(row[1]),
+        from_programme=int(row[2]),
+        confirmed_signups=signups.get(SignupStatus.CONFIRMED.value, 0),
+        waitlisted=signups.get(SignupStatus.WAITLISTED.value, 0),
+        badges_printed=int(row[3]),
+        scans=scans,
+    )

@@ -150,3 +150,19 @@ async def sign_up(user: FakeUser, name: str = "Anna Petrova", **kw: Any) -> BotM
     await fill_wizard(user, name, **kw)
     await user.press("Confirm")
     return await user.expect("Thank you!")
+
+
+async def running_today(h: Harness) -> None:
+    """Move the conference to today (yesterday and today), for tests that scan at the real
+    time: reports show "today" only while a conference runs."""
+    from datetime import timedelta
+
+    from core.services import reports
+
+    today = reports.local_today(h.conference)
+    async with h.session_factory() as s:
+        conf = await s.get(Conference, h.conference.id)
+        assert conf is not None
+        conf.first_day, conf.last_day = today - timedelta(days=1), today
+        await s.commit()
+    h.conference.first_day, h.conference.last_day = today - timedelta(days=1), today

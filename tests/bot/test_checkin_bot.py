@@ -174,3 +174,47 @@ async def test_no_badge_before_approval(harness: Harness) -> None:
     stranger = h.user(2626, "S", "ru")
     await stranger.send("/badge")
     await stranger.expect("зарегистрируйтесь")
+
+
+async def test_a_scan_outside_the_conference_days_is_flagged(harness: Harness) -> None:
+    """A scan on a day that is not the conference's still works, but tells the door to check
+    the conference and the clock."""
+    _, token = await setup(harness)
+    door = harness.user(DOOR, "Door", "en")
+    await door.start(f"b_{token}")  # the tests run in 2026: the 2024 conference is long over
+    late = await door.expect("Welcome")
+    assert "not a day of this conference (31 Oct 2024 – 1 Nov 2024)" in late.text
+
+
+async def test_the_bot_judges_on_the_dispatchers_clock(database_url, session_factory) -> None:  # type: ignore[no-untyped-def]
+    """The demo runs the bot on the conference's own days: check-in takes the dispatcher's
+    clock, so the scan is stored at that moment and is not flagged."""
+    from bot.app import build_dispatcher, make_bot
+    from bot.emulator import BotAPIEmulator
+    from core.config import load_settings
+    from tests.bot.conftest import seed
+
+    conference, delegations = await seed(session_factory)
+    on_the_day = datetime(2024, 11, 1, 6, 30, tzinfo=UTC)  # 09:30 in Minsk, day 2
+    async with BotAPIEmulator() as emulator:
+        settings = load_settings(
+            _env_file=None,
+            bot_token="123456:TEST",
+            database_url=database_url,
+            telegram_api_url=emulator.base_url,
+            badge_secret=SECRET.decode(),
+            redis_url=None,
+            conference=None,
+        )
+        h = Harness(emulator, settings, session_factory, conference, delegations)
+        _, token = await setup(h)
+        bot, dp = make_bot(settings), build_dispatcher(settings, session_factory, clock=lambda: on_the_day)
+        try:
+            async with emulator.polling(dp, bot):
+                door = emulator.user(DOOR, "Door", "en")
+                await door.start(f"b_{token}")
+                ok = await door.expect("Welcome")
+                assert "not a day of this conference" not in ok.text
+        finally:
+            await bot.session.close()
+    assert [s.scanned_at for s in await scans(h)] == [on_the_day]

@@ -35,7 +35,7 @@ from core.models import (
 )
 from core.services import badges, reminders, reports
 from core.services.programme import load_programme, parse_programme
-from tests.bot.conftest import ADMIN, OFFICER, Harness, add_staff
+from tests.bot.conftest import ADMIN, OFFICER, Harness, add_staff, running_today
 from tests.bot.html_util import (
     CITY,
     CONFERENCE,
@@ -315,6 +315,7 @@ async def test_organiser_reports_search_and_broadcast(harness: Harness, monkeypa
     monkeypatch.setattr(broadcast_router, "PROGRESS_EVERY", 0.2)
     h = harness
     scg = await nasty_conference(h)
+    await running_today(h)
     now = datetime.now(UTC)
     today_start, _ = reports.day_bounds(h.conference, reports.local_today(h.conference))
     now = max(now, today_start + timedelta(hours=1))

@@ -21,7 +21,7 @@ from core.models import (
 )
 from core.services import reports
 from core.services.charts import PNG_SIGNATURE
-from tests.bot.conftest import ADMIN, OFFICER, Harness, add_staff
+from tests.bot.conftest import ADMIN, OFFICER, Harness, add_staff, running_today
 from tests.factories import make_item, make_participant, make_registration
 
 DOOR = 9002
@@ -30,10 +30,13 @@ PARTICIPANT = 1001
 
 async def seed(h: Harness) -> dict[str, int]:
     """Five approved (two Belarus, two Hungary, one without delegation), one pending; scans
-    made just now so that they count for today whatever day the tests run."""
+    made just now so that they count for today whatever day the tests run: the conference is
+    moved to today (reports show today only while a conference runs)."""
     now = datetime.now(UTC)
-    today_start, _ = reports.day_bounds(h.conference, reports.local_today(h.conference))
+    today = reports.local_today(h.conference)
+    today_start, _ = reports.day_bounds(h.conference, today)
     now = max(now, today_start + timedelta(hours=1))  # just after midnight: keep every scan "today"
+    await running_today(h)
     async with h.session_factory() as s:
         conf = h.conference
         ids: dict[str, int] = {}

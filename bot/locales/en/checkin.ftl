@@ -12,6 +12,7 @@ verdict-person =
     { $delegation } · { $category }
 verdict-already = Entered at { $at } ({ $gate }), let in by { $by }
 verdict-where = { $gate } · { $direction }
+verdict-outside-dates = ⚠️ Today is not a day of this conference ({ $first } – { $last }): check the conference and the clock.
 gate-current = Scanning at: <b>{ $gate }</b>, { $direction }. Choose another place or direction:
 gate-set = Now scanning at: { $gate }, { $direction }
 gate-entrance = Venue entrance

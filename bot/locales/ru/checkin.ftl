@@ -12,6 +12,7 @@ verdict-person =
     { $delegation } · { $category }
 verdict-already = Вход в { $at } ({ $gate }), пропустил { $by }
 verdict-where = { $gate } · { $direction }
+verdict-outside-dates = ⚠️ Сегодня не день этой конференции ({ $first } – { $last }): проверьте конференцию и часы.
 gate-current = Контроль: <b>{ $gate }</b>, { $direction }. Выберите другое место или направление:
 gate-set = Теперь контроль: { $gate }, { $direction }
 gate-entrance = Вход на площадку
