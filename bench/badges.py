@@ -28,6 +28,7 @@ from sqlalchemy import insert
 from core.db import make_engine, make_session_factory
 from core.migrate import upgrade
 from core.models import Category, Conference, Delegation, Participant, Registration
+from core.uow import unit_of_work
 
 FIRST = ["Péter", "Sergey", "Zoë", "Ľudovít", "Αλέξανδρος", "Ahmed", "María José", "Jürgen"]
 LAST = ["Szijjártó", "Lavrov", "Ångström", "Štúr", "Παπαδόπουλος", "Al-Mansouri", "García", "Müller"]
@@ -117,12 +118,12 @@ async def populate(url: str, conference_slug: str, counts: list[int]) -> None:
 
 
 async def child(url: str, slug: str, layout: str, qr_only: bool, trace: bool, out: str) -> dict:
-    from core.services.badge_pdf import print_badges
-    from core.services.badges import find_conference
+    from core.badges.badges import find_conference
+    from core.badges.pdf import print_badges
 
     engine = make_engine(url)
     factory = make_session_factory(engine)
-    async with factory() as session:
+    async with unit_of_work(factory) as session:
         conf = await find_conference(session, slug)
         await session.rollback()
         if trace:

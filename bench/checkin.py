@@ -1,6 +1,6 @@
 """Check-in throughput: `python bench/checkin.py [--n 3000]`.
 
-Verdicts per second through core.services.checkin.scan (parse, verify, lock, insert Scan,
+Verdicts per second through core.checkin.checkin.scan (parse, verify, lock, insert Scan,
 move Presence, commit) beside a bare INSERT of the same Scan row + COMMIT, in the same run,
 one process, one session. SQLite in a temporary file; PostgreSQL too when
 CONFDESK_BENCH_PG_URL=postgresql+asyncpg://… names a server (a scratch database is made).
@@ -24,11 +24,11 @@ from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from core.badges.badges import badge_link, make_token
+from core.checkin.checkin import scan
 from core.db import make_engine, make_session_factory
 from core.migrate import upgrade
 from core.models import Conference, Participant, Registration, Scan, ScanResult
-from core.services.badges import badge_link, make_token
-from core.services.checkin import scan
 
 SECRET = b"c" * 48
 
@@ -93,7 +93,9 @@ async def bench(url: str, n: int) -> None:
     links = [badge_link("confdesk_bot", make_token(SECRET, r, 1)) for r in rids]
     factory = make_session_factory(engine)
     results: dict[str, int] = {}
-    async with factory() as session:
+    from core.uow import unit_of_work
+
+    async with unit_of_work(factory) as session:
         for label, nonce in (("entries (ok)", False), ("again (duplicate), with nonce", True)):
             t0 = time.perf_counter()
             for i, link in enumerate(links):

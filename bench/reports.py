@@ -41,7 +41,7 @@ from core.models import (
     Registration,
     Scan,
 )
-from core.services import reports, search
+from core.reporting import reports, search
 
 FIRST_DAY = date(2024, 10, 31)
 CATEGORIES = ["head_of_delegation", "delegate", "delegate", "delegate", "expert", "press", "observer", "speaker"]
@@ -262,7 +262,9 @@ async def bench(url: str, label: str, n_regs: int, n_scans: int) -> None:
         ("search #id", lambda s: search.find(s, conf.id or 0, "#123")),
         ("card with last scans", lambda s: search.card(s, conf.id or 0, 123)),
     ]
-    async with factory() as session:
+    from core.uow import unit_of_work
+
+    async with unit_of_work(factory) as session:
         await best_of(session, count)  # warm the cache
         base = await best_of(session, count)
         print(f"  {'baseline: SELECT COUNT(*) FROM scan':40s} {base * 1000:8.1f} ms   1.0x")

@@ -37,9 +37,9 @@ from bot.routers import (
     signup,
     start,
 )
-from bot.session import PinResponseTypes, ReleaseBeforeRequest, RetryAfter
+from bot.session import CheckpointBeforeRequest, PinResponseTypes, RetryAfter
+from core.clock import Clock, utc_now
 from core.config import LANGUAGES, Settings
-from core.services.clock import Clock, utc_now
 
 log = logging.getLogger("confdesk.bot")
 DEFAULT_API = "https://api.telegram.org"
@@ -176,7 +176,7 @@ def make_bot(settings: Settings) -> Bot:
     api_url = settings.telegram_api_url.rstrip("/")
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_url)) if api_url != DEFAULT_API else AiohttpSession()
     session.middleware(PinResponseTypes())
-    session.middleware(ReleaseBeforeRequest())
+    session.middleware(CheckpointBeforeRequest())
     session.middleware(RetryAfter())
     return Bot(
         settings.bot_token.get_secret_value(),

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core import seen_updates as updates
+from core.conferences import current_conference
 from core.errors import NotFound
 from core.models import Conference
-from core.services import updates
-from core.services.conferences import current_conference
-from core.services.identity import Identity, identify
+from core.people.identity import Identity, identify
+from core.uow import unit_of_work
 
 CONFERENCE_TTL = 5.0  # the current conference changes only when a programme is loaded
 
@@ -96,7 +97,7 @@ class Arrivals:
                 self._pending = []
 
     async def _flush(self, batch: list[_Waiter]) -> None:
-        async with self.session_factory() as session:
+        async with unit_of_work(self.session_factory) as session:
             by_bot: dict[int, list[int]] = {}  # one bot per process in practice: one statement
             for w in batch:
                 if w.update_id is not None:

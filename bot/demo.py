@@ -33,13 +33,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.emulator import BotAPIEmulator
 from bot.emulator.users import FakeUser
 from bot.i18n import translator
+from core.badges import badges
+from core.badges.pdf import print_badges
 from core.config import Settings, load_settings
 from core.db import make_engine, make_session_factory
 from core.migrate import upgrade
 from core.models import AgendaItem, AgendaKind, Category, Conference, Delegation, DelegationKind, StaffRoleName, pick
-from core.services import badges, reports, roster, staff
-from core.services.badge_pdf import print_badges
-from core.services.programme import load_programme, parse_programme
+from core.people import staff
+from core.programme.programme import load_programme, parse_programme
+from core.reporting import reports, roster
+from core.uow import unit_of_work
 
 OFFICER, DOORS = 1_000_001, (1_000_011, 1_000_012, 1_000_013)
 FIRST_EN = [
@@ -285,7 +288,7 @@ async def run_demo(
             bot_username=emulator.bot_username,
             conference=conf.slug,
         )
-        async with factory() as session:
+        async with unit_of_work(factory) as session:
             for door in DOORS:
                 await staff.add_role(session, conf.id or 0, door, StaffRoleName.DOOR, actor="demo")
         offset = multiprocessing.get_context("spawn").Value("d", 0.0)  # seconds the bot's clock is ahead
@@ -328,7 +331,7 @@ async def run_demo(
         finally:
             bot_process.terminate()  # SIGTERM: aiogram stops polling gracefully
             await asyncio.to_thread(bot_process.join, 30)
-    async with factory() as session:
+    async with unit_of_work(factory) as session:
         result.tally = await roster.tally(session, conf.id)
         result.days = await reports.by_day(session, conf)
     await engine.dispose()
@@ -354,7 +357,7 @@ def _offset_to(conf: Conference, day: date, at: dtime) -> float:
 
 async def _load(factory: async_sessionmaker[AsyncSession], text: str, source: str) -> roster.Contents:
     document = parse_programme(text, source)
-    async with factory() as session:
+    async with unit_of_work(factory) as session:
         await load_programme(session, document, actor="demo")
         return await roster.contents(session, document.conference.slug)
 
@@ -407,12 +410,12 @@ async def _invite(
 
 async def _taken(factory: async_sessionmaker[AsyncSession], conference_id: int) -> dict[int, int]:
     """Seats already used per delegation (people from the programme file)."""
-    async with factory() as session:
+    async with unit_of_work(factory) as session:
         return await roster.seats_taken(session, conference_id)
 
 
 async def _pending(factory: async_sessionmaker[AsyncSession], conference_id: int) -> int:
-    async with factory() as session:
+    async with unit_of_work(factory) as session:
         return await roster.pending_count(session, conference_id)
 
 
@@ -450,7 +453,7 @@ async def _approve_all(
 async def _print(
     factory: async_sessionmaker[AsyncSession], conf: Conference, settings: Any, out: Path, step: Callable[[int], None]
 ) -> int:
-    async with factory() as session:
+    async with unit_of_work(factory) as session:
         secret, _ = await badges.ensure_badge_secret(session, settings)
         info = await badges.find_conference(session, conf.slug)
         report = await print_badges(
@@ -462,7 +465,7 @@ async def _print(
 async def _tokens(
     factory: async_sessionmaker[AsyncSession], settings: Any, conference_id: int, people: list[Person]
 ) -> dict[int, str]:
-    async with factory() as session:
+    async with unit_of_work(factory) as session:
         secret, _ = await badges.ensure_badge_secret(session, settings)
         codes = await roster.badge_codes(session, conference_id, secret)
     tokens: dict[int, str] = {}

@@ -13,9 +13,9 @@ from bot.context import Ctx
 from bot.i18n import choose_language, translator
 from bot.keyboards import common as kb
 from bot.render import view_args
+from core.accreditation.registration import RegistrationView
 from core.models import Conference, RegistrationStatus, StaffRoleName, pick
-from core.services import people, staff
-from core.services.registration import RegistrationView
+from core.people import people, staff
 
 log = logging.getLogger("confdesk.notify")
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.i18n import Translator
+from core.accreditation.registration import RegistrationView
 from core.models import Category, Delegation, Participant, Registration, pick
-from core.services.registration import RegistrationView
 
 
 def person_args(

@@ -11,20 +11,23 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import build_dispatcher, make_bot, set_commands
 from bot.sender import Sender
+from core import seen_updates as updates
+from core.badges import badges
+from core.clock import Clock, utc_now
 from core.config import Settings
 from core.db import make_engine, make_session_factory
 from core.migrate import upgrade
-from core.services import badges, reminders, updates
-from core.services.clock import Clock, utc_now
+from core.programme import reminders
+from core.uow import unit_of_work
 
 log = logging.getLogger("confdesk.bot")
 
 
-async def prepare(bot: Bot, settings: Settings, session_factory: object) -> str:
+async def prepare(bot: Bot, settings: Settings, session_factory: async_sessionmaker[AsyncSession]) -> str:
     """Things done once at start: returns the bot's username."""
     me = await bot.get_me()
     username = me.username or ""
-    async with session_factory() as session:  # type: ignore[operator]
+    async with unit_of_work(session_factory) as session:
         await badges.remember_bot_username(session, username)
         _, where = await badges.ensure_badge_secret(session, settings)
         adopted = await updates.adopt_unattributed(session, me.id)  # before any update is handled
@@ -49,7 +52,7 @@ async def background(bot: Bot, session_factory: async_sessionmaker[AsyncSession]
 async def prune_updates(session_factory: async_sessionmaker[AsyncSession], every: float = 3600.0) -> None:
     while True:
         try:
-            async with session_factory() as session:
+            async with unit_of_work(session_factory) as session:
                 await updates.prune(session)
         except asyncio.CancelledError:
             raise

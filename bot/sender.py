@@ -6,7 +6,7 @@ Limits: about 25 messages a second overall and one a second per chat; a 429 answ
 the rest of the batch is given back at once rather than held through the pause. A user who
 blocked the bot is marked, and skipped by later broadcasts.
 
-Once only, whatever the number of senders (core/services/outbox.py has the claim rules):
+Once only, whatever the number of senders (core/outbox.py has the claim rules):
 a batch is claimed with a short lease that a heartbeat renews while the sender works on it;
 right before each send the claim on that row is checked and extended in one statement, and
 the send is abandoned (cancelled) before that lease could run out unless the heartbeat
@@ -41,10 +41,12 @@ from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.session import raise_flood_limits
+from core.clock import Clock, utc_now
 from core.config import Settings
-from core.services import outbox, people
-from core.services.clock import Clock, utc_now
-from core.services.outbox import Claimed
+from core.messaging import outbox
+from core.messaging.outbox import Claimed
+from core.people import people
+from core.uow import unit_of_work
 
 log = logging.getLogger("confdesk.sender")
 
@@ -144,7 +146,7 @@ class Sender:
         first: nothing is claimed that could not be sent soon."""
         if pause := self.limiter.pause_left():
             await asyncio.sleep(pause)
-        async with self.session_factory() as session:
+        async with unit_of_work(self.session_factory) as session:
             since = self.clock()
             batch = await outbox.claim(
                 session, self.worker, limit=limit, kinds=self.kinds, clock=self.clock, lease=self.lease
@@ -178,7 +180,7 @@ class Sender:
         if not unsent:
             return
         try:
-            async with self.session_factory() as session:
+            async with unit_of_work(self.session_factory) as session:
                 await outbox.release(session, hold.token, unsent)
         except Exception:  # the lease runs out by itself
             log.warning("giving back %d claimed messages failed", len(unsent), exc_info=True)
@@ -190,7 +192,7 @@ class Sender:
             await asyncio.sleep(every)
             try:
                 since = self.clock()
-                async with self.session_factory() as session:
+                async with unit_of_work(self.session_factory) as session:
                     kept = await outbox.renew(session, hold.token, hold.ids, lease=self.lease, clock=self.clock)
             except asyncio.CancelledError:
                 raise

@@ -11,7 +11,7 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods.base import Response, TelegramMethod, TelegramType
 
-from bot.middlewares.database import current_session
+from core import uow
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -39,20 +39,18 @@ class PinResponseTypes(BaseRequestMiddleware):
         return await make_request(bot, method)
 
 
-class ReleaseBeforeRequest(BaseRequestMiddleware):
-    """Before the bot waits on Telegram, end the update's transaction if it only read:
-    services commit their writes, so what is open here is a read that would otherwise
-    keep SQLite's one connection (or a pooled PostgreSQL one) through a network round trip."""
+class CheckpointBeforeRequest(BaseRequestMiddleware):
+    """Before the bot waits on Telegram, checkpoint the unit of work the request is made in
+    (an update's, the sender's): what was done so far is committed, so no transaction keeps
+    SQLite's one connection (or a pooled PostgreSQL one) through a network round trip, and
+    what the user is about to read is already durable."""
 
     async def __call__(
         self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
     ) -> Response[TelegramType]:
-        session = current_session.get()
-        if session is not None and session.in_transaction():
-            if session.new or session.dirty or session.deleted:
-                log.warning("unsaved changes held across a Bot API call (%s)", type(method).__name__)
-            else:
-                await session.commit()
+        work = uow.current.get()
+        if work is not None:
+            await work.checkpoint()
         return await make_request(bot, method)
 
 

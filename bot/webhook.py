@@ -24,6 +24,8 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.uow import unit_of_work
+
 log = logging.getLogger("confdesk.webhook")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -83,7 +85,7 @@ class WebhookServer:
     async def healthz(self, request: web.Request) -> web.Response:
         status: dict[str, str] = {}
         try:
-            async with self.session_factory() as session:
+            async with unit_of_work(self.session_factory) as session:
                 await session.execute(text("SELECT 1"))
             status["database"] = "ok"
         except Exception as exc:

@@ -16,8 +16,6 @@ services need them.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -105,14 +103,3 @@ def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
 def is_sqlite(session_or_engine: AsyncSession | AsyncEngine) -> bool:
     bind = session_or_engine.bind if isinstance(session_or_engine, AsyncSession) else session_or_engine
     return bind is not None and bind.dialect.name == "sqlite"
-
-
-@asynccontextmanager
-async def open_session(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One session, rolled back if the block fails; services commit themselves."""
-    async with factory() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise

@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import fail, run, settings, with_database
 from bot.cli.output import Column, Format, Table, emit, format_option, say
-from core.db import open_session
-from core.services import reports
-from core.services.conferences import current_conference
-from core.services.reports import AuditEntry
+from core.conferences import current_conference
+from core.reporting import reports
+from core.reporting.reports import AuditEntry
+from core.uow import unit_of_work
 
 
 def _since(value: str | None, tz: str) -> datetime | None:
@@ -43,7 +43,7 @@ def audit_command(
     (times conference-local; the table leaves out broadcast texts, csv and json have them)."""
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> tuple[list[AuditEntry], str]:
-        async with open_session(factory) as session:
+        async with unit_of_work(factory) as session:
             conf = await current_conference(session, conference or settings().conference)
             entries = await reports.audit_log(
                 session, conf, since=_since(since, conf.timezone), action=action, limit=limit

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import console, err_console, fail, run, settings, with_database
 from core.models import Category
+from core.uow import unit_of_work
 
 app = typer.Typer(no_args_is_help=True, help="Badges: print PDFs, reissue, show links.")
 
@@ -37,17 +38,17 @@ def print_cmd(
     ),
 ) -> None:
     """Write approved registrations' badges to a PDF and count the print on each."""
-    from core.services import delegations
-    from core.services.badge_pdf import print_badges
-    from core.services.badges import (
+    from core.accreditation import delegations
+    from core.badges.badges import (
         count_badges,
         ensure_badge_secret,
         find_conference,
         resolve_bot_username,
     )
+    from core.badges.pdf import print_badges
 
     async def work(factory: async_sessionmaker[AsyncSession]):  # type: ignore[no-untyped-def]
-        async with factory() as session:
+        async with unit_of_work(factory) as session:
             conf = await find_conference(session, conference or settings().conference)
             code = (await delegations.named(session, conf.id, delegation)).code if delegation else None
             ids = [await _registration(session, conf.id, text) for text in only] if only else None
@@ -94,7 +95,7 @@ def print_cmd(
 async def _registration(session: AsyncSession, conference_id: int, text: str) -> int:
     """A registration named on the command line: its id, or a name that matches one person."""
     from core.errors import NotFound
-    from core.services import search
+    from core.reporting import search
 
     hits, total = await search.find(session, conference_id, text, limit=6)
     if total == 1:
@@ -111,10 +112,10 @@ def reissue_cmd(
     registration_id: int = typer.Argument(..., help="registration id"),
 ) -> None:
     """New code for a lost badge: the old badge scans as revoked."""
-    from core.services.badges import reissue_badge
+    from core.badges.badges import reissue_badge
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> int:
-        async with factory() as session:
+        async with unit_of_work(factory) as session:
             reg = await reissue_badge(session, registration_id, actor="cli")
             return reg.badge_version
 
@@ -132,7 +133,7 @@ def link_cmd(
     registration_id: int = typer.Argument(..., help="registration id"),
 ) -> None:
     """Print the deep link encoded in the badge's QR code."""
-    from core.services.badges import (
+    from core.badges.badges import (
         badge_link,
         ensure_badge_secret,
         load_badge,
@@ -141,7 +142,7 @@ def link_cmd(
     )
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> str:
-        async with factory() as session:
+        async with unit_of_work(factory) as session:
             username = await resolve_bot_username(session, settings().bot_username)
             badge = await load_badge(session, registration_id)
             secret, _ = await ensure_badge_secret(session, settings())

@@ -15,10 +15,10 @@ from rich.markup import escape
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import console, fail, run, settings, with_database
-from core.db import open_session
-from core.services import exports
-from core.services.conferences import current_conference
-from core.services.exports import ExportResult
+from core.conferences import current_conference
+from core.reporting import exports
+from core.reporting.exports import ExportResult
+from core.uow import unit_of_work
 
 app = typer.Typer(no_args_is_help=True)
 CONFERENCE_HELP = "Conference slug (default: CONFERENCE, else the latest)."
@@ -55,7 +55,7 @@ def _export(kind: str, fmt: str | None, out: Path, conference: str | None) -> No
     _check_writable(out)
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> ExportResult:
-        async with open_session(factory) as session:
+        async with unit_of_work(factory) as session:
             conf = await current_conference(session, conference or settings().conference)
             return await exports.export(session, conf, kind, fmt, out)
 

@@ -15,13 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import console, err_console, fail, run, settings, with_database
 from bot.cli.output import Column, Format, Table, emit, format_option, say, to_csv, to_json
-from core.db import open_session
+from core.accreditation import importing
+from core.accreditation import registration as reg_svc
+from core.accreditation.importing import BindLink, ImportFailed, ImportResult
+from core.accreditation.registration import RegistrationView
+from core.badges import badges
+from core.conferences import current_conference
 from core.models import RegistrationStatus
-from core.services import badges, importing
-from core.services import registration as reg_svc
-from core.services.conferences import current_conference
-from core.services.importing import BindLink, ImportFailed, ImportResult
-from core.services.registration import RegistrationView
+from core.uow import unit_of_work
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -64,7 +65,7 @@ def import_cmd(
         _fail_with_problems(exc)
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> ImportResult | ImportFailed:
-        async with open_session(factory) as session:
+        async with unit_of_work(factory) as session:
             conf = await current_conference(session, _slug(conference))
             try:
                 return await importing.import_table(session, conf, table, dry_run=dry_run, actor=ACTOR)
@@ -139,7 +140,7 @@ def links_cmd(
     configured = settings().bot_username
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> list[BindLink]:
-        async with open_session(factory) as session:
+        async with unit_of_work(factory) as session:
             username = await badges.resolve_bot_username(session, configured)
             conf = await current_conference(session, _slug(conference))
             return await importing.bind_links(session, conf, username)
@@ -221,7 +222,7 @@ def list_cmd(
             fail(escape(f"unknown status '{status}' (expected {', '.join(s.value for s in RegistrationStatus)})"))
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> tuple[str, list[RegistrationView]]:
-        async with open_session(factory) as session:
+        async with unit_of_work(factory) as session:
             conf = await current_conference(session, _slug(conference))
             views = await importing.list_registrations(session, conf, status=wanted, delegation=delegation)
             return conf.slug, views
@@ -268,7 +269,7 @@ def _decide(raw_id: str, *, approve: bool, reason: str | None) -> None:
     reg_id = _registration_id(raw_id)
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> RegistrationView:
-        async with open_session(factory) as session:
+        async with unit_of_work(factory) as session:
             return await reg_svc.decide(
                 session,
                 reg_id,

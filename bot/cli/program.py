@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.cli.common import console, fail, run, settings, with_database
 from bot.cli.i18n import cli_text
 from bot.cli.output import Column, Format, Table, emit, format_option, say
+from core.conferences import current_conference
 from core.config import LANGUAGES
-from core.db import make_engine, make_session_factory, open_session, sqlite_file
+from core.db import make_engine, make_session_factory, sqlite_file
 from core.models import Conference, pick
-from core.services.conferences import current_conference
-from core.services.programme import (
+from core.programme.programme import (
     AgendaEntry,
     ConferenceSummary,
     ProgrammeDiff,
@@ -32,6 +32,7 @@ from core.services.programme import (
     load_programme,
     parse_programme,
 )
+from core.uow import unit_of_work
 
 T = TypeVar("T")
 app = typer.Typer(no_args_is_help=True)
@@ -69,7 +70,7 @@ def load_cmd(
     document = read_document(file)
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> ProgrammeDiff:
-        async with open_session(factory) as session:
+        async with unit_of_work(factory) as session:
             return await load_programme(session, document, actor=_actor(), dry_run=dry_run)
 
     diff = run(_dry_run(work) if dry_run else with_database(work, create=True))
@@ -140,7 +141,7 @@ def show_cmd(
     slug = conference or settings().conference
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> tuple[Conference, list[AgendaEntry]]:
-        async with open_session(factory) as session:
+        async with unit_of_work(factory) as session:
             conf = await current_conference(session, slug)
             assert conf.id is not None
             return conf, await agenda_of(session, conf.id)
@@ -234,7 +235,7 @@ def list_cmd(fmt: Format = format_option()) -> None:
     """List the conferences in the database."""
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> list[ConferenceSummary]:
-        async with open_session(factory) as session:
+        async with unit_of_work(factory) as session:
             return await list_conferences(session)
 
     rows = run(with_database(work, reads_only=True))

@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import fail, run, settings, with_database
 from bot.cli.output import Column, Format, Table, emit, format_option, say
-from core.db import open_session
+from core.conferences import current_conference
 from core.models import AgendaItem, Conference, pick
-from core.services import reports
-from core.services.conferences import current_conference
-from core.services.lookup import find_agenda_item
+from core.programme.lookup import find_agenda_item
+from core.reporting import reports
+from core.uow import unit_of_work
 
 app = typer.Typer(no_args_is_help=True)
 CONFERENCE_HELP = "Conference slug (default: CONFERENCE, else the latest)."
@@ -62,7 +62,7 @@ def attendance_cmd(
     chosen = _day(day)
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
-        async with open_session(factory) as session:
+        async with unit_of_work(factory) as session:
             conf = await current_conference(session, conference or settings().conference)
             item = await find_agenda_item(session, conf, session_ref) if session_ref is not None else None
             return await attendance_data(session, conf, by=by, day=chosen, item=item)

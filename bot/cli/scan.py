@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
@@ -25,8 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.cli.common import console, err_console, run, settings, with_database
 from bot.cli.i18n import cli_text
 from bot.cli.kiosk import Shift, banner, log_line, outside_warning, show_error, show_screen, summary
+from core.checkin.checkin import MAX_SCAN_TEXT
 from core.models import ScanDirection, pick
-from core.services.checkin import MAX_SCAN_TEXT
+from core.uow import unit_of_work
 
 LINE_LIMIT = MAX_SCAN_TEXT + 2  # bytes kept of one line: enough to know it is too long
 DATABASE_UNAVAILABLE = "database unavailable: scan not recorded, scan again"
@@ -77,11 +77,11 @@ def scan_command(
     ),
 ) -> None:
     """Check badges in (or out) from stdin, one code per line; EOF ends."""
+    from core.badges.badges import ensure_badge_secret, find_conference
+    from core.checkin.checkin import scan
     from core.errors import DomainError
     from core.models import Conference
-    from core.services.badges import ensure_badge_secret, find_conference
-    from core.services.checkin import scan
-    from core.services.lookup import find_agenda_item
+    from core.programme.lookup import find_agenda_item
 
     direction = ScanDirection.OUT if exit_ else ScanDirection.IN
 
@@ -114,7 +114,7 @@ def scan_command(
             answer({}, escape(log_line(t, shift, verdict, now)))
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> Shift:
-        async with factory() as db:
+        async with unit_of_work(factory) as db:
             conf = await find_conference(db, conference or settings().conference)
             stored = await db.get(Conference, conf.id)
             zone = ZoneInfo(stored.timezone if stored else "UTC")
@@ -126,20 +126,20 @@ def scan_command(
                 session_id = item.id
                 place = t("kiosk-session", code=item.code, title=pick(item.title, t.language))
             secret, _ = await ensure_badge_secret(db, settings())
-            await db.rollback()
-            shift = Shift(conf.slug, gate, place, direction, zone, conf.first_day, conf.last_day)
-            notes = console if screen else err_console
-            notes.print(escape(banner(t, shift)), style="bold", highlight=False, soft_wrap=True)
-            today = shift.outside_dates(datetime.now(UTC))
-            if today is not None:
-                notes.print(escape(outside_warning(t, shift, today)), style="bold red", highlight=False, soft_wrap=True)
-            notes.print(escape(t("kiosk-ready")), style="dim", highlight=False)
-            sys.stdout.flush()
-            stdin = sys.stdin.buffer
-            while (raw := read_line(stdin)) is not None:
-                if not raw.strip():
-                    continue
-                try:
+        shift = Shift(conf.slug, gate, place, direction, zone, conf.first_day, conf.last_day)
+        notes = console if screen else err_console
+        notes.print(escape(banner(t, shift)), style="bold", highlight=False, soft_wrap=True)
+        today = shift.outside_dates(datetime.now(UTC))
+        if today is not None:
+            notes.print(escape(outside_warning(t, shift, today)), style="bold red", highlight=False, soft_wrap=True)
+        notes.print(escape(t("kiosk-ready")), style="dim", highlight=False)
+        sys.stdout.flush()
+        stdin = sys.stdin.buffer
+        while (raw := read_line(stdin)) is not None:
+            if not raw.strip():
+                continue
+            try:
+                async with unit_of_work(factory) as db:  # one scan, one transaction
                     verdict = await scan(
                         db,
                         conference_id=conf.id,
@@ -150,26 +150,21 @@ def scan_command(
                         direction=direction,
                         secret=secret,
                     )
-                except DomainError as exc:
-                    shift.count(None)
-                    error(shift, exc.code, exc.message)
-                    continue
-                except Exception as exc:  # one failed scan never ends the kiosk
-                    shift.count(None)
-                    err_console.print(f"scan not recorded: {escape(_cause(exc))}", highlight=False, soft_wrap=True)
-                    try:
-                        await db.close()  # a fresh connection for the next line
-                    except Exception:
-                        with suppress(Exception):
-                            await db.invalidate()
-                    if _is_database_failure(exc):
-                        error(shift, "database_unavailable", DATABASE_UNAVAILABLE)
-                    else:
-                        error(shift, "internal_error", INTERNAL_ERROR)
-                    continue
-                shift.count(verdict.result)
-                show(shift, verdict)
-            return shift
+            except DomainError as exc:
+                shift.count(None)
+                error(shift, exc.code, exc.message)
+                continue
+            except Exception as exc:  # one failed scan never ends the kiosk
+                shift.count(None)
+                err_console.print(f"scan not recorded: {escape(_cause(exc))}", highlight=False, soft_wrap=True)
+                if _is_database_failure(exc):
+                    error(shift, "database_unavailable", DATABASE_UNAVAILABLE)
+                else:
+                    error(shift, "internal_error", INTERNAL_ERROR)
+                continue
+            shift.count(verdict.result)
+            show(shift, verdict)
+        return shift
 
     shift = run(with_database(work))
     (console if screen else err_console).print(escape(summary(t, shift)), style="bold", highlight=False)

@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import console, fail, run, settings, with_database
 from bot.cli.output import Column, Format, Table, emit, format_option, say
-from core.db import open_session
+from core.conferences import current_conference
 from core.models import StaffRole, StaffRoleName
-from core.services import staff as staff_svc
-from core.services.conferences import current_conference
+from core.people import staff as staff_svc
+from core.uow import unit_of_work
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -54,7 +54,7 @@ def add_cmd(
     tid, name = parse_telegram_id(telegram_id), parse_role(role)
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> str:
-        async with open_session(factory) as session:
+        async with unit_of_work(factory) as session:
             conf = await current_conference(session, _slug(conference))
             assert conf.id is not None
             await staff_svc.add_role(session, conf.id, tid, name, actor=ACTOR)
@@ -75,7 +75,7 @@ def remove_cmd(
     name = parse_role(role) if role is not None else None
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> tuple[str, int]:
-        async with open_session(factory) as session:
+        async with unit_of_work(factory) as session:
             conf = await current_conference(session, _slug(conference))
             assert conf.id is not None
             return conf.slug, await staff_svc.remove_role(session, conf.id, tid, name, actor=ACTOR)
@@ -95,7 +95,7 @@ def list_cmd(
     """Staff roles of the conference (and the ADMIN_IDS admins of every conference)."""
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> tuple[str, list[StaffRole]]:
-        async with open_session(factory) as session:
+        async with unit_of_work(factory) as session:
             conf = await current_conference(session, _slug(conference))
             assert conf.id is not None
             return conf.slug, await staff_svc.list_roles(session, conf.id)

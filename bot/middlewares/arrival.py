@@ -21,7 +21,7 @@ from bot.arrivals import Arrivals
 from bot.context import Ctx
 from bot.i18n import choose_language, translator
 from core.config import Settings
-from core.services.people import remember_language, unblock
+from core.people.people import remember_language, unblock
 
 log = logging.getLogger("confdesk.updates")
 DAY = 24 * 3600

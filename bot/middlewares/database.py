@@ -1,25 +1,22 @@
-"""One database session per update, closed when the update is handled.
+"""Each update is one unit of work (`core.uow`): a session for the handler, committed when
+the handler returns, rolled back when it raises. Services never commit.
 
-The session is also published in a context variable, so that the Bot API client can end
-a read-only transaction before it waits on Telegram (see bot.session.ReleaseBeforeRequest):
-with SQLite's single connection, a transaction held across a network call would make every
-other update wait for it.
-
-Services commit their own work, so a transaction still open when the handler returns was
-only reading (or failed half-way): it is rolled back. A session that never opened one
-holds no connection and is simply dropped: most wizard steps never touch it."""
+The Bot API client checkpoints it before every request (bot.session.CheckpointBeforeRequest):
+what was done so far is committed before the bot waits on Telegram, so a transaction (and
+SQLite's single connection) is never held through a network round trip, and what the user is
+about to be told is durable. A session that never opened a transaction holds no connection
+and is simply dropped: most wizard steps never touch it."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-current_session: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
+from core.uow import unit_of_work
 
 
 class DbSessionMiddleware(BaseMiddleware):
@@ -32,12 +29,6 @@ class DbSessionMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        session = self.session_factory()
-        data["session"] = session
-        token = current_session.set(session)
-        try:
+        async with unit_of_work(self.session_factory) as session:
+            data["session"] = session
             return await handler(event, data)
-        finally:
-            current_session.reset(token)
-            if session.in_transaction():
-                await session.close()

@@ -19,9 +19,9 @@ from bot.keyboards import common as kb
 from bot.middlewares.preconditions import needs
 from bot.render import view_args
 from bot.states import Officer, RejectDraft, load, save
+from core.accreditation import registration, validation
 from core.errors import DomainError, WrongState
 from core.models import Conference, StaffRoleName
-from core.services import registration, validation
 
 OFFICER = needs(StaffRoleName.ACCREDITATION)
 PAGE = 10

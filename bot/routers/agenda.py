@@ -24,11 +24,11 @@ from bot.middlewares.errors import render_error
 from bot.middlewares.preconditions import needs
 from bot.sender import Rendered, register_renderer
 from core.errors import DomainError
+from core.messaging.outbox import Claimed
 from core.models import AgendaItem, AgendaKind, Conference, SignupStatus, pick
-from core.services import agenda, reminders
-from core.services.agenda import ItemView
-from core.services.calendar import build_calendar
-from core.services.outbox import Claimed
+from core.programme import agenda, reminders
+from core.programme.agenda import ItemView
+from core.programme.calendar import build_calendar
 
 PAGE_SIZE = 8  # items per page of a day: long days are paginated
 MESSAGE_LIMIT = 4096

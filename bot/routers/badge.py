@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Ctx
 from bot.middlewares.preconditions import needs
+from core.badges import chat as badge_chat
 from core.models import Conference
-from core.services import badge_chat
 
 
 async def badge(message: Message, ctx: Ctx, session: AsyncSession, bot: Bot, conference: Conference) -> None:

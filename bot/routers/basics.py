@@ -12,7 +12,7 @@ from bot.callbacks import LanguageCB
 from bot.context import Ctx
 from bot.i18n import translator
 from bot.keyboards import common as kb
-from core.services import people
+from core.people import people
 
 
 async def help_(message: Message, ctx: Ctx) -> None:

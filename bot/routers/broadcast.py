@@ -1,6 +1,6 @@
 """/broadcast (admins): compose, choose the audience, preview, confirm; then progress.
 
-Sending is the outbox's job (core.services.broadcasts queues one row per recipient; the
+Sending is the outbox's job (core.messaging.broadcasts queues one row per recipient; the
 sender in bot/sender.py keeps to Telegram's limits, retries after 429 and marks people who
 blocked the bot). Here: the conversation, the renderers of the two outbox kinds, and a
 watcher per broadcast that edits the organiser's progress message at most every
@@ -33,11 +33,14 @@ from bot.keyboards import organiser as kb
 from bot.middlewares.preconditions import needs
 from bot.sender import Rendered, register_renderer
 from bot.states import BroadcastDraft, Broadcasting, load, save
+from core.accreditation import validation
+from core.clock import Clock, utc_now
+from core.messaging import broadcasts
+from core.messaging.broadcasts import Audience, AudienceKind
+from core.messaging.outbox import Claimed
 from core.models import Category, Conference, StaffRoleName
-from core.services import broadcasts, reports, validation
-from core.services.broadcasts import Audience, AudienceKind
-from core.services.clock import Clock, utc_now
-from core.services.outbox import Claimed
+from core.reporting import reports
+from core.uow import unit_of_work
 
 log = logging.getLogger("confdesk.broadcast")
 ADMIN = needs(StaffRoleName.ADMIN)
@@ -105,7 +108,7 @@ class Watchers:
             self.tasks[info.broadcast_id] = asyncio.create_task(self._run(info), name=f"broadcast-{info.broadcast_id}")
 
     async def resume(self) -> None:
-        async with self.session_factory() as session:
+        async with unit_of_work(self.session_factory) as session:
             for info in await broadcasts.unfinished(session):
                 self.watch(info)
 
@@ -132,14 +135,14 @@ class Watchers:
 
     async def _step(self, info: broadcasts.BroadcastInfo, t: Translator) -> bool:
         """Bring the progress message up to date; True once the broadcast is finished."""
-        async with self.session_factory() as session:
+        async with unit_of_work(self.session_factory) as session:
             p = await broadcasts.progress(session, info.broadcast_id)
             now = await broadcasts.get(session, info.broadcast_id)
         if now.finished:
             return True
         text = _progress_text(t, p)
         if text != now.shown:
-            async with self.session_factory() as session:
+            async with unit_of_work(self.session_factory) as session:
                 if not await broadcasts.show(session, info.broadcast_id, old=now.shown, new=text):
                     return False  # another watcher changed it meanwhile: look again next time
             shown = False
@@ -147,7 +150,7 @@ class Watchers:
                 shown = await self._show(info, text)
             finally:
                 if not shown and not _cancelling():
-                    async with self.session_factory() as session:  # not shown: try again next time
+                    async with unit_of_work(self.session_factory) as session:  # not shown: try again next time
                         await broadcasts.show(session, info.broadcast_id, old=text, new=now.shown)
             if not shown:
                 return False
@@ -157,7 +160,7 @@ class Watchers:
         shown_at = now.shown_at or utc_now()
         if self.shown_here.get(info.broadcast_id) != text and (utc_now() - shown_at).total_seconds() < FINISH_GRACE:
             return False  # the watcher that showed "finished" queues the report
-        async with self.session_factory() as session:
+        async with unit_of_work(self.session_factory) as session:
             await broadcasts.finish(session, info.broadcast_id)
         return True
 

@@ -26,11 +26,13 @@ from bot.i18n import Html, join
 from bot.keyboards import checkin as kb
 from bot.middlewares.preconditions import needs
 from bot.states import GATE_DESTINY
+from core.badges import badges
+from core.checkin import checkin
+from core.checkin.checkin import Verdict
+from core.checkin.qr_decode import decode_codes
+from core.clock import Clock
 from core.models import Conference, ScanDirection, ScanResult, StaffRoleName, pick
-from core.services import badges, checkin, gates
-from core.services.checkin import Verdict
-from core.services.clock import Clock
-from core.services.qr_decode import decode_codes
+from core.programme import gates
 
 DOOR = needs(StaffRoleName.DOOR)
 ICONS = {ScanResult.OK: "✅", ScanResult.DUPLICATE: "⚠️"}

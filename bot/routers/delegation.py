@@ -18,10 +18,10 @@ from bot.middlewares.preconditions import needs
 from bot.render import bot_link, view_args
 from bot.routers.signup import start_wizard
 from bot.states import SignupDraft
+from core.accreditation import delegations, registration, validation
+from core.clock import utc_now
 from core.errors import InvalidInput
 from core.models import Category, Conference, Delegation, StaffRoleName, pick
-from core.services import delegations, registration, validation
-from core.services.clock import utc_now
 
 
 async def _led(ctx: Ctx, session: AsyncSession, conference_id: int) -> Delegation | None:

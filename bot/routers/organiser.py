@@ -31,10 +31,11 @@ from bot.context import Ctx
 from bot.i18n import Html, Translator, join
 from bot.keyboards import organiser as kb
 from bot.middlewares.preconditions import needs
+from core.accreditation import validation
+from core.clock import Clock, utc_now
 from core.models import Conference, StaffRoleName, pick
-from core.services import charts, reports, search, validation
-from core.services.clock import Clock, utc_now
-from core.services.search import Card
+from core.reporting import charts, reports, search
+from core.reporting.search import Card
 
 OFFICER = needs(StaffRoleName.ACCREDITATION)
 ANY_STAFF = needs(StaffRoleName.ACCREDITATION, StaffRoleName.DOOR)  # admins hold both

@@ -17,8 +17,9 @@ from bot.middlewares.preconditions import needs
 from bot.render import view_args
 from bot.routers.signup import start_wizard
 from bot.states import DESTINIES, SignupDraft
+from core.accreditation import registration
 from core.models import RegistrationStatus
-from core.services import erasure, registration
+from core.people import erasure
 
 
 async def me(message: Message, ctx: Ctx, session: AsyncSession, conference_id: int) -> None:

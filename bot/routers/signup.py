@@ -28,9 +28,9 @@ from bot.keyboards import signup as kb
 from bot.middlewares.preconditions import needs
 from bot.render import bot_link, person_args
 from bot.states import Signup, SignupDraft, load, save
+from core.accreditation import delegations, registration, validation
+from core.accreditation.registration import PersonData, TelegramAccount
 from core.models import Category, Conference, DelegationKind, RegistrationStatus
-from core.services import delegations, registration, validation
-from core.services.registration import PersonData, TelegramAccount
 
 
 def _for(draft: SignupDraft, key: str) -> str:

@@ -15,10 +15,10 @@ from bot.middlewares.preconditions import needs
 from bot.render import view_args
 from bot.routers.signup import start_wizard
 from bot.states import SignupDraft
+from core.accreditation import delegations, registration
+from core.accreditation.registration import TelegramAccount
+from core.clock import Clock
 from core.models import Conference, pick
-from core.services import delegations, registration
-from core.services.clock import Clock
-from core.services.registration import TelegramAccount
 
 
 async def start(

@@ -39,7 +39,7 @@ class ProcessedUpdate(SQLModel, table=True):
     """Telegram updates already handled (at-least-once delivery), by bot and update id:
     update ids are a bot's own sequence, so two bots (or tokens) on one database may share
     them. Pruned after a day. `bot_id` 0: recorded before bot ids were kept (see
-    core.services.updates.adopt_unattributed)."""
+    core.seen_updates.adopt_unattributed)."""
 
     __tablename__ = "processed_update"
 

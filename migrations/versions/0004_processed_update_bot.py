@@ -5,7 +5,7 @@ or a fresh Bot API server on the same database had its updates skipped as repeat
 
 Rows kept so far (at most a day's) get bot_id 0, "recorded before bot ids were kept": the
 migration cannot know the bot (its token may live only in the bot's .env), so the bot claims
-them when it starts, before handling any update (core.services.updates.adopt_unattributed,
+them when it starts, before handling any update (core.seen_updates.adopt_unattributed,
 from bot.runner.prepare). That matters: polling confirms a getUpdates batch only with the
 next call, so after the restart that upgrades Telegram delivers the last batch again.
 

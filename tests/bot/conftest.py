@@ -157,7 +157,7 @@ async def running_today(h: Harness) -> None:
     time: reports show "today" only while a conference runs."""
     from datetime import timedelta
 
-    from core.services import reports
+    from core.reporting import reports
 
     today = reports.local_today(h.conference)
     async with h.session_factory() as s:

@@ -12,8 +12,8 @@ import icalendar
 from sqlalchemy import func, select
 
 from core.models import AgendaSignup, Category, RegistrationStatus, SignupStatus
-from core.services import agenda
-from core.services.programme import load_programme, parse_programme
+from core.programme import agenda
+from core.programme.programme import load_programme, parse_programme
 from tests.bot.conftest import Harness
 from tests.bot.test_agenda_flow import open_item, person, seed_programme
 

@@ -30,8 +30,8 @@ from core.models import (
     SignupStatus,
     SpeakerRole,
 )
-from core.services import agenda, reminders
-from core.services.programme import load_programme, parse_programme
+from core.programme import agenda, reminders
+from core.programme.programme import load_programme, parse_programme
 from tests.bot.conftest import Harness
 from tests.factories import make_item, make_participant, make_registration
 

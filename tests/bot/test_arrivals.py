@@ -5,8 +5,6 @@ of its batch without wedging the next."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,13 +24,11 @@ class Counting:
         self.opened = 0
         self.fail = False
 
-    @asynccontextmanager
-    async def __call__(self) -> AsyncIterator[AsyncSession]:
+    def __call__(self) -> AsyncSession:
         self.opened += 1
         if self.fail:
             raise ConnectionError("database down")
-        async with self.factory() as session:
-            yield session
+        return self.factory()
 
 
 @pytest.fixture

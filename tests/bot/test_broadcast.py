@@ -22,8 +22,8 @@ from bot.app import build_dispatcher, make_bot
 from bot.emulator import BotAPIEmulator
 from bot.sender import RateLimiter, Sender
 from core.config import Settings, load_settings
+from core.messaging import outbox
 from core.models import AuditLog, Conference, OutboxMessage, Participant, Registration, utcnow
-from core.services import outbox
 from tests.bot.conftest import ADMIN, OFFICER, add_staff, seed
 
 WAIT = 60.0  # upper bound of any wait here: a busy 2-core machine, never a fixed window

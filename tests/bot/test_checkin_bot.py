@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from PIL import Image, ImageDraw, ImageFilter
 from sqlalchemy import func, select
 
+from core.badges import badges
+from core.checkin.qr_decode import decode_codes
 from core.models import AgendaKind, Category, RegistrationStatus, Scan, StaffRole, StaffRoleName
-from core.services import badges
-from core.services.qr_decode import decode_codes
 from tests.bot.conftest import Harness
 from tests.factories import make_item, make_participant, make_registration
 

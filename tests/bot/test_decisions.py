@@ -11,8 +11,8 @@ from sqlalchemy import select
 from bot.emulator.records import BotMessage, CallbackAnswer
 from bot.emulator.users import FakeUser
 from bot.i18n import translator
+from core.accreditation import registration as reg_svc
 from core.models import AuditLog, Invitation, Registration, RegistrationStatus
-from core.services import registration as reg_svc
 from tests.bot.conftest import ADMIN, OFFICER, Harness, add_staff, registration_row, sign_up
 from tests.factories import make_conference, make_participant, make_registration
 

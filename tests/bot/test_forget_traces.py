@@ -30,7 +30,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import build_dispatcher, make_bot, make_storage
 from bot.emulator import BotAPIEmulator
 from bot.emulator.users import FakeUser
+from core.badges import badges
+from core.clock import utc_now
 from core.config import Settings, load_settings
+from core.messaging import broadcasts, outbox
+from core.messaging.broadcasts import Audience, AudienceKind
 from core.models import (
     AuditLog,
     Conference,
@@ -42,9 +46,7 @@ from core.models import (
     Scan,
     StaffRoleName,
 )
-from core.services import badges, broadcasts, outbox, staff
-from core.services.broadcasts import Audience, AudienceKind
-from core.services.clock import utc_now
+from core.people import staff
 from tests.bot.conftest import ADMIN, OFFICER, add_staff, seed
 from tests.traces import Trace, traces_in_database, traces_in_redis
 

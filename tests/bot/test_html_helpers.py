@@ -6,8 +6,8 @@ import pytest
 
 from bot.emulator.entities import parse_html
 from bot.i18n import Html, escape, fit, join, plain, translator
-from core.services.programme import parse_programme
-from core.services.validation import native_name, one_line, visible
+from core.accreditation.validation import native_name, one_line, visible
+from core.programme.programme import parse_programme
 
 NASTY = 'Serbia & Montenegro <SCG> "x"'
 

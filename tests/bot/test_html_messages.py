@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 import bot.routers.broadcast as broadcast_router
 from bot.app import make_bot
 from bot.sender import RateLimiter, Sender
+from core.badges import badges
 from core.models import (
     AgendaItem,
     AgendaSignup,
@@ -33,8 +34,9 @@ from core.models import (
     SpeakerRole,
     StaffRoleName,
 )
-from core.services import badges, reminders, reports
-from core.services.programme import load_programme, parse_programme
+from core.programme import reminders
+from core.programme.programme import load_programme, parse_programme
+from core.reporting import reports
 from tests.bot.conftest import ADMIN, OFFICER, Harness, add_staff, running_today
 from tests.bot.html_util import (
     CITY,

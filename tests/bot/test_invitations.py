@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 
 from bot.emulator.records import BotMessage
 from bot.emulator.users import FakeUser
+from core.clock import utc_now
 from core.models import Category, Invitation, Participant, Registration, RegistrationStatus
-from core.services.clock import utc_now
 from tests.bot.conftest import ADMIN, Harness, fill_wizard, registration_row, sign_up
 
 LINK = re.compile(r"https://t\.me/confdesk_test_bot\?start=inv_([A-Za-z0-9_-]+)")

@@ -19,8 +19,8 @@ from core.models import (
     SignupStatus,
     StaffRoleName,
 )
-from core.services import reports
-from core.services.charts import PNG_SIGNATURE
+from core.reporting import reports
+from core.reporting.charts import PNG_SIGNATURE
 from tests.bot.conftest import ADMIN, OFFICER, Harness, add_staff, running_today
 from tests.factories import make_item, make_participant, make_registration
 

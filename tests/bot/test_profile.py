@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from core.accreditation import registration
 from core.models import Participant, Registration, RegistrationStatus, UserPref
-from core.services import registration
 from tests.bot.conftest import OFFICER, Harness, add_staff, registration_row, sign_up
 
 

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sender import Rendered, Sender, register_renderer
+from core.clock import utc_now
 from core.config import load_settings
+from core.messaging import outbox
 from core.models import OutboxMessage, OutboxStatus
-from core.services import outbox
-from core.services.clock import utc_now
 
 LEASE = 2.4  # seconds: the send is cut 0.8 s before an unrenewed claim runs out
 

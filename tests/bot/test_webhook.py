@@ -19,11 +19,11 @@ from bot.app import build_dispatcher, make_bot, make_storage
 from bot.emulator import BotAPIEmulator
 from bot.sender import Rendered, Sender, register_renderer
 from bot.webhook import SECRET_HEADER, WebhookServer
+from core.clock import utc_now
 from core.config import Settings, load_settings
 from core.db import make_engine, make_session_factory
+from core.messaging import outbox
 from core.models import Participant, Registration, RegistrationStatus
-from core.services import outbox
-from core.services.clock import utc_now
 from tests.bot.conftest import seed
 from tests.bot.test_redis_state import REDIS_URL, _redis_available
 

@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bot.cli.participants import app
+from core.conferences import current_conference
 from core.config import get_settings
 from core.db import make_engine, make_session_factory
 from core.models import AppSetting, AuditLog, Participant, Registration
-from core.services.conferences import current_conference
 from tests.factories import make_conference, make_delegation
 
 GOOD = (

@@ -6,8 +6,8 @@ import sys
 
 from rich.console import Console
 
+from core.badges.badges import badge_link, make_token
 from core.models import Category
-from core.services.badges import badge_link, make_token
 from tests.cli.test_badges_cli import BOT, SECRET, _db, cli, runner
 from tests.cli.test_badges_cli import cli_env as cli_env
 from tests.factories import make_conference, make_item, make_participant, make_registration

@@ -4,10 +4,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from core.accreditation import registration
 from core.errors import CapacityFull, Conflict, NotAllowed, WrongState
 from core.models import AgendaItem, AgendaSignup, Category, Conference, OutboxMessage, RegistrationStatus, SignupStatus
-from core.services import agenda, registration
-from core.services.programme import load_programme, parse_programme
+from core.programme import agenda
+from core.programme.programme import load_programme, parse_programme
 from tests.factories import make_conference, make_item, make_participant, make_registration
 
 T0 = datetime(2024, 10, 31, 9, 0, tzinfo=UTC)

@@ -8,13 +8,8 @@ import pytest
 import zxingcpp
 from sqlalchemy import select
 
-from core.config import load_settings
-from core.errors import DomainError
-from core.models import AppSetting, AuditLog, Category, Registration
-from core.services import badge_layout as bl
-from core.services.badge_pdf import BadgePdf
-from core.services.badge_qr import dark_runs, qr_matrix, qr_plan
-from core.services.badges import (
+from core.badges import layout as bl
+from core.badges.badges import (
     TOKEN_LENGTH,
     BadgeInfo,
     ConferenceInfo,
@@ -27,6 +22,11 @@ from core.services.badges import (
     resolve_bot_username,
     verify_token,
 )
+from core.badges.pdf import BadgePdf
+from core.badges.qr import dark_runs, qr_matrix, qr_plan
+from core.config import load_settings
+from core.errors import DomainError
+from core.models import AppSetting, AuditLog, Category, Registration
 from tests.factories import make_conference, make_participant, make_registration
 
 SECRET = b"s" * 48
@@ -255,7 +255,7 @@ def test_pdf_layouts_decode_at_300_dpi(layout):
 async def test_chat_png(session):
     from PIL import Image
 
-    from core.services.badge_image import render_png
+    from core.badges.image import render_png
 
     data = render_png(
         _badge("Péter Szijjártó", "Сийярто Петер"),
@@ -268,8 +268,8 @@ async def test_chat_png(session):
 
 
 async def test_only_approved_and_filters(session):
+    from core.badges.badges import count_badges, iter_badges
     from core.models import RegistrationStatus
-    from core.services.badges import count_badges, iter_badges
 
     conf = await make_conference(session)
     await make_registration(session, conf)

@@ -4,11 +4,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, null, select
 
+from core.badges.badges import badge_link, make_token, reissue_badge
+from core.checkin import checkin
+from core.checkin.checkin import scan
 from core.errors import NotFound
 from core.models import Category, Presence, RegistrationStatus, Scan, ScanDirection, ScanResult
-from core.services import checkin
-from core.services.badges import badge_link, make_token, reissue_badge
-from core.services.checkin import scan
 from tests.factories import (
     make_conference,
     make_delegation,

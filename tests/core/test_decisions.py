@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
+from core.accreditation import registration as reg_svc
+from core.accreditation.registration import PersonData, TelegramAccount
 from core.errors import NotFound, WrongState
 from core.models import AuditLog, Category, Invitation, Registration, RegistrationStatus
-from core.services import registration as reg_svc
-from core.services.registration import PersonData, TelegramAccount
 from tests.factories import make_conference, make_delegation
 
 NOW = datetime(2024, 10, 20, 12, 0, tzinfo=UTC)

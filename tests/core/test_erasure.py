@@ -1,4 +1,4 @@
-"""core.services.erasure: what /forget leaves (anonymous counts, a pseudonymous audit
+"""core.people.erasure: what /forget leaves (anonymous counts, a pseudonymous audit
 trail) and what it must not (any identifier, in any table)."""
 
 from __future__ import annotations
@@ -7,6 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from core.accreditation import registration as reg_svc
+from core.accreditation.registration import PersonData, TelegramAccount
+from core.clock import utc_now
+from core.messaging import broadcasts, outbox
+from core.messaging.broadcasts import Audience, AudienceKind
 from core.models import (
     AgendaSpeaker,
     AuditLog,
@@ -19,11 +24,7 @@ from core.models import (
     StaffRole,
     StaffRoleName,
 )
-from core.services import broadcasts, erasure, outbox, staff
-from core.services import registration as reg_svc
-from core.services.broadcasts import Audience, AudienceKind
-from core.services.clock import utc_now
-from core.services.registration import PersonData, TelegramAccount
+from core.people import erasure, staff
 from tests.factories import make_conference, make_item
 from tests.traces import traces_in_database
 

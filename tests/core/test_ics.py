@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from core.models import SignupStatus
-from core.services import agenda
-from core.services.calendar import build_calendar
+from core.programme import agenda
+from core.programme.calendar import build_calendar
 from tests.factories import make_conference, make_item, make_participant, make_registration
 
 MINSK = ZoneInfo("Europe/Minsk")

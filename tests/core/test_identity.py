@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
 from core.models import StaffRole, StaffRoleName, UserPref
-from core.services.identity import identify
+from core.people.identity import identify
 from tests.factories import make_conference, make_participant
 
 

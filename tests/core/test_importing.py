@@ -5,6 +5,11 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from core.accreditation import importing
+from core.accreditation import registration as reg_svc
+from core.accreditation.importing import ImportFailed, import_table, parse_bytes, read_table
+from core.accreditation.registration import TelegramAccount
+from core.badges.badges import resolve_bot_username
 from core.errors import NotFound
 from core.models import (
     AppSetting,
@@ -15,11 +20,6 @@ from core.models import (
     Registration,
     RegistrationStatus,
 )
-from core.services import importing
-from core.services import registration as reg_svc
-from core.services.badges import resolve_bot_username
-from core.services.importing import ImportFailed, import_table, parse_bytes, read_table
-from core.services.registration import TelegramAccount
 from tests.factories import make_conference, make_delegation
 
 NOW = datetime(2024, 10, 20, 12, 0, tzinfo=UTC)

@@ -3,7 +3,7 @@
 import pytest
 
 from core.errors import NotFound
-from core.services.lookup import find_agenda_item
+from core.programme.lookup import find_agenda_item
 from tests.factories import make_conference, make_item
 
 

@@ -3,8 +3,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from core.messaging import outbox
 from core.models import OutboxMessage, OutboxStatus
-from core.services import outbox
 
 T0 = datetime(2024, 10, 31, 8, 0, tzinfo=UTC)
 

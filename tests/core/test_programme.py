@@ -25,7 +25,7 @@ from core.models import (
     SignupStatus,
     SpeakerRole,
 )
-from core.services.programme import (
+from core.programme.programme import (
     Change,
     ProgrammeError,
     load_programme,

@@ -4,11 +4,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from core.accreditation import registration as reg_svc
+from core.accreditation.registration import PersonData, TelegramAccount
 from core.errors import Conflict, InvalidInput, NotFound, QuotaExceeded, WrongState
 from core.models import AuditLog, Category, Participant, Registration, RegistrationStatus
-from core.services import erasure
-from core.services import registration as reg_svc
-from core.services.registration import PersonData, TelegramAccount
+from core.people import erasure
 from tests.factories import make_conference, make_delegation
 
 NOW = datetime(2024, 10, 20, 12, 0, tzinfo=UTC)

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from core.messaging import outbox
 from core.models import AgendaKind, Category, OutboxMessage, OutboxStatus, RegistrationStatus
-from core.services import agenda, outbox, reminders
-from core.services.programme import load_programme, parse_programme
+from core.programme import agenda, reminders
+from core.programme.programme import load_programme, parse_programme
 from tests.factories import make_conference, make_item, make_participant, make_registration
 
 START = datetime(2024, 10, 31, 11, 30, tzinfo=UTC)  # 14:30 in Minsk

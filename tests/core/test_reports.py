@@ -10,6 +10,8 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from core.messaging import broadcasts
+from core.messaging.broadcasts import Audience, AudienceKind
 from core.models import (
     AgendaKind,
     AgendaSignup,
@@ -23,8 +25,7 @@ from core.models import (
     ScanResult,
     SignupStatus,
 )
-from core.services import broadcasts, charts, exports, reports, search
-from core.services.broadcasts import Audience, AudienceKind
+from core.reporting import charts, exports, reports, search
 from tests.factories import make_conference, make_delegation, make_item, make_participant, make_registration
 
 # 2024-10-31 12:00 in Minsk (UTC+3)

@@ -2,8 +2,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from core import seen_updates as updates
 from core.models import ProcessedUpdate
-from core.services import updates
 
 T0 = datetime(2024, 10, 31, 8, 0, tzinfo=UTC)
 BOT = 123456

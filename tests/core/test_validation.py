@@ -1,7 +1,7 @@
 import pytest
 
+from core.accreditation import validation as v
 from core.errors import InvalidInput
-from core.services import validation as v
 
 
 @pytest.mark.parametrize("name", ["Péter Szijjártó", "Sergey Lavrov", "Bassam al-Sabbagh", "Jean-Luc O'Neil"])

@@ -20,9 +20,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.emulator import BotAPIEmulator
+from core.messaging import broadcasts
+from core.messaging.broadcasts import Audience, AudienceKind
 from core.models import OutboxMessage, OutboxStatus, Participant, Registration, utcnow
-from core.services import broadcasts
-from core.services.broadcasts import Audience, AudienceKind
 from tests.factories import make_conference
 
 ADMIN = 9000

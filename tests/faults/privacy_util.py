@@ -12,9 +12,9 @@ import asyncio
 import json
 import sys
 
+from core.accreditation import registration
 from core.db import make_engine, make_session_factory
 from core.errors import DomainError
-from core.services import registration
 
 
 async def main(url: str, conference_id: int, action: str, ids: list[int]) -> None:

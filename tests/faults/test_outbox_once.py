@@ -25,10 +25,10 @@ import bot.routers.broadcast  # noqa: F401  (registers the broadcast renderers)
 from bot.app import make_bot
 from bot.emulator import BotAPIEmulator
 from bot.sender import RateLimiter, Sender
+from core.clock import utc_now
 from core.config import load_settings
 from core.db import make_engine, make_session_factory
-from core.services import broadcasts, outbox
-from core.services.clock import utc_now
+from core.messaging import broadcasts, outbox
 from tests.faults.outbox_util import (
     ADMIN,
     WAIT,

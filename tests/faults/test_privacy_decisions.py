@@ -14,8 +14,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.accreditation import registration as reg_svc
 from core.models import AuditLog, Registration, RegistrationStatus
-from core.services import registration as reg_svc
 from tests.factories import make_conference, make_participant, make_registration
 
 ROUNDS = 40  # cards, each decided by both processes at once

@@ -8,8 +8,6 @@ from __future__ import annotations
 import logging
 import re
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -68,12 +66,10 @@ async def test_database_pool_exhausted_the_user_is_answered(database_url, sessio
 
     exhausted = False
 
-    @asynccontextmanager
-    async def factory() -> AsyncIterator[object]:
+    def factory() -> object:
         if exhausted:
             raise PoolTimeout("QueuePool limit of size 10 overflow 10 reached, connection timed out, timeout 30.00")
-        async with session_factory() as session:
-            yield session
+        return session_factory()
 
     async with BotAPIEmulator() as emulator:
         settings = load_settings(

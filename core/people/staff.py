@@ -1,5 +1,5 @@
 """Staff roles per conference; ADMIN_IDS count as admins of the current conference (the one
-the bot serves: see core.services.identity), never of another."""
+the bot serves: see core.people.identity), never of another."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core import audit
+from core.clock import Clock, utc_now
 from core.errors import Conflict, NotFound, PermissionDenied
 from core.models import StaffRole, StaffRoleName
-from core.services import audit
-from core.services.clock import Clock, utc_now
 
 # What each role may do beyond its name: an admin may do everything.
 IMPLIES: dict[StaffRoleName, set[StaffRoleName]] = {

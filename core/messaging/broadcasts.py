@@ -26,7 +26,11 @@ from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import audit
+from core.clock import Clock, utc_now
+from core.conferences import get_locked
 from core.errors import InvalidInput, NotFound
+from core.messaging import outbox
 from core.models import (
     AgendaSignup,
     AuditLog,
@@ -40,9 +44,7 @@ from core.models import (
     RegistrationStatus,
     SignupStatus,
 )
-from core.services import audit, outbox, reports
-from core.services.clock import Clock, utc_now
-from core.services.conferences import get_locked
+from core.reporting import reports
 
 KIND = "broadcast"
 REPORT_KIND = "broadcast_report"

@@ -10,7 +10,7 @@ Dedup keys (prefixes used to cancel):
 * ``rem:<item>:<registration>:<start>:<since>`` — a confirmed seat;
 * ``remall:<item>:<registration>:<start>`` — the high-level session, for everyone approved
   who may attend it (no sign-up needed);
-* ``promo:<signup>:<at>`` — promoted off the waiting list (enqueued by `core.services.agenda`);
+* ``promo:<signup>:<at>`` — promoted off the waiting list (enqueued by `core.programme.agenda`);
 * ``notice:<item>:<registration>:<at>`` — the item changed.
 """
 
@@ -26,6 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from core.clock import Clock, utc_now
+from core.messaging import outbox
 from core.models import (
     AgendaItem,
     AgendaKind,
@@ -38,9 +40,8 @@ from core.models import (
     RegistrationStatus,
     SignupStatus,
 )
-from core.services import outbox
-from core.services.agenda import NOTICE, PROMOTED, REMINDER, may_attend, reminder_prefix, stamp
-from core.services.clock import Clock, utc_now
+from core.programme.agenda import NOTICE, PROMOTED, REMINDER, may_attend, reminder_prefix, stamp
+from core.uow import unit_of_work
 
 log = logging.getLogger("confdesk.reminders")
 
@@ -177,7 +178,7 @@ async def run_scheduler(
     horizon = max(horizon, timedelta(seconds=every * 2))
     while True:
         try:
-            async with session_factory() as session:
+            async with unit_of_work(session_factory) as session:
                 await schedule_reminders(session, now=clock(), minutes=minutes, horizon=horizon)
         except asyncio.CancelledError:
             raise

@@ -32,6 +32,9 @@ from sqlalchemy import String, and_, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core import audit
+from core.clock import Clock, utc_now
+from core.messaging.broadcasts import dedup_prefix
 from core.models import (
     AgendaSpeaker,
     AuditLog,
@@ -46,9 +49,6 @@ from core.models import (
     StaffRole,
     UserPref,
 )
-from core.services import audit
-from core.services.broadcasts import dedup_prefix
-from core.services.clock import Clock, utc_now
 
 ACTIVE = (RegistrationStatus.PENDING, RegistrationStatus.APPROVED)
 REDACTED = "[forgotten]"
@@ -172,7 +172,7 @@ async def _rowcount(session: AsyncSession, statement: Any) -> int:
 
 async def _erase_participant(session: AsyncSession, participant: Participant, now: Any) -> list[int]:
     """Empty the participant row, cancel and strip its registrations; their ids."""
-    from core.services.agenda import release_all  # agenda promotes the waiting list
+    from core.programme.agenda import release_all  # agenda promotes the waiting list
 
     regs = list(
         (await session.execute(select(Registration).where(col(Registration.participant_id) == participant.id)))

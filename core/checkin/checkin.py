@@ -48,6 +48,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.badges.badges import parse_scanned, verify_token
+from core.clock import Clock
 from core.errors import NotFound
 from core.models import (
     AgendaItem,
@@ -62,8 +64,6 @@ from core.models import (
     ScanResult,
     utcnow,
 )
-from core.services.badges import parse_scanned, verify_token
-from core.services.clock import Clock
 
 _scan = Scan.__table__  # type: ignore[attr-defined]
 _presence = Presence.__table__  # type: ignore[attr-defined]

@@ -31,6 +31,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import Clock, utc_now
 from core.errors import InvalidInput
 from core.models import (
     AgendaItem,
@@ -43,8 +44,7 @@ from core.models import (
     Scan,
     pick,
 )
-from core.services import reports
-from core.services.clock import Clock, utc_now
+from core.reporting import reports
 
 KINDS = ("registrations", "scans", "attendance")
 FORMATS = ("csv", "xlsx")

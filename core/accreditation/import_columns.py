@@ -18,7 +18,7 @@ Fields and some of the headers accepted for them (`FIELD_ALIASES` has them all):
 
 A name may also come in parts: surname / last name / family name / фамилия, given name /
 first name / имя, middle name / patronymic / отчество. They are joined in printed order
-(given, middle, surname), as the product stores names (see `core.services.validation`).
+(given, middle, surname), as the product stores names (see `core.accreditation.validation`).
 
 Script qualifiers: a name header that says Latin ("ФИО латиницей", "Name (Latin)", "as in
 passport") is the Latin `name`; one that says native ("ФИО на родном языке", "кириллицей",

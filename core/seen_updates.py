@@ -17,8 +17,8 @@ from sqlalchemy import BigInteger, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import Clock, utc_now
 from core.models import ProcessedUpdate
-from core.services.clock import Clock, utc_now
 
 KEEP = timedelta(days=1)
 UNATTRIBUTED = 0  # bot_id of the rows recorded before bot ids were kept (migration 0004)

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
+from core.clock import Clock, utc_now
 from core.models import Conference, SignupStatus, pick
-from core.services.agenda import ItemView
-from core.services.clock import Clock, utc_now
+from core.programme.agenda import ItemView
 
 PRODID = "-//confdesk//personal agenda//EN"
 

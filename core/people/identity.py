@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from core.models import Conference, Participant, StaffRole, StaffRoleName, UserPref
-from core.services.staff import effective
+from core.people.staff import effective
 
 
 @dataclass

@@ -36,8 +36,8 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import Clock, utc_now
 from core.models import OutboxMessage, OutboxStatus
-from core.services.clock import Clock, utc_now
 
 _t = OutboxMessage.__table__  # type: ignore[attr-defined]
 MAX_ATTEMPTS = 5

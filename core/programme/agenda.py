@@ -17,7 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
+from core.clock import Clock, utc_now
+from core.conferences import get_locked
 from core.errors import CapacityFull, Conflict, DomainError, NotAllowed, NotFound, WrongState
+from core.messaging import outbox
 from core.models import (
     AgendaItem,
     AgendaSignup,
@@ -29,9 +32,6 @@ from core.models import (
     SignupStatus,
     SpeakerRole,
 )
-from core.services import outbox
-from core.services.clock import Clock, utc_now
-from core.services.conferences import get_locked
 
 # Outbox kinds this feature enqueues (renderers live in bot/routers/agenda.py).
 REMINDER = "reminder"  # before an item starts

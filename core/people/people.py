@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core.clock import Clock, utc_now
 from core.models import Participant, UserPref
-from core.services.clock import Clock, utc_now
 
 
 async def languages(session: AsyncSession, telegram_ids: Iterable[int]) -> dict[int, str | None]:

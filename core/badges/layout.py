@@ -17,8 +17,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
+from core.badges.badges import BadgeInfo, ConferenceInfo
 from core.models import Category, pick
-from core.services.badges import BadgeInfo, ConferenceInfo
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
 FONT_FILES = {"regular": FONT_DIR / "DejaVuSans.ttf", "bold": FONT_DIR / "DejaVuSans-Bold.ttf"}

@@ -8,9 +8,9 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.pagesizes import A6
 
-from core.services import badge_layout as bl
-from core.services.badge_qr import dark_runs, qr_matrix
-from core.services.badges import BadgeInfo, ConferenceInfo
+from core.badges import layout as bl
+from core.badges.badges import BadgeInfo, ConferenceInfo
+from core.badges.qr import dark_runs, qr_matrix
 
 
 @lru_cache(maxsize=64)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core.badges import badges
 from core.models import (
     AgendaItem,
     AgendaSignup,
@@ -21,7 +22,6 @@ from core.models import (
     Scan,
     SignupStatus,
 )
-from core.services import badges
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,9 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core.accreditation import validation
+from core.audit import record
+from core.clock import Clock, utc_now
 from core.config import LANGUAGES
 from core.errors import DomainError, InvalidInput
 from core.models import (
@@ -53,10 +56,8 @@ from core.models import (
     SignupStatus,
     SpeakerRole,
 )
-from core.services import agenda, validation
-from core.services.audit import record
-from core.services.clock import Clock, utc_now
-from core.services.reminders import ItemChange, enqueue_change_notices
+from core.programme import agenda
+from core.programme.reminders import ItemChange, enqueue_change_notices
 
 PROGRAMME_SOURCE = "programme"  # Registration.source of people from the file
 
@@ -127,7 +128,7 @@ def _one_or_many(value: object) -> object:
 
 
 def _rule(check: Any) -> AfterValidator:
-    """A shared free-text rule (core.services.validation) as a pydantic validator."""
+    """A shared free-text rule (core.accreditation.validation) as a pydantic validator."""
 
     def run(value: str) -> str:
         try:

@@ -27,6 +27,7 @@ from sqlalchemy import Integer, and_, cast, distinct, exists, func, literal, sel
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from core.clock import Clock, utc_now
 from core.errors import NotFound
 from core.models import (
     AgendaItem,
@@ -46,7 +47,6 @@ from core.models import (
     SignupStatus,
     pick,
 )
-from core.services.clock import Clock, utc_now
 
 _scan = Scan.__table__  # type: ignore[attr-defined]
 _reg = Registration.__table__  # type: ignore[attr-defined]

@@ -34,6 +34,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core import audit
+from core.conferences import current_conference
 from core.config import Settings
 from core.errors import DomainError, NotAllowed, NotFound
 from core.models import (
@@ -45,8 +47,6 @@ from core.models import (
     RegistrationStatus,
     utcnow,
 )
-from core.services import audit
-from core.services.conferences import current_conference
 
 TOKEN_FORMAT = 1
 _DOMAIN = b"confdesk-badge\x00"

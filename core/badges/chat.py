@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.accreditation.registration import find_by_telegram
+from core.badges import badges
+from core.badges.image import render_png
 from core.config import Settings
 from core.errors import NotFound, WrongState
 from core.models import Conference, Registration, RegistrationStatus
-from core.services import badges
-from core.services.badge_image import render_png
-from core.services.registration import find_by_telegram
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ The file
   (approved | pending). Only name and category are required. Headers are matched
   case-, space- and punctuation-insensitively, in English or Russian ("ФИО", "Страна",
   "Должность", "Эл. почта"…), and a name may come as surname / given name / patronymic
-  columns: see `core.services.import_columns`. A column that is not a field is left out
+  columns: see `core.accreditation.import_columns`. A column that is not a field is left out
   and named in the result's warnings. Names: one name is a name; "Surname, Given" is
-  stored in printed order (`core.services.validation`).
+  stored in printed order (`core.accreditation.validation`).
   Rows are numbered as in the spreadsheet. The header is the first row with two known
   headers among the first few rows, so a title above the list is skipped (and named in
   a warning). CSV is UTF-8 with or without BOM (UTF-16 with BOM too), comma, semicolon
@@ -69,6 +69,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core import audit
+from core.accreditation.import_columns import FIELDS, HEADER_SEARCH, Columns, column_letter, find_header, map_columns
+from core.accreditation.registration import ACTIVE, PersonData, RegistrationView, _auto_approved
+from core.accreditation.validation import free_text, latin_name, native_name
+from core.clock import Clock, utc_now
 from core.errors import InvalidInput, NotFound, QuotaExceeded
 from core.models import (
     Category,
@@ -78,11 +83,6 @@ from core.models import (
     Registration,
     RegistrationStatus,
 )
-from core.services import audit
-from core.services.clock import Clock, utc_now
-from core.services.import_columns import FIELDS, HEADER_SEARCH, Columns, column_letter, find_header, map_columns
-from core.services.registration import ACTIVE, PersonData, RegistrationView, _auto_approved
-from core.services.validation import free_text, latin_name, native_name
 
 MAX_PROBLEMS = 100
 MAX_ROWS = 20_000

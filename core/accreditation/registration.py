@@ -1,5 +1,5 @@
 """Sign-up and accreditation: registering, deciding, editing, withdrawing (forgetting:
-core.services.erasure).
+core.people.erasure).
 
 Each public function is one unit of work: it checks the rules, changes rows, records the
 audit entry and commits once. Seat quotas lock the delegation row first, so two people
@@ -17,6 +17,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core import audit
+from core.clock import Clock, utc_now
+from core.conferences import get_locked
 from core.errors import (
     Conflict,
     DomainError,
@@ -38,9 +41,6 @@ from core.models import (
     RegistrationStatus,
     SignupStatus,
 )
-from core.services import audit
-from core.services.clock import Clock, utc_now
-from core.services.conferences import get_locked
 
 ACTIVE = (RegistrationStatus.PENDING, RegistrationStatus.APPROVED)
 # What is printed on the badge: changing it sends a registration back for approval.
@@ -462,7 +462,7 @@ async def withdraw(
     session: AsyncSession, registration_id: int, *, actor_telegram_id: int | None, clock: Clock = utc_now
 ) -> RegistrationView:
     """Cancel a registration: frees its delegation seat and its agenda seats."""
-    from core.services.agenda import release_all  # agenda promotes the waiting list
+    from core.programme.agenda import release_all  # agenda promotes the waiting list
 
     now = clock()
     reg = await get_locked(session, Registration, registration_id)

@@ -29,11 +29,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, TTFont, makeToUnicodeCMap
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import NotFound
-from core.models import Category
-from core.services import badge_layout as bl
-from core.services.badge_qr import Matrix, dark_runs, qr_matrix, qr_plan
-from core.services.badges import (
+from core.badges import layout as bl
+from core.badges.badges import (
     BadgeInfo,
     ConferenceInfo,
     badge_link,
@@ -41,6 +38,9 @@ from core.services.badges import (
     make_token,
     mark_printed,
 )
+from core.badges.qr import Matrix, dark_runs, qr_matrix, qr_plan
+from core.errors import NotFound
+from core.models import Category
 
 LAYOUTS = ("a6", "a4x4", "cr80")
 CR80 = (85.6 * mm, 54 * mm)

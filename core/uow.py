@@ -1,0 +1,71 @@
+"""The unit of work: the one place where a transaction ends.
+
+Every entry point opens one around each piece of work: the bot around each update
+(`bot/middlewares/database.py`), each CLI command, the outbox sender around each step, the
+scheduler, the kiosk around each scan. Services inside take the session and never commit or
+roll back: on success the unit of work commits, on an exception it rolls back.
+
+    async with unit_of_work(factory) as session:
+        verdict = await checkin.scan(session, ...)
+
+`checkpoint()` commits what is done so far, for work that must then wait on something slow:
+the bot calls it before every Bot API request, so that a transaction (and SQLite's single
+writer) is never held through a network round trip, and what the user is about to be told
+is already durable.
+
+What SQLite needs is handled in one place too: `core/db.py` starts every transaction of a
+writing engine with `BEGIN IMMEDIATE` (the write lock at the start, so a read-then-write is
+atomic across processes); read-only engines start a deferred one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from contextvars import ContextVar
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+# The unit of work the current task runs in, for code that must reach it without having it
+# passed (the Bot API client's checkpoint before a request).
+current: ContextVar[UnitOfWork | None] = ContextVar("current_unit_of_work", default=None)
+
+
+class UnitOfWork:
+    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+        self.session = factory()
+        self._token = None
+
+    async def __aenter__(self) -> AsyncSession:
+        self._token = current.set(self)  # type: ignore[assignment]
+        return self.session
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._token is not None:
+            current.reset(self._token)
+        session = self.session
+        if not session.in_transaction():  # never touched the database: no connection to give back
+            return
+        if exc_type is None:
+            try:
+                await session.commit()
+            finally:
+                await session.close()
+            return
+        try:  # the work failed: undo it; a connection that cannot even roll back is dropped
+            await session.rollback()
+            await session.close()
+        except Exception:
+            with contextlib.suppress(Exception):
+                await session.invalidate()
+
+    async def checkpoint(self) -> None:
+        """Commit the work so far (the unit of work goes on, in a new transaction if needed)."""
+        if self.session.in_transaction():
+            await self.session.commit()
+
+
+def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> UnitOfWork:
+    return UnitOfWork(factory)
