@@ -28,8 +28,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_skeleton, format_time
 from fluent.runtime import FluentBundle, FluentResource
 
-from core.accreditation.validation import visible
 from core.config import LANGUAGES
+from core.text import visible
 
 log = logging.getLogger(__name__)
 LOCALES_DIR = Path(__file__).parent / "locales"

@@ -43,6 +43,3 @@ def view_args(t: Translator, v: RegistrationView) -> dict[str, str]:
     args["status"] = t(f"status-{r.status.value}")
     return args
 
-
-def bot_link(username: str, payload: str) -> str:
-    return f"https://t.me/{username}?start={payload}"

@@ -19,9 +19,10 @@ from bot.keyboards import common as kb
 from bot.middlewares.preconditions import needs
 from bot.render import view_args
 from bot.states import Officer, RejectDraft, load, save
-from core.accreditation import registration, validation
+from core.accreditation import registration
 from core.errors import DomainError, WrongState
 from core.models import Conference, StaffRoleName
+from core.text import visible
 
 OFFICER = needs(StaffRoleName.ACCREDITATION)
 PAGE = 10
@@ -100,7 +101,7 @@ async def reject_reason(
     message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession, bot: Bot, conference: Conference
 ) -> None:
     draft = await load(state, RejectDraft, key="reject")
-    reason = validation.visible(message.text or "", newlines=True).strip()[:500]
+    reason = visible(message.text or "", newlines=True).strip()[:500]
     try:
         v = await registration.decide(
             session,

@@ -33,13 +33,13 @@ from bot.keyboards import organiser as kb
 from bot.middlewares.preconditions import needs
 from bot.sender import Rendered, register_renderer
 from bot.states import BroadcastDraft, Broadcasting, load, save
-from core.accreditation import validation
 from core.clock import Clock, utc_now
 from core.messaging import broadcasts
 from core.messaging.broadcasts import Audience, AudienceKind
 from core.messaging.outbox import Claimed
 from core.models import Category, Conference, StaffRoleName
 from core.reporting import reports
+from core.text import visible
 from core.uow import unit_of_work
 
 log = logging.getLogger("confdesk.broadcast")
@@ -208,7 +208,7 @@ async def begin(message: Message, state: FSMContext, ctx: Ctx) -> None:
 async def got_text(message: Message, state: FSMContext, ctx: Ctx) -> None:
     # The admin's own formatting, as HTML aiogram rebuilt from the entities; invisible and
     # bidi control characters would reach every recipient, so they go.
-    text = validation.visible(message.html_text, newlines=True).strip()
+    text = visible(message.html_text, newlines=True).strip()
     if len(text) > broadcasts.MAX_TEXT:
         await message.answer(ctx.t("bc-text-too-long", max=broadcasts.MAX_TEXT))
         return

@@ -15,13 +15,15 @@ from bot.context import Ctx
 from bot.i18n import join
 from bot.keyboards import common as kb
 from bot.middlewares.preconditions import needs
-from bot.render import bot_link, view_args
+from bot.render import view_args
 from bot.routers.signup import start_wizard
 from bot.states import SignupDraft
-from core.accreditation import delegations, registration, validation
+from core.accreditation import delegations, registration
 from core.clock import utc_now
 from core.errors import InvalidInput
+from core.links import invitation_link
 from core.models import Category, Conference, Delegation, StaffRoleName, pick
+from core.text import one_line
 
 
 async def _led(ctx: Ctx, session: AsyncSession, conference_id: int) -> Delegation | None:
@@ -73,7 +75,7 @@ async def invite(
     conference_id: int,
 ) -> None:
     try:
-        code, uses, days, category = parse_invite_args(validation.one_line(command.args or "", 200))
+        code, uses, days, category = parse_invite_args(one_line(command.args or "", 200))
     except InvalidInput:
         await message.answer(ctx.t("invite-usage"))
         return
@@ -99,7 +101,7 @@ async def invite(
         expires_at=expires,
         max_uses=uses,
     )
-    link = bot_link((await bot.me()).username or "", f"inv_{invitation.token}")
+    link = invitation_link((await bot.me()).username or "", invitation.token)
     text = ctx.t(
         "invite-created",
         delegation=pick(delegation.name, ctx.language),

@@ -31,11 +31,11 @@ from bot.context import Ctx
 from bot.i18n import Html, Translator, join
 from bot.keyboards import organiser as kb
 from bot.middlewares.preconditions import needs
-from core.accreditation import validation
 from core.clock import Clock, utc_now
 from core.models import Conference, StaffRoleName, pick
 from core.reporting import charts, reports, search
 from core.reporting.search import Card
+from core.text import one_line
 
 OFFICER = needs(StaffRoleName.ACCREDITATION)
 ANY_STAFF = needs(StaffRoleName.ACCREDITATION, StaffRoleName.DOOR)  # admins hold both
@@ -395,7 +395,7 @@ def _hit_label(t: Translator, h: search.Hit) -> str:
 async def find(
     message: Message, command: CommandObject, ctx: Ctx, session: AsyncSession, conference: Conference
 ) -> None:
-    query = validation.one_line(command.args or "", QUERY_LIMIT)
+    query = one_line(command.args or "", QUERY_LIMIT)
     if not query:
         await message.answer(ctx.t("find-usage", bot=ctx.settings.bot_username or "bot"))
         return
@@ -433,7 +433,7 @@ async def inline_find(inline_query: InlineQuery, ctx: Ctx, session: AsyncSession
         await inline_query.answer([article], cache_time=0, is_personal=True)
         return
     conference = ctx.conference
-    text = validation.one_line(inline_query.query, QUERY_LIMIT)
+    text = one_line(inline_query.query, QUERY_LIMIT)
     if len(text) < 2:
         await inline_query.answer([], cache_time=0, is_personal=True)
         return

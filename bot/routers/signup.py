@@ -26,11 +26,13 @@ from bot.context import Ctx
 from bot.filters import has_text, no_text, not_command
 from bot.keyboards import signup as kb
 from bot.middlewares.preconditions import needs
-from bot.render import bot_link, person_args
+from bot.render import person_args
 from bot.states import Signup, SignupDraft, load, save
 from core.accreditation import delegations, registration, validation
 from core.accreditation.registration import PersonData, TelegramAccount
+from core.links import bind_link
 from core.models import Category, Conference, DelegationKind, RegistrationStatus
+from core.text import one_line
 
 
 def _for(draft: SignupDraft, key: str) -> str:
@@ -168,7 +170,7 @@ async def _show_page(
 
 
 async def searched(message: Message, ctx: Ctx, session: AsyncSession, conference_id: int) -> None:
-    query = validation.one_line(message.text or "", 60)
+    query = one_line(message.text or "", 60)
     found = await delegations.search(session, conference_id, query)
     if not found:
         await message.answer(ctx.t("search-none", query=query), reply_markup=kb.kinds(ctx.t))
@@ -327,7 +329,7 @@ async def _confirm(
                     "behalf-registered",
                     name=result.participant.full_name,
                     status=status,
-                    link=bot_link(username, f"bind_{token}"),
+                    link=bind_link(username, token),
                 )
             )
         else:

@@ -15,6 +15,7 @@ from bot.middlewares.preconditions import needs
 from bot.render import view_args
 from bot.routers.signup import start_wizard
 from bot.states import SignupDraft
+from core import links
 from core.accreditation import delegations, registration
 from core.accreditation.registration import TelegramAccount
 from core.clock import Clock
@@ -34,12 +35,12 @@ async def start(
     clock: Clock,
 ) -> None:
     payload = (command.args or "").strip()
-    if payload.startswith("b_"):
+    if payload.startswith(links.BADGE):
         from bot.routers.checkin import badge_link  # the door-staff path
 
         await badge_link(message, payload, ctx, conference, session, bot, fsm_storage, clock)
-    elif payload.startswith("bind_"):
-        await _bind(message, payload.removeprefix("bind_"), ctx, session)
+    elif payload.startswith(links.BIND):
+        await _bind(message, payload.removeprefix(links.BIND), ctx, session)
     else:
         await _signup_or_status(message, payload, state, ctx, session, conference_id)
 
@@ -52,8 +53,9 @@ async def _signup_or_status(
         await message.answer(ctx.t("me", conference=ctx.conference_name, **view_args(ctx.t, mine)))
         return
     draft = SignupDraft()
-    if payload.startswith("inv_"):
-        invitation = await registration.invitation_by_token(session, conference_id, payload.removeprefix("inv_"))
+    if payload.startswith(links.INVITATION):
+        token = payload.removeprefix(links.INVITATION)
+        invitation = await registration.invitation_by_token(session, conference_id, token)
         delegation = await delegations.get(session, conference_id, invitation.delegation_id)
         draft = SignupDraft(
             invitation_token=invitation.token,

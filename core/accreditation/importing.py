@@ -75,6 +75,7 @@ from core.accreditation.registration import ACTIVE, PersonData, RegistrationView
 from core.accreditation.validation import free_text, latin_name, native_name
 from core.clock import Clock, utc_now
 from core.errors import InvalidInput, NotFound, QuotaExceeded
+from core.links import bind_link
 from core.models import (
     Category,
     Conference,
@@ -88,7 +89,6 @@ MAX_PROBLEMS = 100
 MAX_ROWS = 20_000
 IMPORT_SOURCE = "import"
 IMPORT_REF_PREFIX = "import:"
-BIND_PREFIX = "bind_"
 BOT_USERNAME_KEY = "bot_username"
 TELEGRAM_ID_MAX = 2**63 - 1
 
@@ -1031,10 +1031,6 @@ async def import_file(
 # --------------------------------------------------------------------------- links
 
 
-def bind_url(username: str, token: str) -> str:
-    return f"https://t.me/{username}?start={BIND_PREFIX}{token}"
-
-
 async def bind_links(
     session: AsyncSession,
     conference: Conference,
@@ -1073,7 +1069,7 @@ async def bind_links(
                 category=reg.category.value,
                 status=reg.status.value,
                 email=person.email,
-                url=bind_url(username, reg.bind_token),
+                url=bind_link(username, reg.bind_token),
             )
         )
     await session.commit()

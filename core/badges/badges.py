@@ -34,19 +34,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from core import audit
+from core import audit, links
+from core.clock import utc_now
 from core.conferences import current_conference
 from core.config import Settings
 from core.errors import DomainError, NotAllowed, NotFound
-from core.models import (
-    AppSetting,
-    Category,
-    Delegation,
-    Participant,
-    Registration,
-    RegistrationStatus,
-    utcnow,
-)
+from core.models import AppSetting, Category, Delegation, Participant, Registration, RegistrationStatus
 
 TOKEN_FORMAT = 1
 _DOMAIN = b"confdesk-badge\x00"
@@ -54,7 +47,7 @@ _HEAD = struct.Struct(">BIH")  # format, registration id, badge version
 _MAC_BYTES = 17
 TOKEN_BYTES = _HEAD.size + _MAC_BYTES  # 24
 TOKEN_LENGTH = 32  # base64url characters
-START_PREFIX = "b_"
+START_PREFIX = links.BADGE
 SECRET_KEY = "badge_secret"
 USERNAME_KEY = "bot_username"
 
@@ -120,8 +113,7 @@ def start_parameter(token: str) -> str:
     return START_PREFIX + token
 
 
-def badge_link(bot_username: str, token: str) -> str:
-    return f"https://t.me/{bot_username.lstrip('@')}?start={START_PREFIX}{token}"
+badge_link = links.badge_link  # what a badge's QR code holds
 
 
 # --- secret and bot username ----------------------------------------------------------------
@@ -144,7 +136,7 @@ async def ensure_badge_secret(session: AsyncSession, settings: Settings) -> tupl
     stored = await _get_setting(session, SECRET_KEY)
     if stored:
         return stored.encode(), where
-    session.add(AppSetting(key=SECRET_KEY, value=secrets.token_urlsafe(48), updated_at=utcnow()))
+    session.add(AppSetting(key=SECRET_KEY, value=secrets.token_urlsafe(48), updated_at=utc_now()))
     try:
         await session.commit()
     except IntegrityError:
@@ -162,10 +154,10 @@ async def remember_bot_username(session: AsyncSession, username: str) -> None:
         raise DomainError(f"not a bot username: {username!r}", code="invalid_input")
     row = await session.get(AppSetting, USERNAME_KEY)
     if row is None:
-        session.add(AppSetting(key=USERNAME_KEY, value=username, updated_at=utcnow()))
+        session.add(AppSetting(key=USERNAME_KEY, value=username, updated_at=utc_now()))
     elif row.value != username:
         row.value = username
-        row.updated_at = utcnow()
+        row.updated_at = utc_now()
     try:
         await session.commit()
     except IntegrityError:  # another process stored it at the same moment
@@ -210,7 +202,7 @@ async def reissue_badge(
             id=registration_id,
         )
     old_version, old_prints = reg.badge_version, reg.badge_print_count
-    now = utcnow()
+    now = utc_now()
     reg.badge_version = old_version + 1
     reg.badge_file_id = None
     reg.badge_print_count = 0
@@ -391,7 +383,7 @@ async def iter_badges(
 
 async def mark_printed(session: AsyncSession, registration_ids: list[int], *, at: datetime | None = None) -> None:
     """badge_print_count += 1 and badge_printed_at = at for each id. Commits."""
-    at = at or utcnow()
+    at = at or utc_now()
     for start in range(0, len(registration_ids), 500):
         chunk = registration_ids[start : start + 500]
         await session.execute(

@@ -49,7 +49,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.badges.badges import parse_scanned, verify_token
-from core.clock import Clock
+from core.clock import Clock, utc_now
 from core.errors import NotFound
 from core.models import (
     AgendaItem,
@@ -62,7 +62,6 @@ from core.models import (
     Scan,
     ScanDirection,
     ScanResult,
-    utcnow,
 )
 
 _scan = Scan.__table__  # type: ignore[attr-defined]
@@ -187,7 +186,7 @@ async def scan(
     direction: ScanDirection = ScanDirection.IN,
     nonce: str | None = None,
     secret: bytes,
-    clock: Clock = utcnow,
+    clock: Clock = utc_now,
 ) -> Verdict:
     """Judge one scanned code, record it, move presence; commits once. See the module doc.
     `text` is what was scanned: a string, or a kiosk's raw line as bytes."""

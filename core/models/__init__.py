@@ -21,7 +21,7 @@ from core.models.participant import Participant, UserPref
 from core.models.registration import Invitation, Registration
 from core.models.scan import Presence, Scan
 from core.models.staff import AuditLog, StaffRole
-from core.models.types import I18n, pick, utcnow
+from core.models.types import I18n, pick
 
 __all__ = [
     "AgendaItem",
@@ -53,5 +53,4 @@ __all__ = [
     "UserPref",
     "metadata",
     "pick",
-    "utcnow",
 ]

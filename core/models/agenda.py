@@ -5,8 +5,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from core.clock import utc_now
 from core.models.enums import AgendaKind, SignupStatus, SpeakerRole
-from core.models.types import JSON, I18n, UTCDateTime, enum_type, utcnow
+from core.models.types import JSON, I18n, UTCDateTime, enum_type
 
 
 class AgendaItem(SQLModel, table=True):
@@ -35,8 +36,8 @@ class AgendaItem(SQLModel, table=True):
     # Whether participants sign up for it (thematic discussions) or just attend.
     signup_open: bool = False
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
 class AgendaSpeaker(SQLModel, table=True):
@@ -75,5 +76,5 @@ class AgendaSignup(SQLModel, table=True):
     status: SignupStatus = Field(sa_type=enum_type(SignupStatus, "signup_status"))
     waitlist_ticket: int | None = None  # order in the waiting list (not the place: see above)
     promoted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)

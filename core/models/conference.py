@@ -5,7 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
 
-from core.models.types import JSON, I18n, UTCDateTime, utcnow
+from core.clock import utc_now
+from core.models.types import JSON, I18n, UTCDateTime
 
 
 class Conference(SQLModel, table=True):
@@ -28,8 +29,8 @@ class Conference(SQLModel, table=True):
     last_day: date
     # Categories whose registrations are approved without an officer (e.g. ["press"]).
     auto_approve_categories: list[str] = Field(default_factory=list, sa_type=JSON)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
 class AppSetting(SQLModel, table=True):
@@ -39,4 +40,4 @@ class AppSetting(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=512)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)

@@ -5,8 +5,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from core.clock import utc_now
 from core.models.enums import DelegationKind
-from core.models.types import JSON, I18n, UTCDateTime, enum_type, utcnow
+from core.models.types import JSON, I18n, UTCDateTime, enum_type
 
 
 class Delegation(SQLModel, table=True):
@@ -28,5 +29,5 @@ class Delegation(SQLModel, table=True):
     quota: int | None = None  # seats it may accredit; None = unlimited
     head_participant_id: int | None = Field(default=None, foreign_key="participant.id", ondelete="SET NULL")
     auto_approve: bool = False
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)

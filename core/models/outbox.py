@@ -5,8 +5,9 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, SQLModel
 
+from core.clock import utc_now
 from core.models.enums import OutboxStatus
-from core.models.types import JSON, UTCDateTime, enum_type, utcnow
+from core.models.types import JSON, UTCDateTime, enum_type
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -32,7 +33,7 @@ class OutboxMessage(SQLModel, table=True):
     claim_token: str | None = Field(default=None, max_length=32)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = Field(default=None, max_length=500)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
 class ProcessedUpdate(SQLModel, table=True):
@@ -45,4 +46,4 @@ class ProcessedUpdate(SQLModel, table=True):
 
     bot_id: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
     update_id: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
-    seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    seen_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, index=True)

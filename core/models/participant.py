@@ -5,7 +5,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
-from core.models.types import UTCDateTime, utcnow
+from core.clock import utc_now
+from core.models.types import UTCDateTime
 
 
 class Participant(SQLModel, table=True):
@@ -26,8 +27,8 @@ class Participant(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=8)
     blocked_bot_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     forgotten_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
 class UserPref(SQLModel, table=True):
@@ -39,4 +40,4 @@ class UserPref(SQLModel, table=True):
     telegram_id: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
     language: str = Field(max_length=8)
     chosen: bool = False  # True once set with /language; never overwritten by the app's language
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)

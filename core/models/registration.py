@@ -5,8 +5,9 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from core.clock import utc_now
 from core.models.enums import Category, RegistrationStatus
-from core.models.types import UTCDateTime, enum_type, utcnow
+from core.models.types import UTCDateTime, enum_type
 
 
 class Registration(SQLModel, table=True):
@@ -41,8 +42,8 @@ class Registration(SQLModel, table=True):
     badge_print_count: int = 0
     badge_printed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     badge_file_id: str | None = Field(default=None, max_length=200)  # Telegram cache
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
 class Invitation(SQLModel, table=True):
@@ -64,4 +65,4 @@ class Invitation(SQLModel, table=True):
     max_uses: int | None = None
     uses: int = 0
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)

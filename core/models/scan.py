@@ -5,8 +5,9 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, SQLModel
 
+from core.clock import utc_now
 from core.models.enums import ScanDirection, ScanResult
-from core.models.types import UTCDateTime, enum_type, utcnow
+from core.models.types import UTCDateTime, enum_type
 
 
 class Scan(SQLModel, table=True):
@@ -55,5 +56,5 @@ class Presence(SQLModel, table=True):
     registration_id: int = Field(foreign_key="registration.id", primary_key=True, ondelete="CASCADE")
     inside: bool = False
     agenda_item_id: int | None = Field(default=None, foreign_key="agenda_item.id", ondelete="SET NULL")
-    since: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    since: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     last_scan_id: int | None = Field(default=None, foreign_key="scan.id", ondelete="SET NULL")

@@ -5,8 +5,9 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from core.clock import utc_now
 from core.models.enums import StaffRoleName
-from core.models.types import JSON, UTCDateTime, enum_type, utcnow
+from core.models.types import JSON, UTCDateTime, enum_type
 
 
 class StaffRole(SQLModel, table=True):
@@ -18,7 +19,7 @@ class StaffRole(SQLModel, table=True):
     telegram_id: int = Field(sa_type=BigInteger, index=True)
     role: StaffRoleName = Field(sa_type=enum_type(StaffRoleName, "staff_role_name"))
     added_by: int | None = Field(default=None, sa_type=BigInteger)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
 class AuditLog(SQLModel, table=True):
@@ -28,7 +29,7 @@ class AuditLog(SQLModel, table=True):
     __table_args__ = (Index("ix_audit_log_conference_at", "conference_id", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     conference_id: int | None = Field(default=None, foreign_key="conference.id", ondelete="CASCADE")
     actor_telegram_id: int | None = Field(default=None, sa_type=BigInteger)
     actor: str = Field(default="system", max_length=64)  # "tg:123", "cli:root", "system"

@@ -14,8 +14,6 @@ from sqlalchemy.types import TypeDecorator
 I18n = dict[str, str]
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -58,6 +58,7 @@ from core.models import (
 )
 from core.programme import agenda
 from core.programme.reminders import ItemChange, enqueue_change_notices
+from core.text import visible
 
 PROGRAMME_SOURCE = "programme"  # Registration.source of people from the file
 
@@ -104,7 +105,7 @@ def _i18n(value: object) -> object:
             raise ValueError(f"unknown language {lang!r} (expected {', '.join(LANGUAGES)})")
         if not isinstance(text, str):
             raise ValueError(f"{lang}: expected a text")
-        text = validation.visible(text, newlines=True).strip()  # no bidi overrides in titles or names
+        text = visible(text, newlines=True).strip()  # no bidi overrides in titles or names
         if text:
             result[lang] = text
     if not result.get("en"):

@@ -33,7 +33,7 @@ GATE = "Gate <N> & 1"
 
 # What a user should never read: an entity the bot escaped twice (or where nothing is parsed).
 ESCAPED = re.compile(r"&(?:amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);")
-# Characters that hide or reorder text (see core.accreditation.validation.visible).
+# Characters that hide or reorder text (see core.text.visible).
 INVISIBLE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f"
     "\ufeff\ufff9-\ufffb]"

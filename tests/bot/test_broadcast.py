@@ -21,9 +21,10 @@ import bot.routers.broadcast as broadcast_router
 from bot.app import build_dispatcher, make_bot
 from bot.emulator import BotAPIEmulator
 from bot.sender import RateLimiter, Sender
+from core.clock import utc_now
 from core.config import Settings, load_settings
 from core.messaging import outbox
-from core.models import AuditLog, Conference, OutboxMessage, Participant, Registration, utcnow
+from core.models import AuditLog, Conference, OutboxMessage, Participant, Registration
 from tests.bot.conftest import ADMIN, OFFICER, add_staff, seed
 
 WAIT = 60.0  # upper bound of any wait here: a busy 2-core machine, never a fixed window
@@ -46,7 +47,7 @@ async def world(
 ) -> AsyncIterator[World]:
     monkeypatch.setattr(broadcast_router, "PROGRESS_EVERY", 0.2)
     conference, delegations = await seed(session_factory)
-    now = utcnow()
+    now = utc_now()
     async with session_factory() as s:
         pids = (
             (

@@ -20,9 +20,10 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.emulator import BotAPIEmulator
+from core.clock import utc_now
 from core.messaging import broadcasts
 from core.messaging.broadcasts import Audience, AudienceKind
-from core.models import OutboxMessage, OutboxStatus, Participant, Registration, utcnow
+from core.models import OutboxMessage, OutboxStatus, Participant, Registration
 from tests.factories import make_conference
 
 ADMIN = 9000
@@ -36,7 +37,7 @@ async def queue_broadcast(
 ) -> int:
     """`recipients` approved participants with chats in the emulator, and a broadcast to all
     of them as /broadcast would queue it (progress message in the organiser's chat)."""
-    now = utcnow()
+    now = utc_now()
     emulator.user(ADMIN, "Admin")
     for i in range(recipients):
         emulator.user(FIRST + i, f"Person {i}")
