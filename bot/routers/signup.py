@@ -259,8 +259,9 @@ async def _save_edit(
         actor_telegram_id=ctx.telegram_id,
     )
     await state.clear()
-    key = "edit-saved-pending" if result.needs_review else "edit-saved" if result.changed else "edit-nothing"
-    await message.answer(ctx.t(key))
+    await message.answer(
+        ctx.t("edit-saved-pending" if result.needs_review else "edit-saved" if result.changed else "edit-nothing")
+    )
     if result.needs_review:
         await notify.officers_of_new(bot, session, ctx, conference_id, result)
 
