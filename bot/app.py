@@ -17,6 +17,8 @@ from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.types import BotCommand, LinkPreviewOptions, Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import broadcast_progress
+from bot.api_requests import CheckpointBeforeRequest, PinResponseTypes, RetryAfter
 from bot.arrivals import Arrivals
 from bot.i18n import translator
 from bot.middlewares.arrival import ArrivalMiddleware
@@ -37,7 +39,6 @@ from bot.routers import (
     signup,
     start,
 )
-from bot.session import CheckpointBeforeRequest, PinResponseTypes, RetryAfter
 from core.clock import Clock, utc_now
 from core.config import LANGUAGES, Settings
 
@@ -164,6 +165,8 @@ def build_dispatcher(
             )
         )
     )
+    dp.startup.register(broadcast_progress.on_startup)  # resumes the progress of unfinished broadcasts
+    dp.shutdown.register(broadcast_progress.on_shutdown)
     dp["settings"] = settings
     dp["session_factory"] = session_factory  # for startup hooks (resuming broadcast watchers)
     dp["clock"] = clock

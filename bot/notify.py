@@ -1,5 +1,6 @@
 """Messages the bot sends to someone other than the sender: officers learn of a new
-registration, participants of the decision, each in their own language."""
+registration, participants of the decision, each in their own language. Part of the
+update's unit of work: each message is a Bot API request, before which it is checkpointed."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import Ctx
 from bot.i18n import choose_language, translator
 from bot.keyboards import common as kb
-from bot.render import view_args
+from bot.texts.registration import decision_text, officer_new_text
 from core.accreditation.registration import RegistrationView
-from core.models import Conference, RegistrationStatus, StaffRoleName, pick
+from core.models import Conference, StaffRoleName
 from core.people import people, staff
 
 log = logging.getLogger("confdesk.notify")
@@ -34,12 +35,9 @@ async def officers_of_new(
 ) -> None:
     officers = await staff.staff_ids(session, conference_id, StaffRoleName.ACCREDITATION, ctx.settings.admin_ids)
     langs = await people.languages(session, officers) if officers else {}
-    await session.commit()
     for officer in officers:
         t = translator(choose_language(langs.get(officer), None, ctx.settings.default_language))
-        args = view_args(t, view)
-        text = t("officer-new", id=view.registration.id or 0, **args)
-        await _send(bot, officer, text, reply_markup=kb.decision(t, view.registration.id or 0))
+        await _send(bot, officer, officer_new_text(t, view), reply_markup=kb.decision(t, view.registration.id or 0))
 
 
 async def participant_of_decision(bot: Bot, ctx: Ctx, conference: Conference, view: RegistrationView) -> None:
@@ -47,8 +45,4 @@ async def participant_of_decision(bot: Bot, ctx: Ctx, conference: Conference, vi
     if chat is None:
         return
     t = translator(choose_language(view.participant.language, None, ctx.settings.default_language))
-    name = pick(conference.name, t.language)
-    if view.registration.status == RegistrationStatus.APPROVED:
-        await _send(bot, chat, t("participant-approved", conference=name))
-    else:
-        await _send(bot, chat, t("participant-rejected", conference=name, reason=view.registration.decision_reason))
+    await _send(bot, chat, decision_text(t, conference, view))

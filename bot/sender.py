@@ -13,8 +13,7 @@ the send is abandoned (cancelled) before that lease could run out unless the hea
 extended it meanwhile. A sender that lost a row skips it; one killed with kill -9 leaves
 rows that others take within a lease (seconds).
 
-Renderers are registered per message kind by the feature that enqueues them
-(`register_renderer("reminder", render_reminder)`).
+What each kind of message says: `bot/outbox_texts.py` (`RENDERERS`, one renderer a kind).
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -37,10 +35,10 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.session import raise_flood_limits
+from bot.api_requests import raise_flood_limits
+from bot.outbox_texts import RENDERERS
 from core.clock import Clock, utc_now
 from core.config import Settings
 from core.messaging import outbox
@@ -52,21 +50,6 @@ log = logging.getLogger("confdesk.sender")
 
 LEASE = outbox.LEASE.total_seconds()  # seconds; the heartbeat renews a claim 4 times a lease
 UNSURE_RETRY = timedelta(seconds=5)  # a send whose answer never came is tried again after this
-
-
-@dataclass(frozen=True)
-class Rendered:
-    text: str
-    markup: InlineKeyboardMarkup | None = None
-
-
-# (session, message, language) -> what to send, or None to drop it (e.g. the item is gone).
-Renderer = Callable[[AsyncSession, Claimed, str], Awaitable[Rendered | None]]
-RENDERERS: dict[str, Renderer] = {}
-
-
-def register_renderer(kind: str, renderer: Renderer) -> None:
-    RENDERERS[kind] = renderer
 
 
 class RateLimiter:

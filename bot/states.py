@@ -9,7 +9,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import DEFAULT_DESTINY
 from pydantic import BaseModel
 
-from core.models import Category
+from core.models import Category, ScanDirection
 
 # FSM namespaces ("destinies") of a chat: the default one, and the door's chosen gate.
 GATE_DESTINY = "gate"
@@ -51,6 +51,14 @@ class SignupDraft(BaseModel):
     invitation_token: str | None = None
     registration_id: int | None = None
     back_to_summary: bool = False
+
+
+class GateChoice(BaseModel):
+    """Where door staff scan (kept in the GATE_DESTINY namespace: see bot/flows/door.py)."""
+
+    item_id: int | None = None  # None: the venue entrance
+    label: str = ""
+    direction: ScanDirection = ScanDirection.IN
 
 
 class RejectDraft(BaseModel):

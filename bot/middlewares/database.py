@@ -1,7 +1,7 @@
 """Each update is one unit of work (`core.uow`): a session for the handler, committed when
 the handler returns, rolled back when it raises. Services never commit.
 
-The Bot API client checkpoints it before every request (bot.session.CheckpointBeforeRequest):
+The Bot API client checkpoints it before every request (bot.api_requests.CheckpointBeforeRequest):
 what was done so far is committed before the bot waits on Telegram, so a transaction (and
 SQLite's single connection) is never held through a network round trip, and what the user is
 about to be told is durable. A session that never opened a transaction holds no connection

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -17,8 +15,8 @@ from bot.filters import has_text
 from bot.i18n import Html, join, plain
 from bot.keyboards import common as kb
 from bot.middlewares.preconditions import needs
-from bot.render import view_args
 from bot.states import Officer, RejectDraft, load, save
+from bot.texts.registration import already_decided_text, pending_text
 from core.accreditation import registration
 from core.errors import DomainError, WrongState
 from core.models import Conference, StaffRoleName
@@ -40,19 +38,13 @@ async def pending(message: Message, ctx: Ctx, session: AsyncSession, conference_
     if not views:
         await message.answer(ctx.t("pending-none"))
         return
-    lines = [ctx.t("pending-list", total=total)]
-    for v in views:
-        lines.append(ctx.t("pending-item", id=v.registration.id or 0, **view_args(ctx.t, v)))
-    if total > len(views):
-        lines.append(ctx.t("pending-more", more=total - len(views)))
     rows = [(v.registration.id or 0, v.participant.full_name) for v in views]
-    await message.answer(join(lines), reply_markup=kb.pending(ctx.t, rows))
+    await message.answer(pending_text(ctx.t, views, total), reply_markup=kb.pending(ctx.t, rows))
 
 
-async def decided(
+async def approved(
     query: CallbackQuery,
     callback_data: DecisionCB,
-    state: FSMContext,
     ctx: Ctx,
     session: AsyncSession,
     bot: Bot,
@@ -61,32 +53,16 @@ async def decided(
 ) -> None:
     message: Message = query.message  # type: ignore[assignment]
     try:
-        if callback_data.action == "reject":  # the reason comes next: decided only then
-            v = await registration.decidable(session, callback_data.id, conference_id=conference_id)
-        else:
-            v = await registration.decide(
-                session,
-                callback_data.id,
-                approve=True,
-                actor_telegram_id=ctx.telegram_id,
-                conference_id=conference_id,
-                actor_name=_officer_name(query),
-            )
-    except WrongState as exc:
-        if exc.code != "already_decided":
-            raise
-        note = already_decided(ctx, conference, exc)
-        await query.answer(plain(note)[:200], show_alert=True)  # answers are plain text
-        if not _is_list(message):
-            await _mark(message, note)  # this copy of the card is stale: show the outcome
-        return
-    if callback_data.action == "reject":
-        await state.set_state(Officer.reject_reason)
-        await save(
-            state, RejectDraft(registration_id=callback_data.id, officer_message_id=message.message_id), key="reject"
+        v = await registration.decide(
+            session,
+            callback_data.id,
+            approve=True,
+            actor_telegram_id=ctx.telegram_id,
+            conference_id=conference_id,
+            actor_name=_officer_name(query),
         )
-        await query.answer()
-        await message.answer(ctx.t("ask-reject-reason", id=callback_data.id, name=v.participant.full_name))
+    except WrongState as exc:
+        await _decided_before(query, ctx, conference, exc)
         return
     note = ctx.t("officer-approved", officer=_officer_name(query))
     if _is_list(message):  # a /pending list: keep the other rows' buttons
@@ -95,6 +71,40 @@ async def decided(
         await query.answer()
         await _mark(message, note)
     await notify.participant_of_decision(bot, ctx, conference, v)
+
+
+async def rejecting(
+    query: CallbackQuery,
+    callback_data: DecisionCB,
+    state: FSMContext,
+    ctx: Ctx,
+    session: AsyncSession,
+    conference: Conference,
+    conference_id: int,
+) -> None:
+    """Reject: the reason comes next, and the registration is decided only then."""
+    message: Message = query.message  # type: ignore[assignment]
+    try:
+        v = await registration.decidable(session, callback_data.id, conference_id=conference_id)
+    except WrongState as exc:
+        await _decided_before(query, ctx, conference, exc)
+        return
+    await state.set_state(Officer.reject_reason)
+    draft = RejectDraft(registration_id=callback_data.id, officer_message_id=message.message_id)
+    await save(state, draft, key="reject")
+    await query.answer()
+    await message.answer(ctx.t("ask-reject-reason", id=callback_data.id, name=v.participant.full_name))
+
+
+async def _decided_before(query: CallbackQuery, ctx: Ctx, conference: Conference, exc: WrongState) -> None:
+    """Someone else decided first: say who and when; a stale card shows the outcome."""
+    if exc.code != "already_decided":
+        raise exc
+    note = already_decided_text(ctx.t, conference, exc)
+    await query.answer(plain(note)[:200], show_alert=True)  # answers are plain text
+    message: Message = query.message  # type: ignore[assignment]
+    if not _is_list(message):
+        await _mark(message, note)  # this copy of the card is stale: show the outcome
 
 
 async def reject_reason(
@@ -118,24 +128,11 @@ async def reject_reason(
         await state.clear()  # decided by someone else (or withdrawn) while the reason was typed
         if exc.code != "already_decided":
             raise
-        await message.answer(already_decided(ctx, conference, exc))
+        await message.answer(already_decided_text(ctx.t, conference, exc))
         return
     await state.clear()
     await message.answer(ctx.t("officer-rejected", officer=_officer_name(message), reason=reason))
     await notify.participant_of_decision(bot, ctx, conference, v)
-
-
-def already_decided(ctx: Ctx, conference: Conference, exc: DomainError) -> Html:
-    """Who decided the registration before this officer, and when (conference time)."""
-    at = exc.params.get("at")
-    when = ctx.t.moment(at, conference.timezone) if isinstance(at, datetime) else "—"
-    return ctx.t(
-        "officer-already-decided",
-        id=int(exc.params.get("id") or 0),
-        status=str(exc.params.get("status") or ""),
-        by=str(exc.params.get("by") or ctx.t("decided-by-system")),
-        at=when,
-    )
 
 
 def _is_list(message: Message) -> bool:
@@ -151,6 +148,7 @@ async def _mark(message: Message, note: Html) -> None:
 def build() -> Router:
     router = Router(name="accreditation")
     router.message.register(pending, Command("pending"), flags=OFFICER)
-    router.callback_query.register(decided, DecisionCB.filter(), flags=OFFICER)
+    router.callback_query.register(rejecting, DecisionCB.filter(F.action == "reject"), flags=OFFICER)
+    router.callback_query.register(approved, DecisionCB.filter(), flags=OFFICER)
     router.message.register(reject_reason, StateFilter(Officer.reject_reason), has_text, flags=OFFICER)
     return router

@@ -1,202 +1,37 @@
-"""/broadcast (admins): compose, choose the audience, preview, confirm; then progress.
+"""/broadcast (admins): compose, choose the audience, preview, confirm.
 
 Sending is the outbox's job (core.messaging.broadcasts queues one row per recipient; the
 sender in bot/sender.py keeps to Telegram's limits, retries after 429 and marks people who
-blocked the bot). Here: the conversation, the renderers of the two outbox kinds, and a
-watcher per broadcast that edits the organiser's progress message at most every
-PROGRESS_EVERY seconds (only when the numbers changed) and, once nothing is pending, shows
-"finished" and then finishes the broadcast (the delivery report then goes out through the
-outbox, so the organiser sees the finish, then the report). Watchers are resumed when the
-bot starts, so a restart mid-way still ends with a report. What the message shows is kept
-with the broadcast (`broadcasts.show`, compare-and-set): a watcher never edits it to the
-text it already has, after a restart or beside a watcher of another process.
-"""
+blocked the bot, with the texts of bot/outbox_texts.py); the progress message is kept up to
+date by bot/broadcast_progress.py, which this conversation hands each new broadcast to."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-
-from aiogram import Bot, Dispatcher, Router
-from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
+from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.broadcast_progress import Watchers
 from bot.callbacks import AudienceCB, BroadcastConfirmCB
 from bot.context import Ctx
 from bot.filters import has_text, no_text
-from bot.i18n import Html, Translator, join, translator
+from bot.i18n import Html, Translator
 from bot.keyboards import organiser as kb
 from bot.middlewares.preconditions import needs
-from bot.sender import Rendered, register_renderer
+from bot.paging import page_of
 from bot.states import BroadcastDraft, Broadcasting, load, save
+from bot.texts import broadcast as texts
 from core.clock import Clock, utc_now
 from core.messaging import broadcasts
 from core.messaging.broadcasts import Audience, AudienceKind
-from core.messaging.outbox import Claimed
-from core.models import Category, Conference, StaffRoleName
+from core.models import Conference, StaffRoleName
 from core.reporting import reports
 from core.text import visible
-from core.uow import unit_of_work
 
-log = logging.getLogger("confdesk.broadcast")
 ADMIN = needs(StaffRoleName.ADMIN)
-PROGRESS_EVERY = 3.0  # seconds between edits of a progress message (Telegram tolerates ~20/min per chat)
 PICK_PAGE = 8
-# A watcher that sees "finished" set by another one leaves finishing to it; after this long
-# (the other one died between the edit and the report) it finishes the broadcast itself.
-FINISH_GRACE = 30.0
-
-
-# -- the outbox renderers ----------------------------------------------------------------------
-
-
-async def render_broadcast(session: AsyncSession, message: Claimed, language: str) -> Rendered | None:
-    if not await broadcasts.reachable(session, message.chat_id):
-        return None  # blocked the bot or was forgotten since the broadcast was queued
-    text = str(message.payload.get("text") or "")
-    return Rendered(text) if text else None
-
-
-async def render_report(session: AsyncSession, message: Claimed, language: str) -> Rendered | None:
-    p = message.payload
-    t = translator(language)
-    return Rendered(
-        t(
-            "bc-report",
-            id=int(p["broadcast_id"]),
-            sent=int(p["sent"]),
-            total=int(p["total"]),  # type: ignore[call-overload]
-            failed=int(p["failed"]),
-            blocked=int(p["blocked"]),
-        )
-    )  # type: ignore[call-overload]
-
-
-register_renderer(broadcasts.KIND, render_broadcast)
-register_renderer(broadcasts.REPORT_KIND, render_report)
-
-
-# -- watching progress -------------------------------------------------------------------------
-
-
-def _cancelling() -> bool:
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
-
-
-def _progress_text(t: Translator, p: broadcasts.Progress) -> str:
-    key = "bc-done" if p.done else "bc-progress"
-    return t(key, id=p.broadcast_id, sent=p.sent, total=p.total, failed=p.failed, blocked=p.blocked)
-
-
-class Watchers:
-    """One task per unfinished broadcast, for one running bot."""
-
-    def __init__(self, bot: Bot, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        self.bot = bot
-        self.session_factory = session_factory
-        self.tasks: dict[int, asyncio.Task[None]] = {}
-        self.shown_here: dict[int, str] = {}  # the text this process last showed, per broadcast
-
-    def watch(self, info: broadcasts.BroadcastInfo) -> None:
-        running = self.tasks.get(info.broadcast_id)
-        if running is None or running.done():
-            self.tasks[info.broadcast_id] = asyncio.create_task(self._run(info), name=f"broadcast-{info.broadcast_id}")
-
-    async def resume(self) -> None:
-        async with unit_of_work(self.session_factory) as session:
-            for info in await broadcasts.unfinished(session):
-                self.watch(info)
-
-    async def close(self) -> None:
-        tasks = list(self.tasks.values())
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self.tasks.clear()
-
-    async def _run(self, info: broadcasts.BroadcastInfo) -> None:
-        t = translator(info.language)
-        while True:
-            try:
-                if await self._step(info, t):
-                    return
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("watching broadcast %s", info.broadcast_id)
-            await asyncio.sleep(PROGRESS_EVERY)
-
-    async def _step(self, info: broadcasts.BroadcastInfo, t: Translator) -> bool:
-        """Bring the progress message up to date; True once the broadcast is finished."""
-        async with unit_of_work(self.session_factory) as session:
-            p = await broadcasts.progress(session, info.broadcast_id)
-            now = await broadcasts.get(session, info.broadcast_id)
-        if now.finished:
-            return True
-        text = _progress_text(t, p)
-        if text != now.shown:
-            async with unit_of_work(self.session_factory) as session:
-                if not await broadcasts.show(session, info.broadcast_id, old=now.shown, new=text):
-                    return False  # another watcher changed it meanwhile: look again next time
-            shown = False
-            try:
-                shown = await self._show(info, text)
-            finally:
-                if not shown and not _cancelling():
-                    async with unit_of_work(self.session_factory) as session:  # not shown: try again next time
-                        await broadcasts.show(session, info.broadcast_id, old=text, new=now.shown)
-            if not shown:
-                return False
-            self.shown_here[info.broadcast_id] = text
-        if not p.done:
-            return False
-        shown_at = now.shown_at or utc_now()
-        if self.shown_here.get(info.broadcast_id) != text and (utc_now() - shown_at).total_seconds() < FINISH_GRACE:
-            return False  # the watcher that showed "finished" queues the report
-        async with unit_of_work(self.session_factory) as session:
-            await broadcasts.finish(session, info.broadcast_id)
-        return True
-
-    async def _show(self, info: broadcasts.BroadcastInfo, text: str) -> bool:
-        """Edit the progress message; False if it could not be done now."""
-        if info.report_chat_id is None or info.progress_message_id is None:
-            return True
-        for _ in range(3):
-            try:
-                await self.bot.edit_message_text(
-                    text=text, chat_id=info.report_chat_id, message_id=info.progress_message_id
-                )
-                return True
-            except TelegramRetryAfter as exc:
-                await asyncio.sleep(exc.retry_after)
-            except TelegramBadRequest:  # the organiser deleted it (or it shows this text already)
-                return True
-        return False
-
-
-async def on_startup(dispatcher: Dispatcher, bot: Bot) -> None:
-    factory: async_sessionmaker[AsyncSession] | None = dispatcher.workflow_data.get("session_factory")
-    if factory is None:
-        return
-    watchers = Watchers(bot, factory)
-    dispatcher["broadcast_watchers"] = watchers
-    await watchers.resume()
-
-
-async def on_shutdown(dispatcher: Dispatcher) -> None:
-    watchers = dispatcher.workflow_data.pop("broadcast_watchers", None)
-    if isinstance(watchers, Watchers):
-        await watchers.close()
-
-
-# -- the conversation --------------------------------------------------------------------------
 
 
 async def begin(message: Message, state: FSMContext, ctx: Ctx) -> None:
@@ -221,52 +56,24 @@ async def not_text(message: Message, ctx: Ctx) -> None:
     await message.answer(ctx.t("bc-text-only"))
 
 
-async def _picker(
-    t: Translator, session: AsyncSession, conference: Conference, kind: str, page: int, clock: Clock
-) -> tuple[str, list[tuple[str, str]], int]:
-    if kind == "delegation":
-        report = await reports.by_delegation(session, conference, clock=clock)
-        choices = sorted(
-            ((str(d.delegation_id), f"{d.label(t.language)} ({d.accredited})") for d in report.with_members),
-            key=lambda c: c[1].casefold(),
-        )
-        prompt = t("bc-choose-delegation")
-    elif kind == "category":
-        s = await reports.stats(session, conference, clock=clock)
-        choices = [(c.category, f"{t(f'category-{c.category}')} ({c.approved})") for c in s.by_category if c.approved]
-        prompt = t("bc-choose-category")
-    else:
-        items = await reports.by_item(session, conference)
-        zone = reports.zone(conference)
-        choices = [
-            (str(i.item_id), f"{t.moment(i.starts_at, zone)} {i.label(t.language)} ({i.signed_up})")
-            for i in items
-            if i.signed_up
-        ]
-        prompt = t("bc-choose-item")
-    pages = max(1, -(-len(choices) // PICK_PAGE))
-    page = min(max(page, 0), pages - 1)
-    return prompt, choices[page * PICK_PAGE : (page + 1) * PICK_PAGE], pages
+async def kind_chosen(
+    query: CallbackQuery,
+    callback_data: AudienceCB,
+    ctx: Ctx,
+    session: AsyncSession,
+    conference: Conference,
+    clock: Clock = utc_now,
+) -> None:
+    """A kind of audience that needs a value (a delegation, a category, an item): its picker."""
+    kind = callback_data.kind
+    prompt, choices = await _choices(ctx.t, session, conference, kind, clock)
+    shown, page, pages = page_of(choices, callback_data.page, PICK_PAGE)
+    markup = kb.audience_values(ctx.t, kind, list(shown), page, pages)
+    await query.message.edit_text(prompt, reply_markup=markup)  # type: ignore[union-attr]
+    await query.answer()
 
 
-async def _label(t: Translator, session: AsyncSession, conference: Conference, audience: Audience) -> Html:
-    if audience.kind is AudienceKind.DELEGATION:
-        report = await reports.by_delegation(session, conference)
-        names = [d.label(t.language) for d in report.lines if str(d.delegation_id) == audience.value]
-        return t("bc-label-delegation", name=names[0] if names else "?")
-    if audience.kind is AudienceKind.CATEGORY:
-        return t("bc-label-category", category=t(f"category-{Category(audience.value or '').value}"))
-    if audience.kind is AudienceKind.ITEM:
-        titles = [
-            i.label(t.language) for i in await reports.by_item(session, conference) if str(i.item_id) == audience.value
-        ]
-        return t("bc-label-item", title=titles[0] if titles else "?")
-    if audience.kind is AudienceKind.INSIDE:
-        return t("bc-label-inside")
-    return t("bc-label-approved")
-
-
-async def chose(
+async def audience_chosen(
     query: CallbackQuery,
     callback_data: AudienceCB,
     state: FSMContext,
@@ -275,23 +82,12 @@ async def chose(
     conference: Conference,
     clock: Clock = utc_now,
 ) -> None:
-    message = query.message
-    assert isinstance(message, Message)
-    if not callback_data.value:
-        prompt, choices, pages = await _picker(
-            ctx.t, session, conference, callback_data.kind, callback_data.page, clock
-        )
-        await message.edit_text(
-            prompt, reply_markup=kb.audience_values(ctx.t, callback_data.kind, choices, callback_data.page, pages)
-        )
-        await query.answer()
-        return
-    audience = Audience(
-        AudienceKind(callback_data.kind), None if callback_data.kind in ("approved", "inside") else callback_data.value
-    )
+    """The audience is known: how many it reaches, and the preview to confirm."""
+    message: Message = query.message  # type: ignore[assignment]
+    kind = AudienceKind(callback_data.kind)
+    audience = Audience(kind, None if kind in (AudienceKind.APPROVED, AudienceKind.INSIDE) else callback_data.value)
     count = await broadcasts.audience_size(session, conference, audience, clock=clock)
-    label = await _label(ctx.t, session, conference, audience)
-    await session.commit()
+    label = texts.audience_label(ctx.t, audience, await _names(ctx.t, session, conference, audience))
     if not count:
         await message.edit_text(ctx.t("bc-nobody", audience=label), reply_markup=kb.audiences(ctx.t))
         await query.answer()
@@ -300,11 +96,31 @@ async def chose(
     draft.kind, draft.value = audience.kind.value, audience.value
     await save(state, draft, key="broadcast")
     await state.set_state(Broadcasting.confirm)
-    await message.edit_text(
-        join([ctx.t("bc-preview", audience=label, count=count), Html(draft.text)], "\n\n"),
-        reply_markup=kb.confirm(ctx.t, count),
-    )
+    await message.edit_text(texts.preview_text(ctx.t, label, count, draft.text), reply_markup=kb.confirm(ctx.t, count))
     await query.answer()
+
+
+async def _choices(
+    t: Translator, session: AsyncSession, conference: Conference, kind: str, clock: Clock
+) -> tuple[Html, texts.Choices]:
+    if kind == "delegation":
+        report = await reports.by_delegation(session, conference, clock=clock)
+        return t("bc-choose-delegation"), texts.delegation_choices(t, report)
+    if kind == "category":
+        stats = await reports.stats(session, conference, clock=clock)
+        return t("bc-choose-category"), texts.category_choices(t, stats)
+    items = await reports.by_item(session, conference)
+    return t("bc-choose-item"), texts.item_choices(t, items, reports.zone(conference))
+
+
+async def _names(t: Translator, session: AsyncSession, conference: Conference, audience: Audience) -> dict[str, str]:
+    """The names an audience's label may need: delegations' or items', by id."""
+    if audience.kind is AudienceKind.DELEGATION:
+        report = await reports.by_delegation(session, conference)
+        return {str(d.delegation_id): d.label(t.language) for d in report.lines}
+    if audience.kind is AudienceKind.ITEM:
+        return {str(i.item_id): i.label(t.language) for i in await reports.by_item(session, conference)}
+    return {}
 
 
 async def confirmed(
@@ -317,8 +133,7 @@ async def confirmed(
     broadcast_watchers: Watchers | None = None,
     clock: Clock = utc_now,
 ) -> None:
-    message = query.message
-    assert isinstance(message, Message)
+    message: Message = query.message  # type: ignore[assignment]
     draft = await load(state, BroadcastDraft, key="broadcast")
     await state.clear()
     await message.edit_reply_markup(reply_markup=None)
@@ -346,11 +161,10 @@ async def confirmed(
 
 def build() -> Router:
     router = Router(name="broadcast")
-    router.startup.register(on_startup)
-    router.shutdown.register(on_shutdown)
     router.message.register(begin, Command("broadcast"), flags=ADMIN)
     router.message.register(got_text, StateFilter(Broadcasting.text), has_text, flags=ADMIN)
     router.message.register(not_text, StateFilter(Broadcasting.text), no_text, flags=ADMIN)
-    router.callback_query.register(chose, AudienceCB.filter(), flags=ADMIN)
+    router.callback_query.register(kind_chosen, AudienceCB.filter(F.value == ""), flags=ADMIN)
+    router.callback_query.register(audience_chosen, AudienceCB.filter(), flags=ADMIN)
     router.callback_query.register(confirmed, BroadcastConfirmCB.filter(), flags=ADMIN)
     return router

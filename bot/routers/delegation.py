@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import RevokeInviteCB
 from bot.context import Ctx
-from bot.i18n import join
+from bot.flows.signup import start_wizard
+from bot.i18n import Html
 from bot.keyboards import common as kb
 from bot.middlewares.preconditions import needs
-from bot.render import view_args
-from bot.routers.signup import start_wizard
 from bot.states import SignupDraft
+from bot.texts.delegation import invitation_text, members_text
 from core.accreditation import delegations, registration
 from core.clock import utc_now
 from core.errors import InvalidInput
@@ -36,17 +36,7 @@ async def members(message: Message, ctx: Ctx, session: AsyncSession, conference_
         await message.answer(ctx.t("delegation-not-head"))
         return
     views = await registration.delegation_members(session, delegation.id)
-    taken = sum(1 for v in views if v.registration.status.value in ("pending", "approved"))
-    lines = [
-        ctx.t(
-            "delegation-members",
-            delegation=pick(delegation.name, ctx.language),
-            taken=taken,
-            quota=str(delegation.quota) if delegation.quota is not None else ctx.t("unlimited"),
-        )
-    ]
-    lines += [ctx.t("delegation-member", **view_args(ctx.t, v)) for v in views] or [ctx.t("delegation-empty")]
-    await message.answer(join(lines))
+    await message.answer(members_text(ctx.t, delegation, views))
 
 
 def parse_invite_args(args: str | None) -> tuple[str | None, int | None, int | None, Category | None]:
@@ -79,17 +69,9 @@ async def invite(
     except InvalidInput:
         await message.answer(ctx.t("invite-usage"))
         return
-    delegation = await _led(ctx, session, conference_id)
-    if ctx.has(StaffRoleName.ADMIN) and code:
-        delegation = await delegations.by_code(session, conference_id, code)
-        if delegation is None:
-            await message.answer(ctx.t("invite-unknown-delegation", code=code))
-            return
+    delegation, refusal = await _to_invite_to(ctx, session, conference_id, code)
     if delegation is None:
-        await message.answer(ctx.t("invite-usage" if ctx.has(StaffRoleName.ADMIN) else "delegation-not-head"))
-        return
-    if code and code.upper() != delegation.code.upper():  # a head naming another delegation
-        await message.answer(ctx.t("invite-own-delegation-only", code=delegation.code))
+        await message.answer(refusal)
         return
     expires = utc_now() + timedelta(days=days) if days else None
     invitation = await registration.create_invitation(
@@ -102,15 +84,27 @@ async def invite(
         max_uses=uses,
     )
     link = invitation_link((await bot.me()).username or "", invitation.token)
-    text = ctx.t(
-        "invite-created",
-        delegation=pick(delegation.name, ctx.language),
-        link=link,
-        category=ctx.t("invite-category", category=ctx.t(f"category-{category.value}")) if category else "",
-        uses=str(uses) if uses else ctx.t("unlimited"),
-        expires=ctx.t.moment(expires, conference.timezone) if expires else ctx.t("none"),
+    text = invitation_text(
+        ctx.t, delegation, link, category=category, uses=uses, expires=expires, timezone=conference.timezone
     )
     await message.answer(text, reply_markup=kb.revoke_invitation(ctx.t, invitation.id or 0))
+
+
+async def _to_invite_to(
+    ctx: Ctx, session: AsyncSession, conference_id: int, code: str | None
+) -> tuple[Delegation | None, Html]:
+    """The delegation to invite to: a head's own (naming its code is optional), or, for an
+    admin, the one the code names. None, and why not, when there is none."""
+    delegation = await _led(ctx, session, conference_id)
+    if ctx.has(StaffRoleName.ADMIN) and code:
+        delegation = await delegations.by_code(session, conference_id, code)
+        if delegation is None:
+            return None, ctx.t("invite-unknown-delegation", code=code)
+    if delegation is None:
+        return None, ctx.t("invite-usage" if ctx.has(StaffRoleName.ADMIN) else "delegation-not-head")
+    if code and code.upper() != delegation.code.upper():  # a head naming another delegation
+        return None, ctx.t("invite-own-delegation-only", code=delegation.code)
+    return delegation, Html("")
 
 
 async def revoke(

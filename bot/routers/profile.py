@@ -11,12 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import ConfirmCB
 from bot.context import Ctx
-from bot.i18n import join
+from bot.flows.signup import draft_to_edit, start_wizard
 from bot.keyboards import common as kb
 from bot.middlewares.preconditions import needs
-from bot.render import view_args
-from bot.routers.signup import start_wizard
-from bot.states import DESTINIES, SignupDraft
+from bot.states import DESTINIES
+from bot.texts.registration import me_text
 from core.accreditation import registration
 from core.models import RegistrationStatus
 from core.people import erasure
@@ -27,10 +26,7 @@ async def me(message: Message, ctx: Ctx, session: AsyncSession, conference_id: i
     if mine is None:
         await message.answer(ctx.t("not-registered"))
         return
-    text = ctx.t("me", conference=ctx.conference_name, **view_args(ctx.t, mine))
-    if mine.registration.status == RegistrationStatus.REJECTED and mine.registration.decision_reason:
-        text = join([text, ctx.t("me-reason", reason=mine.registration.decision_reason)])
-    await message.answer(text)
+    await message.answer(me_text(ctx.t, ctx.conference_name, mine))
 
 
 async def edit(message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession, conference_id: int) -> None:
@@ -38,24 +34,7 @@ async def edit(message: Message, state: FSMContext, ctx: Ctx, session: AsyncSess
     if mine is None or mine.registration.status not in (RegistrationStatus.PENDING, RegistrationStatus.APPROVED):
         await message.answer(ctx.t("not-registered"))
         return
-    p, r = mine.participant, mine.registration
-    draft = SignupDraft(
-        mode="edit",
-        registration_id=r.id,
-        full_name=p.full_name,
-        native_name=p.native_name,
-        native_done=True,
-        delegation_id=r.delegation_id,
-        delegation_done=True,
-        delegation_locked=r.invitation_id is not None,
-        category=r.category,
-        category_locked=r.invitation_id is not None,
-        position=p.position,
-        organisation=p.organisation,
-        organisation_done=True,
-        consent=True,
-    )
-    await start_wizard(message, state, ctx, session, draft)
+    await start_wizard(message, state, ctx, session, draft_to_edit(mine))
 
 
 async def withdraw(message: Message, ctx: Ctx, session: AsyncSession, conference_id: int) -> None:

@@ -1,11 +1,12 @@
-"""The sign-up wizard: one question at a time, driven by what the draft still lacks.
+"""The sign-up wizard's answers: one question at a time, driven by what the draft still lacks
+(bot/flows/signup.py asks; here each answer is taken and the next question asked).
 
 The same steps serve a person registering themselves (`self`), editing their data
 (`edit`) and a head of delegation registering a member (`behalf`)."""
 
 from __future__ import annotations
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -24,104 +25,42 @@ from bot.callbacks import (
 )
 from bot.context import Ctx
 from bot.filters import has_text, no_text, not_command
+from bot.flows.signup import ask_next
 from bot.keyboards import signup as kb
 from bot.middlewares.preconditions import needs
-from bot.render import person_args
-from bot.states import Signup, SignupDraft, load, save
+from bot.states import Signup, SignupDraft, load
+from bot.texts.signup import registered_text
 from core.accreditation import delegations, registration, validation
 from core.accreditation.registration import PersonData, TelegramAccount
-from core.links import bind_link
 from core.models import Category, Conference, DelegationKind, RegistrationStatus
 from core.text import one_line
 
-
-def _for(draft: SignupDraft, key: str) -> str:
-    """The question's wording for who answers: the person, or a head registering a member."""
-    return f"{key}-behalf" if draft.mode == "behalf" else key
-
-
-async def ask_next(message: Message, state: FSMContext, draft: SignupDraft, ctx: Ctx, session: AsyncSession) -> None:
-    """Ask for the first thing the draft lacks, or show the summary."""
-    t = ctx.t
-    await save(state, draft)
-    if not draft.full_name:
-        await state.set_state(Signup.name)
-        await message.answer(t(_for(draft, "ask-full-name")))
-    elif not draft.native_done:
-        await state.set_state(Signup.native_name)
-        await message.answer(t(_for(draft, "ask-native-name")), reply_markup=kb.skip(t, "native"))
-    elif not (draft.delegation_done or draft.delegation_locked):
-        await state.set_state(Signup.delegation)
-        await message.answer(t("ask-delegation"), reply_markup=kb.kinds(t))
-    elif draft.category is None:
-        await state.set_state(Signup.category)
-        allowed = delegations.selectable_categories(draft.delegation_id is not None)
-        await message.answer(t("ask-category"), reply_markup=kb.categories(t, allowed))
-    elif not draft.position:
-        await state.set_state(Signup.position)
-        await message.answer(t(_for(draft, "ask-position")))
-    elif not draft.organisation_done:
-        await state.set_state(Signup.organisation)
-        await message.answer(t(_for(draft, "ask-organisation")), reply_markup=kb.skip(t, "organisation"))
-    elif draft.mode != "edit" and not draft.consent:
-        await state.set_state(Signup.consent)
-        await message.answer(t(_for(draft, "ask-consent")), reply_markup=kb.consent(t))
-    else:
-        await state.set_state(Signup.summary)
-        delegation = (
-            await delegations.get(session, ctx.conference.id, draft.delegation_id)
-            if ctx.conference and ctx.conference.id
-            else None
-        )
-        args = person_args(
-            t,
-            name=draft.full_name,
-            native=draft.native_name,
-            delegation=delegation,
-            category=draft.category,
-            position=draft.position,
-            organisation=draft.organisation,
-        )
-        await message.answer(t("summary", **args), reply_markup=kb.summary(t))
-
-
-async def start_wizard(
-    message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession, draft: SignupDraft
-) -> None:
-    await state.clear()
-    if draft.mode == "self":
-        await message.answer(ctx.t("welcome", conference=ctx.conference_name))
-    await ask_next(message, state, draft, ctx, session)
-
-
-async def _text_step(message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession, field: str) -> None:
-    draft = await load(state, SignupDraft)
-    text = message.text or ""
-    if field == "full_name":
-        draft.full_name = validation.latin_name(text)
-    elif field == "native_name":
-        draft.native_name, draft.native_done = validation.native_name(text), True
-    elif field == "position":
-        draft.position = validation.free_text(text, "position", max_len=300)
-    elif field == "organisation":
-        draft.organisation, draft.organisation_done = validation.free_text(text, "organisation", max_len=300), True
-    await ask_next(message, state, draft, ctx, session)
+# -- typed answers -------------------------------------------------------------------------------
 
 
 async def got_name(message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession) -> None:
-    await _text_step(message, state, ctx, session, "full_name")
+    draft = await load(state, SignupDraft)
+    draft.full_name = validation.latin_name(message.text or "")
+    await ask_next(message, state, draft, ctx, session)
 
 
 async def got_native(message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession) -> None:
-    await _text_step(message, state, ctx, session, "native_name")
+    draft = await load(state, SignupDraft)
+    draft.native_name, draft.native_done = validation.native_name(message.text or ""), True
+    await ask_next(message, state, draft, ctx, session)
 
 
 async def got_position(message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession) -> None:
-    await _text_step(message, state, ctx, session, "position")
+    draft = await load(state, SignupDraft)
+    draft.position = validation.free_text(message.text or "", "position", max_len=300)
+    await ask_next(message, state, draft, ctx, session)
 
 
 async def got_organisation(message: Message, state: FSMContext, ctx: Ctx, session: AsyncSession) -> None:
-    await _text_step(message, state, ctx, session, "organisation")
+    draft = await load(state, SignupDraft)
+    text = validation.free_text(message.text or "", "organisation", max_len=300)
+    draft.organisation, draft.organisation_done = text, True
+    await ask_next(message, state, draft, ctx, session)
 
 
 async def skipped(
@@ -136,18 +75,23 @@ async def skipped(
     await ask_next(query.message, state, draft, ctx, session)  # type: ignore[arg-type]
 
 
+# -- the delegation and the category -----------------------------------------------------------
+
+
 async def picked_kind(
     query: CallbackQuery, callback_data: KindCB, state: FSMContext, ctx: Ctx, session: AsyncSession, conference_id: int
 ) -> None:
     await query.answer()
-    if callback_data.kind == "none":
-        draft = await load(state, SignupDraft)
-        draft.delegation_id, draft.delegation_done = None, True
-        if draft.category not in delegations.selectable_categories(False):
-            draft.category = None
-        await ask_next(query.message, state, draft, ctx, session)  # type: ignore[arg-type]
-        return
     await _show_page(query, ctx, session, conference_id, callback_data.kind, 0)
+
+
+async def picked_no_delegation(query: CallbackQuery, state: FSMContext, ctx: Ctx, session: AsyncSession) -> None:
+    await query.answer()
+    draft = await load(state, SignupDraft)
+    draft.delegation_id, draft.delegation_done = None, True
+    if draft.category not in delegations.selectable_categories(False):
+        draft.category = None
+    await ask_next(query.message, state, draft, ctx, session)  # type: ignore[arg-type]
 
 
 async def turned_page(
@@ -223,31 +167,25 @@ async def consented(
     await ask_next(query.message, state, draft, ctx, session)  # type: ignore[arg-type]
 
 
-async def summary_action(
-    query: CallbackQuery,
-    callback_data: SummaryCB,
-    state: FSMContext,
-    ctx: Ctx,
-    session: AsyncSession,
-    bot: Bot,
-    conference: Conference,
-    conference_id: int,
-) -> None:
+# -- the summary: cancel, change a field, confirm ----------------------------------------------------
+
+
+async def cancelled(query: CallbackQuery, state: FSMContext, ctx: Ctx) -> None:
     await query.answer()
-    message: Message = query.message  # type: ignore[assignment]
-    if callback_data.action == "cancel":
-        await state.clear()
-        await message.answer(ctx.t("cancelled"))
-    elif callback_data.action == "edit":
-        draft = await load(state, SignupDraft)
-        editable = tuple(
-            f
-            for f in kb.FIELDS
-            if not (f == "delegation" and draft.delegation_locked) and not (f == "category" and draft.category_locked)
-        )
-        await message.answer(ctx.t("summary-edit"), reply_markup=kb.fields(ctx.t, editable))
-    else:
-        await _confirm(message, state, ctx, session, bot, conference, conference_id)
+    await state.clear()
+    await query.message.answer(ctx.t("cancelled"))  # type: ignore[union-attr]
+
+
+async def to_edit(query: CallbackQuery, state: FSMContext, ctx: Ctx) -> None:
+    """The fields that may be changed (not a delegation or category an invitation set)."""
+    await query.answer()
+    draft = await load(state, SignupDraft)
+    editable = tuple(
+        f
+        for f in kb.FIELDS
+        if not (f == "delegation" and draft.delegation_locked) and not (f == "category" and draft.category_locked)
+    )
+    await query.message.answer(ctx.t("summary-edit"), reply_markup=kb.fields(ctx.t, editable))  # type: ignore[union-attr]
 
 
 async def edit_field(
@@ -271,8 +209,19 @@ async def edit_field(
     await ask_next(query.message, state, draft, ctx, session)  # type: ignore[arg-type]
 
 
-async def _confirm(
-    message: Message,
+def _person(draft: SignupDraft, ctx: Ctx) -> PersonData:
+    assert draft.full_name  # the summary is shown only when the name is known
+    return PersonData(
+        full_name=draft.full_name,
+        native_name=draft.native_name,
+        position=draft.position,
+        organisation=draft.organisation,
+        language=ctx.language if draft.mode != "behalf" else None,
+    )
+
+
+async def confirmed(
+    query: CallbackQuery,
     state: FSMContext,
     ctx: Ctx,
     session: AsyncSession,
@@ -280,37 +229,59 @@ async def _confirm(
     conference: Conference,
     conference_id: int,
 ) -> None:
+    await query.answer()
+    message: Message = query.message  # type: ignore[assignment]
     draft = await load(state, SignupDraft)
-    assert draft.full_name and draft.category  # the summary is shown only when both are known
-    person = PersonData(
-        full_name=draft.full_name,
-        native_name=draft.native_name,
-        position=draft.position,
-        organisation=draft.organisation,
-        language=ctx.language if draft.mode != "behalf" else None,
-    )
     if draft.mode == "edit":
-        assert draft.registration_id is not None
-        result = await registration.update_person(
-            session,
-            draft.registration_id,
-            person,
-            delegation_id=draft.delegation_id,
-            category=draft.category,
-            actor_telegram_id=ctx.telegram_id,
-        )
-        await state.clear()
-        await message.answer(
-            ctx.t("edit-saved-pending" if result.needs_review else "edit-saved" if result.changed else "edit-nothing")
-        )
-        if result.needs_review:
-            await notify.officers_of_new(bot, session, ctx, conference_id, result)
-        return
+        await _save_edit(message, draft, state, ctx, session, bot, conference_id)
+    else:
+        await _register(message, draft, state, ctx, session, bot, conference)
+
+
+async def _save_edit(
+    message: Message,
+    draft: SignupDraft,
+    state: FSMContext,
+    ctx: Ctx,
+    session: AsyncSession,
+    bot: Bot,
+    conference_id: int,
+) -> None:
+    """/edit confirmed: the changes saved (an approved registration whose name or delegation
+    changed goes back to the officers)."""
+    assert draft.registration_id is not None and draft.category  # an /edit draft, complete
+    result = await registration.update_person(
+        session,
+        draft.registration_id,
+        _person(draft, ctx),
+        delegation_id=draft.delegation_id,
+        category=draft.category,
+        actor_telegram_id=ctx.telegram_id,
+    )
+    await state.clear()
+    await message.answer(
+        ctx.t("edit-saved-pending" if result.needs_review else "edit-saved" if result.changed else "edit-nothing")
+    )
+    if result.needs_review:
+        await notify.officers_of_new(bot, session, ctx, conference_id, result)
+
+
+async def _register(
+    message: Message,
+    draft: SignupDraft,
+    state: FSMContext,
+    ctx: Ctx,
+    session: AsyncSession,
+    bot: Bot,
+    conference: Conference,
+) -> None:
+    """A new registration: the person's own, or a member's by their head of delegation."""
+    assert draft.category  # the summary is shown only when the category is known
     behalf = draft.mode == "behalf"
     result = await registration.register(
         session,
         conference,
-        person,
+        _person(draft, ctx),
         category=draft.category,
         delegation_id=draft.delegation_id,
         account=None if behalf else TelegramAccount(ctx.telegram_id, message.chat.username, ctx.language),
@@ -319,27 +290,13 @@ async def _confirm(
         personal_link=behalf,
     )
     await state.clear()
-    if behalf:
-        status = ctx.t(f"status-{result.registration.status.value}")
-        token = result.registration.bind_token
-        username = (await bot.me()).username or ""
-        if token:
-            await message.answer(
-                ctx.t(
-                    "behalf-registered",
-                    name=result.participant.full_name,
-                    status=status,
-                    link=bind_link(username, token),
-                )
-            )
-        else:
-            await message.answer(ctx.t("behalf-no-link", name=result.participant.full_name, status=status))
-    elif result.registration.status == RegistrationStatus.APPROVED:
-        await message.answer(ctx.t("registered-approved"))
-    else:
-        await message.answer(ctx.t("registered-pending"))
+    username = ((await bot.me()).username or "") if behalf else ""  # for the member's personal link
+    await message.answer(registered_text(ctx.t, result, behalf=behalf, bot_username=username))
     if result.registration.status == RegistrationStatus.PENDING:
-        await notify.officers_of_new(bot, session, ctx, conference_id, result)
+        await notify.officers_of_new(bot, session, ctx, conference.id or 0, result)
+
+
+# -- anything else while the wizard waits -------------------------------------------------------------
 
 
 async def not_text(message: Message, ctx: Ctx) -> None:
@@ -356,30 +313,28 @@ async def expected_button(message: Message, ctx: Ctx) -> None:
 
 def build() -> Router:
     router = Router(name="signup")
+    cb = router.callback_query
     router.message.register(got_name, StateFilter(Signup.name), has_text)
     router.message.register(got_native, StateFilter(Signup.native_name), has_text)
     router.message.register(got_position, StateFilter(Signup.position), has_text)
     router.message.register(got_organisation, StateFilter(Signup.organisation), has_text)
-    router.callback_query.register(skipped, StateFilter(Signup.native_name), SkipCB.filter())
-    router.callback_query.register(skipped, StateFilter(Signup.organisation), SkipCB.filter())
-    router.callback_query.register(picked_kind, StateFilter(Signup.delegation), KindCB.filter(), flags=needs())
-    router.callback_query.register(
-        turned_page, StateFilter(Signup.delegation), DelegationPageCB.filter(), flags=needs()
-    )
+    cb.register(skipped, StateFilter(Signup.native_name), SkipCB.filter())
+    cb.register(skipped, StateFilter(Signup.organisation), SkipCB.filter())
+    cb.register(picked_no_delegation, StateFilter(Signup.delegation), KindCB.filter(F.kind == "none"), flags=needs())
+    cb.register(picked_kind, StateFilter(Signup.delegation), KindCB.filter(), flags=needs())
+    cb.register(turned_page, StateFilter(Signup.delegation), DelegationPageCB.filter(), flags=needs())
     router.message.register(searched, StateFilter(Signup.delegation), has_text, flags=needs())
-    router.callback_query.register(
-        picked_delegation, StateFilter(Signup.delegation), DelegationCB.filter(), flags=needs()
-    )
-    router.callback_query.register(picked_category, StateFilter(Signup.category), CategoryCB.filter())
-    router.callback_query.register(consented, StateFilter(Signup.consent), ConsentCB.filter())
-    router.callback_query.register(summary_action, StateFilter(Signup.summary), SummaryCB.filter(), flags=needs())
-    router.callback_query.register(edit_field, StateFilter(Signup.summary), FieldCB.filter())
-    router.message.register(not_text, StateFilter(Signup.name), no_text)
-    router.message.register(not_text, StateFilter(Signup.native_name), no_text)
-    router.message.register(not_text, StateFilter(Signup.position), no_text)
-    router.message.register(not_text, StateFilter(Signup.organisation), no_text)
+    cb.register(picked_delegation, StateFilter(Signup.delegation), DelegationCB.filter(), flags=needs())
+    cb.register(picked_category, StateFilter(Signup.category), CategoryCB.filter())
+    cb.register(consented, StateFilter(Signup.consent), ConsentCB.filter())
+    summary = StateFilter(Signup.summary)
+    cb.register(cancelled, summary, SummaryCB.filter(F.action == "cancel"), flags=needs())
+    cb.register(to_edit, summary, SummaryCB.filter(F.action == "edit"), flags=needs())
+    cb.register(confirmed, summary, SummaryCB.filter(F.action == "confirm"), flags=needs())
+    cb.register(edit_field, summary, FieldCB.filter())
+    for step in (Signup.name, Signup.native_name, Signup.position, Signup.organisation):
+        router.message.register(not_text, StateFilter(step), no_text)
     router.message.register(not_text_delegation, StateFilter(Signup.delegation), no_text)
-    router.message.register(expected_button, StateFilter(Signup.category), not_command)
-    router.message.register(expected_button, StateFilter(Signup.consent), not_command)
-    router.message.register(expected_button, StateFilter(Signup.summary), not_command)
+    for step in (Signup.category, Signup.consent, Signup.summary):
+        router.message.register(expected_button, StateFilter(step), not_command)
     return router

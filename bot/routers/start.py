@@ -11,10 +11,11 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Ctx
+from bot.flows.door import badge_link
+from bot.flows.signup import start_wizard
 from bot.middlewares.preconditions import needs
-from bot.render import view_args
-from bot.routers.signup import start_wizard
 from bot.states import SignupDraft
+from bot.texts.registration import me_text
 from core import links
 from core.accreditation import delegations, registration
 from core.accreditation.registration import TelegramAccount
@@ -35,9 +36,7 @@ async def start(
     clock: Clock,
 ) -> None:
     payload = (command.args or "").strip()
-    if payload.startswith(links.BADGE):
-        from bot.routers.checkin import badge_link  # the door-staff path
-
+    if payload.startswith(links.BADGE):  # the door-staff path
         await badge_link(message, payload, ctx, conference, session, bot, fsm_storage, clock)
     elif payload.startswith(links.BIND):
         await _bind(message, payload.removeprefix(links.BIND), ctx, session)
@@ -48,26 +47,32 @@ async def start(
 async def _signup_or_status(
     message: Message, payload: str, state: FSMContext, ctx: Ctx, session: AsyncSession, conference_id: int
 ) -> None:
+    """Someone registered is shown their registration; anyone else starts the wizard (with
+    what an invitation link settles already)."""
     mine = await registration.my_registration(session, conference_id, ctx.telegram_id)
     if mine is not None and mine.registration.status.value in ("pending", "approved"):
-        await message.answer(ctx.t("me", conference=ctx.conference_name, **view_args(ctx.t, mine)))
+        await message.answer(me_text(ctx.t, ctx.conference_name, mine))
         return
     draft = SignupDraft()
     if payload.startswith(links.INVITATION):
-        token = payload.removeprefix(links.INVITATION)
-        invitation = await registration.invitation_by_token(session, conference_id, token)
-        delegation = await delegations.get(session, conference_id, invitation.delegation_id)
-        draft = SignupDraft(
-            invitation_token=invitation.token,
-            delegation_id=invitation.delegation_id,
-            delegation_locked=invitation.delegation_id is not None,
-            delegation_done=True,
-            category=invitation.category,
-            category_locked=invitation.category is not None,
-        )
-        if delegation is not None:
-            await message.answer(ctx.t("invite-welcome", delegation=pick(delegation.name, ctx.language)))
+        draft = await _invited(message, payload.removeprefix(links.INVITATION), ctx, session, conference_id)
     await start_wizard(message, state, ctx, session, draft)
+
+
+async def _invited(message: Message, token: str, ctx: Ctx, session: AsyncSession, conference_id: int) -> SignupDraft:
+    """The invitation's welcome, and a draft with its delegation and category settled."""
+    invitation = await registration.invitation_by_token(session, conference_id, token)
+    delegation = await delegations.get(session, conference_id, invitation.delegation_id)
+    if delegation is not None:
+        await message.answer(ctx.t("invite-welcome", delegation=pick(delegation.name, ctx.language)))
+    return SignupDraft(
+        invitation_token=invitation.token,
+        delegation_id=invitation.delegation_id,
+        delegation_locked=invitation.delegation_id is not None,
+        delegation_done=True,
+        category=invitation.category,
+        category_locked=invitation.category is not None,
+    )
 
 
 async def _bind(message: Message, token: str, ctx: Ctx, session: AsyncSession) -> None:

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import bot.routers.broadcast as broadcast_router
+import bot.broadcast_progress as broadcast_progress
 from bot.app import build_dispatcher, make_bot
 from bot.emulator import BotAPIEmulator
 from bot.sender import RateLimiter, Sender
@@ -45,7 +45,7 @@ class World:
 async def world(
     database_url: str, session_factory: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[World]:
-    monkeypatch.setattr(broadcast_router, "PROGRESS_EVERY", 0.2)
+    monkeypatch.setattr(broadcast_progress, "PROGRESS_EVERY", 0.2)
     conference, delegations = await seed(session_factory)
     now = utc_now()
     async with session_factory() as s:

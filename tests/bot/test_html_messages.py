@@ -14,7 +14,7 @@ import icalendar
 import pytest
 from sqlalchemy import select, update
 
-import bot.routers.broadcast as broadcast_router
+import bot.broadcast_progress as broadcast_progress
 from bot.app import make_bot
 from bot.sender import RateLimiter, Sender
 from core.badges import badges
@@ -314,7 +314,7 @@ async def test_programme_messages(harness: Harness) -> None:
 
 
 async def test_organiser_reports_search_and_broadcast(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(broadcast_router, "PROGRESS_EVERY", 0.2)
+    monkeypatch.setattr(broadcast_progress, "PROGRESS_EVERY", 0.2)
     h = harness
     scg = await nasty_conference(h)
     await running_today(h)

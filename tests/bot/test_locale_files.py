@@ -24,10 +24,10 @@ def test_no_message_id_is_defined_twice(language: str) -> None:
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_a_head_registering_a_member_is_asked_about_the_member(language: str) -> None:
     from bot.i18n import translator
-    from bot.routers.signup import _for
     from bot.states import SignupDraft
+    from bot.texts.signup import question
 
     t = translator(language)
     for key in ("ask-full-name", "ask-native-name", "ask-position", "ask-organisation", "ask-consent"):
-        own, member = t(_for(SignupDraft(), key)), t(_for(SignupDraft(mode="behalf"), key))
+        own, member = question(t, SignupDraft(), key), question(t, SignupDraft(mode="behalf"), key)
         assert t.has(f"{key}-behalf") and member != own

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.sender import Rendered, Sender, register_renderer
+from bot.outbox_texts import RENDERERS, Rendered
+from bot.sender import Sender
 from core.clock import utc_now
 from core.config import load_settings
 from core.messaging import outbox
@@ -48,8 +49,12 @@ async def _probe(session: AsyncSession, message: outbox.Claimed, language: str) 
     return Rendered("probe")
 
 
+@pytest.fixture(autouse=True)
+def _probe_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(RENDERERS, "probe", _probe)
+
+
 async def _one_message(factory: async_sessionmaker[AsyncSession]) -> None:
-    register_renderer("probe", _probe)
     async with factory() as s:
         await outbox.enqueue(s, kind="probe", chat_id=1, dedup_key="probe:1", due_at=utc_now() - timedelta(seconds=1))
         await s.commit()

@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from bot.app import build_dispatcher, make_bot, make_storage
 from bot.emulator import BotAPIEmulator
-from bot.sender import Rendered, Sender, register_renderer
+from bot.outbox_texts import RENDERERS, Rendered
+from bot.sender import Sender
 from bot.webhook import SECRET_HEADER, WebhookServer
 from core.clock import utc_now
 from core.config import Settings, load_settings
@@ -150,13 +151,13 @@ async def test_replayed_update_and_wrong_secret_have_no_effect(cluster) -> None:
         assert resp.status == 200 and (await resp.json()) == {"database": "ok", "redis": "ok"}
 
 
-async def test_two_senders_send_each_due_message_once(cluster) -> None:  # type: ignore[no-untyped-def]
+async def test_two_senders_send_each_due_message_once(cluster, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     emulator, (a, b), _ = cluster
 
     async def probe(session, message, language):  # type: ignore[no-untyped-def]
         return Rendered(f"probe {message.payload['n']}")
 
-    register_renderer("probe", probe)
+    monkeypatch.setitem(RENDERERS, "probe", probe)
     users = [emulator.user(id=5000 + i, first_name=f"U{i}") for i in range(12)]
     async with a.server.session_factory() as s:
         for i, user in enumerate(users):

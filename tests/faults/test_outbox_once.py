@@ -21,7 +21,6 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import bot.routers.broadcast  # noqa: F401  (registers the broadcast renderers)
 from bot.app import make_bot
 from bot.emulator import BotAPIEmulator
 from bot.sender import RateLimiter, Sender

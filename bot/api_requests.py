@@ -16,7 +16,7 @@ from core import uow
 if TYPE_CHECKING:
     from aiogram import Bot
 
-log = logging.getLogger("confdesk.session")
+log = logging.getLogger("confdesk.api_requests")
 
 # Set by a caller with a 429 policy of its own (the outbox sender pauses, gives its batch
 # back and reschedules; sleeping inside a send would hold the batch through the wait).
