@@ -26,9 +26,11 @@ from bot.sender import Rendered, register_renderer
 from core.errors import DomainError
 from core.messaging.outbox import Claimed
 from core.models import AgendaItem, AgendaKind, Conference, SignupStatus, pick
-from core.programme import agenda, reminders
-from core.programme.agenda import ItemView
+from core.programme import reminders
 from core.programme.calendar import build_calendar
+from core.programme.messages import NOTICE, PROMOTED, REMINDER
+from core.programme.signups import Clash, SignupResult, cancel_as, sign_up_as
+from core.programme.views import DayView, ItemView, day_view, item_view, local_day, my_agenda
 
 PAGE_SIZE = 8  # items per page of a day: long days are paginated
 MESSAGE_LIMIT = 4096
@@ -103,9 +105,7 @@ def _times(item: AgendaItem, tz: ZoneInfo, language: str) -> dict[str, str]:
     }
 
 
-def day_message(
-    t: Translator, conference: Conference, view: agenda.DayView, page: int
-) -> tuple[Html, InlineKeyboardMarkup]:
+def day_message(t: Translator, conference: Conference, view: DayView, page: int) -> tuple[Html, InlineKeyboardMarkup]:
     tz = ZoneInfo(conference.timezone)
     pages = max(1, -(-len(view.items) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
@@ -230,7 +230,7 @@ async def _edit(message: Message, text: Html, markup: InlineKeyboardMarkup | Non
 
 
 async def show_agenda(message: Message, ctx: Ctx, session: AsyncSession, conference: Conference) -> None:
-    view = await agenda.day_view(session, conference, None, telegram_id=ctx.telegram_id)
+    view = await day_view(session, conference, None, telegram_id=ctx.telegram_id)
     if not view.items:
         await message.answer(ctx.t("agenda-empty"))
         return
@@ -242,7 +242,7 @@ async def day_pressed(
     query: CallbackQuery, callback_data: AgendaDayCB, ctx: Ctx, session: AsyncSession, conference: Conference
 ) -> None:
     day = datetime.strptime(callback_data.day, "%Y%m%d").date()
-    view = await agenda.day_view(session, conference, day, telegram_id=ctx.telegram_id)
+    view = await day_view(session, conference, day, telegram_id=ctx.telegram_id)
     text, markup = day_message(ctx.t, conference, view, callback_data.page)
     await query.answer()
     await _edit(query.message, text, markup)  # type: ignore[arg-type]
@@ -258,8 +258,8 @@ async def item_pressed(
 async def _show_card(
     query: CallbackQuery, ctx: Ctx, session: AsyncSession, conference: Conference, item_id: int, page: int
 ) -> None:
-    view = await agenda.item_view(session, conference.id or 0, item_id, telegram_id=ctx.telegram_id)
-    day = agenda.local_day(view.item, ZoneInfo(conference.timezone))
+    view = await item_view(session, conference.id or 0, item_id, telegram_id=ctx.telegram_id)
+    day = local_day(view.item, ZoneInfo(conference.timezone))
     await _edit(
         query.message,  # type: ignore[arg-type]
         card_text(ctx.t, conference, view),
@@ -281,13 +281,13 @@ async def act_pressed(
     cb = callback_data
     try:
         if cb.action in ("out", "give"):
-            result = await agenda.cancel_as(session, conference_id, ctx.telegram_id, cb.id)
+            result = await cancel_as(session, conference_id, ctx.telegram_id, cb.id)
         else:
             wait = cb.action == "wait"
-            result = await agenda.sign_up_as(
+            result = await sign_up_as(
                 session, conference_id, ctx.telegram_id, cb.id, waitlist=wait, clashes_ok=cb.anyway
             )
-    except agenda.Clash as clash:
+    except Clash as clash:
         await _ask_about_clash(query, ctx, session, conference, cb, clash.clashes)
     except DomainError as exc:
         if cb.action == "give":  # not a card: the error middleware answers
@@ -305,7 +305,7 @@ async def _acted(
     session: AsyncSession,
     conference: Conference,
     cb: AgendaActCB,
-    result: agenda.SignupResult,
+    result: SignupResult,
 ) -> None:
     t = ctx.t
     if cb.action == "give":
@@ -333,14 +333,12 @@ async def _ask_about_clash(
     warning = clash_text(ctx.t, conference, clashes, waitlist=cb.action == "wait")
     await session.rollback()  # nothing was booked
     await query.answer()
-    view = await agenda.item_view(session, conference.id or 0, cb.id, telegram_id=ctx.telegram_id)
+    view = await item_view(session, conference.id or 0, cb.id, telegram_id=ctx.telegram_id)
     text = _fit(join([card_text(ctx.t, conference, view), warning], "\n\n"))
     await _edit(query.message, text, kb.clash(ctx.t, cb))  # type: ignore[arg-type]
 
 
-def clash_text(
-    t: Translator, conference: Conference, clashes: Sequence[AgendaItem], *, waitlist: bool = False
-) -> Html:
+def clash_text(t: Translator, conference: Conference, clashes: Sequence[AgendaItem], *, waitlist: bool = False) -> Html:
     tz = ZoneInfo(conference.timezone)
     lines = [t("agenda-clash")] + [
         t(
@@ -360,7 +358,7 @@ def clash_text(
 
 async def my_programme(message: Message, ctx: Ctx, session: AsyncSession, conference: Conference) -> None:
     t = ctx.t
-    views = await agenda.my_agenda(session, conference.id or 0, ctx.telegram_id)
+    views = await my_agenda(session, conference.id or 0, ctx.telegram_id)
     if not views:
         await message.answer(t("my-empty"))
         return
@@ -427,7 +425,7 @@ def my_text(t: Translator, conference: Conference, views: Sequence[ItemView]) ->
 
 
 async def render_reminder(session: AsyncSession, message: Claimed, language: str) -> Rendered | None:
-    due = await reminders.still_due(session, agenda.REMINDER, message.payload)
+    due = await reminders.still_due(session, REMINDER, message.payload)
     if due is None:
         return None
     t, tz = translator(language), ZoneInfo(due.conference.timezone)
@@ -444,7 +442,7 @@ async def render_reminder(session: AsyncSession, message: Claimed, language: str
 
 
 async def render_promoted(session: AsyncSession, message: Claimed, language: str) -> Rendered | None:
-    due = await reminders.still_due(session, agenda.PROMOTED, message.payload)
+    due = await reminders.still_due(session, PROMOTED, message.payload)
     if due is None:
         return None
     t, tz = translator(language), ZoneInfo(due.conference.timezone)
@@ -458,7 +456,7 @@ async def render_promoted(session: AsyncSession, message: Claimed, language: str
 
 
 async def render_notice(session: AsyncSession, message: Claimed, language: str) -> Rendered | None:
-    due = await reminders.still_due(session, agenda.NOTICE, message.payload)
+    due = await reminders.still_due(session, NOTICE, message.payload)
     if due is None:
         return None
     p, t, tz = message.payload, translator(language), ZoneInfo(due.conference.timezone)
@@ -499,9 +497,9 @@ async def render_notice(session: AsyncSession, message: Claimed, language: str) 
     return Rendered(_fit(join(lines)))
 
 
-register_renderer(agenda.REMINDER, render_reminder)
-register_renderer(agenda.PROMOTED, render_promoted)
-register_renderer(agenda.NOTICE, render_notice)
+register_renderer(REMINDER, render_reminder)
+register_renderer(PROMOTED, render_promoted)
+register_renderer(NOTICE, render_notice)
 
 
 def build() -> Router:

@@ -32,7 +32,7 @@ from core.checkin.checkin import Verdict
 from core.checkin.qr_decode import decode_codes
 from core.clock import Clock
 from core.models import Conference, ScanDirection, ScanResult, StaffRoleName, pick
-from core.programme import gates
+from core.programme.lookup import agenda_item_by_id, hall_items
 
 DOOR = needs(StaffRoleName.DOOR)
 ICONS = {ScanResult.OK: "✅", ScanResult.DUPLICATE: "⚠️"}
@@ -172,7 +172,7 @@ async def gate(
     bot: Bot,
 ) -> None:
     choice = await current_gate(fsm_storage, bot, ctx.telegram_id)
-    items = await gates.hall_items(session, conference_id)
+    items = await hall_items(session, conference_id)
     await message.answer(
         ctx.t("gate-current", **_where(ctx, choice)),
         reply_markup=kb.gates(ctx.t, items, ctx.language, conference.timezone),
@@ -189,7 +189,7 @@ async def gate_place(
     conference_id: int,
 ) -> None:
     choice = await current_gate(fsm_storage, bot, ctx.telegram_id)
-    item = await gates.item(session, conference_id, callback_data.item) if callback_data.item else None
+    item = await agenda_item_by_id(session, conference_id, callback_data.item) if callback_data.item else None
     choice.item_id = item.id if item else None
     choice.label = (pick(item.hall, ctx.language) or pick(item.title, ctx.language)) if item else ""
     await _save(query, ctx, choice, fsm_storage, bot)
