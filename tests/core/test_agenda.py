@@ -11,7 +11,7 @@ from core.programme import messages, signups, views
 from core.programme.file import parse_programme
 from core.programme.load import load_programme
 from core.uow import unit_of_work
-from tests.factories import make_conference, make_item, make_participant, make_registration
+from tests.factories import make_conference, make_item, make_participant, make_registration, programme_file
 
 T0 = datetime(2024, 10, 31, 9, 0, tzinfo=UTC)
 
@@ -136,19 +136,12 @@ async def test_places_on_the_waiting_list_move_up(session):
     assert mine.my_position == 4
 
 
-PROGRAMME = """\
-conference:
-  slug: minsk-2024
-  edition: 2
-  name: {en: Minsk Conference, ru: Минская конференция}
-  city: {en: Minsk, ru: Минск}
-  timezone: Europe/Minsk
-  first_day: 2024-10-31
-  last_day: 2024-11-01
-agenda:
+PROGRAMME = programme_file(
+    """\
   - {code: migration, kind: thematic, day: 2024-10-31, start: "14:30", end: "16:30", title: Migration,
      capacity: 1, signup_open: true}
 """
+)
 
 
 async def test_a_larger_hall_seats_those_waiting_first(session):

@@ -14,7 +14,7 @@ from core.programme import messages, reminders, signups
 from core.programme.file import parse_programme
 from core.programme.load import load_programme
 from core.uow import unit_of_work
-from tests.factories import make_conference, make_item, make_participant, make_registration
+from tests.factories import make_conference, make_item, make_participant, make_registration, programme_file
 
 START = datetime(2024, 10, 31, 11, 30, tzinfo=UTC)  # 14:30 in Minsk
 HOUR = timedelta(hours=1)
@@ -143,22 +143,15 @@ async def test_promotion_is_queued_at_once_and_dropped_if_given_back(session):
     assert await reminders.still_due(session, messages.PROMOTED, promo.payload) is None
 
 
-PROGRAMME = """\
-conference:
-  slug: minsk-2024
-  edition: 2
-  name: {en: Minsk Conference, ru: Минская конференция}
-  city: {en: Minsk, ru: Минск}
-  timezone: Europe/Minsk
-  first_day: 2024-10-31
-  last_day: 2024-11-01
-agenda:
+PROGRAMME = programme_file(
+    """\
   - {code: migration, kind: thematic, day: 2024-10-31, start: "14:30", end: "16:30", title: Migration,
      hall: {en: Hall 1, ru: Зал 1}, capacity: 10, signup_open: true}
   - {code: charter, kind: thematic, day: 2024-10-31, start: "17:00", end: "19:00", title: Charter,
      hall: {en: Hall 2, ru: Зал 2}, capacity: 10, signup_open: true}
   - {code: lunch, kind: break, day: 2024-10-31, start: "13:00", end: "14:30", title: Lunch}
 """
+)
 
 
 async def test_programme_reload_tells_only_the_people_signed_up(session):
