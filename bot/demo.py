@@ -40,7 +40,8 @@ from core.db import make_engine, make_session_factory
 from core.migrate import upgrade
 from core.models import AgendaItem, AgendaKind, Category, Conference, Delegation, DelegationKind, StaffRoleName, pick
 from core.people import staff
-from core.programme.programme import load_programme, parse_programme
+from core.programme.file import parse_programme
+from core.programme.load import load_programme
 from core.reporting import reports, roster
 from core.uow import unit_of_work
 

@@ -22,7 +22,7 @@ from bot.texts import agenda as agenda_texts
 from bot.texts import broadcast as broadcast_texts
 from core.messaging import broadcasts
 from core.messaging.outbox import Claimed
-from core.programme import agenda, reminders
+from core.programme import messages, reminders
 
 
 @dataclass(frozen=True)
@@ -39,14 +39,14 @@ Renderer = Callable[[AsyncSession, Claimed, str], Awaitable[Rendered | None]]
 
 
 async def reminder(session: AsyncSession, message: Claimed, language: str) -> Rendered | None:
-    due = await reminders.still_due(session, agenda.REMINDER, message.payload)
+    due = await reminders.still_due(session, messages.REMINDER, message.payload)
     if due is None:
         return None
     return Rendered(agenda_texts.upcoming_text(language, due.item, ZoneInfo(due.conference.timezone)))
 
 
 async def promoted(session: AsyncSession, message: Claimed, language: str) -> Rendered | None:
-    due = await reminders.still_due(session, agenda.PROMOTED, message.payload)
+    due = await reminders.still_due(session, messages.PROMOTED, message.payload)
     if due is None:
         return None
     text = agenda_texts.upcoming_text(language, due.item, ZoneInfo(due.conference.timezone), promoted=True)
@@ -54,7 +54,7 @@ async def promoted(session: AsyncSession, message: Claimed, language: str) -> Re
 
 
 async def notice(session: AsyncSession, message: Claimed, language: str) -> Rendered | None:
-    due = await reminders.still_due(session, agenda.NOTICE, message.payload)
+    due = await reminders.still_due(session, messages.NOTICE, message.payload)
     if due is None:
         return None
     tz = ZoneInfo(due.conference.timezone)
@@ -76,9 +76,9 @@ async def broadcast_report(session: AsyncSession, message: Claimed, language: st
 
 
 RENDERERS: dict[str, Renderer] = {
-    agenda.REMINDER: reminder,
-    agenda.PROMOTED: promoted,
-    agenda.NOTICE: notice,
+    messages.REMINDER: reminder,
+    messages.PROMOTED: promoted,
+    messages.NOTICE: notice,
     broadcasts.KIND: broadcast,
     broadcasts.REPORT_KIND: broadcast_report,
 }

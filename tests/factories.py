@@ -118,3 +118,22 @@ async def make_item(
     session.add(item)
     await session.flush()
     return item
+
+
+def programme_file(agenda: str) -> str:
+    """The text of a programme file: the Minsk conference (31 October - 1 November 2024,
+    Europe/Minsk) with `agenda` (the entries under `agenda:`, YAML lines indented by 2)."""
+    return PROGRAMME_HEADER + agenda
+
+
+PROGRAMME_HEADER = """\
+conference:
+  slug: minsk-2024
+  edition: 2
+  name: {en: Minsk Conference, ru: Минская конференция}
+  city: {en: Minsk, ru: Минск}
+  timezone: Europe/Minsk
+  first_day: 2024-10-31
+  last_day: 2024-11-01
+agenda:
+"""

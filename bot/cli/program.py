@@ -21,17 +21,11 @@ from core.conferences import current_conference
 from core.config import LANGUAGES
 from core.db import make_engine, make_session_factory, sqlite_file
 from core.models import Conference, pick
-from core.programme.programme import (
-    AgendaEntry,
-    ConferenceSummary,
-    ProgrammeDiff,
-    ProgrammeDocument,
-    ProgrammeError,
-    agenda_of,
-    list_conferences,
-    load_programme,
-    parse_programme,
-)
+from core.programme.file import ProgrammeError, parse_programme
+from core.programme.file_spec import ProgrammeDocument
+from core.programme.listing import AgendaEntry, ConferenceSummary, agenda_of, list_conferences
+from core.programme.load import load_programme
+from core.programme.plan import ProgrammeDiff
 from core.uow import unit_of_work
 
 T = TypeVar("T")

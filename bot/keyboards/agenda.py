@@ -13,7 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import AgendaActCB, AgendaDayCB, AgendaItemCB
 from bot.i18n import Translator
 from core.models import SignupStatus
-from core.programme.agenda import ItemView
+from core.programme.views import ItemView
 
 BUTTON_TEXT = 60  # characters on an item's button
 

@@ -22,7 +22,7 @@ from bot.middlewares.preconditions import needs
 from bot.texts import agenda as texts
 from core.errors import DomainError
 from core.models import Conference, SignupStatus
-from core.programme import agenda
+from core.programme import signups, views
 from core.programme.calendar import build_calendar
 
 
@@ -39,7 +39,7 @@ async def _edit(message: Message, text: Html, markup: InlineKeyboardMarkup | Non
 
 
 async def show_agenda(message: Message, ctx: Ctx, session: AsyncSession, conference: Conference) -> None:
-    view = await agenda.day_view(session, conference, None, telegram_id=ctx.telegram_id)
+    view = await views.day_view(session, conference, None, telegram_id=ctx.telegram_id)
     if not view.items:
         await message.answer(ctx.t("agenda-empty"))
         return
@@ -51,7 +51,7 @@ async def day_pressed(
     query: CallbackQuery, callback_data: AgendaDayCB, ctx: Ctx, session: AsyncSession, conference: Conference
 ) -> None:
     day = datetime.strptime(callback_data.day, "%Y%m%d").date()
-    view = await agenda.day_view(session, conference, day, telegram_id=ctx.telegram_id)
+    view = await views.day_view(session, conference, day, telegram_id=ctx.telegram_id)
     text, markup = texts.day_message(ctx.t, conference, view, callback_data.page)
     await query.answer()
     await _edit(query.message, text, markup)  # type: ignore[arg-type]
@@ -67,8 +67,8 @@ async def item_pressed(
 async def _show_card(
     query: CallbackQuery, ctx: Ctx, session: AsyncSession, conference: Conference, item_id: int, page: int
 ) -> None:
-    view = await agenda.item_view(session, conference.id or 0, item_id, telegram_id=ctx.telegram_id)
-    day = agenda.local_day(view.item, ZoneInfo(conference.timezone))
+    view = await views.item_view(session, conference.id or 0, item_id, telegram_id=ctx.telegram_id)
+    day = views.local_day(view.item, ZoneInfo(conference.timezone))
     text = texts.card_text(ctx.t, conference, view)
     await _edit(query.message, text, kb.card(ctx.t, view, day=day, page=page))  # type: ignore[arg-type]
 
@@ -88,9 +88,9 @@ async def act_pressed(
     cb = callback_data
     try:
         result = await _act(session, conference_id, ctx.telegram_id, cb)
-    except agenda.Clash as clash:
+    except signups.Clash as clash:
         await query.answer()
-        view = await agenda.item_view(session, conference_id, cb.id, telegram_id=ctx.telegram_id)
+        view = await views.item_view(session, conference_id, cb.id, telegram_id=ctx.telegram_id)
         text = texts.card_with_clash(ctx.t, conference, view, clash.clashes, waitlist=cb.action == "wait")
         await _edit(query.message, text, kb.clash(ctx.t, cb))  # type: ignore[arg-type]
     except DomainError as exc:
@@ -102,10 +102,10 @@ async def act_pressed(
         await _acted(query, ctx, session, conference, cb, result)
 
 
-async def _act(session: AsyncSession, conference_id: int, telegram_id: int, cb: AgendaActCB) -> agenda.SignupResult:
+async def _act(session: AsyncSession, conference_id: int, telegram_id: int, cb: AgendaActCB) -> signups.SignupResult:
     if cb.action in ("out", "give"):
-        return await agenda.cancel_as(session, conference_id, telegram_id, cb.id)
-    return await agenda.sign_up_as(
+        return await signups.cancel_as(session, conference_id, telegram_id, cb.id)
+    return await signups.sign_up_as(
         session, conference_id, telegram_id, cb.id, waitlist=cb.action == "wait", clashes_ok=cb.anyway
     )
 
@@ -116,7 +116,7 @@ async def _acted(
     session: AsyncSession,
     conference: Conference,
     cb: AgendaActCB,
-    result: agenda.SignupResult,
+    result: signups.SignupResult,
 ) -> None:
     t = ctx.t
     if cb.action == "give":
@@ -135,14 +135,16 @@ async def _acted(
 # -- /my -----------------------------------------------------------------------------------------
 
 
-async def my_programme(message: Message, ctx: Ctx, session: AsyncSession, conference: Conference) -> None:
+async def my_programme(
+    message: Message, ctx: Ctx, session: AsyncSession, conference: Conference, conference_id: int
+) -> None:
     t = ctx.t
-    views = await agenda.my_agenda(session, conference.id or 0, ctx.telegram_id)
-    if not views:
+    mine = await views.my_agenda(session, conference_id, ctx.telegram_id)
+    if not mine:
         await message.answer(t("my-empty"))
         return
-    await message.answer(texts.my_text(t, conference, views))
-    ics = build_calendar(conference, views, t.language, notes=texts.calendar_notes(t, views))
+    await message.answer(texts.my_text(t, conference, mine))
+    ics = build_calendar(conference, mine, t.language, notes=texts.calendar_notes(t, mine))
     await message.answer_document(
         BufferedInputFile(ics, filename=f"{conference.slug}-my-programme.ics"), caption=t("my-ics-caption")
     )

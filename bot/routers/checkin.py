@@ -26,7 +26,7 @@ from core.badges import badges
 from core.checkin.qr_decode import decode_codes
 from core.clock import Clock
 from core.models import Conference, ScanDirection, StaffRoleName, pick
-from core.programme import gates
+from core.programme import lookup
 
 DOOR = needs(StaffRoleName.DOOR)
 
@@ -70,7 +70,7 @@ async def gate(
     bot: Bot,
 ) -> None:
     choice = await door.current_gate(fsm_storage, bot, ctx.telegram_id)
-    items = await gates.hall_items(session, conference_id)
+    items = await lookup.hall_items(session, conference_id)
     await message.answer(
         ctx.t("gate-current", **where_args(ctx.t, choice)),
         reply_markup=kb.gates(ctx.t, items, ctx.language, conference.timezone),
@@ -87,7 +87,7 @@ async def gate_place(
     conference_id: int,
 ) -> None:
     choice = await door.current_gate(fsm_storage, bot, ctx.telegram_id)
-    item = await gates.item(session, conference_id, callback_data.item) if callback_data.item else None
+    item = await lookup.agenda_item_by_id(session, conference_id, callback_data.item) if callback_data.item else None
     choice.item_id = item.id if item else None
     choice.label = (pick(item.hall, ctx.language) or pick(item.title, ctx.language)) if item else ""
     await door.choose_gate(fsm_storage, bot, ctx.telegram_id, choice)

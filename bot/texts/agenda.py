@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
 from babel.dates import format_date, format_time
+from core.programme.views import ItemView
 
 from bot.i18n import Html, Translator, escape, fit, join, plain, translator
 from bot.keyboards import agenda as kb
 from bot.paging import page_of
 from core.models import AgendaItem, AgendaKind, Conference, SignupStatus, pick
-from core.programme import agenda
-from core.programme.agenda import ItemView
+from core.programme import views
 
 PAGE_SIZE = 8  # items per page of a day: long days are paginated
 MESSAGE_LIMIT = 4096
@@ -98,7 +98,7 @@ def _times(item: AgendaItem, tz: ZoneInfo, language: str) -> dict[str, str]:
 
 
 def day_message(
-    t: Translator, conference: Conference, view: agenda.DayView, page: int
+    t: Translator, conference: Conference, view: views.DayView, page: int
 ) -> tuple[Html, InlineKeyboardMarkup]:
     """A page of a day's programme and its buttons (items, pages, the days before and after)."""
     tz = ZoneInfo(conference.timezone)

@@ -462,7 +462,7 @@ async def withdraw(
     session: AsyncSession, registration_id: int, *, actor_telegram_id: int | None, clock: Clock = utc_now
 ) -> RegistrationView:
     """Cancel a registration: frees its delegation seat and its agenda seats."""
-    from core.programme.agenda import release_all  # agenda promotes the waiting list
+    from core.programme.signups import release_all  # sign-ups promote the waiting list
 
     now = clock()
     reg = await get_locked(session, Registration, registration_id)

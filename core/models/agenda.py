@@ -58,7 +58,7 @@ class AgendaSignup(SQLModel, table=True):
     The waiting list is ordered by `waitlist_ticket`: a number drawn when joining the line
     (one more than the item's highest ticket still waiting, under the item's lock). It is
     not the place in line: the place is computed from the tickets still waiting
-    (`core.programme.agenda`), so it moves up as people ahead are promoted or leave."""
+    (`core.programme.signups`), so it moves up as people ahead are promoted or leave."""
 
     __tablename__ = "agenda_signup"
     __table_args__ = (

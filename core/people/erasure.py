@@ -172,7 +172,7 @@ async def _rowcount(session: AsyncSession, statement: Any) -> int:
 
 async def _erase_participant(session: AsyncSession, participant: Participant, now: Any) -> list[int]:
     """Empty the participant row, cancel and strip its registrations; their ids."""
-    from core.programme.agenda import release_all  # agenda promotes the waiting list
+    from core.programme.signups import release_all  # sign-ups promote the waiting list
 
     regs = list(
         (await session.execute(select(Registration).where(col(Registration.participant_id) == participant.id)))

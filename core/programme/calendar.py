@@ -10,7 +10,7 @@ from icalendar import Calendar, Event
 
 from core.clock import Clock, utc_now
 from core.models import Conference, SignupStatus, pick
-from core.programme.agenda import ItemView
+from core.programme.views import ItemView
 
 PRODID = "-//confdesk//personal agenda//EN"
 

@@ -12,8 +12,10 @@ import icalendar
 from sqlalchemy import func, select
 
 from core.models import AgendaSignup, Category, RegistrationStatus, SignupStatus
-from core.programme import agenda
-from core.programme.programme import load_programme, parse_programme
+from core.programme.file import parse_programme
+from core.programme.load import load_programme
+from core.programme.signups import cancel, sign_up
+from core.uow import unit_of_work
 from tests.bot.conftest import Harness
 from tests.bot.test_agenda_flow import open_item, person, seed_programme
 
@@ -36,13 +38,13 @@ async def test_places_on_the_waiting_list_move_up_everywhere(harness: Harness) -
     h = harness
     ids = await seed_programme(h)  # "migration": one seat
     anna, carl, dana, erik, fay, boris = [await person(h, 2001 + i) for i in range(6)]
-    async with h.session_factory() as s:
+    async with unit_of_work(h.session_factory) as s:
         for reg in (anna, carl, dana, erik, fay, boris):
-            await agenda.sign_up(s, reg, ids["migration"])  # Boris is No. 5 in line
-        await agenda.cancel(s, anna, ids["migration"])  # Carl promoted
-        await agenda.cancel(s, carl, ids["migration"])  # Dana promoted
-        await agenda.cancel(s, erik, ids["migration"])  # left the line
-        await agenda.cancel(s, dana, ids["migration"])  # Fay promoted
+            await sign_up(s, reg, ids["migration"])  # Boris is No. 5 in line
+        await cancel(s, anna, ids["migration"])  # Carl promoted
+        await cancel(s, carl, ids["migration"])  # Dana promoted
+        await cancel(s, erik, ids["migration"])  # left the line
+        await cancel(s, dana, ids["migration"])  # Fay promoted
     user = h.user(2006, "Boris")
     card = await open_item(user, "14:30 Migration")
     assert "You are No. 1 on the waiting list." in card.text, card.text
@@ -72,8 +74,8 @@ async def test_a_refused_press_shows_the_card_as_it_is_now(harness: Harness) -> 
     anna = h.user(2001, "Anna")
     card = await open_item(anna, "14:30 Migration")
     assert "Seats left: 1 of 1" in card.text and "Sign up" in card.buttons
-    async with h.session_factory() as s:
-        await agenda.sign_up(s, boris, ids["migration"])  # the last seat goes meanwhile
+    async with unit_of_work(h.session_factory) as s:
+        await sign_up(s, boris, ids["migration"])  # the last seat goes meanwhile
 
     await anna.press("Sign up", message=card)
     refused = await anna.answered()
@@ -182,7 +184,7 @@ async def test_kind_labels_never_stack_on_titles_of_the_example_programme(harnes
     """The example's titles carry their own labels ("Thematic discussion: …", "Plenary: …",
     "Closing session"): the list and the card show them once; a plain title gets the label."""
     h = harness
-    async with h.session_factory() as s:
+    async with unit_of_work(h.session_factory) as s:
         await load_programme(s, parse_programme(MINSK_2024.read_text(encoding="utf-8"), "minsk-2024.yaml"))
     labels = {
         "en": ["Opening", "High-level session", "Plenary session", "Thematic discussion", "Side event", "Break"],
@@ -223,7 +225,7 @@ async def test_no_seat_count_for_items_without_sign_up(harness: Harness) -> None
     """The example's high-level session and plenary have a hall capacity but no sign-up:
     nothing counts their seats, so "600 of 600 seats left" would never change. Not shown."""
     h = harness
-    async with h.session_factory() as s:
+    async with unit_of_work(h.session_factory) as s:
         await load_programme(s, parse_programme(MINSK_2024.read_text(encoding="utf-8"), "minsk-2024.yaml"))
     await person(h, 2001)
     anna = h.user(2001, "Anna")

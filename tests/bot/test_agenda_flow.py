@@ -30,8 +30,10 @@ from core.models import (
     SignupStatus,
     SpeakerRole,
 )
-from core.programme import agenda, reminders
-from core.programme.programme import load_programme, parse_programme
+from core.programme import messages, reminders, signups
+from core.programme.file import parse_programme
+from core.programme.load import load_programme
+from core.uow import unit_of_work
 from tests.bot.conftest import Harness
 from tests.factories import make_item, make_participant, make_registration
 
@@ -264,7 +266,7 @@ async def test_waiting_list_promotion_and_giving_the_seat_back(harness: Harness)
 
     await anna.press("Cancel my sign-up")
     await anna.edited()
-    [promo] = await outbox_rows(h, agenda.PROMOTED)
+    [promo] = await outbox_rows(h, messages.PROMOTED)
     assert promo.chat_id == 2002 and promo.status == OutboxStatus.PENDING
     async with senders(h, lambda: datetime.now(UTC)) as [sender]:
         assert await sender.run_once() == 1
@@ -292,10 +294,10 @@ async def test_my_programme_and_its_calendar_file(harness: Harness) -> None:
     anna = h.user(2001, "Anna")
     await anna.send("/my")
     await anna.expect("not signed up for anything yet")
-    async with h.session_factory() as s:
-        await agenda.sign_up(s, other, ids["migration"])
+    async with unit_of_work(h.session_factory) as s:
+        await signups.sign_up(s, other, ids["migration"])
         for key in ("sanctions", "migration"):
-            await agenda.sign_up(s, reg, ids[key])
+            await signups.sign_up(s, reg, ids[key])
     await anna.send("/my")
     text = (await anna.expect("My programme")).text
     assert "Thursday 31 October" in text and "14:30–16:30 Migration in Eurasia, Hall A · ⏳" in text
@@ -321,16 +323,16 @@ async def test_reminder_goes_out_once_at_the_right_time(harness: Harness) -> Non
     await person(h, 2004, category=Category.HEAD)
     anna, boris = h.user(2001, "Anna"), h.user(2002, "Борис", "ru")
     carl, dana = h.user(2003, "Carl"), h.user(2004, "Dana")
-    async with h.session_factory() as s:
-        await agenda.sign_up(s, anna_reg, ids["sanctions"])
-        await agenda.sign_up(s, boris_reg, ids["sanctions"])
-        await agenda.sign_up(s, carl_reg, ids["sanctions"])
-        await agenda.sign_up(s, carl_reg, ids["migration"])
+    async with unit_of_work(h.session_factory) as s:
+        await signups.sign_up(s, anna_reg, ids["sanctions"])
+        await signups.sign_up(s, boris_reg, ids["sanctions"])
+        await signups.sign_up(s, carl_reg, ids["sanctions"])
+        await signups.sign_up(s, carl_reg, ids["migration"])
     now = minsk(1, 13, 45)  # 45 minutes before the discussions; the high-level session is over
     clock = lambda: now  # noqa: E731
-    async with h.session_factory() as s:
+    async with unit_of_work(h.session_factory) as s:
         assert await reminders.schedule_reminders(s, now=now, minutes=h.settings.reminder_minutes) == 4
-        await agenda.cancel(s, carl_reg, ids["sanctions"])  # left: its reminder is cancelled
+        await signups.cancel(s, carl_reg, ids["sanctions"])  # left: its reminder is cancelled
         # the migration discussion is cancelled behind the scheduler's back: dropped when rendered
         await s.execute(update(AgendaItem).where(AgendaItem.id == ids["migration"]).values(cancelled_at=now))
         await s.commit()
@@ -347,7 +349,7 @@ async def test_reminder_goes_out_once_at_the_right_time(harness: Harness) -> Non
     for user in (anna, boris, carl, dana):
         assert [e for e in user.pending if e.kind == "message"] == [], user
     statuses = sorted(
-        (r.payload["registration_id"], r.payload["item_id"], r.status) for r in await outbox_rows(h, agenda.REMINDER)
+        (r.payload["registration_id"], r.payload["item_id"], r.status) for r in await outbox_rows(h, messages.REMINDER)
     )
     assert statuses == sorted(
         [
@@ -358,7 +360,7 @@ async def test_reminder_goes_out_once_at_the_right_time(harness: Harness) -> Non
         ]
     )
     # the high-level session: everyone approved who may attend, without signing up
-    async with h.session_factory() as s:
+    async with unit_of_work(h.session_factory) as s:
         assert await reminders.schedule_reminders(s, now=minsk(1, 9, 30), minutes=15) == 1
     now = minsk(1, 9, 45)
     async with senders(h, clock) as [sender]:
@@ -385,21 +387,21 @@ agenda:
 
 async def test_change_notice_reaches_only_the_people_signed_up(harness: Harness) -> None:
     h = harness
-    async with h.session_factory() as s:
+    async with unit_of_work(h.session_factory) as s:
         await load_programme(s, parse_programme(PROGRAMME, "p.yaml"))
         items = {i.code: i.id for i in (await s.execute(select(AgendaItem))).scalars()}
     anna_reg, boris_reg, carl_reg = await person(h, 2001), await person(h, 2002, language="ru"), await person(h, 2003)
     await person(h, 2004)
     anna, boris = h.user(2001, "Anna"), h.user(2002, "Борис", "ru")
     carl, dana = h.user(2003, "Carl"), h.user(2004, "Dana")
-    async with h.session_factory() as s:
-        await agenda.sign_up(s, anna_reg, items["migration"])
-        await agenda.sign_up(s, boris_reg, items["migration"])
-        await agenda.sign_up(s, carl_reg, items["charter"])
+    async with unit_of_work(h.session_factory) as s:
+        await signups.sign_up(s, anna_reg, items["migration"])
+        await signups.sign_up(s, boris_reg, items["migration"])
+        await signups.sign_up(s, carl_reg, items["charter"])
     moved = PROGRAMME.replace('start: "14:30", end: "16:30"', 'start: "15:00", end: "17:00"').replace(
         "{en: Conference hall 1, ru: Конференц-зал 1}", "{en: Conference hall 3, ru: Конференц-зал 3}"
     )
-    async with h.session_factory() as s:
+    async with unit_of_work(h.session_factory) as s:
         await load_programme(s, parse_programme(moved, "p.yaml"))
     async with senders(h, lambda: datetime.now(UTC)) as [sender]:
         assert await sender.run_once() == 2

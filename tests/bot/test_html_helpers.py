@@ -7,7 +7,7 @@ import pytest
 from bot.emulator.entities import parse_html
 from bot.i18n import Html, escape, fit, join, plain, translator
 from core.accreditation.validation import native_name
-from core.programme.programme import parse_programme
+from core.programme.file import parse_programme
 from core.text import one_line, visible
 
 NASTY = 'Serbia & Montenegro <SCG> "x"'

@@ -35,8 +35,10 @@ from core.models import (
     StaffRoleName,
 )
 from core.programme import reminders
-from core.programme.programme import load_programme, parse_programme
+from core.programme.file import parse_programme
+from core.programme.load import load_programme
 from core.reporting import reports
+from core.uow import unit_of_work
 from tests.bot.conftest import ADMIN, OFFICER, Harness, add_staff, running_today
 from tests.bot.html_util import (
     CITY,
@@ -230,7 +232,7 @@ def minsk(hh: int, mm: int = 0) -> datetime:
 
 async def test_programme_messages(harness: Harness) -> None:
     h = harness
-    async with h.session_factory() as s:
+    async with unit_of_work(h.session_factory) as s:
         await load_programme(s, parse_programme(programme(), "nasty.yaml"))
         items = {i.code: i for i in (await s.execute(select(AgendaItem))).scalars()}
         scg = (await s.execute(select(Delegation).where(Delegation.code == "SCG"))).scalar_one()
@@ -297,13 +299,13 @@ async def test_programme_messages(harness: Harness) -> None:
     assert f"You gave your seat at “{TITLE}” back" in (await boris.edited()).text
 
     # a reminder, then a change notice after the file moves the side event
-    async with h.session_factory() as s:
+    async with unit_of_work(h.session_factory) as s:
         assert await reminders.schedule_reminders(s, now=minsk(14), minutes=h.settings.reminder_minutes) == 1
     async with sender(h, lambda: minsk(14, 50)) as s2:
         assert await s2.run_once() == 1
     reminder = await zoran.expect("Reminder")
     assert OTHER_TITLE in reminder.text and OTHER_HALL in reminder.text
-    async with h.session_factory() as s:
+    async with unit_of_work(h.session_factory) as s:
         await load_programme(s, parse_programme(programme(clash_start="15:30", clash_hall=HALL), "nasty.yaml"))
     async with sender(h, lambda: datetime.now(UTC)) as s3:
         assert await s3.run_once() == 1

@@ -65,8 +65,8 @@ def test_every_kind_core_queues_has_a_renderer() -> None:
     from bot import sender
     from bot.outbox_texts import RENDERERS
     from core.messaging import broadcasts
-    from core.programme import agenda
+    from core.programme import messages
 
-    queued = {agenda.REMINDER, agenda.PROMOTED, agenda.NOTICE, broadcasts.KIND, broadcasts.REPORT_KIND}
+    queued = {messages.REMINDER, messages.PROMOTED, messages.NOTICE, broadcasts.KIND, broadcasts.REPORT_KIND}
     assert set(RENDERERS) == queued
     assert sender.RENDERERS is RENDERERS  # what the sender looks up, imported, not registered

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from core.models import SignupStatus
-from core.programme import agenda
+from core.programme import signups, views
 from core.programme.calendar import build_calendar
 from tests.factories import make_conference, make_item, make_participant, make_registration
 
@@ -26,17 +26,17 @@ async def test_my_agenda_as_ics_in_the_conference_time_zone(session):
     reg = await make_registration(session, conf, me)
     other = await make_registration(session, conf)
     await session.commit()
-    await agenda.sign_up(session, other.id, full.id)
+    await signups.sign_up(session, other.id, full.id)
     for item in (first, full, gone):
-        await agenda.sign_up(session, reg.id, item.id)
+        await signups.sign_up(session, reg.id, item.id)
     gone.cancelled_at = T0
     session.add(gone)
     await session.commit()
 
-    views = await agenda.my_agenda(session, conf.id, 4242)
-    assert [v.item.code for v in views] == ["first", "full", "gone"]
-    assert views[1].my_status == SignupStatus.WAITLISTED and views[1].my_position == 1
-    data = build_calendar(conf, views, "ru", notes={first.id: "Модератор: X"}, clock=lambda: T0)
+    mine = await views.my_agenda(session, conf.id, 4242)
+    assert [v.item.code for v in mine] == ["first", "full", "gone"]
+    assert mine[1].my_status == SignupStatus.WAITLISTED and mine[1].my_position == 1
+    data = build_calendar(conf, mine, "ru", notes={first.id: "Модератор: X"}, clock=lambda: T0)
 
     cal = icalendar.Calendar.from_ical(data)
     [tz] = cal.walk("VTIMEZONE")

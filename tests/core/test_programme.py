@@ -25,12 +25,10 @@ from core.models import (
     SignupStatus,
     SpeakerRole,
 )
-from core.programme.programme import (
-    Change,
-    ProgrammeError,
-    load_programme,
-    parse_programme,
-)
+from core.programme.file import ProgrammeError, parse_programme
+from core.programme.load import load_programme
+from core.programme.plan import Change
+from core.uow import unit_of_work
 from tests.factories import make_registration
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -384,8 +382,8 @@ async def test_delegation_with_registrations_is_not_removed(session):
     assert await count(session, Delegation) == 2
 
 
-async def test_failure_writes_nothing(session):
-    """A load that fails half-way (after upserting some rows) leaves the database as it was."""
+async def test_refused_load_writes_nothing(session, engine):
+    """A load the rules refuse is refused while planning, before anything is written."""
     await load_programme(session, parse_programme(SMALL))
     conf = await session.scalar(select(Conference))
     osce = await session.scalar(select(Delegation).where(Delegation.code == "OSCE"))
@@ -397,13 +395,35 @@ async def test_failure_writes_nothing(session):
         .replace('end: "11:00"', 'end: "11:15"')
         .replace("title: Opening", "title: Opening ceremony")
     )
-    with pytest.raises(ProgrammeError):
+    with writes(engine) as statements, pytest.raises(ProgrammeError):
         await load_programme(session, parse_programme(edited))
+    assert statements == []
     session.expunge_all()
     opening = await session.scalar(select(AgendaItem).where(AgendaItem.code == "opening"))
     assert opening.title == {"en": "Opening"}
     assert opening.ends_at == datetime(2024, 10, 31, 8, 0, tzinfo=UTC)
     assert (await count(session, AgendaItem), await count(session, AuditLog)) == before
+
+
+async def test_failure_half_way_writes_nothing(session_factory, monkeypatch):
+    """A load that fails after writing some rows leaves the database as it was: the loader
+    never commits, its unit of work rolls back."""
+    async with unit_of_work(session_factory) as s:
+        await load_programme(s, parse_programme(SMALL))
+
+    async def broken(*_args: object) -> int:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr("core.programme.write.enqueue_change_notices", broken)
+    edited = SMALL.replace('end: "11:00"', 'end: "11:15"').replace("title: Opening", "title: Opening ceremony")
+    with pytest.raises(RuntimeError):
+        async with unit_of_work(session_factory) as s:
+            await load_programme(s, parse_programme(edited))
+    async with session_factory() as s:
+        opening = await s.scalar(select(AgendaItem).where(AgendaItem.code == "opening"))
+        assert opening.title == {"en": "Opening"}
+        assert opening.ends_at == datetime(2024, 10, 31, 8, 0, tzinfo=UTC)
+        assert await count(s, AuditLog) == 1
 
 
 async def test_dry_run_reports_but_writes_nothing(session):

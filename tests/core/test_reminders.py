@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from core.messaging import outbox
-from core.models import AgendaKind, Category, OutboxMessage, OutboxStatus, RegistrationStatus
-from core.programme import agenda, reminders
-from core.programme.programme import load_programme, parse_programme
-from tests.factories import make_conference, make_item, make_participant, make_registration
+from core.models import AgendaItem, AgendaKind, Category, Conference, OutboxMessage, OutboxStatus, RegistrationStatus
+from core.programme import messages, reminders, signups
+from core.programme.file import parse_programme
+from core.programme.load import load_programme
+from core.uow import unit_of_work
+from tests.factories import make_conference, make_item, make_participant, make_registration, programme_file
 
 START = datetime(2024, 10, 31, 11, 30, tzinfo=UTC)  # 14:30 in Minsk
 HOUR = timedelta(hours=1)
@@ -34,8 +36,8 @@ async def test_schedule_is_idempotent_and_due_before_the_start(session):
     a, b = await make_registration(session, conf), await make_registration(session, conf)
     await session.commit()
     for reg in (a, b):
-        await agenda.sign_up(session, reg.id, talk.id)
-        await agenda.sign_up(session, reg.id, later.id)
+        await signups.sign_up(session, reg.id, talk.id)
+        await signups.sign_up(session, reg.id, later.id)
     now = START - 2 * HOUR
     assert await reminders.schedule_reminders(session, now=now, minutes=15) == 0  # not within the horizon yet
     now = START - 50 * timedelta(minutes=1)
@@ -67,7 +69,7 @@ async def test_high_level_session_reminds_everyone_approved_who_may_attend(sessi
     [row] = await rows(session)
     assert row.payload["registration_id"] == head.id and row.payload["everyone"] is True
     assert row.payload["item_id"] == hl.id and row.due_at == START - timedelta(minutes=15)
-    assert await reminders.still_due(session, agenda.REMINDER, row.payload) is not None
+    assert await reminders.still_due(session, messages.REMINDER, row.payload) is not None
 
 
 async def test_leaving_cancels_the_reminder_and_signing_up_again_makes_a_new_one(session):
@@ -76,17 +78,17 @@ async def test_leaving_cancels_the_reminder_and_signing_up_again_makes_a_new_one
     reg = await make_registration(session, conf)
     await session.commit()
     now = START - HOUR
-    await agenda.sign_up(session, reg.id, talk.id, clock=lambda: now)
+    await signups.sign_up(session, reg.id, talk.id, clock=lambda: now)
     assert await reminders.schedule_reminders(session, now=now, minutes=15) == 1
     [first] = await rows(session)
-    await agenda.cancel(session, reg.id, talk.id, clock=lambda: now + timedelta(seconds=1))
+    await signups.cancel(session, reg.id, talk.id, clock=lambda: now + timedelta(seconds=1))
     assert (await rows(session))[0].status == OutboxStatus.CANCELLED
-    assert await reminders.still_due(session, agenda.REMINDER, first.payload) is None
-    await agenda.sign_up(session, reg.id, talk.id, clock=lambda: now + timedelta(seconds=2))
+    assert await reminders.still_due(session, messages.REMINDER, first.payload) is None
+    await signups.sign_up(session, reg.id, talk.id, clock=lambda: now + timedelta(seconds=2))
     assert await reminders.schedule_reminders(session, now=now + timedelta(seconds=3), minutes=15) == 1
     statuses = [(r.status, r.kind) for r in await rows(session)]
     assert statuses == [(OutboxStatus.CANCELLED, "reminder"), (OutboxStatus.PENDING, "reminder")]
-    assert await reminders.still_due(session, agenda.REMINDER, (await rows(session))[1].payload) is not None
+    assert await reminders.still_due(session, messages.REMINDER, (await rows(session))[1].payload) is not None
 
 
 async def test_cancelled_or_moved_item_is_not_reminded(session):
@@ -95,16 +97,16 @@ async def test_cancelled_or_moved_item_is_not_reminded(session):
     other = await make_item(session, conf, "other", start=START)
     reg = await make_registration(session, conf)
     await session.commit()
-    await agenda.sign_up(session, reg.id, talk.id)
-    await agenda.sign_up(session, reg.id, other.id)
+    await signups.sign_up(session, reg.id, talk.id)
+    await signups.sign_up(session, reg.id, other.id)
     await reminders.schedule_reminders(session, now=START - HOUR, minutes=15)
     by_item = {r.payload["item_id"]: r for r in await rows(session)}
     talk.cancelled_at = START - HOUR
     other.starts_at, other.ends_at = other.starts_at + HOUR, other.ends_at + HOUR
     session.add_all([talk, other])
     await session.commit()
-    assert await reminders.still_due(session, agenda.REMINDER, by_item[talk.id].payload) is None
-    assert await reminders.still_due(session, agenda.REMINDER, by_item[other.id].payload) is None
+    assert await reminders.still_due(session, messages.REMINDER, by_item[talk.id].payload) is None
+    assert await reminders.still_due(session, messages.REMINDER, by_item[other.id].payload) is None
     # the moved item gets a reminder for its new time; the cancelled one none
     assert await reminders.schedule_reminders(session, now=START - timedelta(minutes=10), minutes=15) == 1
     new = [r for r in await rows(session) if r.id not in {x.id for x in by_item.values()}]
@@ -117,7 +119,7 @@ async def test_unsent_reminders_of_started_items_are_dropped(session):
     talk = await make_item(session, conf, "talk", start=START)
     reg = await make_registration(session, conf)
     await session.commit()
-    await agenda.sign_up(session, reg.id, talk.id)
+    await signups.sign_up(session, reg.id, talk.id)
     await reminders.schedule_reminders(session, now=START - HOUR, minutes=15)
     # the bot was down until after the start
     await reminders.schedule_reminders(session, now=START + timedelta(minutes=5), minutes=15)
@@ -130,69 +132,62 @@ async def test_promotion_is_queued_at_once_and_dropped_if_given_back(session):
     talk = await make_item(session, conf, "talk", start=START, capacity=1)
     a, b = await make_registration(session, conf), await make_registration(session, conf)
     await session.commit()
-    await agenda.sign_up(session, a.id, talk.id)
-    await agenda.sign_up(session, b.id, talk.id)
+    await signups.sign_up(session, a.id, talk.id)
+    await signups.sign_up(session, b.id, talk.id)
     now = START - 3 * HOUR
-    await agenda.cancel(session, a.id, talk.id, clock=lambda: now)
-    [promo] = await rows(session, agenda.PROMOTED)
+    await signups.cancel(session, a.id, talk.id, clock=lambda: now)
+    [promo] = await rows(session, messages.PROMOTED)
     assert promo.due_at == now and promo.payload["registration_id"] == b.id
-    assert await reminders.still_due(session, agenda.PROMOTED, promo.payload) is not None
-    await agenda.cancel(session, b.id, talk.id, clock=lambda: now + timedelta(seconds=1))
-    assert await reminders.still_due(session, agenda.PROMOTED, promo.payload) is None
+    assert await reminders.still_due(session, messages.PROMOTED, promo.payload) is not None
+    await signups.cancel(session, b.id, talk.id, clock=lambda: now + timedelta(seconds=1))
+    assert await reminders.still_due(session, messages.PROMOTED, promo.payload) is None
 
 
-PROGRAMME = """\
-conference:
-  slug: minsk-2024
-  edition: 2
-  name: {en: Minsk Conference, ru: Минская конференция}
-  city: {en: Minsk, ru: Минск}
-  timezone: Europe/Minsk
-  first_day: 2024-10-31
-  last_day: 2024-11-01
-agenda:
+PROGRAMME = programme_file(
+    """\
   - {code: migration, kind: thematic, day: 2024-10-31, start: "14:30", end: "16:30", title: Migration,
      hall: {en: Hall 1, ru: Зал 1}, capacity: 10, signup_open: true}
   - {code: charter, kind: thematic, day: 2024-10-31, start: "17:00", end: "19:00", title: Charter,
      hall: {en: Hall 2, ru: Зал 2}, capacity: 10, signup_open: true}
   - {code: lunch, kind: break, day: 2024-10-31, start: "13:00", end: "14:30", title: Lunch}
 """
+)
 
 
 async def test_programme_reload_tells_only_the_people_signed_up(session):
     await load_programme(session, parse_programme(PROGRAMME, "p.yaml"))
-    conf = (await session.execute(select(agenda.Conference))).scalar_one()
-    items = {i.code: i for i in (await session.execute(select(agenda.AgendaItem))).scalars()}
+    conf = (await session.execute(select(Conference))).scalar_one()
+    items = {i.code: i for i in (await session.execute(select(AgendaItem))).scalars()}
     a, b, c = [await make_registration(session, conf) for _ in range(3)]
     await session.commit()
-    await agenda.sign_up(session, a.id, items["migration"].id)
-    await agenda.sign_up(session, b.id, items["migration"].id)
-    await agenda.cancel(session, b.id, items["migration"].id)  # left: not told
-    await agenda.sign_up(session, c.id, items["charter"].id)  # another item: not told
+    await signups.sign_up(session, a.id, items["migration"].id)
+    await signups.sign_up(session, b.id, items["migration"].id)
+    await signups.cancel(session, b.id, items["migration"].id)  # left: not told
+    await signups.sign_up(session, c.id, items["charter"].id)  # another item: not told
     moved = PROGRAMME.replace('start: "14:30", end: "16:30"', 'start: "15:00", end: "17:00"').replace(
         "{en: Hall 1, ru: Зал 1}", "{en: Hall 3, ru: Зал 3}"
     )
     diff = await load_programme(session, parse_programme(moved, "p.yaml"))
     assert [str(ch) for ch in diff.changed] == ["agenda 'migration' (hall, start, end)"]
-    [notice] = await rows(session, agenda.NOTICE)
+    [notice] = await rows(session, messages.NOTICE)
     assert notice.payload["registration_id"] == a.id and notice.payload["fields"] == ["time", "hall"]
     assert notice.payload["old_hall"] == {"en": "Hall 1", "ru": "Зал 1"} and notice.payload["hall"]["en"] == "Hall 3"
     # a dry run queues nothing; an item dropped from the file is cancelled and its people told
     dropped = "\n".join(line for line in moved.splitlines() if "charter" not in line and "Hall 2" not in line)
     await load_programme(session, parse_programme(dropped, "p.yaml"), dry_run=True)
-    assert len(await rows(session, agenda.NOTICE)) == 1
+    assert len(await rows(session, messages.NOTICE)) == 1
     await load_programme(session, parse_programme(dropped, "p.yaml"))
-    notices = await rows(session, agenda.NOTICE)
+    notices = await rows(session, messages.NOTICE)
     assert [(n.payload["registration_id"], n.payload["fields"]) for n in notices[1:]] == [(c.id, ["cancelled"])]
 
 
 async def test_run_scheduler_queues_periodically(session_factory):
-    async with session_factory() as s:
+    async with unit_of_work(session_factory) as s:
         conf = await make_conference(s)
         talk = await make_item(s, conf, "talk", start=START)
         reg = await make_registration(s, conf)
         await s.commit()
-        await agenda.sign_up(s, reg.id, talk.id)
+        await signups.sign_up(s, reg.id, talk.id)
     task = asyncio.create_task(
         reminders.run_scheduler(session_factory, minutes=15, every=0.01, clock=lambda: START - HOUR)
     )
@@ -201,11 +196,11 @@ async def test_run_scheduler_queues_periodically(session_factory):
         while asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.01)
             async with session_factory() as s:
-                if await rows(s, agenda.REMINDER):
+                if await rows(s, messages.REMINDER):
                     break
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
     async with session_factory() as s:
-        assert len(await rows(s, agenda.REMINDER)) == 1
+        assert len(await rows(s, messages.REMINDER)) == 1
