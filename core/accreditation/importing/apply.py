@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +21,7 @@ from core.accreditation.importing.plan import RowPlan, plan_import
 from core.accreditation.importing.read import Table, read_table
 from core.accreditation.importing.results import ImportFailed, ImportResult, RowOutcome
 from core.accreditation.importing.rows import parse_rows
+from core.accreditation.registration import audit_trail
 from core.accreditation.registration.personal_links import new_bind_token
 from core.accreditation.registration.registering import approve_without_officer, back_to_pending
 from core.clock import Clock, utc_now
@@ -100,31 +100,35 @@ def _write_registration(
     return reg
 
 
-def _record_row(session: AsyncSession, plan: RowPlan, reg: Registration, common: dict[str, Any]) -> None:
+def _record_row(session: AsyncSession, plan: RowPlan, reg: Registration, now: datetime, actor: str) -> None:
     r = plan.row
     if plan.is_new:
-        audit.record(
+        audit_trail.record(
             session,
-            action="registration.create",
+            "registration.create",
+            reg,
+            now,
+            actor=actor,
             source=IMPORT_SOURCE,
             row=r.row,
             category=r.category.value,
             delegation=r.delegation.code if r.delegation else None,
             status=reg.status.value,
-            **common,
         )
     elif plan.changed:
-        audit.record(
+        audit_trail.record(
             session,
-            action="registration.edit",
+            "registration.edit",
+            reg,
+            now,
+            actor=actor,
             source=IMPORT_SOURCE,
             row=r.row,
             fields=plan.changed,
             matched_by=plan.matched_by,
-            **common,
         )
     if plan.approve == "import":
-        audit.record(session, action="registration.approve", reason="import", **common)
+        audit_trail.record(session, "registration.approve", reg, now, actor=actor, reason="import")
 
 
 def _count(result: ImportResult, plan: RowPlan, registration_id: int | None) -> None:
@@ -158,14 +162,7 @@ async def _write(
     await session.flush()
     for plan, person, reg in zip(plans, people, regs, strict=True):
         assert reg.id is not None
-        common = {
-            "entity": "registration",
-            "entity_id": reg.id,
-            "at": now,
-            "conference_id": conference.id,
-            "actor": actor,
-        }
-        _record_row(session, plan, reg, common)
+        _record_row(session, plan, reg, now, actor)
         if person.telegram_id is None and reg.status in quota.ACTIVE:
             result.without_telegram += 1
         _count(result, plan, reg.id)

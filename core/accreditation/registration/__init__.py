@@ -9,6 +9,7 @@
 - `invitations`: a delegation's invitation links (`inv_`): made, checked, used, revoked.
 - `personal_links`: bind tokens (`bind_`) for registrations made on someone's behalf.
 - `queries`: reading registrations (one, someone's own, pending, a delegation's, a list).
+- `audit_trail`: the audit row of something done to a registration.
 
 Seat quotas are `core.accreditation.quota`; bulk imports `core.accreditation.importing`;
 forgetting a person `core.people.erasure`. Services never commit: the caller's unit of work
@@ -16,23 +17,20 @@ does (`core.uow`); what a service wrote is flushed when it returns.
 """
 
 from core.accreditation.registration.decisions import DECISIONS, decidable, decide
-from core.accreditation.registration.edits import REVIEWED_FIELDS, update_person, withdraw
+from core.accreditation.registration.edits import update_person, withdraw
 from core.accreditation.registration.invitations import create_invitation, invitation_by_token, revoke_invitation
 from core.accreditation.registration.personal_links import BindLink, bind_account, bind_links
 from core.accreditation.registration.queries import (
     delegation_members,
-    find_by_telegram,
     list_registrations,
     my_registration,
     pending,
-    view,
 )
 from core.accreditation.registration.registering import approved_on_arrival, register
 from core.accreditation.registration.values import PersonData, RegistrationView, TelegramAccount
 
 __all__ = [
     "DECISIONS",
-    "REVIEWED_FIELDS",
     "BindLink",
     "PersonData",
     "RegistrationView",
@@ -44,7 +42,6 @@ __all__ = [
     "decidable",
     "decide",
     "delegation_members",
-    "find_by_telegram",
     "invitation_by_token",
     "list_registrations",
     "my_registration",
@@ -52,6 +49,5 @@ __all__ = [
     "register",
     "revoke_invitation",
     "update_person",
-    "view",
     "withdraw",
 ]

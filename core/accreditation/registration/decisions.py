@@ -9,8 +9,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from core import audit
 from core.accreditation import quota
+from core.accreditation.registration import audit_trail
 from core.accreditation.registration.queries import view_query
 from core.accreditation.registration.values import RegistrationView
 from core.clock import Clock, utc_now
@@ -169,14 +169,7 @@ def _record_decision(
     details: dict[str, object] = {"reason": reason}
     if actor_name:
         details["officer"] = actor_name[:64]
-    audit.record(
-        session,
-        action=DECISIONS[0] if approve else DECISIONS[1],
-        entity="registration",
-        entity_id=decided.registration.id,
-        at=now,
-        conference_id=decided.registration.conference_id,
-        actor_telegram_id=actor_telegram_id,
-        actor=actor,
-        **details,
+    action = DECISIONS[0] if approve else DECISIONS[1]
+    audit_trail.record(
+        session, action, decided.registration, now, actor_telegram_id=actor_telegram_id, actor=actor, **details
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import audit
 from core.accreditation import delegations, quota
+from core.accreditation.registration import audit_trail
 from core.accreditation.registration.queries import view
 from core.accreditation.registration.registering import back_to_pending
 from core.accreditation.registration.values import PersonData, RegistrationView
@@ -70,16 +70,7 @@ async def update_person(
     reg.updated_at = now
     if changed:
         reg.badge_file_id = None  # the chat badge shows these: render it anew
-        audit.record(
-            session,
-            action="registration.edit",
-            entity="registration",
-            entity_id=reg.id,
-            at=now,
-            conference_id=reg.conference_id,
-            actor_telegram_id=actor_telegram_id,
-            fields=changed,
-        )
+        audit_trail.record(session, "registration.edit", reg, now, actor_telegram_id=actor_telegram_id, fields=changed)
     await session.flush()
     result = await view(session, registration_id)
     result.changed, result.needs_review = changed, needs_review
@@ -98,14 +89,6 @@ async def withdraw(
         raise WrongState("already withdrawn", code="already_withdrawn")
     reg.status, reg.updated_at = RegistrationStatus.CANCELLED, now
     await release_all(session, reg.id, now)  # type: ignore[arg-type]
-    audit.record(
-        session,
-        action="registration.withdraw",
-        entity="registration",
-        entity_id=reg.id,
-        at=now,
-        conference_id=reg.conference_id,
-        actor_telegram_id=actor_telegram_id,
-    )
+    audit_trail.record(session, "registration.withdraw", reg, now, actor_telegram_id=actor_telegram_id)
     await session.flush()
     return await view(session, registration_id)

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from core import audit
 from core.accreditation import quota
+from core.accreditation.registration import audit_trail
 from core.accreditation.registration.queries import view, with_person_and_delegation
 from core.accreditation.registration.values import RegistrationView, TelegramAccount
 from core.clock import Clock, utc_now
@@ -101,15 +101,7 @@ async def bind_account(
     participant.telegram_id, participant.telegram_username = account.telegram_id, account.username
     participant.language = participant.language or account.language
     reg.bind_token, reg.updated_at = None, now
-    audit.record(
-        session,
-        action="registration.bind",
-        entity="registration",
-        entity_id=reg.id,
-        at=now,
-        conference_id=reg.conference_id,
-        actor_telegram_id=account.telegram_id,
-    )
+    audit_trail.record(session, "registration.bind", reg, now, actor_telegram_id=account.telegram_id)
     await session.flush()
     assert reg.id is not None
     return await view(session, reg.id)

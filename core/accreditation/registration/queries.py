@@ -42,7 +42,8 @@ async def view(session: AsyncSession, registration_id: int) -> RegistrationView:
     return RegistrationView(row[0], row[1], row[2])
 
 
-async def find_by_telegram(session: AsyncSession, conference_id: int, telegram_id: int) -> RegistrationView | None:
+async def my_registration(session: AsyncSession, conference_id: int, telegram_id: int) -> RegistrationView | None:
+    """Someone's own registration in a conference, by their Telegram id (/me and friends)."""
     reg_id = (
         await session.execute(
             select(col(Registration.id))
@@ -51,11 +52,6 @@ async def find_by_telegram(session: AsyncSession, conference_id: int, telegram_i
         )
     ).scalar_one_or_none()
     return await view(session, reg_id) if reg_id is not None else None
-
-
-async def my_registration(session: AsyncSession, conference_id: int, telegram_id: int) -> RegistrationView | None:
-    """Someone's own registration in a conference (/me and friends)."""
-    return await find_by_telegram(session, conference_id, telegram_id)
 
 
 async def _views(session: AsyncSession, ids: Any) -> list[RegistrationView]:

@@ -9,14 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from core import audit
 from core.accreditation import delegations, quota
+from core.accreditation.registration import audit_trail
 from core.accreditation.registration.invitations import usable_invitation
 from core.accreditation.registration.personal_links import new_bind_token
 from core.accreditation.registration.values import PersonData, RegistrationView, TelegramAccount
 from core.clock import Clock, utc_now
 from core.errors import Conflict
-from core.models import Category, Conference, Delegation, Participant, Registration, RegistrationStatus
+from core.models import Category, Conference, Delegation, Invitation, Participant, Registration, RegistrationStatus
 
 
 def approved_on_arrival(conference: Conference, delegation: Delegation | None, category: Category) -> bool:
@@ -68,6 +68,19 @@ async def _save_person(
     return participant
 
 
+async def _check_may_register(
+    session: AsyncSession, existing: Registration | None, delegation: Delegation | None
+) -> None:
+    """Not registered already (a withdrawn or rejected registration may be used again), and
+    a seat left in the delegation."""
+    if existing is not None and existing.status in quota.ACTIVE:
+        raise Conflict(
+            "already registered for this conference", code="already_registered", status=existing.status.value
+        )
+    if delegation is not None:
+        await quota.check_seat(session, delegation, except_registration=existing.id if existing else None)
+
+
 def approve_without_officer(reg: Registration, now: datetime, reason: str) -> None:
     """Approved by the system: `reason` "auto" (approved on arrival) or "import"."""
     reg.status, reg.decided_at, reg.decided_by, reg.decision_reason = RegistrationStatus.APPROVED, now, None, reason
@@ -76,6 +89,34 @@ def approve_without_officer(reg: Registration, now: datetime, reason: str) -> No
 def back_to_pending(reg: Registration) -> None:
     """Waiting for an officer again: the earlier decision is dropped."""
     reg.status, reg.decided_at, reg.decided_by, reg.decision_reason = RegistrationStatus.PENDING, None, None, None
+
+
+def _registration(
+    conference: Conference,
+    participant: Participant,
+    existing: Registration | None,
+    *,
+    category: Category,
+    delegation: Delegation | None,
+    invitation: Invitation | None,
+    source: str,
+    now: datetime,
+) -> Registration:
+    """The new registration (or the withdrawn or rejected one used again), decided on
+    arrival or pending."""
+    assert conference.id is not None and participant.id is not None
+    reg = existing or Registration(
+        conference_id=conference.id, participant_id=participant.id, category=category, created_at=now
+    )
+    reg.category = category
+    reg.delegation_id = delegation.id if delegation else None
+    reg.invitation_id = invitation.id if invitation else None
+    reg.source, reg.updated_at = source, now
+    if approved_on_arrival(conference, delegation, category):
+        approve_without_officer(reg, now, "auto")
+    else:
+        back_to_pending(reg)
+    return reg
 
 
 async def register(
@@ -105,39 +146,30 @@ async def register(
     delegation = await delegations.locked(session, conference.id, delegation_id)
     participant = await _participant_of(session, account)
     existing = await _registration_of(session, conference.id, participant)
-    if existing is not None and existing.status in quota.ACTIVE:
-        raise Conflict(
-            "already registered for this conference", code="already_registered", status=existing.status.value
-        )
-    if delegation is not None:
-        await quota.check_seat(session, delegation, except_registration=existing.id if existing else None)
+    await _check_may_register(session, existing, delegation)
     if invitation is not None:
         invitation.uses += 1
     participant = await _save_person(session, participant, account, person, now)
-    assert participant.id is not None
-    reg = existing or Registration(
-        conference_id=conference.id, participant_id=participant.id, category=category, created_at=now
+    source = "invitation" if invitation else ("delegation" if registered_by else "bot")
+    reg = _registration(
+        conference,
+        participant,
+        existing,
+        category=category,
+        delegation=delegation,
+        invitation=invitation,
+        source=source,
+        now=now,
     )
-    reg.category = category
-    reg.delegation_id = delegation.id if delegation else None
-    reg.invitation_id = invitation.id if invitation else None
-    reg.source = "invitation" if invitation else ("delegation" if registered_by else "bot")
-    reg.updated_at = now
     if personal_link and account is None:
         reg.bind_token = new_bind_token()
-    if approved_on_arrival(conference, delegation, category):
-        approve_without_officer(reg, now, "auto")
-    else:
-        back_to_pending(reg)
     session.add(reg)
     await session.flush()
-    audit.record(
+    audit_trail.record(
         session,
-        action="registration.create",
-        entity="registration",
-        entity_id=reg.id,
-        at=now,
-        conference_id=conference.id,
+        "registration.create",
+        reg,
+        now,
         actor_telegram_id=registered_by or (account.telegram_id if account else None),
         category=category.value,
         delegation=delegation.code if delegation else None,
