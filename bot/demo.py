@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.emulator import BotAPIEmulator
 from bot.emulator.users import FakeUser
 from bot.i18n import translator
+from core.accreditation import quota
 from core.badges import badges
 from core.badges.pdf import print_badges
 from core.config import Settings, load_settings
@@ -412,7 +413,7 @@ async def _invite(
 async def _taken(factory: async_sessionmaker[AsyncSession], conference_id: int) -> dict[int, int]:
     """Seats already used per delegation (people from the programme file)."""
     async with unit_of_work(factory) as session:
-        return await roster.seats_taken(session, conference_id)
+        return await quota.seats_taken(session, conference_id=conference_id)
 
 
 async def _pending(factory: async_sessionmaker[AsyncSession], conference_id: int) -> int:

@@ -1,7 +1,7 @@
 """Links into the bot: the one place that knows how a t.me deep link is made and which
 payload prefix means what. `/start <payload>` arrives with one of these:
 
-- `inv_<token>`: an invitation of a delegation (core/accreditation/registration.py)
+- `inv_<token>`: an invitation of a delegation (core/accreditation/registration/invitations.py)
 - `bind_<token>`: a personal link that ties an imported person to a Telegram account
 - `b_<token>`: a badge, scanned by door staff (core/badges)
 """

@@ -4,6 +4,9 @@
   controls, no bidi overrides, no zero-width tricks; letters of every script stay).
 - `fold`: the one comparison form for search and matching (case- and accent-insensitive):
   delegation names, imported headers and names, /find and the organisers' inline search.
+- `fold_words`: `fold`, with punctuation as spaces, for what is written by hand in many ways
+  ('E-mail', 'e_mail', 'EMAIL '): spreadsheet headers, categories, delegation codes, the key
+  of an imported name.
 """
 
 from __future__ import annotations
@@ -58,3 +61,10 @@ def fold(text: str) -> str:
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold_words(text: str) -> str:
+    """`fold`'s words, with every character that is not a letter or digit as a space:
+    'E-mail' -> 'e mail', 'Эл. почта' -> 'эл почта', '№ п/п' -> 'no п п'."""
+    folded = fold(text).casefold()  # casefold again: '№' folds to 'No'
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in folded).split())

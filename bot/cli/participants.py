@@ -17,8 +17,8 @@ from bot.cli.common import console, err_console, fail, run, settings, with_datab
 from bot.cli.output import Column, Format, Table, emit, format_option, say, to_csv, to_json
 from core.accreditation import importing
 from core.accreditation import registration as reg_svc
-from core.accreditation.importing import BindLink, ImportFailed, ImportResult
-from core.accreditation.registration import RegistrationView
+from core.accreditation.importing import ImportFailed, ImportResult
+from core.accreditation.registration import BindLink, RegistrationView
 from core.badges import badges
 from core.conferences import current_conference
 from core.models import RegistrationStatus
@@ -143,7 +143,7 @@ def links_cmd(
         async with unit_of_work(factory) as session:
             username = await badges.resolve_bot_username(session, configured)
             conf = await current_conference(session, _slug(conference))
-            return await importing.bind_links(session, conf, username)
+            return await reg_svc.bind_links(session, conf, username)
 
     links = run(with_database(work))
     if fmt is LinkFormat.TEXT:
@@ -224,7 +224,7 @@ def list_cmd(
     async def work(factory: async_sessionmaker[AsyncSession]) -> tuple[str, list[RegistrationView]]:
         async with unit_of_work(factory) as session:
             conf = await current_conference(session, _slug(conference))
-            views = await importing.list_registrations(session, conf, status=wanted, delegation=delegation)
+            views = await reg_svc.list_registrations(session, conf, status=wanted, delegation=delegation)
             return conf.slug, views
 
     slug, views = run(with_database(work, reads_only=True))

@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
 from babel.dates import format_date, format_time
-from core.programme.views import ItemView
 
 from bot.i18n import Html, Translator, escape, fit, join, plain, translator
 from bot.keyboards import agenda as kb
 from bot.paging import page_of
 from core.models import AgendaItem, AgendaKind, Conference, SignupStatus, pick
 from core.programme import views
+from core.programme.views import ItemView
 
 PAGE_SIZE = 8  # items per page of a day: long days are paginated
 MESSAGE_LIMIT = 4096

@@ -1,15 +1,18 @@
-"""Delegations for pickers and heads of delegation: list by kind, search, who leads what."""
+"""Delegations for pickers and heads of delegation: list by kind, search, who leads what;
+which delegation a typed code or name means (`DelegationIndex`, `named`)."""
 
 from __future__ import annotations
 
-import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from core.errors import NotFound
+from core.conferences import get_locked
+from core.errors import InvalidInput, NotFound
+from core.joins import DELEGATION_OF_REGISTRATION
 from core.models import (
     Category,
     Delegation,
@@ -19,6 +22,7 @@ from core.models import (
     RegistrationStatus,
     pick,
 )
+from core.text import fold, fold_words
 
 
 @dataclass(frozen=True)
@@ -28,10 +32,33 @@ class DelegationPage:
     pages: int
 
 
-def _fold(text: str) -> str:
-    """Case- and accent-insensitive form: 'Türkiye' and 'turkiye' meet."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+class DelegationIndex:
+    """A conference's delegations by what people write for them: the code, or a name in
+    any language, compared by `fold_words` (case, accents, punctuation); a name that two
+    delegations share finds neither."""
+
+    def __init__(self, delegations: Iterable[Delegation]) -> None:
+        self.all = list(delegations)
+        self.by_code = {fold_words(d.code): d for d in self.all}
+        names: dict[str, list[Delegation]] = {}
+        for d in self.all:
+            for text in (d.name or {}).values():
+                if text:
+                    names.setdefault(fold_words(text), []).append(d)
+        self.by_name = {k: v[0] for k, v in names.items() if len({d.id for d in v}) == 1}
+
+    @classmethod
+    async def of_conference(cls, session: AsyncSession, conference_id: int | None) -> DelegationIndex:
+        query = select(Delegation).where(col(Delegation.conference_id) == conference_id)
+        return cls((await session.execute(query)).scalars())
+
+    def find(self, text: str) -> Delegation | None:
+        key = fold_words(text)
+        return self.by_code.get(key) or self.by_name.get(key)
+
+    def examples(self) -> str:
+        codes = [d.code for d in self.all][:8]
+        return ", ".join(codes) + (", …" if len(self.all) > 8 else "")
 
 
 async def page_of_kind(
@@ -46,8 +73,7 @@ async def page_of_kind(
         .scalars()
         .all()
     )  # type: ignore[arg-type]
-    await session.commit()
-    ordered = sorted(rows, key=lambda d: _fold(pick(d.name, language)))
+    ordered = sorted(rows, key=lambda d: fold(pick(d.name, language)))
     pages = max(1, -(-len(ordered) // size))
     page = min(max(page, 0), pages - 1)
     return DelegationPage(ordered[page * size : (page + 1) * size], page, pages)
@@ -55,25 +81,24 @@ async def page_of_kind(
 
 async def search(session: AsyncSession, conference_id: int, query: str, *, limit: int = 8) -> list[Delegation]:
     """Delegations whose code or any-language name contains the query, best first."""
-    needle = _fold(query.strip())
+    needle = fold(query.strip())
     rows = (
         (await session.execute(select(Delegation).where(col(Delegation.conference_id) == conference_id)))
         .scalars()
         .all()
     )
-    await session.commit()
     if not needle:
         return []
     scored = []
     for d in rows:
-        names = [_fold(n) for n in d.name.values()] + [_fold(d.code)]
+        names = [fold(n) for n in d.name.values()] + [fold(d.code)]
         if any(n == needle for n in names):
             scored.append((0, d))
         elif any(n.startswith(needle) or f" {needle}" in n for n in names):
             scored.append((1, d))
         elif any(needle in n for n in names):
             scored.append((2, d))
-    scored.sort(key=lambda pair: (pair[0], _fold(pick(pair[1].name, "en"))))
+    scored.sort(key=lambda pair: (pair[0], fold(pick(pair[1].name, "en"))))
     return [d for _, d in scored[:limit]]
 
 
@@ -84,6 +109,17 @@ async def get(session: AsyncSession, conference_id: int, delegation_id: int | No
     return d if d is not None and d.conference_id == conference_id else None
 
 
+async def locked(session: AsyncSession, conference_id: int, delegation_id: int | None) -> Delegation | None:
+    """The delegation, its row locked (a seat is about to be taken); `wrong_conference` if it
+    is another conference's."""
+    if delegation_id is None:
+        return None
+    delegation = await get_locked(session, Delegation, delegation_id)
+    if delegation.conference_id != conference_id:
+        raise InvalidInput("that delegation belongs to another conference", code="wrong_conference")
+    return delegation
+
+
 async def by_code(session: AsyncSession, conference_id: int, code: str) -> Delegation | None:
     found = (
         await session.execute(
@@ -92,26 +128,21 @@ async def by_code(session: AsyncSession, conference_id: int, code: str) -> Deleg
             )
         )
     ).scalar_one_or_none()  # type: ignore[arg-type]
-    await session.commit()
     return found
 
 
 async def named(session: AsyncSession, conference_id: int, text: str) -> Delegation:
-    """The delegation an organiser names on the command line: its code in any case, else its
-    name in any language (folded). Unknown: NotFound listing the codes."""
-    rows = list(
-        (await session.execute(select(Delegation).where(col(Delegation.conference_id) == conference_id))).scalars()
-    )
+    """The delegation an organiser names on the command line: its code, else its name in any
+    language (`DelegationIndex`). Unknown: NotFound listing the codes."""
+    index = await DelegationIndex.of_conference(session, conference_id)
     wanted = text.strip()
-    by_code = [d for d in rows if d.code.upper() == wanted.upper()]
-    by_name = [d for d in rows if any(_fold(n) == _fold(wanted) for n in (d.name or {}).values())]
-    found = by_code or by_name
-    if len(found) != 1:
-        codes = ", ".join(sorted(d.code for d in rows)) or "none"
+    found = index.find(wanted)
+    if found is None:
+        codes = ", ".join(sorted(d.code for d in index.all)) or "none"
         raise NotFound(
             f"no delegation '{wanted}' in this conference (codes: {codes})", code="delegation_not_found", name=wanted
         )
-    return found[0]
+    return found
 
 
 async def led_by(session: AsyncSession, conference_id: int, telegram_id: int) -> Delegation | None:
@@ -122,7 +153,7 @@ async def led_by(session: AsyncSession, conference_id: int, telegram_id: int) ->
     )  # type: ignore[arg-type]
     by_category = (
         select(Delegation)
-        .join(Registration, col(Registration.delegation_id) == col(Delegation.id))
+        .join(Registration, DELEGATION_OF_REGISTRATION)
         .where(  # type: ignore[arg-type]
             col(Registration.conference_id) == conference_id,
             col(Registration.participant_id) == participant_id,
@@ -133,7 +164,6 @@ async def led_by(session: AsyncSession, conference_id: int, telegram_id: int) ->
     found = (await session.execute(named.limit(1))).scalar_one_or_none() or (
         await session.execute(by_category.limit(1))
     ).scalar_one_or_none()
-    await session.commit()
     return found
 
 

@@ -18,6 +18,8 @@ from core.errors import InvalidInput
 from core.text import JOINERS
 
 _LATIN_NAME = re.compile(r"^[A-Za-z\u00C0-\u024F\u1E00-\u1EFF][A-Za-z\u00C0-\u024F\u1E00-\u1EFF .'\-‘’]*$")
+
+
 def _unsafe(ch: str) -> bool:
     return unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") and ch not in JOINERS
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.accreditation.registration import find_by_telegram
+from core.accreditation.registration import my_registration
 from core.badges import badges
 from core.badges.image import render_png
 from core.config import Settings
@@ -30,7 +30,7 @@ async def chat_badge(
 ) -> ChatBadge:
     """The caller's badge, or why there is none (`badge_<status>` / `not_registered`)."""
     assert conference.id is not None
-    mine = await find_by_telegram(session, conference.id, telegram_id)
+    mine = await my_registration(session, conference.id, telegram_id)
     if mine is None:
         raise NotFound("you are not registered", code="not_registered")
     reg = mine.registration

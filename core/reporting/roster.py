@@ -47,22 +47,6 @@ async def contents(session: AsyncSession, slug: str) -> Contents:
     return result
 
 
-async def seats_taken(session: AsyncSession, conference_id: int) -> dict[int, int]:
-    """Registrations per delegation (any status but withdrawn or rejected)."""
-    rows = await session.execute(
-        select(col(Registration.delegation_id), func.count())
-        .where(
-            col(Registration.conference_id) == conference_id,
-            col(Registration.delegation_id).is_not(None),
-            col(Registration.status).in_([RegistrationStatus.PENDING, RegistrationStatus.APPROVED]),
-        )
-        .group_by(col(Registration.delegation_id))
-    )
-    found = {int(d): int(n) for d, n in rows.all() if d is not None}
-    await session.commit()
-    return found
-
-
 async def pending_count(session: AsyncSession, conference_id: int) -> int:
     n = (
         await session.execute(

@@ -13,6 +13,7 @@ from bot.emulator.users import FakeUser
 from bot.i18n import translator
 from core.accreditation import registration as reg_svc
 from core.models import AuditLog, Invitation, Registration, RegistrationStatus
+from core.uow import unit_of_work
 from tests.bot.conftest import ADMIN, OFFICER, Harness, add_staff, registration_row, sign_up
 from tests.factories import make_conference, make_participant, make_registration
 
@@ -142,7 +143,7 @@ async def forge(user: FakeUser, data: str, message: BotMessage) -> CallbackAnswe
 
 async def test_callbacks_forged_for_another_conference_are_refused(harness: Harness) -> None:
     h = harness
-    async with h.session_factory() as s:  # an older edition in the same database
+    async with unit_of_work(h.session_factory) as s:  # an older edition in the same database
         other = await make_conference(s, slug="minsk-2023", first_day=date(2023, 10, 30), last_day=date(2023, 10, 31))
         person = await make_participant(s, full_name="Secret Person", telegram_id=1599)
         reg = await make_registration(s, other, person, status=RegistrationStatus.PENDING)

@@ -6,12 +6,13 @@ from sqlalchemy import select
 
 from core.accreditation import registration
 from core.models import Participant, Registration, RegistrationStatus, UserPref
+from core.uow import unit_of_work
 from tests.bot.conftest import OFFICER, Harness, add_staff, registration_row, sign_up
 
 
 async def approve(h: Harness, telegram_id: int) -> None:
     reg, _ = await registration_row(h, telegram_id)
-    async with h.session_factory() as s:
+    async with unit_of_work(h.session_factory) as s:
         await registration.decide(s, reg.id or 0, approve=True, actor_telegram_id=OFFICER, conference_id=None)
 
 

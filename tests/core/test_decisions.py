@@ -12,6 +12,7 @@ from core.accreditation import registration as reg_svc
 from core.accreditation.registration import PersonData, TelegramAccount
 from core.errors import NotFound, WrongState
 from core.models import AuditLog, Category, Invitation, Registration, RegistrationStatus
+from core.uow import unit_of_work
 from tests.factories import make_conference, make_delegation
 
 NOW = datetime(2024, 10, 20, 12, 0, tzinfo=UTC)
@@ -65,20 +66,20 @@ async def test_approve_after_reject_changes_nothing(session) -> None:  # type: i
 
 
 async def test_two_officers_at_once_one_decision(session_factory) -> None:  # type: ignore[no-untyped-def]
-    async with session_factory() as s:
+    async with unit_of_work(session_factory) as s:
         conf = await make_conference(s)
         regs = [await _pending(s, conf, 100 + i, f"Person {chr(65 + i)}") for i in range(10)]
         conf_id = conf.id
 
     async def officer(reg_id: int, approve: bool) -> str:
-        async with session_factory() as s:
-            try:
+        try:
+            async with unit_of_work(session_factory) as s:
                 await reg_svc.decide(
                     s, reg_id, approve=approve, actor_telegram_id=1, conference_id=conf_id, reason="no"
                 )
-                return "done"
-            except WrongState as exc:
-                return exc.code
+            return "done"
+        except WrongState as exc:
+            return exc.code
 
     for reg in regs:
         outcomes = await asyncio.gather(officer(reg.id, True), officer(reg.id, False))

@@ -438,18 +438,18 @@ async def test_links_only_for_people_without_telegram_and_bind_works(session):
     await session.commit()
     assert await resolve_bot_username(session, None) == "confdesk_bot"
     assert await resolve_bot_username(session, "@other_bot") == "other_bot"
-    links = await importing.bind_links(session, conf, "confdesk_bot")
+    links = await reg_svc.bind_links(session, conf, "confdesk_bot")
     assert sorted(link.full_name for link in links) == ["Ahmad Al-Khatib", "Liu Wenjun", "Nour Haddad", "Zhao Meilin"]
     assert all(link.url.startswith("https://t.me/confdesk_bot?start=bind_") for link in links)
     # Links are stable: asking twice gives the same tokens.
-    assert [link.url for link in await importing.bind_links(session, conf, "confdesk_bot")] == [
+    assert [link.url for link in await reg_svc.bind_links(session, conf, "confdesk_bot")] == [
         link.url for link in links
     ]
     liu = next(link for link in links if link.full_name == "Liu Wenjun")
     token = liu.url.split("start=bind_", 1)[1]
     bound = await reg_svc.bind_account(session, token, TelegramAccount(8001, "liu_w", "en"))
     assert bound.participant.telegram_id == 8001 and bound.registration.bind_token is None
-    assert "Liu Wenjun" not in {link.full_name for link in await importing.bind_links(session, conf, "confdesk_bot")}
+    assert "Liu Wenjun" not in {link.full_name for link in await reg_svc.bind_links(session, conf, "confdesk_bot")}
     # Re-importing after the bind keeps the Telegram account and gives no new token.
     result = await import_table(session, conf, csv_table(GOOD), clock=clock)
     assert result.unchanged == 5 and result.without_telegram == 3
@@ -461,7 +461,7 @@ async def test_links_for_registrations_made_without_a_token(session):
     conf = await setup(session)
     reg = await reg_svc.register(session, conf, reg_svc.PersonData("Anna Smith"), category=Category.EXPERT)
     assert reg.registration.bind_token is None
-    links = await importing.bind_links(session, conf, "bot")
+    links = await reg_svc.bind_links(session, conf, "bot")
     assert [link.registration_id for link in links] == [reg.registration.id]
     await session.refresh(reg.registration)
     assert reg.registration.bind_token and len(reg.registration.bind_token) <= 32

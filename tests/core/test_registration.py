@@ -4,11 +4,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from core.accreditation import quota
 from core.accreditation import registration as reg_svc
 from core.accreditation.registration import PersonData, TelegramAccount
 from core.errors import Conflict, InvalidInput, NotFound, QuotaExceeded, WrongState
 from core.models import AuditLog, Category, Participant, Registration, RegistrationStatus
 from core.people import erasure
+from core.uow import unit_of_work
 from tests.factories import make_conference, make_delegation
 
 NOW = datetime(2024, 10, 20, 12, 0, tzinfo=UTC)
@@ -70,18 +72,17 @@ async def test_quota_stops_the_seat_after_the_last(session):
             delegation_id=hu.id,
             account=TelegramAccount(3),
         )
-    assert await reg_svc.seats_left(session, hu) == 0
+    assert await quota.seats_left(session, hu) == 0
 
 
 async def test_quota_holds_under_concurrency(session_factory):
-    async with session_factory() as s:
+    async with unit_of_work(session_factory) as s:
         conf = await make_conference(s)
         rs = await make_delegation(s, conf, "RS", quota=3)
-        await s.commit()
 
     async def one(tg):
-        async with session_factory() as s:
-            try:
+        try:
+            async with unit_of_work(session_factory) as s:
                 await reg_svc.register(
                     s,
                     conf,
@@ -90,9 +91,9 @@ async def test_quota_holds_under_concurrency(session_factory):
                     delegation_id=rs.id,
                     account=TelegramAccount(tg),
                 )
-                return "ok"
-            except QuotaExceeded:
-                return "full"
+            return "ok"
+        except QuotaExceeded:
+            return "full"
 
     results = await asyncio.gather(*(one(tg) for tg in range(100, 112)))
     assert results.count("ok") == 3 and results.count("full") == 9

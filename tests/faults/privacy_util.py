@@ -15,6 +15,7 @@ import sys
 from core.accreditation import registration
 from core.db import make_engine, make_session_factory
 from core.errors import DomainError
+from core.uow import unit_of_work
 
 
 async def main(url: str, conference_id: int, action: str, ids: list[int]) -> None:
@@ -27,8 +28,8 @@ async def main(url: str, conference_id: int, action: str, ids: list[int]) -> Non
         await asyncio.to_thread(sys.stdin.readline)
         outcome: dict[str, str] = {}
         for reg_id in ids:
-            async with factory() as session:
-                try:
+            try:
+                async with unit_of_work(factory) as session:
                     await registration.decide(
                         session,
                         reg_id,
@@ -38,9 +39,9 @@ async def main(url: str, conference_id: int, action: str, ids: list[int]) -> Non
                         reason=None if action == "approve" else "too late",
                         actor_name=f"officer-{action}",
                     )
-                    outcome[str(reg_id)] = "done"
-                except DomainError as exc:
-                    outcome[str(reg_id)] = exc.code
+                outcome[str(reg_id)] = "done"
+            except DomainError as exc:
+                outcome[str(reg_id)] = exc.code
         print(json.dumps(outcome), flush=True)
     finally:
         await engine.dispose()
