@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.cli.common import console, err_console, run, settings, with_database
 from bot.cli.i18n import cli_text
 from bot.cli.kiosk import Shift, banner, log_line, outside_warning, show_error, show_screen, summary
-from core.checkin.checkin import MAX_SCAN_TEXT
+from core.checkin import MAX_SCAN_TEXT
 from core.models import ScanDirection, pick
 from core.uow import unit_of_work
 
@@ -78,7 +78,7 @@ def scan_command(
 ) -> None:
     """Check badges in (or out) from stdin, one code per line; EOF ends."""
     from core.badges.badges import ensure_badge_secret, find_conference
-    from core.checkin.checkin import scan
+    from core.checkin import scan
     from core.errors import DomainError
     from core.models import Conference
     from core.programme.lookup import find_agenda_item

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import Ctx
 from bot.states import GATE_DESTINY, GateChoice
 from bot.texts.checkin import verdict_text
+from core import checkin
 from core.badges import badges
-from core.checkin import checkin
 from core.clock import Clock
 from core.models import Conference, StaffRoleName
 
