@@ -25,7 +25,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from core.badges.badges import badge_link, make_token
+from core.badges import badge_link, make_token
 from core.checkin import scan
 from core.db import make_engine, make_session_factory
 from core.migrate import upgrade

@@ -77,7 +77,8 @@ def scan_command(
     ),
 ) -> None:
     """Check badges in (or out) from stdin, one code per line; EOF ends."""
-    from core.badges.badges import ensure_badge_secret, find_conference
+    from core.app_settings import ensure_badge_secret
+    from core.badges import conference_info
     from core.checkin import scan
     from core.errors import DomainError
     from core.models import Conference
@@ -115,7 +116,7 @@ def scan_command(
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> Shift:
         async with unit_of_work(factory) as db:
-            conf = await find_conference(db, conference or settings().conference)
+            conf = await conference_info(db, conference or settings().conference)
             stored = await db.get(Conference, conf.id)
             zone = ZoneInfo(stored.timezone if stored else "UTC")
             session_id: int | None = None

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row
 
-from core.badges.badges import parse_scanned, verify_token
+from core.badges.tokens import parse_scanned, verify_token
 from core.checkin.scanned import ScanRequest
 from core.checkin.verdict import Refusal, category_of
 from core.models import RegistrationStatus, ScanDirection, ScanResult

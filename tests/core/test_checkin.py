@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, null, select
 
-from core.badges.badges import badge_link, make_token, reissue_badge
+from core.badges import badge_link, make_token, reissue_badge
 from core.checkin import presence, scan
 from core.errors import NotFound
 from core.models import Category, Presence, RegistrationStatus, Scan, ScanDirection, ScanResult
