@@ -118,13 +118,13 @@ async def populate(url: str, conference_slug: str, counts: list[int]) -> None:
 
 
 async def child(url: str, slug: str, layout: str, qr_only: bool, trace: bool, out: str) -> dict:
-    from core.badges.badges import find_conference
+    from core.badges import conference_info
     from core.badges.pdf import print_badges
 
     engine = make_engine(url)
     factory = make_session_factory(engine)
     async with unit_of_work(factory) as session:
-        conf = await find_conference(session, slug)
+        conf = await conference_info(session, slug)
         await session.rollback()
         if trace:
             tracemalloc.start()

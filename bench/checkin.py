@@ -1,8 +1,9 @@
 """Check-in throughput: `python bench/checkin.py [--n 3000]`.
 
-Verdicts per second through core.checkin.checkin.scan (parse, verify, lock, insert Scan,
-move Presence, commit) beside a bare INSERT of the same Scan row + COMMIT, in the same run,
-one process, one session. SQLite in a temporary file; PostgreSQL too when
+Verdicts per second through core.checkin.scan (parse, verify, lock, insert Scan, move
+Presence; each in its own unit of work, committed, as the kiosk does) beside a bare INSERT
+of the same Scan row + COMMIT in its own unit of work, in the same run, one process.
+SQLite in a temporary file; PostgreSQL too when
 CONFDESK_BENCH_PG_URL=postgresql+asyncpg://… names a server (a scratch database is made).
 """
 
@@ -24,11 +25,12 @@ from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from core.badges.badges import badge_link, make_token
-from core.checkin.checkin import scan
+from core.badges import badge_link, make_token
+from core.checkin import scan
 from core.db import make_engine, make_session_factory
 from core.migrate import upgrade
 from core.models import Conference, Participant, Registration, Scan, ScanResult
+from core.uow import unit_of_work
 
 SECRET = b"c" * 48
 
@@ -93,31 +95,29 @@ async def bench(url: str, n: int) -> None:
     links = [badge_link("confdesk_bot", make_token(SECRET, r, 1)) for r in rids]
     factory = make_session_factory(engine)
     results: dict[str, int] = {}
-    from core.uow import unit_of_work
 
-    async with unit_of_work(factory) as session:
-        for label, nonce in (("entries (ok)", False), ("again (duplicate), with nonce", True)):
-            t0 = time.perf_counter()
-            for i, link in enumerate(links):
-                v = await scan(
-                    session,
-                    conference_id=cid,
-                    text=link,
-                    staff_telegram_id=1,
-                    gate="Main",
-                    secret=SECRET,
-                    nonce=f"{label[0]}{i}" if nonce else None,
-                )
-                results[v.result.value] = results.get(v.result.value, 0) + 1
-            dt = time.perf_counter() - t0
-            print(f"  scan() {label:<32} {n / dt:8.0f} verdicts/s")
+    async def one(text: str, nonce: str | None) -> str:
+        async with unit_of_work(factory) as session:  # as the kiosk does: one scan, one transaction
+            v = await scan(
+                session, conference_id=cid, text=text, staff_telegram_id=1, gate="Main", secret=SECRET, nonce=nonce
+            )
+        return v.result.value
+
+    for label, nonce in (("entries (ok)", False), ("again (duplicate), with nonce", True)):
         t0 = time.perf_counter()
-        for i in range(n):
-            await scan(session, conference_id=cid, text=f"garbage{i}", staff_telegram_id=1, gate="Main", secret=SECRET)
-        print(f"  scan() {'invalid codes':<32} {n / (time.perf_counter() - t0):8.0f} verdicts/s")
-        table = Scan.__table__  # type: ignore[attr-defined]
-        t0 = time.perf_counter()
-        for r in rids:
+        for i, link in enumerate(links):
+            result = await one(link, f"{label[0]}{i}" if nonce else None)
+            results[result] = results.get(result, 0) + 1
+        dt = time.perf_counter() - t0
+        print(f"  scan() {label:<32} {n / dt:8.0f} verdicts/s")
+    t0 = time.perf_counter()
+    for i in range(n):
+        await one(f"garbage{i}", None)
+    print(f"  scan() {'invalid codes':<32} {n / (time.perf_counter() - t0):8.0f} verdicts/s")
+    table = Scan.__table__  # type: ignore[attr-defined]
+    t0 = time.perf_counter()
+    for r in rids:
+        async with unit_of_work(factory) as session:
             conn = await session.connection()
             await conn.execute(
                 insert(table)
@@ -136,8 +136,7 @@ async def bench(url: str, n: int) -> None:
                 )
                 .returning(table.c.id)
             )
-            await session.commit()
-        print(f"  bare INSERT scan + COMMIT {'':<22} {n / (time.perf_counter() - t0):8.0f} rows/s")
+    print(f"  bare INSERT scan + COMMIT {'':<22} {n / (time.perf_counter() - t0):8.0f} rows/s")
     print(f"  verdicts: {results}")
     await engine.dispose()
 

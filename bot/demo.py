@@ -33,8 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.emulator import BotAPIEmulator
 from bot.emulator.users import FakeUser
 from bot.i18n import translator
+from core import app_settings, badges
 from core.accreditation import quota
-from core.badges import badges
 from core.badges.pdf import print_badges
 from core.config import Settings, load_settings
 from core.db import make_engine, make_session_factory
@@ -456,8 +456,8 @@ async def _print(
     factory: async_sessionmaker[AsyncSession], conf: Conference, settings: Any, out: Path, step: Callable[[int], None]
 ) -> int:
     async with unit_of_work(factory) as session:
-        secret, _ = await badges.ensure_badge_secret(session, settings)
-        info = await badges.find_conference(session, conf.slug)
+        secret, _ = await app_settings.ensure_badge_secret(session, settings)
+        info = await badges.conference_info(session, conf.slug)
         report = await print_badges(
             session, out, info, secret=secret, bot_username=settings.bot_username, layout="a4x4", progress=step
         )
@@ -468,7 +468,7 @@ async def _tokens(
     factory: async_sessionmaker[AsyncSession], settings: Any, conference_id: int, people: list[Person]
 ) -> dict[int, str]:
     async with unit_of_work(factory) as session:
-        secret, _ = await badges.ensure_badge_secret(session, settings)
+        secret, _ = await app_settings.ensure_badge_secret(session, settings)
         codes = await roster.badge_codes(session, conference_id, secret)
     tokens: dict[int, str] = {}
     for p in people:

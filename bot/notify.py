@@ -16,7 +16,7 @@ from bot.keyboards import common as kb
 from bot.texts.registration import decision_text, officer_new_text
 from core.accreditation.registration import RegistrationView
 from core.models import Conference, StaffRoleName
-from core.people import people, staff
+from core.people import preferences, staff
 
 log = logging.getLogger("confdesk.notify")
 
@@ -34,7 +34,7 @@ async def officers_of_new(
     bot: Bot, session: AsyncSession, ctx: Ctx, conference_id: int, view: RegistrationView
 ) -> None:
     officers = await staff.staff_ids(session, conference_id, StaffRoleName.ACCREDITATION, ctx.settings.admin_ids)
-    langs = await people.languages(session, officers) if officers else {}
+    langs = await preferences.languages(session, officers) if officers else {}
     for officer in officers:
         t = translator(choose_language(langs.get(officer), None, ctx.settings.default_language))
         await _send(bot, officer, officer_new_text(t, view), reply_markup=kb.decision(t, view.registration.id or 0))

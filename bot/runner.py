@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import build_dispatcher, make_bot, set_commands
 from bot.sender import Sender
+from core import app_settings
 from core import seen_updates as updates
-from core.badges import badges
 from core.clock import Clock, utc_now
 from core.config import Settings
 from core.db import make_engine, make_session_factory
@@ -28,8 +28,8 @@ async def prepare(bot: Bot, settings: Settings, session_factory: async_sessionma
     me = await bot.get_me()
     username = me.username or ""
     async with unit_of_work(session_factory) as session:
-        await badges.remember_bot_username(session, username)
-        _, where = await badges.ensure_badge_secret(session, settings)
+        await app_settings.remember_bot_username(session, username)
+        _, where = await app_settings.ensure_badge_secret(session, settings)
         adopted = await updates.adopt_unattributed(session, me.id)  # before any update is handled
     log.info("bot @%s (id %s); badge secret from %s", username, me.id, where)
     if adopted:

@@ -43,7 +43,7 @@ from core.clock import Clock, utc_now
 from core.config import Settings
 from core.messaging import outbox
 from core.messaging.outbox import Claimed
-from core.people import people
+from core.people import preferences as people
 from core.uow import unit_of_work
 
 log = logging.getLogger("confdesk.sender")

@@ -75,11 +75,9 @@ async def adopt_unattributed(session: AsyncSession, bot_id: int) -> int:
         .execution_options(synchronize_session=False)
     )
     claimed = (await session.execute(claim)).rowcount  # type: ignore[attr-defined]
-    await session.commit()
     return int(claimed)
 
 
 async def prune(session: AsyncSession, *, clock: Clock = utc_now) -> int:
     removed = (await session.execute(delete(_t).where(_t.c.seen_at < clock() - KEEP))).rowcount  # type: ignore[attr-defined]
-    await session.commit()
     return int(removed)

@@ -104,7 +104,10 @@ class InlineConnection:
         self._conn.execute(sql)
 
     async def commit(self) -> None:
-        self._conn.commit()
+        """The driver's end of the unit of work's commit (core.uow): COMMIT the transaction
+        `begin` opened, as sqlite3's own commit does (nothing when none is open)."""
+        if self._conn.in_transaction:
+            self._conn.execute("COMMIT")
 
     async def rollback(self) -> None:
         self._conn.rollback()

@@ -69,3 +69,13 @@ class UnitOfWork:
 
 def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> UnitOfWork:
     return UnitOfWork(factory)
+
+
+async def checkpoint(session: AsyncSession) -> None:
+    """Commit the unit of work `session` is the session of, so far (`UnitOfWork.checkpoint`),
+    for a service that then hands its caller slow work (core.badges.printing.iter_badges: a
+    batch to draw), so that no transaction, and no SQLite write lock, is held meanwhile. A
+    session that is not the current unit of work's (a test's own) is left to its owner."""
+    work = current.get()
+    if work is not None and work.session is session:
+        await work.checkpoint()

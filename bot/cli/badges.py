@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -12,6 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.cli.common import console, err_console, fail, run, settings, with_database
 from core.models import Category
 from core.uow import unit_of_work
+
+if TYPE_CHECKING:
+    from core.badges import ConferenceInfo
+    from core.badges.pdf import PrintReport
 
 app = typer.Typer(no_args_is_help=True, help="Badges: print PDFs, reissue, show links.")
 
@@ -38,58 +44,81 @@ def print_cmd(
     ),
 ) -> None:
     """Write approved registrations' badges to a PDF and count the print on each."""
-    from core.accreditation import delegations
-    from core.badges.badges import (
-        count_badges,
-        ensure_badge_secret,
-        find_conference,
-        resolve_bot_username,
-    )
-    from core.badges.pdf import print_badges
 
-    async def work(factory: async_sessionmaker[AsyncSession]):  # type: ignore[no-untyped-def]
-        async with unit_of_work(factory) as session:
-            conf = await find_conference(session, conference or settings().conference)
-            code = (await delegations.named(session, conf.id, delegation)).code if delegation else None
-            ids = [await _registration(session, conf.id, text) for text in only] if only else None
-            username = await resolve_bot_username(session, settings().bot_username)
-            secret, _source = await ensure_badge_secret(session, settings())
-            total = await count_badges(
-                session, conf.id, delegation=code, category=category, only_new=only_new, only=ids
-            )
-            await session.rollback()
-            if total == 0:
-                fail("no approved badges match: nothing to print")
-            with Progress(
-                TextColumn("[bold]badges"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                console=err_console,
-                transient=True,
-            ) as bar:
-                task = bar.add_task("print", total=total)
-                return conf, await print_badges(
-                    session,
-                    out,
-                    conf,
-                    secret=secret,
-                    bot_username=username,
-                    layout=layout.value,
-                    delegation=code,
-                    category=category,
-                    only_new=only_new,
-                    only=ids,
-                    mark=not preview,
-                    progress=lambda n: bar.advance(task, n),
-                )
+    async def work(factory: async_sessionmaker[AsyncSession]) -> tuple[PrintJob, PrintReport]:
+        async with unit_of_work(factory) as session:  # what to print; the badge secret made durable
+            job = await _plan(session, conference, delegation, category, only_new, only)
+        if job.total == 0:
+            fail("no approved badges match: nothing to print")
+        async with unit_of_work(factory) as session:  # the PDF, then the prints counted
+            return job, await _print(session, job, out, layout, mark=not preview)
 
-    conf, report = run(with_database(work))
+    job, report = run(with_database(work))
+    slug = job.conf.slug
     note = " (preview: not counted as printed)" if preview else ""
     console.print(
-        f"{report.badges} badge(s) of {conf.slug} on {report.pages} page(s) ({report.layout}) -> {report.path}{note}",
+        f"{report.badges} badge(s) of {slug} on {report.pages} page(s) ({report.layout}) -> {report.path}{note}",
         highlight=False,
     )
+
+
+@dataclass(frozen=True)
+class PrintJob:
+    """What `badges print` prints: its selection, how many badges match, how they are signed."""
+
+    conf: ConferenceInfo
+    delegation: str | None  # its code
+    category: Category | None
+    only_new: bool
+    only: list[int] | None  # registration ids
+    username: str
+    secret: bytes
+    total: int
+
+
+async def _plan(
+    session: AsyncSession,
+    conference: str | None,
+    delegation: str | None,
+    category: Category | None,
+    only_new: bool,
+    only: list[str],
+) -> PrintJob:
+    """The options resolved (conference, delegation, registrations named) and counted."""
+    from core.accreditation import delegations
+    from core.app_settings import ensure_badge_secret, resolve_bot_username
+    from core.badges import conference_info, count_badges
+
+    conf = await conference_info(session, conference or settings().conference)
+    code = (await delegations.named(session, conf.id, delegation)).code if delegation else None
+    ids = [await _registration(session, conf.id, text) for text in only] if only else None
+    username = await resolve_bot_username(session, settings().bot_username)
+    secret, _source = await ensure_badge_secret(session, settings())
+    total = await count_badges(session, conf.id, delegation=code, category=category, only_new=only_new, only=ids)
+    return PrintJob(conf, code, category, only_new, ids, username, secret, total)
+
+
+async def _print(session: AsyncSession, job: PrintJob, out: Path, layout: Layout, *, mark: bool) -> PrintReport:
+    """Write the PDF with a progress bar (on stderr); its PrintReport."""
+    from core.badges.pdf import print_badges
+
+    columns = (TextColumn("[bold]badges"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("print", total=job.total)
+        return await print_badges(
+            session,
+            out,
+            job.conf,
+            secret=job.secret,
+            bot_username=job.username,
+            layout=layout.value,
+            delegation=job.delegation,
+            category=job.category,
+            only_new=job.only_new,
+            only=job.only,
+            mark=mark,
+            progress=lambda n: bar.advance(task, n),
+        )
 
 
 async def _registration(session: AsyncSession, conference_id: int, text: str) -> int:
@@ -112,7 +141,7 @@ def reissue_cmd(
     registration_id: int = typer.Argument(..., help="registration id"),
 ) -> None:
     """New code for a lost badge: the old badge scans as revoked."""
-    from core.badges.badges import reissue_badge
+    from core.badges import reissue_badge
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> int:
         async with unit_of_work(factory) as session:
@@ -133,13 +162,8 @@ def link_cmd(
     registration_id: int = typer.Argument(..., help="registration id"),
 ) -> None:
     """Print the deep link encoded in the badge's QR code."""
-    from core.badges.badges import (
-        badge_link,
-        ensure_badge_secret,
-        load_badge,
-        make_token,
-        resolve_bot_username,
-    )
+    from core.app_settings import ensure_badge_secret, resolve_bot_username
+    from core.badges import badge_link, load_badge, make_token
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> str:
         async with unit_of_work(factory) as session:

@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import console, err_console, fail, run, settings, with_database
 from bot.cli.output import Column, Format, Table, emit, format_option, say, to_csv, to_json
+from core import app_settings
 from core.accreditation import importing
 from core.accreditation import registration as reg_svc
 from core.accreditation.importing import ImportFailed, ImportResult
 from core.accreditation.registration import BindLink, RegistrationView
-from core.badges import badges
 from core.conferences import current_conference
 from core.models import RegistrationStatus
 from core.uow import unit_of_work
@@ -141,7 +141,7 @@ def links_cmd(
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> list[BindLink]:
         async with unit_of_work(factory) as session:
-            username = await badges.resolve_bot_username(session, configured)
+            username = await app_settings.resolve_bot_username(session, configured)
             conf = await current_conference(session, _slug(conference))
             return await reg_svc.bind_links(session, conf, username)
 

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.cli.common import console, err_console, run, settings, with_database
 from bot.cli.i18n import cli_text
 from bot.cli.kiosk import Shift, banner, log_line, outside_warning, show_error, show_screen, summary
-from core.checkin.checkin import MAX_SCAN_TEXT
+from core.checkin import MAX_SCAN_TEXT
 from core.models import ScanDirection, pick
 from core.uow import unit_of_work
 
@@ -77,8 +77,9 @@ def scan_command(
     ),
 ) -> None:
     """Check badges in (or out) from stdin, one code per line; EOF ends."""
-    from core.badges.badges import ensure_badge_secret, find_conference
-    from core.checkin.checkin import scan
+    from core.app_settings import ensure_badge_secret
+    from core.badges import conference_info
+    from core.checkin import scan
     from core.errors import DomainError
     from core.models import Conference
     from core.programme.lookup import find_agenda_item
@@ -115,7 +116,7 @@ def scan_command(
 
     async def work(factory: async_sessionmaker[AsyncSession]) -> Shift:
         async with unit_of_work(factory) as db:
-            conf = await find_conference(db, conference or settings().conference)
+            conf = await conference_info(db, conference or settings().conference)
             stored = await db.get(Conference, conf.id)
             zone = ZoneInfo(stored.timezone if stored else "UTC")
             session_id: int | None = None

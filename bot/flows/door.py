@@ -16,8 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import Ctx
 from bot.states import GATE_DESTINY, GateChoice
 from bot.texts.checkin import verdict_text
-from core.badges import badges
-from core.checkin import checkin
+from core import app_settings, checkin
 from core.clock import Clock
 from core.models import Conference, StaffRoleName
 
@@ -50,7 +49,7 @@ async def scan(
     """Check the badge's code `text` in at the staff member's gate, and show the verdict."""
     assert conference.id is not None
     choice = await current_gate(storage, bot, ctx.telegram_id)
-    secret, _ = await badges.ensure_badge_secret(session, ctx.settings)
+    secret, _ = await app_settings.ensure_badge_secret(session, ctx.settings)
     verdict = await checkin.scan(
         session,
         conference_id=conference.id,

@@ -21,7 +21,7 @@ from bot.arrivals import Arrivals
 from bot.context import Ctx
 from bot.i18n import choose_language, translator
 from core.config import Settings
-from core.people.people import remember_language, unblock
+from core.people.preferences import remember_language, unblock
 
 log = logging.getLogger("confdesk.updates")
 DAY = 24 * 3600
@@ -61,7 +61,7 @@ class ArrivalMiddleware(BaseMiddleware):
         if who.blocked:  # they blocked the bot once and write again: broadcasts reach them again
             await unblock(session, user.id)
         if not who.known:
-            await remember_language(session, user.id, language, chosen=False)  # commits
+            await remember_language(session, user.id, language, chosen=False)
         ctx = Ctx(
             telegram_id=user.id,
             language=language,

@@ -12,7 +12,7 @@ from bot.callbacks import LanguageCB
 from bot.context import Ctx
 from bot.i18n import translator
 from bot.keyboards import common as kb
-from core.people import people
+from core.people import preferences
 
 
 async def help_(message: Message, ctx: Ctx) -> None:
@@ -30,7 +30,7 @@ async def language(message: Message, ctx: Ctx) -> None:
 
 
 async def language_chosen(query: CallbackQuery, callback_data: LanguageCB, session: AsyncSession, ctx: Ctx) -> None:
-    await people.remember_language(session, ctx.telegram_id, callback_data.code, chosen=True)
+    await preferences.remember_language(session, ctx.telegram_id, callback_data.code, chosen=True)
     t = translator(callback_data.code)
     await query.answer()
     await query.message.answer(t("language-set"))  # type: ignore[union-attr]

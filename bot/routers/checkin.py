@@ -22,7 +22,7 @@ from bot.flows import door
 from bot.keyboards import checkin as kb
 from bot.middlewares.preconditions import needs
 from bot.texts.checkin import where_args
-from core.badges import badges
+from core import badges
 from core.checkin.qr_decode import decode_codes
 from core.clock import Clock
 from core.models import Conference, ScanDirection, StaffRoleName, pick

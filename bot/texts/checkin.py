@@ -9,7 +9,7 @@ from babel.dates import format_date
 
 from bot.i18n import Html, Translator, join
 from bot.states import GateChoice
-from core.checkin.checkin import Verdict
+from core.checkin import Verdict
 from core.models import Conference, ScanDirection, ScanResult, pick
 
 ICONS = {ScanResult.OK: "✅", ScanResult.DUPLICATE: "⚠️"}

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import app_settings, uow
 from core.accreditation.registration import my_registration
-from core.badges import badges
 from core.badges.image import render_png
+from core.badges.printing import conference_info, load_badge
+from core.badges.tokens import badge_link, make_token
 from core.config import Settings
 from core.errors import NotFound, WrongState
 from core.models import Conference, Registration, RegistrationStatus
@@ -42,13 +44,12 @@ async def chat_badge(
         )
     assert reg.id is not None
     if reg.badge_file_id:
-        await session.commit()
         return ChatBadge(reg.id, reg.badge_version, reg.badge_file_id, None)
-    secret, _ = await badges.ensure_badge_secret(session, settings)
-    info = await badges.load_badge(session, reg.id)
-    conf = await badges.find_conference(session, conference.slug)
-    await session.commit()
-    link = badges.badge_link(bot_username, badges.make_token(secret, reg.id, reg.badge_version))
+    secret, _ = await app_settings.ensure_badge_secret(session, settings)
+    info = await load_badge(session, reg.id)
+    conf = await conference_info(session, conference.slug)
+    await uow.checkpoint(session)  # the drawing below holds no transaction (nor SQLite's writer)
+    link = badge_link(bot_username, make_token(secret, reg.id, reg.badge_version))
     png = await asyncio.to_thread(render_png, info, conf, link=link)  # ~CPU-bound; keep the loop free
     return ChatBadge(reg.id, reg.badge_version, None, png)
 
@@ -60,4 +61,3 @@ async def remember_file(session: AsyncSession, registration_id: int, version: in
         .where(Registration.id == registration_id, Registration.badge_version == version)  # type: ignore[arg-type]
         .values(badge_file_id=file_id[:200])
     )
-    await session.commit()

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.pagesizes import A6
 
 from core.badges import layout as bl
-from core.badges.badges import BadgeInfo, ConferenceInfo
+from core.badges.printing import BadgeInfo, ConferenceInfo
 from core.badges.qr import dark_runs, qr_matrix
 
 

@@ -17,7 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-from core.badges.badges import BadgeInfo, ConferenceInfo
+from core.badges.printing import BadgeInfo, ConferenceInfo
 from core.models import Category, pick
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"

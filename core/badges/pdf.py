@@ -30,15 +30,9 @@ from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, TTFont, makeT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.badges import layout as bl
-from core.badges.badges import (
-    BadgeInfo,
-    ConferenceInfo,
-    badge_link,
-    iter_badges,
-    make_token,
-    mark_printed,
-)
+from core.badges.printing import BadgeInfo, ConferenceInfo, iter_badges, mark_printed
 from core.badges.qr import Matrix, dark_runs, qr_matrix, qr_plan
+from core.badges.tokens import badge_link, make_token
 from core.errors import NotFound
 from core.models import Category
 

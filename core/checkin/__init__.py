@@ -1,0 +1,17 @@
+"""Venue and hall check-in: a badge scanned at a door gets a verdict.
+
+- `scan()` (scanning.py): the one entry; judges, records the Scan row, moves presence,
+  inside the caller's unit of work (it never commits).
+- rules.py: every scan rule, one function each, returning a reason code (`Refusal`) or None.
+- presence.py: where a badge is, read under lock (the concurrency guarantee), and moved.
+- replay.py: the same nonce again gets the first verdict.
+- scanned.py: what was scanned, made safe to judge and to store; `ScanRequest`.
+- verdict.py: `Verdict`, `Refusal`.
+- qr_decode.py: QR codes in a photo of a badge.
+"""
+
+from core.checkin.scanned import MAX_SCAN_TEXT, read_scanned
+from core.checkin.scanning import scan
+from core.checkin.verdict import Verdict
+
+__all__ = ["MAX_SCAN_TEXT", "Verdict", "read_scanned", "scan"]

@@ -117,7 +117,7 @@ async def forget(
 ) -> Forgotten:
     """Erase the person behind a Telegram account (see the module's docstring). `username`
     and `names` are what Telegram shows of the account now (they may differ from what the
-    participant row holds). One unit of work: commits once."""
+    participant row holds). All of it in the caller's unit of work (no commit)."""
     now = clock()
     result = Forgotten(pseudonym=f"anon:{secrets.token_hex(8)}", participant_id=None)
     counts = result.counts
@@ -161,7 +161,7 @@ async def forget(
             actor=result.pseudonym,
             staff_roles=counts["staff_roles"],
         )
-    await session.commit()
+    await session.flush()
     return result
 
 

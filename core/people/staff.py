@@ -73,7 +73,7 @@ async def add_role(
         telegram_id=telegram_id,
         role=role.value,
     )
-    await session.commit()
+    await session.flush()
     return row
 
 
@@ -108,7 +108,6 @@ async def remove_role(
         telegram_id=telegram_id,
         role=role.value if role else "all",
     )
-    await session.commit()
     return int(removed)
 
 
@@ -118,9 +117,7 @@ async def list_roles(session: AsyncSession, conference_id: int) -> list[StaffRol
         .where(col(StaffRole.conference_id) == conference_id)
         .order_by(col(StaffRole.telegram_id), col(StaffRole.role))
     )
-    result = list(rows.scalars())
-    await session.commit()
-    return result
+    return list(rows.scalars())
 
 
 async def staff_ids(

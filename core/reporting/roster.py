@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from core.badges import badges
+from core import badges
 from core.models import (
     AgendaItem,
     AgendaSignup,

@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from PIL import Image, ImageDraw, ImageFilter
 from sqlalchemy import func, select
 
-from core.badges import badges
+from core import badges
 from core.checkin.qr_decode import decode_codes
 from core.models import AgendaKind, Category, RegistrationStatus, Scan, StaffRole, StaffRoleName
+from core.uow import unit_of_work
 from tests.bot.conftest import Harness
 from tests.factories import make_item, make_participant, make_registration
 
@@ -61,7 +62,7 @@ async def test_every_verdict_through_the_badge_link(harness: Harness) -> None:
     await door.expect("Invalid code")
     await door.start(f"b_{pending_token}")
     await door.expect("Not accredited")
-    async with h.session_factory() as s:
+    async with unit_of_work(h.session_factory) as s:
         await badges.reissue_badge(s, reg_id, actor="test")
     await door.start(f"b_{token}")
     await door.expect("Revoked badge")

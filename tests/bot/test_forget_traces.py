@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import build_dispatcher, make_bot, make_storage
 from bot.emulator import BotAPIEmulator
 from bot.emulator.users import FakeUser
-from core.badges import badges
+from core import badges
 from core.clock import utc_now
 from core.config import Settings, load_settings
 from core.messaging import broadcasts, outbox
@@ -47,6 +47,7 @@ from core.models import (
     StaffRoleName,
 )
 from core.people import staff
+from core.uow import unit_of_work
 from tests.bot.conftest import ADMIN, OFFICER, add_staff, seed
 from tests.traces import Trace, traces_in_database, traces_in_redis
 
@@ -162,9 +163,9 @@ async def test_forget_leaves_no_trace_in_any_table_or_fsm_entry(world: World) ->
         await s.commit()
 
     # 2. she becomes an admin, and adds a door steward herself
-    async with w.session_factory() as s:
+    async with unit_of_work(w.session_factory) as s:
         await staff.add_role(s, w.conference.id or 0, pid, StaffRoleName.ADMIN, actor="cli:root")
-    async with w.session_factory() as s:
+    async with unit_of_work(w.session_factory) as s:
         await staff.add_role(s, w.conference.id or 0, 4242, StaffRoleName.DOOR, actor_telegram_id=pid, actor="")
 
     # 3. she approves someone's card; an officer rejects another with a reason naming her

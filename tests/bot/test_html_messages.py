@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 import bot.broadcast_progress as broadcast_progress
 from bot.app import make_bot
 from bot.sender import RateLimiter, Sender
-from core.badges import badges
+from core import badges
 from core.models import (
     AgendaItem,
     AgendaSignup,

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from bot.cli.badges import app as badges_app
 from bot.cli.scan import scan_command
-from core.badges.badges import badge_link, make_token
+from core.badges import badge_link, make_token
 from core.config import get_settings
 from core.db import make_engine, make_session_factory
 from core.models import Category, Registration, RegistrationStatus

@@ -6,7 +6,7 @@ import sys
 
 from rich.console import Console
 
-from core.badges.badges import badge_link, make_token
+from core.badges import badge_link, make_token
 from core.models import Category
 from tests.cli.test_badges_cli import BOT, SECRET, _db, cli, runner
 from tests.cli.test_badges_cli import cli_env as cli_env

@@ -8,22 +8,20 @@ import pytest
 import zxingcpp
 from sqlalchemy import select
 
-from core.badges import layout as bl
-from core.badges.badges import (
-    TOKEN_LENGTH,
+from core.app_settings import ensure_badge_secret, remember_bot_username, resolve_bot_username
+from core.badges import (
     BadgeInfo,
     ConferenceInfo,
     badge_link,
-    ensure_badge_secret,
     make_token,
     parse_scanned,
     reissue_badge,
-    remember_bot_username,
-    resolve_bot_username,
     verify_token,
 )
+from core.badges import layout as bl
 from core.badges.pdf import BadgePdf
 from core.badges.qr import dark_runs, qr_matrix, qr_plan
+from core.badges.tokens import TOKEN_LENGTH
 from core.config import load_settings
 from core.errors import DomainError
 from core.models import AppSetting, AuditLog, Category, Registration
@@ -268,7 +266,7 @@ async def test_chat_png(session):
 
 
 async def test_only_approved_and_filters(session):
-    from core.badges.badges import count_badges, iter_badges
+    from core.badges import count_badges, iter_badges
     from core.models import RegistrationStatus
 
     conf = await make_conference(session)

@@ -4,11 +4,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, null, select
 
-from core.badges.badges import badge_link, make_token, reissue_badge
-from core.checkin import checkin
-from core.checkin.checkin import scan
+from core.badges import badge_link, make_token, reissue_badge
+from core.checkin import presence, scan
 from core.errors import NotFound
 from core.models import Category, Presence, RegistrationStatus, Scan, ScanDirection, ScanResult
+from core.uow import unit_of_work
 from tests.factories import (
     make_conference,
     make_delegation,
@@ -186,13 +186,13 @@ async def test_concurrent_double_scan(session_factory, world):
     conf, reg, *_ = world
 
     async def door(gate: str, nonce: str | None = None):
-        async with session_factory() as s:
+        async with unit_of_work(session_factory) as s:  # as a door does: one scan, one transaction
             return await do(s, conf, code(reg), gate=gate, nonce=nonce)
 
     results = await asyncio.gather(door("North"), door("South"))
     assert sorted(r.result for r in results) == [ScanResult.DUPLICATE, ScanResult.OK]
     # the same nonce from two doors at once: one scan stored, both get its verdict
-    async with session_factory() as s:
+    async with unit_of_work(session_factory) as s:
         await do(s, conf, code(reg), direction=ScanDirection.OUT)
     twins = await asyncio.gather(door("A", "same"), door("B", "same"))
     assert twins[0].scan_id == twins[1].scan_id
@@ -235,18 +235,18 @@ async def test_presence_row_made_after_the_read_gives_duplicate_not_an_error(ses
     none (a stale read), inserting presence collides: judged afresh, it is a duplicate."""
     conf, reg, *_ = world
     assert (await do(session, conf, code(reg))).result is ScanResult.OK
-    real, calls = checkin._select_state, []
+    real, calls = presence._select_state, []
 
     def stale_once(registration_id, *, pg):
         stmt = real(registration_id, pg=pg)
         calls.append(pg)
         if len(calls) > 1:
             return stmt
-        hidden = (checkin._presence, checkin._prev)  # as read before the other door committed
+        hidden = (presence._presence, presence._prev)  # as read before the other door committed
         cols = [null().label(c.key) if c.table in hidden else c for c in stmt.selected_columns]
         return stmt.with_only_columns(*cols, maintain_column_froms=True)
 
-    monkeypatch.setattr(checkin, "_select_state", stale_once)
+    monkeypatch.setattr(presence, "_select_state", stale_once)
     again = await do(session, conf, code(reg), gate="South")
     assert len(calls) == 2 and again.result is ScanResult.DUPLICATE and again.already_gate == "Main"
     assert [r.result for r in await scans(session)] == [ScanResult.OK, ScanResult.DUPLICATE]

@@ -9,7 +9,7 @@ from core.accreditation import importing
 from core.accreditation import registration as reg_svc
 from core.accreditation.importing import ImportFailed, import_table, parse_bytes, read_table
 from core.accreditation.registration import TelegramAccount
-from core.badges.badges import resolve_bot_username
+from core.app_settings import resolve_bot_username
 from core.errors import NotFound
 from core.models import (
     AppSetting,

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from core.badges.badges import badge_link, make_token
+from core.badges import badge_link, make_token
 from core.db import make_engine, make_session_factory
 from core.models import Scan
 from tests.factories import make_conference, make_registration

@@ -1,5 +1,6 @@
-"""Languages of people the bot writes to: a participant's own choice, else the account's
-preference (officers and door staff need not be participants)."""
+"""What the bot keeps about the people it writes to, whoever they are (officers and door
+staff need not be participants): their language (a participant's own choice, else the
+account's preference) and whether they blocked the bot. Written in the caller's unit of work."""
 
 from __future__ import annotations
 
@@ -42,39 +43,38 @@ async def remember_language(
     session: AsyncSession, telegram_id: int, language: str, *, chosen: bool, clock: Clock = utc_now
 ) -> None:
     """Keep an account's language. An explicit choice (/language) always wins; the app's
-    language is only recorded on first contact. Commits."""
-    pref = await session.get(UserPref, telegram_id)
-    if pref is None:
-        session.add(UserPref(telegram_id=telegram_id, language=language, chosen=chosen, updated_at=clock()))
-    elif chosen:
-        pref.language, pref.chosen, pref.updated_at = language, True, clock()
-    if chosen:
-        participant = (
-            await session.execute(select(Participant).where(col(Participant.telegram_id) == telegram_id))
-        ).scalar_one_or_none()  # type: ignore[arg-type]
-        if participant is not None:
-            participant.language = language
+    language is only recorded on first contact."""
     try:
-        await session.commit()
+        async with session.begin_nested():  # written at once, so a collision is caught here
+            pref = await session.get(UserPref, telegram_id)
+            if pref is None:
+                session.add(UserPref(telegram_id=telegram_id, language=language, chosen=chosen, updated_at=clock()))
+            elif chosen:
+                pref.language, pref.chosen, pref.updated_at = language, True, clock()
+            if chosen:
+                participant = await _participant(session, telegram_id)
+                if participant is not None:
+                    participant.language = language
     except IntegrityError:  # two first updates of one account at once: the first one wins
-        await session.rollback()
+        pass
+
+
+async def _participant(session: AsyncSession, telegram_id: int) -> Participant | None:
+    query = select(Participant).where(col(Participant.telegram_id) == telegram_id)
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def mark_blocked(session: AsyncSession, telegram_id: int, *, clock: Clock = utc_now) -> None:
-    """The user blocked the bot: later broadcasts skip them until they write again. Commits."""
-    participant = (
-        await session.execute(select(Participant).where(col(Participant.telegram_id) == telegram_id))
-    ).scalar_one_or_none()  # type: ignore[arg-type]
+    """The user blocked the bot: later broadcasts skip them until they write again."""
+    participant = await _participant(session, telegram_id)
     if participant is not None and participant.blocked_bot_at is None:
         participant.blocked_bot_at = clock()
-    await session.commit()
+    await session.flush()
 
 
 async def unblock(session: AsyncSession, telegram_id: int) -> None:
-    """The user writes to the bot again after blocking it. Commits."""
-    participant = (
-        await session.execute(select(Participant).where(col(Participant.telegram_id) == telegram_id))
-    ).scalar_one_or_none()
+    """The user writes to the bot again after blocking it."""
+    participant = await _participant(session, telegram_id)
     if participant is not None:
         participant.blocked_bot_at = None
-    await session.commit()
+    await session.flush()
