@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import audit
+from core import audit, reporting
 from core.clock import Clock, utc_now
 from core.conferences import get_locked
 from core.errors import InvalidInput, NotFound
@@ -45,7 +45,6 @@ from core.models import (
     RegistrationStatus,
     SignupStatus,
 )
-from core.reporting import reports
 
 KIND = "broadcast"
 REPORT_KIND = "broadcast_report"
@@ -104,7 +103,7 @@ def _recipients(conference: Conference, audience: Audience, now: datetime) -> An
                 )
             )
         elif kind is AudienceKind.INSIDE:
-            today_start, _ = reports.day_bounds(conference, now.astimezone(reports.zone(conference)).date())
+            today_start, _ = reporting.day_bounds(conference, now.astimezone(reporting.zone(conference)).date())
             where.append(
                 exists().where(
                     _presence.c.registration_id == _reg.c.id,
