@@ -35,6 +35,15 @@ from core.reporting.sql import (
     rows,
 )
 
+
+def _report_span(conference: Conference, day: date | None, clock: Clock) -> tuple[int, date, datetime, datetime]:
+    """The conference's id, the day a report shows (`day`, else `report_day`), its [start, end)."""
+    assert conference.id is not None
+    day = day or report_day(conference, clock)
+    start, end = day_bounds(conference, day)
+    return conference.id, day, start, end
+
+
 # -- /stats ------------------------------------------------------------------------------------
 
 
@@ -109,10 +118,7 @@ async def stats(
     session: AsyncSession, conference: Conference, *, day: date | None = None, clock: Clock = utc_now
 ) -> Stats:
     """Registrations by status, checked in on `day` (default today), inside now; by category."""
-    assert conference.id is not None
-    cid = conference.id
-    day = day or report_day(conference, clock)
-    start, end = day_bounds(conference, day)
+    cid, day, start, end = _report_span(conference, day, clock)
     by_status = await rows(
         session,
         select(REG.c.category, REG.c.status, func.count())
@@ -197,10 +203,7 @@ class DelegationReport:
 async def by_delegation(
     session: AsyncSession, conference: Conference, *, day: date | None = None, clock: Clock = utc_now
 ) -> DelegationReport:
-    assert conference.id is not None
-    cid = conference.id
-    day = day or report_day(conference, clock)
-    start, end = day_bounds(conference, day)
+    cid, day, start, end = _report_span(conference, day, clock)
     hl_ids = select(ITEM.c.id).where(ITEM.c.conference_id == cid, ITEM.c.kind == AgendaKind.HIGH_LEVEL.value)
     group = REG.c.delegation_id
     delegations = await rows(
@@ -299,11 +302,9 @@ async def checkins_per_hour(
     session: AsyncSession, conference: Conference, *, day: date | None = None, clock: Clock = utc_now
 ) -> list[HourCount]:
     """OK entry scans at the venue entrance per local hour of `day` (every hour 0-23)."""
-    assert conference.id is not None
-    day = day or report_day(conference, clock)
-    start, end = day_bounds(conference, day)
+    cid, day, start, end = _report_span(conference, day, clock)
     conn = await session.connection()
-    where = [*entry_conditions(conference.id, start, end), SCAN.c.agenda_item_id.is_(None)]
+    where = [*entry_conditions(cid, start, end), SCAN.c.agenda_item_id.is_(None)]
     found: dict[int, int] = {}
     if conn.dialect.name == "sqlite" and start.minute == 0 and start.second == 0:
         # SQLite stores 'YYYY-MM-DD HH:MM:SS…' (UTC): grouping by the text's hour is ~3x

@@ -10,24 +10,20 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from core import joins
 from core.models import (
     AgendaItem,
     AgendaSignup,
     AuditLog,
-    Delegation,
-    Participant,
     Presence,
-    Registration,
     RegistrationStatus,
     Scan,
     ScanDirection,
     ScanResult,
 )
 
+REG, PART, DELEG = joins.REGISTRATION, joins.PERSON, joins.DELEGATION
 SCAN = Scan.__table__  # type: ignore[attr-defined]
-REG = Registration.__table__  # type: ignore[attr-defined]
-PART = Participant.__table__  # type: ignore[attr-defined]
-DELEG = Delegation.__table__  # type: ignore[attr-defined]
 ITEM = AgendaItem.__table__  # type: ignore[attr-defined]
 SIGNUP = AgendaSignup.__table__  # type: ignore[attr-defined]
 PRESENCE = Presence.__table__  # type: ignore[attr-defined]
