@@ -29,6 +29,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
+from core import reporting
 from core.db import make_engine, make_session_factory
 from core.migrate import upgrade
 from core.models import (
@@ -41,7 +42,6 @@ from core.models import (
     Registration,
     Scan,
 )
-from core.reporting import reports, search
 
 FIRST_DAY = date(2024, 10, 31)
 CATEGORIES = ["head_of_delegation", "delegate", "delegate", "delegate", "expert", "press", "observer", "speaker"]
@@ -252,15 +252,15 @@ async def bench(url: str, label: str, n_regs: int, n_scans: int) -> None:
         await s.commit()
 
     cases: list[tuple[str, Callable[[AsyncSession], Awaitable[Any]]]] = [
-        ("stats (/stats)", lambda s: reports.stats(s, conf, day=day, clock=clock)),
-        ("by delegation", lambda s: reports.by_delegation(s, conf, day=day, clock=clock)),
-        ("by session", lambda s: reports.by_item(s, conf)),
-        ("by day", lambda s: reports.by_day(s, conf)),
-        ("check-ins per hour", lambda s: reports.checkins_per_hour(s, conf, day=day, clock=clock)),
-        ("no-shows of a session", lambda s: reports.no_shows(s, conf, 2)),
-        ("search 'kale' (bounded scan)", lambda s: search.find(s, conf.id or 0, "kale")),
-        ("search #id", lambda s: search.find(s, conf.id or 0, "#123")),
-        ("card with last scans", lambda s: search.card(s, conf.id or 0, 123)),
+        ("stats (/stats)", lambda s: reporting.stats(s, conf, day=day, clock=clock)),
+        ("by delegation", lambda s: reporting.by_delegation(s, conf, day=day, clock=clock)),
+        ("by session", lambda s: reporting.by_item(s, conf)),
+        ("by day", lambda s: reporting.by_day(s, conf)),
+        ("check-ins per hour", lambda s: reporting.checkins_per_hour(s, conf, day=day, clock=clock)),
+        ("no-shows of a session", lambda s: reporting.no_shows(s, conf, 2)),
+        ("search 'kale' (bounded scan)", lambda s: reporting.find(s, conf.id or 0, "kale")),
+        ("search #id", lambda s: reporting.find(s, conf.id or 0, "#123")),
+        ("card with last scans", lambda s: reporting.registration_card(s, conf.id or 0, 123)),
     ]
     from core.uow import unit_of_work
 

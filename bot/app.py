@@ -19,12 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import broadcast_progress
 from bot.api_requests import CheckpointBeforeRequest, PinResponseTypes, RetryAfter
-from bot.arrivals import Arrivals
 from bot.i18n import translator
-from bot.middlewares.arrival import ArrivalMiddleware
 from bot.middlewares.database import DbSessionMiddleware
 from bot.middlewares.errors import ErrorMiddleware, on_error
 from bot.middlewares.preconditions import Preconditions
+from bot.middlewares.update_intake import UpdateIntakeMiddleware
 from bot.routers import (
     accreditation,
     agenda,
@@ -39,6 +38,7 @@ from bot.routers import (
     signup,
     start,
 )
+from bot.update_intake import UpdateIntake
 from core.clock import Clock, utc_now
 from core.config import LANGUAGES, Settings
 
@@ -65,7 +65,7 @@ REDIS_POOL_TIMEOUT = 30.0  # seconds a Redis command waits for a free connection
 def make_storage(settings: Settings) -> BaseStorage:
     """FSM state in Redis when REDIS_URL is set, else in memory. The Redis client is the
     process's only one: the storage, the event-isolation lock (`make_isolation`) and the
-    seen-update keys (`ArrivalMiddleware`) share it. Its pool blocks: with every connection
+    seen-update keys (`UpdateIntakeMiddleware`) share it. Its pool blocks: with every connection
     busy, a command waits (up to REDIS_POOL_TIMEOUT) instead of failing the update, as
     redis-py's default pool does past its 100 connections. No retries on a connection error:
     a SET NX that reached Redis before the connection dropped would, retried, read as "seen"."""
@@ -138,8 +138,8 @@ def build_dispatcher(
     dp.errors.register(on_error)  # what fails before ErrorMiddleware: the isolation lock, FSM state
     dp.update.outer_middleware(ErrorMiddleware(settings.default_language))
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
-    arrivals = Arrivals(session_factory, conference_slug=settings.conference, admin_ids=settings.admin_ids)
-    dp.update.outer_middleware(ArrivalMiddleware(settings, arrivals, redis=getattr(storage, "redis", None)))
+    intake = UpdateIntake(session_factory, conference_slug=settings.conference, admin_ids=settings.admin_ids)
+    dp.update.outer_middleware(UpdateIntakeMiddleware(settings, intake, redis=getattr(storage, "redis", None)))
     preconditions = Preconditions(settings.default_language)  # each handler's `needs(...)` flags
     for observer in (dp.message, dp.callback_query, dp.inline_query):
         observer.middleware(preconditions)

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.emulator import BotAPIEmulator
 from bot.emulator.users import FakeUser
 from bot.i18n import translator
-from core import app_settings, badges
+from core import app_settings, badges, reporting
 from core.accreditation import quota
 from core.badges.pdf import print_badges
 from core.config import Settings, load_settings
@@ -43,7 +43,7 @@ from core.models import AgendaItem, AgendaKind, Category, Conference, Delegation
 from core.people import staff
 from core.programme.file import parse_programme
 from core.programme.load import load_programme
-from core.reporting import reports, roster
+from core.reporting import demo_queries
 from core.uow import unit_of_work
 
 OFFICER, DOORS = 1_000_001, (1_000_011, 1_000_012, 1_000_013)
@@ -148,8 +148,8 @@ class DemoResult:
     database: Path
     pdf: Path
     seconds: float
-    tally: roster.Tally | None = None
-    days: list[reports.DayLine] = field(default_factory=list)
+    tally: demo_queries.Tally | None = None
+    days: list[reporting.DayLine] = field(default_factory=list)
 
 
 def _names(rnd: random.Random, code: str | None, female: bool) -> tuple[str, str | None, str]:
@@ -263,6 +263,31 @@ def prepare_workdir(workdir: Path) -> Path:
     return workdir / "confdesk-demo.db"
 
 
+@dataclass
+class _Stage:
+    """What the simulated conference runs on: the emulator, the database, the bot's
+    settings, what the programme loaded, the dice, and how far ahead the bot's clock is."""
+
+    emulator: BotAPIEmulator
+    factory: async_sessionmaker[AsyncSession]
+    settings: Settings
+    loaded: demo_queries.Contents
+    rnd: random.Random
+    offset: Any  # a multiprocessing Value: seconds the bot's clock is ahead
+
+    @property
+    def conf(self) -> Conference:
+        return self.loaded.conference
+
+    @property
+    def conference_id(self) -> int:
+        assert self.conf.id is not None
+        return self.conf.id
+
+
+PROGRESS_COLUMNS = (TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+
+
 async def run_demo(
     workdir: Path, participants: int, programme_text: str, programme_name: str, console: Console, seed: int = 2024
 ) -> DemoResult:
@@ -280,65 +305,87 @@ async def run_demo(
     console.print(f"Loaded [bold]{pick(conf.name, 'en')}[/]: {len(delegations)} delegations, {len(items)} agenda items")
     result = DemoResult(database, workdir / "badges.pdf", 0.0)
     async with BotAPIEmulator(bot_username="confdesk_demo_bot") as emulator:
-        settings = load_settings(
-            _env_file=None,
-            bot_token=emulator.token,
-            database_url=url,
-            telegram_api_url=emulator.base_url,
-            redis_url=None,
-            admin_ids=[OFFICER],
-            bot_username=emulator.bot_username,
-            conference=conf.slug,
-        )
+        settings = _settings(emulator, url, conf)
         async with unit_of_work(factory) as session:
             for door in DOORS:
-                await staff.add_role(session, conf.id or 0, door, StaffRoleName.DOOR, actor="demo")
+                await staff.add_role(session, conf.id, door, StaffRoleName.DOOR, actor="demo")
         offset = multiprocessing.get_context("spawn").Value("d", 0.0)  # seconds the bot's clock is ahead
+        stage = _Stage(emulator, factory, settings, loaded, rnd, offset)
         bot_process = _start_bot(settings, offset)
         people = crowd(rnd, emulator, delegations, await _taken(factory, conf.id), participants)
         officer = emulator.user(id=OFFICER, first_name="Officer", language_code="ru")
-        columns = (TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         try:
             await _until_polling(emulator, bot_process)
-            with Progress(*columns, console=console) as progress:
-                await officer.send("/help")
-                await officer.reply(timeout=60)
-                task = progress.add_task("Invitation links per delegation", total=len(delegations))
-                invitations = await _invite(officer, delegations, progress, task)
-                task = progress.add_task("Signing up in the bot (en, ru)", total=len(people))
-                approving = progress.add_task("Officer approves as cards arrive", total=None)
-                signed_up = asyncio.Event()
-                approver = asyncio.create_task(_approve_all(officer, signed_up, factory, conf.id, progress, approving))
-                await _in_waves(people, lambda p: _signup(p, invitations), progress, task)
-                signed_up.set()
-                await approver
-                joiners = [
-                    p for p in people if p.category in (Category.DELEGATE, Category.EXPERT) and rnd.random() < 0.6
-                ]
-                choices = [(p, _discussion(rnd, items)) for p in joiners]
-                choices += [(p, _item(items, BRAINSTORMING)) for p in joiners if rnd.random() < BRAINSTORMING_SHARE]
-                task = progress.add_task("Signing up for discussions", total=len(choices))
-                await _in_waves(choices, lambda pair: _agenda_signup(*pair), progress, task)
-                task = progress.add_task("Printing badges (a4x4)", total=None)
-                printed = await _print(
-                    factory, conf, settings, result.pdf, lambda n: progress.update(task, completed=n)
-                )
-                progress.update(task, total=printed, completed=printed)
-                tokens = await _tokens(factory, settings, conf.id, people)
-                doors = await _doors(emulator, items)
-                for day, share in ((conf.first_day, 0.9), (conf.last_day, 0.75)):
-                    offset.value = _offset_to(conf, day, dtime(8, 40))  # the bot's clock: that morning
-                    task = progress.add_task(f"Door staff scan badges, {day:%d %b}", total=None)
-                    await _scan(doors, rnd, people, tokens, items, share, progress, task)
+            with Progress(*PROGRESS_COLUMNS, console=console) as progress:
+                await _conference(stage, people, officer, result.pdf, progress)
         finally:
             bot_process.terminate()  # SIGTERM: aiogram stops polling gracefully
             await asyncio.to_thread(bot_process.join, 30)
     async with unit_of_work(factory) as session:
-        result.tally = await roster.tally(session, conf.id)
-        result.days = await reports.by_day(session, conf)
+        result.tally = await demo_queries.tally(session, conf.id)
+        result.days = await reporting.by_day(session, conf)
     await engine.dispose()
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _settings(emulator: BotAPIEmulator, url: str, conf: Conference) -> Settings:
+    """The bot's settings: the emulator for Telegram, the demo's database, the officer as admin."""
+    return load_settings(
+        _env_file=None,
+        bot_token=emulator.token,
+        database_url=url,
+        telegram_api_url=emulator.base_url,
+        redis_url=None,
+        admin_ids=[OFFICER],
+        bot_username=emulator.bot_username,
+        conference=conf.slug,
+    )
+
+
+async def _conference(stage: _Stage, people: list[Person], officer: FakeUser, pdf: Path, progress: Progress) -> None:
+    """The conference from accreditation to the last morning at the doors."""
+    await officer.send("/help")
+    await officer.reply(timeout=60)
+    await _accreditation(stage, people, officer, progress)
+    await _discussions(stage, people, progress)
+    task = progress.add_task("Printing badges (a4x4)", total=None)
+    printed = await _print(stage.factory, stage.conf, stage.settings, pdf, lambda n: progress.update(task, completed=n))
+    progress.update(task, total=printed, completed=printed)
+    tokens = await _tokens(stage.factory, stage.settings, stage.conference_id, people)
+    doors = await _doors(stage.emulator, stage.loaded.items)
+    conf = stage.conf
+    for day, share in ((conf.first_day, 0.9), (conf.last_day, 0.75)):
+        stage.offset.value = _offset_to(conf, day, dtime(8, 40))  # the bot's clock: that morning
+        task = progress.add_task(f"Door staff scan badges, {day:%d %b}", total=None)
+        await _scan(doors, stage.rnd, people, tokens, stage.loaded.items, share, progress, task)
+
+
+async def _accreditation(stage: _Stage, people: list[Person], officer: FakeUser, progress: Progress) -> None:
+    """Invitation links per delegation; everyone signs up in the bot while the officer
+    approves the cards as they arrive."""
+    delegations = stage.loaded.delegations
+    task = progress.add_task("Invitation links per delegation", total=len(delegations))
+    invitations = await _invite(officer, delegations, progress, task)
+    task = progress.add_task("Signing up in the bot (en, ru)", total=len(people))
+    approving = progress.add_task("Officer approves as cards arrive", total=None)
+    signed_up = asyncio.Event()
+    approver = asyncio.create_task(
+        _approve_all(officer, signed_up, stage.factory, stage.conference_id, progress, approving)
+    )
+    await _in_waves(people, lambda p: _signup(p, invitations), progress, task)
+    signed_up.set()
+    await approver
+
+
+async def _discussions(stage: _Stage, people: list[Person], progress: Progress) -> None:
+    """Delegates and experts sign up for the thematic discussions (and the brainstorming)."""
+    rnd, items = stage.rnd, stage.loaded.items
+    joiners = [p for p in people if p.category in (Category.DELEGATE, Category.EXPERT) and rnd.random() < 0.6]
+    choices = [(p, _discussion(rnd, items)) for p in joiners]
+    choices += [(p, _item(items, BRAINSTORMING)) for p in joiners if rnd.random() < BRAINSTORMING_SHARE]
+    task = progress.add_task("Signing up for discussions", total=len(choices))
+    await _in_waves(choices, lambda pair: _agenda_signup(*pair), progress, task)
 
 
 def _item(items: Sequence[AgendaItem], code: str) -> AgendaItem:
@@ -357,11 +404,11 @@ def _offset_to(conf: Conference, day: date, at: dtime) -> float:
     return (wanted - datetime.now(UTC)).total_seconds()
 
 
-async def _load(factory: async_sessionmaker[AsyncSession], text: str, source: str) -> roster.Contents:
+async def _load(factory: async_sessionmaker[AsyncSession], text: str, source: str) -> demo_queries.Contents:
     document = parse_programme(text, source)
     async with unit_of_work(factory) as session:
         await load_programme(session, document, actor="demo")
-        return await roster.contents(session, document.conference.slug)
+        return await demo_queries.contents(session, document.conference.slug)
 
 
 def _bot_main(settings: dict[str, Any], offset: Any) -> None:
@@ -418,7 +465,7 @@ async def _taken(factory: async_sessionmaker[AsyncSession], conference_id: int) 
 
 async def _pending(factory: async_sessionmaker[AsyncSession], conference_id: int) -> int:
     async with unit_of_work(factory) as session:
-        return await roster.pending_count(session, conference_id)
+        return await demo_queries.pending_count(session, conference_id)
 
 
 async def _approve_all(
@@ -469,7 +516,7 @@ async def _tokens(
 ) -> dict[int, str]:
     async with unit_of_work(factory) as session:
         secret, _ = await app_settings.ensure_badge_secret(session, settings)
-        codes = await roster.badge_codes(session, conference_id, secret)
+        codes = await demo_queries.badge_codes(session, conference_id, secret)
     tokens: dict[int, str] = {}
     for p in people:
         code = codes.get(p.user.id)

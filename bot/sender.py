@@ -6,12 +6,17 @@ Limits: about 25 messages a second overall and one a second per chat; a 429 answ
 the rest of the batch is given back at once rather than held through the pause. A user who
 blocked the bot is marked, and skipped by later broadcasts.
 
-Once only, whatever the number of senders (core/outbox.py has the claim rules):
+Once only, whatever the number of senders (core/messaging/outbox.py has the claim rules):
 a batch is claimed with a short lease that a heartbeat renews while the sender works on it;
 right before each send the claim on that row is checked and extended in one statement, and
 the send is abandoned (cancelled) before that lease could run out unless the heartbeat
 extended it meanwhile. A sender that lost a row skips it; one killed with kill -9 leaves
 rows that others take within a lease (seconds).
+
+The sender is an entry point: each step is a unit of work of its own (`core/uow.py`): claim
+a batch (and read its recipients' languages), render a message, check the claim before its
+send, record its outcome. No transaction is open while it waits for a send slot or for
+Telegram, and what a step did is committed before the next begins.
 
 What each kind of message says: `bot/outbox_texts.py` (`RENDERERS`, one renderer a kind).
 """
@@ -38,7 +43,7 @@ from aiogram.exceptions import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.api_requests import raise_flood_limits
-from bot.outbox_texts import RENDERERS
+from bot.outbox_texts import RENDERERS, Rendered
 from core.clock import Clock, utc_now
 from core.config import Settings
 from core.messaging import outbox
@@ -129,30 +134,29 @@ class Sender:
         first: nothing is claimed that could not be sent soon."""
         if pause := self.limiter.pause_left():
             await asyncio.sleep(pause)
-        async with unit_of_work(self.session_factory) as session:
-            since = self.clock()
+        since = self.clock()
+        async with unit_of_work(self.session_factory) as session:  # step: claim a batch
             batch = await outbox.claim(
                 session, self.worker, limit=limit, kinds=self.kinds, clock=self.clock, lease=self.lease
             )
             if not batch:
                 return 0
-            hold = _Hold(batch[0].token, {m.id for m in batch}, since + self.lease, self.lease / 3)
-            keeper = asyncio.create_task(self._keep(hold), name=f"outbox-lease-{hold.token[:8]}")
-            try:
-                langs = await people.languages(session, [m.chat_id for m in batch])
-                await session.commit()
-                for message in batch:
-                    if self.limiter.pause_left():  # a 429: give the rest back instead of sitting on them
-                        break
-                    if message.id not in hold.ids:  # lost (a renewal found it taken)
-                        continue
-                    language = langs.get(message.chat_id) or self.settings.default_language
-                    await self._deliver(session, message, language, hold)
-            finally:
-                keeper.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await keeper
-                await self._release(hold)
+            langs = await people.languages(session, [m.chat_id for m in batch])
+        hold = _Hold(batch[0].token, {m.id for m in batch}, since + self.lease, self.lease / 3)
+        keeper = asyncio.create_task(self._keep(hold), name=f"outbox-lease-{hold.token[:8]}")
+        try:
+            for message in batch:
+                if self.limiter.pause_left():  # a 429: give the rest back instead of sitting on them
+                    break
+                if message.id not in hold.ids:  # lost (a renewal found it taken)
+                    continue
+                language = langs.get(message.chat_id) or self.settings.default_language
+                await self._deliver(message, language, hold)
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+            await self._release(hold)
         return len(batch)
 
     async def _release(self, hold: _Hold) -> None:
@@ -200,22 +204,40 @@ class Sender:
         left = self._real((until - self.clock()).total_seconds())
         timer.reschedule(asyncio.get_running_loop().time() + left)
 
-    async def _deliver(self, session: AsyncSession, message: Claimed, language: str, hold: _Hold) -> None:
+    async def _render(self, message: Claimed, language: str, hold: _Hold) -> Rendered | None:
+        """What to send (one unit of work: the renderer reads); a message with nothing to
+        send is marked failed in it."""
         renderer = RENDERERS.get(message.kind)
-        rendered = await renderer(session, message, language) if renderer else None
+        async with unit_of_work(self.session_factory) as session:
+            rendered = await renderer(session, message, language) if renderer else None
+            if rendered is None:
+                await outbox.mark_failed(session, message.id, hold.token, error="nothing to send")
         if rendered is None:
-            await outbox.mark_failed(session, message.id, hold.token, error="nothing to send")
             hold.ids.discard(message.id)
-            return
-        await session.commit()  # hold no connection or snapshot while waiting for a send slot
-        await self.limiter.wait(message.chat_id)
-        since = self.clock()
-        if not await outbox.begin_send(session, message.id, hold.token, lease=self.lease, clock=self.clock):
+        return rendered
+
+    async def _begin(self, message: Claimed, hold: _Hold) -> bool:
+        """The check right before the send, committed before it (its own unit of work)."""
+        async with unit_of_work(self.session_factory) as session:
+            begun = await outbox.begin_send(session, message.id, hold.token, lease=self.lease, clock=self.clock)
+        if not begun:
             log.warning("outbox message %s is no longer claimed by this sender: not sent here", message.id)
             hold.ids.discard(message.id)
             self.lost += 1
-            return
+            return False
         hold.begun.add(message.id)
+        return True
+
+    async def _deliver(self, message: Claimed, language: str, hold: _Hold) -> None:
+        """Render, wait for a send slot, check the claim, send, record the outcome: no
+        transaction is held while waiting for a slot or for Telegram."""
+        rendered = await self._render(message, language, hold)
+        if rendered is None:
+            return
+        await self.limiter.wait(message.chat_id)
+        since = self.clock()
+        if not await self._begin(message, hold):
+            return
         raising = raise_flood_limits.set(True)  # a 429 comes here, not slept out inside the send
         try:
             async with asyncio.timeout(None) as deadline:
@@ -225,45 +247,55 @@ class Sender:
         except TelegramRetryAfter as exc:
             self.limiter.pause(self._real(exc.retry_after))
             after = timedelta(seconds=exc.retry_after)
-            await self._retry(session, message, hold, after, f"429 retry after {exc.retry_after}", flood=True)
+            await self._retry(message, hold, after, f"429 retry after {exc.retry_after}", flood=True)
             return
         except TelegramForbiddenError:
-            await people.mark_blocked(session, message.chat_id, clock=self.clock)
-            await self._failed(session, message, hold, "blocked by the user")
+            await self._failed(message, hold, "blocked by the user", blocked=True)
             return
         except TelegramBadRequest as exc:
-            await self._failed(session, message, hold, f"bad request: {exc.message}")
+            await self._failed(message, hold, f"bad request: {exc.message}")
             return
         except (TimeoutError, TelegramNetworkError, TelegramServerError) as exc:
             # No answer before the claim could run out, or none at all: Telegram may or may
             # not have the message. Tried again later, like any send of unknown outcome.
             why = "no answer before the claim could run out" if deadline.expired() else type(exc).__name__
             log.warning("outbox message %s: %s", message.id, why)
-            await self._retry(session, message, hold, UNSURE_RETRY, why)
+            await self._retry(message, hold, UNSURE_RETRY, why)
             return
         finally:
             hold.sending = None
             raise_flood_limits.reset(raising)
-        if not await outbox.mark_sent(session, message.id, hold.token, clock=self.clock):
-            log.error("outbox message %s was sent, but its claim was lost meanwhile", message.id)
-        self._done(hold, message)
-        self.sent += 1
+        await self._sent(message, hold)
 
     @staticmethod
     def _done(hold: _Hold, message: Claimed) -> None:
         hold.ids.discard(message.id)
         hold.begun.discard(message.id)
 
-    async def _retry(
-        self, session: AsyncSession, message: Claimed, hold: _Hold, after: timedelta, error: str, *, flood: bool = False
-    ) -> None:
-        await outbox.retry_later(
-            session, message.id, hold.token, after=after, error=error, flood=flood, clock=self.clock
-        )
+    # Each outcome is recorded in a unit of work of its own, under the claim's token.
+
+    async def _sent(self, message: Claimed, hold: _Hold) -> None:
+        async with unit_of_work(self.session_factory) as session:
+            recorded = await outbox.mark_sent(session, message.id, hold.token, clock=self.clock)
+        if not recorded:
+            log.error("outbox message %s was sent, but its claim was lost meanwhile", message.id)
+        self._done(hold, message)
+        self.sent += 1
+
+    async def _retry(self, message: Claimed, hold: _Hold, after: timedelta, error: str, *, flood: bool = False) -> None:
+        async with unit_of_work(self.session_factory) as session:
+            await outbox.retry_later(
+                session, message.id, hold.token, after=after, error=error, flood=flood, clock=self.clock
+            )
         self._done(hold, message)
 
-    async def _failed(self, session: AsyncSession, message: Claimed, hold: _Hold, error: str) -> None:
-        await outbox.mark_failed(session, message.id, hold.token, error=error)
+    async def _failed(self, message: Claimed, hold: _Hold, error: str, *, blocked: bool = False) -> None:
+        """Give up on the message; `blocked`: the recipient blocked the bot (marked, in the
+        same unit of work)."""
+        async with unit_of_work(self.session_factory) as session:
+            if blocked:
+                await people.mark_blocked(session, message.chat_id, clock=self.clock)
+            await outbox.mark_failed(session, message.id, hold.token, error=error)
         self._done(hold, message)
 
     async def run_forever(self, idle: float = 1.0) -> None:

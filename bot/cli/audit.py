@@ -11,9 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import fail, run, settings, with_database
 from bot.cli.output import Column, Format, Table, emit, format_option, say
+from core import reporting
 from core.conferences import current_conference
-from core.reporting import reports
-from core.reporting.reports import AuditEntry
 from core.uow import unit_of_work
 
 
@@ -42,10 +41,10 @@ def audit_command(
     """The audit trail: who approved, rejected, reissued, broadcast, changed roles
     (times conference-local; the table leaves out broadcast texts, csv and json have them)."""
 
-    async def work(factory: async_sessionmaker[AsyncSession]) -> tuple[list[AuditEntry], str]:
+    async def work(factory: async_sessionmaker[AsyncSession]) -> tuple[list[reporting.AuditEntry], str]:
         async with unit_of_work(factory) as session:
             conf = await current_conference(session, conference or settings().conference)
-            entries = await reports.audit_log(
+            entries = await reporting.audit_log(
                 session, conf, since=_since(since, conf.timezone), action=action, limit=limit
             )
             return entries, conf.timezone

@@ -123,10 +123,10 @@ async def _print(session: AsyncSession, job: PrintJob, out: Path, layout: Layout
 
 async def _registration(session: AsyncSession, conference_id: int, text: str) -> int:
     """A registration named on the command line: its id, or a name that matches one person."""
+    from core import reporting
     from core.errors import NotFound
-    from core.reporting import search
 
-    hits, total = await search.find(session, conference_id, text, limit=6)
+    hits, total = await reporting.find(session, conference_id, text, limit=6)
     if total == 1:
         return hits[0].registration_id
     if total == 0:

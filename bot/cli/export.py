@@ -15,9 +15,8 @@ from rich.markup import escape
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import console, fail, run, settings, with_database
+from core import reporting
 from core.conferences import current_conference
-from core.reporting import exports
-from core.reporting.exports import ExportResult
 from core.uow import unit_of_work
 
 app = typer.Typer(no_args_is_help=True)
@@ -28,14 +27,14 @@ def _format(fmt: str | None, out: Path) -> str:
     """The format asked for, or the one the file's extension names; a mismatch is refused
     (CSV inside a file called .xlsx would not open)."""
     suffix = out.suffix.lower().lstrip(".")
-    if fmt is not None and fmt.lower() not in exports.FORMATS:
+    if fmt is not None and fmt.lower() not in reporting.FORMATS:
         fail(f"unknown format '{fmt}' (expected csv or xlsx)")
     if fmt is None:
-        if suffix not in exports.FORMATS:
+        if suffix not in reporting.FORMATS:
             fail(f"{out}: say --format csv or --format xlsx (the file name does not end in .csv or .xlsx)")
         return suffix
     fmt = fmt.lower()
-    if suffix in exports.FORMATS and suffix != fmt:
+    if suffix in reporting.FORMATS and suffix != fmt:
         fail(f"{out}: the file name says {suffix} but --format is {fmt}: change one of them")
     return fmt
 
@@ -54,10 +53,10 @@ def _export(kind: str, fmt: str | None, out: Path, conference: str | None) -> No
     fmt = _format(fmt, out)
     _check_writable(out)
 
-    async def work(factory: async_sessionmaker[AsyncSession]) -> ExportResult:
+    async def work(factory: async_sessionmaker[AsyncSession]) -> reporting.ExportResult:
         async with unit_of_work(factory) as session:
             conf = await current_conference(session, conference or settings().conference)
-            return await exports.export(session, conf, kind, fmt, out)
+            return await reporting.export(session, conf, kind, fmt, out)
 
     result = run(with_database(work, reads_only=True))
     console.print(f"{result.rows} row(s) of {kind} written to {escape(str(result.path))}", highlight=False)

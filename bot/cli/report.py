@@ -6,6 +6,7 @@ No aiogram here: these commands only need the database.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
@@ -17,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import fail, run, settings, with_database
 from bot.cli.output import Column, Format, Table, emit, format_option, say
+from core import reporting
 from core.conferences import current_conference
 from core.models import AgendaItem, Conference, pick
 from core.programme.lookup import find_agenda_item
-from core.reporting import reports
 from core.uow import unit_of_work
 
 app = typer.Typer(no_args_is_help=True)
@@ -81,7 +82,7 @@ async def attendance_data(
 ) -> dict[str, Any]:
     """The report as plain data (JSON-ready); `by`: delegation, category, session or day;
     `item`: only that agenda item, with its no-shows."""
-    stats = await reports.stats(session, conf, day=day)
+    stats = await reporting.stats(session, conf, day=day)
     data: dict[str, Any] = {
         "conference": conf.slug,
         "timezone": conf.timezone,
@@ -91,17 +92,17 @@ async def attendance_data(
     }
     if item is not None:
         assert item.id is not None
-        line, people = await reports.no_shows(session, conf, item.id, limit=ALL)
+        line, people = await reporting.no_shows(session, conf, item.id, limit=ALL)
         data["sessions"] = [line.as_dict()]
         data["no_shows"] = [asdict(p) for p in people]
     elif by == "delegation":
-        data["delegations"] = (await reports.by_delegation(session, conf, day=stats.day)).as_dict()
+        data["delegations"] = (await reporting.by_delegation(session, conf, day=stats.day)).as_dict()
     elif by == "category":
         data["categories"] = stats.as_dict()["by_category"]
     elif by == "session":
-        data["sessions"] = [i.as_dict() for i in await reports.by_item(session, conf, day=day)]
+        data["sessions"] = [i.as_dict() for i in await reporting.by_item(session, conf, day=day)]
     else:
-        data["days"] = [d.as_dict() for d in await reports.by_day(session, conf)]
+        data["days"] = [d.as_dict() for d in await reporting.by_day(session, conf)]
     return data
 
 
@@ -127,75 +128,95 @@ def _local(moment: str, timezone: str) -> str:
 
 
 def _table(data: dict[str, Any]) -> Table:
-    by = data["by"]
-    if by == "delegation":
-        d = data["delegations"]
-        table = Table(
-            [
-                Column("Code", "code", "token"),
-                Column("Delegation", "delegation"),
-                Column("Accredited", "accredited", "number"),
-                Column("Present", "present", "number"),
-                Column("High-level", "high_level", "number"),
-                Column("Inside now", "inside", "number"),
-            ],
-            title=f"Delegations present at the high-level session: {d['delegations_at_high_level']} of "
-            f"{d['delegations']}; present on {d['day']}: {d['delegations_present']}",
-        )
-        for line in d["lines"]:
-            if line["accredited"] or line["present"]:
-                table.add_row(
-                    line["code"],
-                    pick(line["name"], "en") or "(no delegation)",
-                    *(line[k] for k in ("accredited", "present", "high_level", "inside")),
-                )
-    elif by == "category":
-        table = Table(
-            [
-                Column("Category", "category", "token"),
-                Column("Registered", "registered", "number"),
-                Column("Pending", "pending", "number"),
-                Column("Approved", "approved", "number"),
-                Column("Checked in", "checked_in", "number"),
-                Column("Inside now", "inside", "number"),
-            ]
-        )
-        for line in data["categories"]:
+    """The report's main table, for what it is by."""
+    return _TABLES[data["by"]](data)
+
+
+def _delegation_table(data: dict[str, Any]) -> Table:
+    d = data["delegations"]
+    table = Table(
+        [
+            Column("Code", "code", "token"),
+            Column("Delegation", "delegation"),
+            Column("Accredited", "accredited", "number"),
+            Column("Present", "present", "number"),
+            Column("High-level", "high_level", "number"),
+            Column("Inside now", "inside", "number"),
+        ],
+        title=f"Delegations present at the high-level session: {d['delegations_at_high_level']} of "
+        f"{d['delegations']}; present on {d['day']}: {d['delegations_present']}",
+    )
+    for line in d["lines"]:
+        if line["accredited"] or line["present"]:
             table.add_row(
-                line["category"], *(line[k] for k in ("registered", "pending", "approved", "checked_in", "inside"))
-            )
-    elif by == "session":
-        table = Table(
-            [
-                Column("Starts", "starts", "token"),
-                Column("Code", "code", "token", stack=True),
-                Column("Session", "title"),
-                Column("Signed up", "signed_up", "number"),
-                Column("Waiting", "waitlisted", "number"),
-                Column("Scanned in", "scanned", "number"),
-                Column("No-shows", "no_shows", "number"),
-                Column("Walk-ins", "walk_ins", "number"),
-            ]
-        )
-        for line in data["sessions"]:
-            table.add_row(
-                _local(line["starts_at"], data["timezone"]),
                 line["code"],
-                pick(line["title"], "en") or line["code"],
-                *(line[k] for k in ("signed_up", "waitlisted", "scanned", "no_shows", "walk_ins")),
+                pick(line["name"], "en") or "(no delegation)",
+                *(line[k] for k in ("accredited", "present", "high_level", "inside")),
             )
-    else:
-        table = Table(
-            [
-                Column("Day", "day", "token"),
-                Column("Present", "present", "number"),
-                Column("Entries", "entries", "number"),
-                Column("Refused scans", "refused", "number"),
-            ]
-        )
-        for line in data["days"]:
-            table.add_row(line["day"], line["present"], line["entries"], line["refused"])
     return table
+
+
+def _category_table(data: dict[str, Any]) -> Table:
+    table = Table(
+        [
+            Column("Category", "category", "token"),
+            Column("Registered", "registered", "number"),
+            Column("Pending", "pending", "number"),
+            Column("Approved", "approved", "number"),
+            Column("Checked in", "checked_in", "number"),
+            Column("Inside now", "inside", "number"),
+        ]
+    )
+    for line in data["categories"]:
+        table.add_row(
+            line["category"], *(line[k] for k in ("registered", "pending", "approved", "checked_in", "inside"))
+        )
+    return table
+
+
+def _session_table(data: dict[str, Any]) -> Table:
+    table = Table(
+        [
+            Column("Starts", "starts", "token"),
+            Column("Code", "code", "token", stack=True),
+            Column("Session", "title"),
+            Column("Signed up", "signed_up", "number"),
+            Column("Waiting", "waitlisted", "number"),
+            Column("Scanned in", "scanned", "number"),
+            Column("No-shows", "no_shows", "number"),
+            Column("Walk-ins", "walk_ins", "number"),
+        ]
+    )
+    for line in data["sessions"]:
+        table.add_row(
+            _local(line["starts_at"], data["timezone"]),
+            line["code"],
+            pick(line["title"], "en") or line["code"],
+            *(line[k] for k in ("signed_up", "waitlisted", "scanned", "no_shows", "walk_ins")),
+        )
+    return table
+
+
+def _day_table(data: dict[str, Any]) -> Table:
+    table = Table(
+        [
+            Column("Day", "day", "token"),
+            Column("Present", "present", "number"),
+            Column("Entries", "entries", "number"),
+            Column("Refused scans", "refused", "number"),
+        ]
+    )
+    for line in data["days"]:
+        table.add_row(line["day"], line["present"], line["entries"], line["refused"])
+    return table
+
+
+_TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
+    "delegation": _delegation_table,
+    "category": _category_table,
+    "session": _session_table,
+    "day": _day_table,
+}
 
 
 def _no_show_table(data: dict[str, Any]) -> Table:

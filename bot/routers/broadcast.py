@@ -23,11 +23,11 @@ from bot.middlewares.preconditions import needs
 from bot.paging import page_of
 from bot.states import BroadcastDraft, Broadcasting, load, save
 from bot.texts import broadcast as texts
+from core import reporting
 from core.clock import Clock, utc_now
 from core.messaging import broadcasts
 from core.messaging.broadcasts import Audience, AudienceKind
 from core.models import Conference, StaffRoleName
-from core.reporting import reports
 from core.text import visible
 
 ADMIN = needs(StaffRoleName.ADMIN)
@@ -104,22 +104,22 @@ async def _choices(
     t: Translator, session: AsyncSession, conference: Conference, kind: str, clock: Clock
 ) -> tuple[Html, texts.Choices]:
     if kind == "delegation":
-        report = await reports.by_delegation(session, conference, clock=clock)
+        report = await reporting.by_delegation(session, conference, clock=clock)
         return t("bc-choose-delegation"), texts.delegation_choices(t, report)
     if kind == "category":
-        stats = await reports.stats(session, conference, clock=clock)
+        stats = await reporting.stats(session, conference, clock=clock)
         return t("bc-choose-category"), texts.category_choices(t, stats)
-    items = await reports.by_item(session, conference)
-    return t("bc-choose-item"), texts.item_choices(t, items, reports.zone(conference))
+    items = await reporting.by_item(session, conference)
+    return t("bc-choose-item"), texts.item_choices(t, items, reporting.zone(conference))
 
 
 async def _names(t: Translator, session: AsyncSession, conference: Conference, audience: Audience) -> dict[str, str]:
     """The names an audience's label may need: delegations' or items', by id."""
     if audience.kind is AudienceKind.DELEGATION:
-        report = await reports.by_delegation(session, conference)
+        report = await reporting.by_delegation(session, conference)
         return {str(d.delegation_id): d.label(t.language) for d in report.lines}
     if audience.kind is AudienceKind.ITEM:
-        return {str(i.item_id): i.label(t.language) for i in await reports.by_item(session, conference)}
+        return {str(i.item_id): i.label(t.language) for i in await reporting.by_item(session, conference)}
     return {}
 
 

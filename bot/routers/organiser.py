@@ -34,9 +34,10 @@ from bot.keyboards import organiser as kb
 from bot.middlewares.preconditions import needs
 from bot.texts import organiser as texts
 from bot.texts.organiser import Shown, day_code
+from core import reporting
 from core.clock import Clock, utc_now
 from core.models import Conference, StaffRoleName
-from core.reporting import charts, reports, search
+from core.reporting import charts
 from core.text import one_line
 
 OFFICER = needs(StaffRoleName.ACCREDITATION)
@@ -48,12 +49,12 @@ QUERY_LIMIT = 100
 def _day(code: int, conference: Conference, clock: Clock) -> date:
     if code:
         return date(code // 10000, code // 100 % 100, code % 100)
-    return reports.report_day(conference, clock)
+    return reporting.report_day(conference, clock)
 
 
 async def _stats_of_asked_day(
     message: Message, command: CommandObject, ctx: Ctx, session: AsyncSession, conference: Conference, clock: Clock
-) -> reports.Stats | None:
+) -> reporting.Stats | None:
     """The figures of the day the command names (YYYY-MM-DD; none: the report's day), or
     None when it names none readable (the person is told)."""
     arg = (command.args or "").strip()
@@ -62,7 +63,7 @@ async def _stats_of_asked_day(
     except ValueError:
         await message.answer(ctx.t("stats-bad-day"))
         return None
-    return await reports.stats(session, conference, day=day, clock=clock)
+    return await reporting.stats(session, conference, day=day, clock=clock)
 
 
 async def _edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> None:
@@ -125,40 +126,40 @@ View = Callable[[Translator, AsyncSession, Conference, date, AttendanceCB, Clock
 async def _menu(
     t: Translator, session: AsyncSession, conference: Conference, day: date, cb: AttendanceCB, clock: Clock
 ) -> Shown:
-    return texts.attendance_menu(t, await reports.stats(session, conference, day=day, clock=clock), cb.day)
+    return texts.attendance_menu(t, await reporting.stats(session, conference, day=day, clock=clock), cb.day)
 
 
 async def _delegations(
     t: Translator, session: AsyncSession, conference: Conference, day: date, cb: AttendanceCB, clock: Clock
 ) -> Shown:
-    report = await reports.by_delegation(session, conference, day=day, clock=clock)
+    report = await reporting.by_delegation(session, conference, day=day, clock=clock)
     return texts.delegations_view(t, report, cb.day, cb.page)
 
 
 async def _delegation(
     t: Translator, session: AsyncSession, conference: Conference, day: date, cb: AttendanceCB, clock: Clock
 ) -> Shown:
-    report = await reports.by_delegation(session, conference, day=day, clock=clock)
+    report = await reporting.by_delegation(session, conference, day=day, clock=clock)
     return texts.delegation_view(t, report, cb.id, cb.day)
 
 
 async def _items(
     t: Translator, session: AsyncSession, conference: Conference, day: date, cb: AttendanceCB, clock: Clock
 ) -> Shown:
-    return texts.items_view(t, await reports.by_item(session, conference), conference, cb.day, cb.page)
+    return texts.items_view(t, await reporting.by_item(session, conference), conference, cb.day, cb.page)
 
 
 async def _item(
     t: Translator, session: AsyncSession, conference: Conference, day: date, cb: AttendanceCB, clock: Clock
 ) -> Shown:
-    line, absent = await reports.no_shows(session, conference, cb.id, limit=30)
+    line, absent = await reporting.no_shows(session, conference, cb.id, limit=30)
     return texts.item_view(t, line, absent, conference, cb.day)
 
 
 async def _days(
     t: Translator, session: AsyncSession, conference: Conference, day: date, cb: AttendanceCB, clock: Clock
 ) -> Shown:
-    return texts.days_view(t, await reports.by_day(session, conference), cb.day)
+    return texts.days_view(t, await reporting.by_day(session, conference), cb.day)
 
 
 VIEWS: dict[str, View] = {"menu": _menu, "dl": _delegations, "d": _delegation, "il": _items, "i": _item, "days": _days}
@@ -187,7 +188,7 @@ async def _hours_chart(
     t: Translator, session: AsyncSession, conference: Conference, day: date, clock: Clock
 ) -> tuple[bytes, Html, str]:
     """Check-ins per hour of `day`: the picture, its caption, its file name."""
-    hours = await reports.checkins_per_hour(session, conference, day=day, clock=clock)
+    hours = await reporting.checkins_per_hour(session, conference, day=day, clock=clock)
     png = await asyncio.to_thread(
         charts.checkins_per_hour,
         hours,
@@ -203,7 +204,7 @@ async def _delegations_chart(
     t: Translator, session: AsyncSession, conference: Conference, day: date, clock: Clock
 ) -> tuple[bytes, Html, str]:
     """Delegations present on `day`: the picture, its caption, its file name."""
-    report = await reports.by_delegation(session, conference, day=day, clock=clock)
+    report = await reporting.by_delegation(session, conference, day=day, clock=clock)
     png = await asyncio.to_thread(
         charts.presence_by_delegation,
         report.lines,
@@ -226,11 +227,11 @@ async def find(
     if not query:
         await message.answer(ctx.t("find-usage", bot=ctx.settings.bot_username or "bot"))
         return
-    hits, total = await search.find(session, conference.id or 0, query, limit=FOUND_SHOWN)
+    hits, total = await reporting.find(session, conference.id or 0, query, limit=FOUND_SHOWN)
     if not hits:
         await message.answer(ctx.t("find-none", query=query))
     elif total == 1:
-        card = await search.card(session, conference.id or 0, hits[0].registration_id)
+        card = await reporting.registration_card(session, conference.id or 0, hits[0].registration_id)
         await message.answer(texts.person_card(ctx.t, card, conference))
     else:
         buttons = kb.find_results([(h.registration_id, texts.hit_label(ctx.t, h)) for h in hits])
@@ -240,7 +241,7 @@ async def find(
 async def found(
     query: CallbackQuery, callback_data: FindCB, ctx: Ctx, session: AsyncSession, conference: Conference
 ) -> None:
-    card = await search.card(session, conference.id or 0, callback_data.id)
+    card = await reporting.registration_card(session, conference.id or 0, callback_data.id)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(texts.person_card(ctx.t, card, conference))
@@ -266,10 +267,10 @@ async def inline_find(inline_query: InlineQuery, ctx: Ctx, session: AsyncSession
 async def _inline_results(
     t: Translator, session: AsyncSession, conference: Conference, text: str
 ) -> list[InlineQueryResultArticle]:
-    hits, _ = await search.find(session, conference.id or 0, text, limit=FOUND_SHOWN)
+    hits, _ = await reporting.find(session, conference.id or 0, text, limit=FOUND_SHOWN)
     results = []
     for h in hits:
-        card = await search.card(session, conference.id or 0, h.registration_id, scans=3)
+        card = await reporting.registration_card(session, conference.id or 0, h.registration_id, scans=3)
         results.append(
             InlineQueryResultArticle(
                 id=str(h.registration_id),

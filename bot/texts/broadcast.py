@@ -8,26 +8,26 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Html, Translator, join, translator
+from core import reporting
 from core.messaging import broadcasts
 from core.messaging.broadcasts import Audience, AudienceKind
 from core.models import Category
-from core.reporting import reports
 
 Choices = list[tuple[str, str]]  # (the callback's value, the button's text)
 
 
-def delegation_choices(t: Translator, report: reports.DelegationReport) -> Choices:
+def delegation_choices(t: Translator, report: reporting.DelegationReport) -> Choices:
     return sorted(
         ((str(d.delegation_id), f"{d.label(t.language)} ({d.accredited})") for d in report.with_members),
         key=lambda c: c[1].casefold(),
     )
 
 
-def category_choices(t: Translator, stats: reports.Stats) -> Choices:
+def category_choices(t: Translator, stats: reporting.Stats) -> Choices:
     return [(c.category, f"{t(f'category-{c.category}')} ({c.approved})") for c in stats.by_category if c.approved]
 
 
-def item_choices(t: Translator, items: Sequence[reports.ItemLine], zone: ZoneInfo) -> Choices:
+def item_choices(t: Translator, items: Sequence[reporting.ItemLine], zone: ZoneInfo) -> Choices:
     return [
         (str(i.item_id), f"{t.moment(i.starts_at, zone)} {i.label(t.language)} ({i.signed_up})")
         for i in items

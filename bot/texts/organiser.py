@@ -13,8 +13,8 @@ from aiogram.types import InlineKeyboardMarkup
 from bot.i18n import Html, Translator, join
 from bot.keyboards import organiser as kb
 from bot.paging import page_of
+from core import reporting
 from core.models import Conference, pick
-from core.reporting import reports, search
 
 DELEGATIONS_PAGE = 10
 ITEMS_PAGE = 8
@@ -27,13 +27,13 @@ def day_code(day: date) -> int:
 
 
 def _local(t: Translator, moment: datetime | None, conference: Conference) -> str:
-    return t.moment(moment, reports.zone(conference)) if moment else "—"
+    return t.moment(moment, reporting.zone(conference)) if moment else "—"
 
 
 # -- /stats and /attendance ----------------------------------------------------------------------
 
 
-def stats_text(t: Translator, s: reports.Stats, conference: Conference) -> Html:
+def stats_text(t: Translator, s: reporting.Stats, conference: Conference) -> Html:
     lines = [
         t("stats-title", conference=pick(conference.name, t.language), day=s.day.isoformat(), tz=s.timezone),
         t(
@@ -62,7 +62,7 @@ def stats_text(t: Translator, s: reports.Stats, conference: Conference) -> Html:
     return join(lines)
 
 
-def attendance_menu(t: Translator, s: reports.Stats, code: int) -> Shown:
+def attendance_menu(t: Translator, s: reporting.Stats, code: int) -> Shown:
     text = t("att-menu", day=s.day.isoformat(), checked=s.checked_in, inside=s.inside)
     return text, kb.attendance_menu(t, code)
 
@@ -73,7 +73,7 @@ def _footer(t: Translator, page: int, pages: int, *, empty: bool) -> list[Html]:
     return footer + ([t("att-none")] if empty else [])
 
 
-def delegations_view(t: Translator, report: reports.DelegationReport, code: int, page: int) -> Shown:
+def delegations_view(t: Translator, report: reporting.DelegationReport, code: int, page: int) -> Shown:
     lines = [d for d in report.lines if d.accredited or d.present]
     chunk, page, pages = page_of(lines, page, DELEGATIONS_PAGE)
     total = len(report.with_members)
@@ -98,7 +98,7 @@ def delegations_view(t: Translator, report: reports.DelegationReport, code: int,
     return join(text), kb.picker_list(t, "dl", code, entries, page, pages, detail="d")
 
 
-def delegation_view(t: Translator, report: reports.DelegationReport, delegation_id: int, code: int) -> Shown:
+def delegation_view(t: Translator, report: reporting.DelegationReport, delegation_id: int, code: int) -> Shown:
     found = [d for d in report.lines if d.delegation_id == delegation_id]
     if not found:
         return t("att-none"), kb.back(t, code, "dl")
@@ -115,7 +115,9 @@ def delegation_view(t: Translator, report: reports.DelegationReport, delegation_
     return text, kb.back(t, code, "dl")
 
 
-def items_view(t: Translator, items: Sequence[reports.ItemLine], conference: Conference, code: int, page: int) -> Shown:
+def items_view(
+    t: Translator, items: Sequence[reporting.ItemLine], conference: Conference, code: int, page: int
+) -> Shown:
     chunk, page, pages = page_of(items, page, ITEMS_PAGE)
     text = [t("att-items-title")]
     text += [
@@ -136,8 +138,8 @@ def items_view(t: Translator, items: Sequence[reports.ItemLine], conference: Con
 
 def item_view(
     t: Translator,
-    line: reports.ItemLine,
-    absent: Sequence[reports.PersonLine],
+    line: reporting.ItemLine,
+    absent: Sequence[reporting.PersonLine],
     conference: Conference,
     code: int,
 ) -> Shown:
@@ -166,7 +168,7 @@ def item_view(
     return join(text), kb.back(t, code, "il")
 
 
-def days_view(t: Translator, days: Sequence[reports.DayLine], code: int) -> Shown:
+def days_view(t: Translator, days: Sequence[reporting.DayLine], code: int) -> Shown:
     text = [t("att-days-title")]
     text += [
         t("att-day-line", day=d.day.isoformat(), present=d.present, entries=d.entries, refused=d.refused) for d in days
@@ -177,7 +179,7 @@ def days_view(t: Translator, days: Sequence[reports.DayLine], code: int) -> Show
 # -- /find and inline search --------------------------------------------------------------------
 
 
-def person_card(t: Translator, c: search.Card, conference: Conference) -> Html:
+def person_card(t: Translator, c: reporting.RegistrationCard, conference: Conference) -> Html:
     """One registration as an organiser sees it: who, the badge, inside or not, the last scans."""
     lines = [
         t("card-head", name=c.full_name or t("none"), native=c.native_name or ""),
@@ -204,7 +206,7 @@ def person_card(t: Translator, c: search.Card, conference: Conference) -> Html:
     return join(lines)
 
 
-def _scans(t: Translator, c: search.Card, conference: Conference) -> list[Html]:
+def _scans(t: Translator, c: reporting.RegistrationCard, conference: Conference) -> list[Html]:
     if not c.scans:
         return [t("card-no-scans")]
     return [t("card-scans")] + [
@@ -228,13 +230,13 @@ def found_text(t: Translator, query: str, shown: int, total: int) -> Html:
     return text
 
 
-def hit_label(t: Translator, h: search.Hit) -> str:
+def hit_label(t: Translator, h: reporting.Hit) -> str:
     """A button's text: plain, not HTML."""
     delegation = pick(h.delegation, t.language) if h.delegation else t.plain("no-delegation")
     return f"{h.full_name} · {delegation}"
 
 
-def hit_description(t: Translator, h: search.Hit) -> str:
+def hit_description(t: Translator, h: reporting.Hit) -> str:
     """An inline result's second line: plain text."""
     delegation = pick(h.delegation, t.language) if h.delegation else None
     return " · ".join(x for x in (h.native_name, delegation, t.plain(f"status-{h.status}")) if x)

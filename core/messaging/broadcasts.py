@@ -13,6 +13,8 @@ the message to the text it already has.
 
 Recipients: approved registrations of the conference with a Telegram account, minus people
 who blocked the bot (the sender marks them) or asked to be forgotten.
+
+Nothing here commits: each function runs in its caller's unit of work (`core/uow.py`).
 """
 
 from __future__ import annotations
@@ -23,10 +25,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import and_, case, exists, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import audit
+from core import audit, reporting
 from core.clock import Clock, utc_now
 from core.conferences import get_locked
 from core.errors import InvalidInput, NotFound
@@ -44,7 +45,6 @@ from core.models import (
     RegistrationStatus,
     SignupStatus,
 )
-from core.reporting import reports
 
 KIND = "broadcast"
 REPORT_KIND = "broadcast_report"
@@ -103,7 +103,7 @@ def _recipients(conference: Conference, audience: Audience, now: datetime) -> An
                 )
             )
         elif kind is AudienceKind.INSIDE:
-            today_start, _ = reports.day_bounds(conference, now.astimezone(reports.zone(conference)).date())
+            today_start, _ = reporting.day_bounds(conference, now.astimezone(reporting.zone(conference)).date())
             where.append(
                 exists().where(
                     _presence.c.registration_id == _reg.c.id,
@@ -128,7 +128,6 @@ async def audience_size(
     n = (
         await session.execute(select(func.count()).select_from(_recipients(conference, audience, clock()).subquery()))
     ).scalar_one()
-    await session.commit()
     return int(n)
 
 
@@ -136,6 +135,42 @@ async def audience_size(
 class Started:
     broadcast_id: int
     recipients: int
+
+
+def _checked_text(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise InvalidInput("the message is empty", code="broadcast_empty")
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(f"the message is too long (at most {MAX_TEXT} characters)", code="too_long", max=MAX_TEXT)
+    return text
+
+
+async def _record_send(
+    session: AsyncSession,
+    conference: Conference,
+    *,
+    at: datetime,
+    actor_telegram_id: int | None,
+    actor: str | None,
+    **details: Any,
+) -> int:
+    """The `broadcast.send` audit row, whose id is the broadcast's id."""
+    row = audit.record(
+        session,
+        action="broadcast.send",
+        entity="broadcast",
+        entity_id=None,
+        at=at,
+        conference_id=conference.id,
+        actor_telegram_id=actor_telegram_id,
+        actor=actor,
+        **details,
+    )
+    await session.flush()
+    assert row.id is not None
+    row.entity_id = row.id
+    return row.id
 
 
 async def start(
@@ -151,21 +186,14 @@ async def start(
     actor: str | None = None,
     clock: Clock = utc_now,
 ) -> Started:
-    """Queue the broadcast for every recipient; audit `broadcast.send`. Commits once."""
-    text = text.strip()
-    if not text:
-        raise InvalidInput("the message is empty", code="broadcast_empty")
-    if len(text) > MAX_TEXT:
-        raise InvalidInput(f"the message is too long (at most {MAX_TEXT} characters)", code="too_long", max=MAX_TEXT)
+    """Queue the broadcast for every recipient; audit `broadcast.send`. No commit."""
+    text = _checked_text(text)
     now = clock()
     ids = [int(i) for i in (await session.execute(_recipients(conference, audience, now))).scalars().all()]
-    row = audit.record(
+    broadcast_id = await _record_send(
         session,
-        action="broadcast.send",
-        entity="broadcast",
-        entity_id=None,
+        conference,
         at=now,
-        conference_id=conference.id,
         actor_telegram_id=actor_telegram_id,
         actor=actor,
         audience=audience.as_dict(),
@@ -175,30 +203,17 @@ async def start(
         progress_message_id=progress_message_id,
         language=language,
     )
-    await session.flush()
-    assert row.id is not None
-    row.entity_id = row.id
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite  # type: ignore[union-attr]
-    payload = {"broadcast_id": row.id, "text": text}
-    for chunk in range(0, len(ids), 1000):
-        values = [
-            {
-                "kind": KIND,
-                "chat_id": tg,
-                "dedup_key": f"{dedup_prefix(row.id)}{tg}",
-                "due_at": now,
-                "payload": payload,
-                "conference_id": conference.id,
-                "status": OutboxStatus.PENDING.value,
-                "attempts": 0,
-                "created_at": now,
-            }
-            for tg in ids[chunk : chunk + 1000]
-        ]
-        # Bulk form of outbox.enqueue (same idempotence: ON CONFLICT (dedup_key) DO NOTHING).
-        await session.execute(dialect.insert(_outbox).on_conflict_do_nothing(index_elements=["dedup_key"]), values)
-    await session.commit()
-    return Started(row.id, len(ids))
+    await outbox.enqueue_many(
+        session,
+        kind=KIND,
+        chat_ids=ids,
+        dedup_prefix=dedup_prefix(broadcast_id),
+        due_at=now,
+        payload={"broadcast_id": broadcast_id, "text": text},
+        conference_id=conference.id,
+        created_at=now,
+    )
+    return Started(broadcast_id, len(ids))
 
 
 @dataclass(frozen=True)
@@ -242,9 +257,7 @@ async def _progress(session: AsyncSession, broadcast_id: int) -> Progress:
 
 
 async def progress(session: AsyncSession, broadcast_id: int) -> Progress:
-    result = await _progress(session, broadcast_id)
-    await session.commit()
-    return result
+    return await _progress(session, broadcast_id)
 
 
 @dataclass(frozen=True)
@@ -288,7 +301,6 @@ async def get(session: AsyncSession, broadcast_id: int) -> BroadcastInfo:
             )
         )
     ).first()
-    await session.commit()
     if row is None:
         raise NotFound(f"broadcast {broadcast_id} not found", code="not_found", id=broadcast_id)
     return _info(row, bool(row.finished))
@@ -298,15 +310,15 @@ async def show(
     session: AsyncSession, broadcast_id: int, *, old: str | None, new: str | None, clock: Clock = utc_now
 ) -> bool:
     """Record that the progress message is being set to `new`, if it still shows `old`
-    (compare-and-set: of two watchers only one edits the message to a text). Commits."""
+    (compare-and-set: of two watchers only one edits the message to a text). No commit: the
+    caller's unit of work makes the claim visible to other watchers."""
     row = await get_locked(session, AuditLog, broadcast_id)
     details = dict(row.details or {})
     if details.get("shown") != old:
-        await session.commit()
         return False
     details["shown"], details["shown_at"] = new, clock().isoformat()
     row.details = details
-    await session.commit()
+    await session.flush()  # what `get` reads next, in this unit of work too
     return True
 
 
@@ -324,19 +336,16 @@ async def unfinished(session: AsyncSession) -> list[BroadcastInfo]:
             select(_audit).where(_audit.c.action == "broadcast.send", ~_done_exists(_audit.c.id)).order_by(_audit.c.id)
         )
     ).all()
-    await session.commit()
     return [_info(r) for r in rows]
 
 
 async def finish(session: AsyncSession, broadcast_id: int, *, clock: Clock = utc_now) -> Progress | None:
     """If nothing of the broadcast is pending: record `broadcast.done`, queue the delivery
-    report to the organiser and return the final counts (once: later calls return None).
-    Commits."""
+    report to the organiser and return the final counts (once: later calls return None)."""
     sent_row = await get_locked(session, AuditLog, broadcast_id)
     already = (await session.execute(select(_done_exists(broadcast_id)))).scalar()
     result = await _progress(session, broadcast_id)
     if already or not result.done:
-        await session.commit()
         return None
     now = clock()
     audit.record(
@@ -360,7 +369,7 @@ async def finish(session: AsyncSession, broadcast_id: int, *, clock: Clock = utc
             payload=result.as_dict(),
             conference_id=sent_row.conference_id,
         )
-    await session.commit()
+    await session.flush()  # `broadcast.done` is there for the next call, in this unit of work too
     return result
 
 

@@ -22,12 +22,17 @@ took the message and before `mark_sent` committed (the row is sent again: at lea
 `attempts` counts sends begun, not claims: rows given back unsent keep their retries.
 Lease times come from the caller's clock; processes on several hosts need clocks that agree
 within a fraction of the lease (NTP does).
+
+None of these functions commits: each runs in its caller's unit of work (`core/uow.py`). A
+claim or a `begin_send` protects anything only once it is committed, so the sender opens a
+unit of work per step (claim a batch; check before a send; record an outcome) and sends
+outside any transaction.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -55,6 +60,34 @@ class Claimed:
     token: str = ""  # the claim's fencing token: every later call on the row passes it
 
 
+def _insert(session: AsyncSession) -> Any:
+    """INSERT … ON CONFLICT (dedup_key) DO NOTHING: a key queued once is never queued again."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite  # type: ignore[union-attr]
+    return dialect.insert(_t).on_conflict_do_nothing(index_elements=["dedup_key"])
+
+
+def _row(
+    kind: str,
+    chat_id: int,
+    dedup_key: str,
+    due_at: datetime,
+    payload: dict[str, Any] | None,
+    conference_id: int | None,
+    created_at: datetime,
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "chat_id": chat_id,
+        "dedup_key": dedup_key[:128],
+        "due_at": due_at,
+        "payload": payload or {},
+        "conference_id": conference_id,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "created_at": created_at,
+    }
+
+
 async def enqueue(
     session: AsyncSession,
     *,
@@ -67,21 +100,31 @@ async def enqueue(
 ) -> bool:
     """Add a message unless one with `dedup_key` exists (then nothing happens). Runs inside
     the caller's unit of work: no commit. Returns whether a row was added."""
-    values = {
-        "kind": kind,
-        "chat_id": chat_id,
-        "dedup_key": dedup_key[:128],
-        "due_at": due_at,
-        "payload": payload or {},
-        "conference_id": conference_id,
-        "status": OutboxStatus.PENDING.value,
-        "attempts": 0,
-        "created_at": utc_now(),
-    }
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite  # type: ignore[union-attr]
-    stmt = dialect.insert(_t).values(**values).on_conflict_do_nothing(index_elements=["dedup_key"])
-    result = await session.execute(stmt)
+    values = _row(kind, chat_id, dedup_key, due_at, payload, conference_id, utc_now())
+    result = await session.execute(_insert(session).values(**values))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def enqueue_many(
+    session: AsyncSession,
+    *,
+    kind: str,
+    chat_ids: Sequence[int],
+    dedup_prefix: str,
+    due_at: datetime,
+    payload: dict[str, Any],
+    conference_id: int | None,
+    created_at: datetime,
+    chunk: int = 1000,
+) -> None:
+    """`enqueue` for many recipients at once (a broadcast), key `dedup_prefix` + chat id,
+    with the same idempotence; `chunk` rows a statement. No commit."""
+    for first in range(0, len(chat_ids), chunk):
+        rows = [
+            _row(kind, chat_id, f"{dedup_prefix}{chat_id}", due_at, payload, conference_id, created_at)
+            for chat_id in chat_ids[first : first + chunk]
+        ]
+        await session.execute(_insert(session), rows)
 
 
 async def cancel_where(session: AsyncSession, *, dedup_prefix: str) -> int:
@@ -105,7 +148,7 @@ async def claim(
 ) -> list[Claimed]:
     """Take up to `limit` due messages for `worker` under one new token, oldest due first,
     until `clock() + lease` (the clock is read before the statement runs, so the holder may
-    count on that instant). Commits."""
+    count on that instant)."""
     now = clock()
     token = uuid.uuid4().hex
     due = and_(
@@ -125,7 +168,6 @@ async def claim(
         .returning(_t.c.id, _t.c.kind, _t.c.chat_id, _t.c.payload, _t.c.attempts, _t.c.conference_id, _t.c.due_at)
     )
     rows = list((await session.execute(stmt)).all())
-    await session.commit()
     rows.sort(key=lambda r: (r.due_at, r.id))
     return [Claimed(r.id, r.kind, r.chat_id, r.payload or {}, r.attempts, r.conference_id, token) for r in rows]
 
@@ -139,7 +181,7 @@ async def renew(
     session: AsyncSession, token: str, ids: Iterable[int], *, lease: timedelta = LEASE, clock: Clock = utc_now
 ) -> set[int]:
     """The heartbeat: extend the claim `token` to `clock() + lease` on those of `ids` it still
-    holds, and return them (a row missing was lost: its lease ran out first). Commits."""
+    holds, and return them (a row missing was lost: its lease ran out first)."""
     wanted = list(ids)
     if not wanted:
         return set()
@@ -147,9 +189,7 @@ async def renew(
     result = await session.execute(
         update(_t).where(_t.c.id.in_(wanted), _held(token, now)).values(claimed_until=now + lease).returning(_t.c.id)
     )
-    kept = {int(i) for i in result.scalars().all()}
-    await session.commit()
-    return kept
+    return {int(i) for i in result.scalars().all()}
 
 
 async def begin_send(
@@ -157,14 +197,13 @@ async def begin_send(
 ) -> bool:
     """The check right before a send: if the claim `token` still holds the row, extend it to
     `clock() + lease` and count the attempt, in one statement. False: the claim was lost and
-    the message must not be sent. Commits."""
+    the message must not be sent."""
     now = clock()
     result = await session.execute(
         update(_t)
         .where(_t.c.id == message_id, _held(token, now))
         .values(claimed_until=now + lease, attempts=_t.c.attempts + 1)
     )
-    await session.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -173,7 +212,7 @@ def _mine(message_id: int, token: str) -> Any:
 
 
 async def release(session: AsyncSession, token: str, ids: Iterable[int]) -> int:
-    """Give back rows claimed under `token` and not sent: claimable again at once. Commits."""
+    """Give back rows claimed under `token` and not sent: claimable again at once."""
     wanted = list(ids)
     if not wanted:
         return 0
@@ -182,18 +221,16 @@ async def release(session: AsyncSession, token: str, ids: Iterable[int]) -> int:
         .where(_t.c.id.in_(wanted), _t.c.claim_token == token, _t.c.status == OutboxStatus.PENDING.value)
         .values(claimed_until=None, claim_token=None)
     )
-    await session.commit()
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def mark_sent(session: AsyncSession, message_id: int, token: str, *, clock: Clock = utc_now) -> bool:
-    """Record a send, under the claim's token (False: the claim was lost). Commits."""
+    """Record a send, under the claim's token (False: the claim was lost)."""
     result = await session.execute(
         update(_t)
         .where(_mine(message_id, token))
         .values(status=OutboxStatus.SENT.value, sent_at=clock(), claimed_until=None, claim_token=None, error=None)
     )
-    await session.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -210,7 +247,7 @@ async def retry_later(
     """Give a claimed message back to be tried after `after`; gives up after MAX_ATTEMPTS
     sends begun (returns False then). `flood`: Telegram refused for its flood limits (429),
     which says nothing about the message: that send does not use up one of its tries, so a
-    long 429 storm delays messages but never drops them. Under the claim's token. Commits."""
+    long 429 storm delays messages but never drops them. Under the claim's token."""
     row = (await session.execute(select(_t.c.attempts).where(_t.c.id == message_id))).scalar_one()
     final = not flood and row >= MAX_ATTEMPTS
     values: dict[str, Any] = {
@@ -223,19 +260,17 @@ async def retry_later(
     if flood:
         values["attempts"] = _t.c.attempts - 1  # give back the try begin_send counted
     await session.execute(update(_t).where(_mine(message_id, token)).values(**values))
-    await session.commit()
     return not final
 
 
 async def mark_failed(session: AsyncSession, message_id: int, token: str, *, error: str) -> None:
     """Give up on a message for good (the user blocked the bot, the item is gone), under the
-    claim's token. Commits."""
+    claim's token."""
     await session.execute(
         update(_t)
         .where(_mine(message_id, token))
         .values(status=OutboxStatus.FAILED.value, claimed_until=None, claim_token=None, error=error[:500])
     )
-    await session.commit()
 
 
 async def counts(session: AsyncSession, *, dedup_prefix: str | None = None) -> dict[str, int]:
@@ -244,5 +279,4 @@ async def counts(session: AsyncSession, *, dedup_prefix: str | None = None) -> d
     if dedup_prefix:
         query = query.where(_t.c.dedup_key.startswith(dedup_prefix, autoescape=True))
     rows = (await session.execute(query)).all()
-    await session.commit()
     return {status: int(n) for status, n in rows}

@@ -19,7 +19,7 @@ class Scan(SQLModel, table=True):
         Index("ix_scan_conference_at", "conference_id", "scanned_at"),
         Index("ix_scan_registration_at", "registration_id", "scanned_at"),
         Index("ix_scan_item_at", "agenda_item_id", "scanned_at"),
-        # Reports (core/reports.py), index-only: who entered when; who came to which item.
+        # Reports (core/reporting/), index-only: who entered when; who came to which item.
         Index(
             "ix_scan_report_day",
             "conference_id",

@@ -1,6 +1,6 @@
 """Who is writing to the bot: their stored language and staff roles.
 
-This runs for every update, for a batch of updates at once (see bot.arrivals): one
+This runs for every update, for a batch of updates at once (see bot.update_intake): one
 statement, built once with bind parameters, answers for every account in the batch."""
 
 from __future__ import annotations

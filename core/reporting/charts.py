@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from core.reporting.reports import DelegationLine, HourCount
+from core.reporting.attendance import DelegationLine, HourCount
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _BLUE, _GREEN, _GREY = "#2b6cb0", "#38a169", "#cbd5e0"

@@ -157,9 +157,9 @@ async def running_today(h: Harness) -> None:
     time: reports show "today" only while a conference runs."""
     from datetime import timedelta
 
-    from core.reporting import reports
+    from core import reporting
 
-    today = reports.local_today(h.conference)
+    today = reporting.local_today(h.conference)
     async with h.session_factory() as s:
         conf = await s.get(Conference, h.conference.id)
         assert conf is not None

@@ -25,6 +25,7 @@ from core.clock import utc_now
 from core.config import Settings, load_settings
 from core.messaging import outbox
 from core.models import AuditLog, Conference, OutboxMessage, Participant, Registration
+from core.uow import unit_of_work
 from tests.bot.conftest import ADMIN, OFFICER, add_staff, seed
 
 WAIT = 60.0  # upper bound of any wait here: a busy 2-core machine, never a fixed window
@@ -111,7 +112,7 @@ async def drain(
         if until_sent is not None and sender.sent >= until_sent:
             return
         if until_sent is None:
-            async with factory() as s:
+            async with unit_of_work(factory) as s:
                 if (await outbox.counts(s, dedup_prefix="broadcast_report:")).get("sent"):
                     return
         if not await sender.run_once(limit=10):
@@ -140,7 +141,7 @@ async def test_broadcast_to_200_survives_429s_and_a_restart(world: World) -> Non
             sender1 = Sender(sender_bot1, factory, world.settings, worker="first", limiter=RateLimiter(per_second=50))
             emu.fail_next_sends(3, retry_after=1)
             await drain(sender1, factory, until_sent=90)
-            async with factory() as s:
+            async with unit_of_work(factory) as s:
                 sent_so_far = (await outbox.counts(s, dedup_prefix="broadcast:")).get("sent", 0)
             # The watcher catches up with where the sender stopped (the restarted one must
             # not edit the message to this text again).
@@ -149,7 +150,7 @@ async def test_broadcast_to_200_survives_429s_and_a_restart(world: World) -> Non
     finally:
         await bot1.session.close()
         await sender_bot1.session.close()
-    async with factory() as s:
+    async with unit_of_work(factory) as s:
         counts = await outbox.counts(s, dedup_prefix="broadcast:")
     assert 0 < counts.get("pending", 0) < RECIPIENTS  # stopped half-way
 

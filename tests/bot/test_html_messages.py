@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 import bot.broadcast_progress as broadcast_progress
 from bot.app import make_bot
 from bot.sender import RateLimiter, Sender
-from core import badges
+from core import badges, reporting
 from core.models import (
     AgendaItem,
     AgendaSignup,
@@ -37,7 +37,6 @@ from core.models import (
 from core.programme import reminders
 from core.programme.file import parse_programme
 from core.programme.load import load_programme
-from core.reporting import reports
 from core.uow import unit_of_work
 from tests.bot.conftest import ADMIN, OFFICER, Harness, add_staff, running_today
 from tests.bot.html_util import (
@@ -321,7 +320,7 @@ async def test_organiser_reports_search_and_broadcast(harness: Harness, monkeypa
     scg = await nasty_conference(h)
     await running_today(h)
     now = datetime.now(UTC)
-    today_start, _ = reports.day_bounds(h.conference, reports.local_today(h.conference))
+    today_start, _ = reporting.day_bounds(h.conference, reporting.local_today(h.conference))
     now = max(now, today_start + timedelta(hours=1))
     tom = await person(h, TOM, scg)
     inside = await person(h, 4010, scg, name="Ivan Inside")

@@ -7,6 +7,7 @@ from io import BytesIO
 
 from PIL import Image
 
+from core import reporting
 from core.models import (
     AgendaKind,
     AgendaSignup,
@@ -19,7 +20,6 @@ from core.models import (
     SignupStatus,
     StaffRoleName,
 )
-from core.reporting import reports
 from core.reporting.charts import PNG_SIGNATURE
 from tests.bot.conftest import ADMIN, OFFICER, Harness, add_staff, running_today
 from tests.factories import make_item, make_participant, make_registration
@@ -33,8 +33,8 @@ async def seed(h: Harness) -> dict[str, int]:
     made just now so that they count for today whatever day the tests run: the conference is
     moved to today (reports show today only while a conference runs)."""
     now = datetime.now(UTC)
-    today = reports.local_today(h.conference)
-    today_start, _ = reports.day_bounds(h.conference, today)
+    today = reporting.local_today(h.conference)
+    today_start, _ = reporting.day_bounds(h.conference, today)
     now = max(now, today_start + timedelta(hours=1))  # just after midnight: keep every scan "today"
     await running_today(h)
     async with h.session_factory() as s:

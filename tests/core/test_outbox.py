@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from core.messaging import outbox
 from core.models import OutboxMessage, OutboxStatus
+from core.uow import unit_of_work
 
 T0 = datetime(2024, 10, 31, 8, 0, tzinfo=UTC)
 
@@ -105,11 +106,13 @@ async def test_concurrent_workers_share_without_overlap(session_factory):
 
     async def worker(name):
         got = []
-        async with session_factory() as s:
-            while batch := await outbox.claim(s, name, limit=7, clock=lambda: T0):
-                got += [c.chat_id for c in batch]
-                await asyncio.sleep(0)
-        return got
+        while True:
+            async with unit_of_work(session_factory) as s:  # one claim, one unit of work: as the sender
+                batch = await outbox.claim(s, name, limit=7, clock=lambda: T0)
+            if not batch:
+                return got
+            got += [c.chat_id for c in batch]
+            await asyncio.sleep(0)
 
     results = await asyncio.gather(*(worker(f"w{i}") for i in range(4)))
     flat = [c for r in results for c in r]

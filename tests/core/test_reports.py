@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from core import reporting
 from core.messaging import broadcasts
 from core.messaging.broadcasts import Audience, AudienceKind
 from core.models import (
@@ -25,7 +26,7 @@ from core.models import (
     ScanResult,
     SignupStatus,
 )
-from core.reporting import charts, exports, reports, search
+from core.reporting import charts, export_files
 from tests.factories import make_conference, make_delegation, make_item, make_participant, make_registration
 
 # 2024-10-31 12:00 in Minsk (UTC+3)
@@ -112,20 +113,20 @@ async def world(session):
 
 async def test_stats_counts_today_in_conference_time(session, world):
     conf, _, _ = world
-    s = await reports.stats(session, conf, clock=clock)
+    s = await reporting.stats(session, conf, clock=clock)
     assert s.day == DAY1
     assert (s.registered, s.pending, s.approved) == (8, 1, 7)
     assert s.checked_in == 3  # peter (00:30 local), lavrov, wang; not by2 (revoked), not hu2 (day 2)
     assert s.inside == 2  # peter, lavrov; by2's presence is from yesterday
     heads = next(c for c in s.by_category if c.category == "head_of_delegation")
     assert (heads.approved, heads.checked_in, heads.inside) == (3, 3, 2)
-    day2 = await reports.stats(session, conf, day=DAY2, clock=clock)
+    day2 = await reporting.stats(session, conf, day=DAY2, clock=clock)
     assert day2.checked_in == 1
 
 
 async def test_by_delegation_and_high_level(session, world):
     conf, _, _ = world
-    r = await reports.by_delegation(session, conf, clock=clock)
+    r = await reporting.by_delegation(session, conf, clock=clock)
     lines = {d.code: d for d in r.lines}
     assert (lines["BY"].accredited, lines["BY"].present, lines["BY"].high_level, lines["BY"].inside) == (3, 1, 1, 1)
     assert (lines["HU"].accredited, lines["HU"].present, lines["HU"].high_level) == (2, 1, 1)
@@ -139,26 +140,26 @@ async def test_by_delegation_and_high_level(session, world):
 
 async def test_by_item_no_shows_and_walk_ins(session, world):
     conf, _, items = world
-    lines = {i.code: i for i in await reports.by_item(session, conf)}
+    lines = {i.code: i for i in await reporting.by_item(session, conf)}
     th = lines["th"]
     assert (th.signed_up, th.waitlisted, th.scanned, th.signed_and_scanned) == (4, 1, 2, 1)
     assert (th.no_shows, th.walk_ins) == (3, 1)
     assert lines["hl"].scanned == 2 and lines["hl"].signed_up == 0
-    assert [i.code for i in await reports.by_item(session, conf, day=DAY2)] == ["d2"]
-    line, absent = await reports.no_shows(session, conf, items["th"])
+    assert [i.code for i in await reporting.by_item(session, conf, day=DAY2)] == ["d2"]
+    line, absent = await reporting.no_shows(session, conf, items["th"])
     assert line.no_shows == 3
     assert sorted(p.full_name for p in absent) == ["Anna Kovacs", "Olga Ivanova", "Sergey Lavrov"]
 
 
 async def test_by_day_and_per_hour(session, world):
     conf, _, _ = world
-    days = await reports.by_day(session, conf)
+    days = await reporting.by_day(session, conf)
     assert [(d.day, d.present, d.entries, d.refused) for d in days] == [(DAY1, 3, 4, 3), (DAY2, 1, 1, 0)]
-    hours = await reports.checkins_per_hour(session, conf, clock=clock)
+    hours = await reporting.checkins_per_hour(session, conf, clock=clock)
     assert len(hours) == 24 and hours[0].hour.hour == 0 and hours[0].hour.utcoffset() == timedelta(hours=3)
     assert {h.hour.hour: h.entries for h in hours if h.entries} == {0: 1, 9: 3}
     conf.timezone = "Asia/Kolkata"  # UTC+5:30: local hours do not align with UTC hours
-    hours = await reports.checkins_per_hour(session, conf, day=DAY1)
+    hours = await reporting.checkins_per_hour(session, conf, day=DAY1)
     assert {h.hour.hour: h.entries for h in hours if h.entries} == {3: 1, 11: 2, 12: 1}
 
 
@@ -168,11 +169,11 @@ async def test_charts_are_png(session, world):
     from PIL import Image
 
     conf, _, _ = world
-    hours = await reports.checkins_per_hour(session, conf, clock=clock)
+    hours = await reporting.checkins_per_hour(session, conf, clock=clock)
     png = charts.checkins_per_hour(hours, title="Проходы", xlabel="Hour", ylabel="Entries")
     assert png.startswith(charts.PNG_SIGNATURE)
     assert Image.open(BytesIO(png)).size[0] > 400
-    r = await reports.by_delegation(session, conf, clock=clock)
+    r = await reporting.by_delegation(session, conf, clock=clock)
     png = charts.presence_by_delegation(
         r.lines, language="ru", title="Делегации", present_label="a", accredited_label="b", inside_label="c"
     )
@@ -183,7 +184,7 @@ async def test_search_is_case_and_accent_insensitive(session, world):
     conf, people, _ = world
 
     async def names(q: str) -> list[str]:
-        hits, _ = await search.find(session, conf.id, q)
+        hits, _ = await reporting.find(session, conf.id, q)
         return [h.full_name for h in hits]
 
     assert await names("szijjarto") == ["Péter Szijjártó"]
@@ -198,7 +199,7 @@ async def test_search_is_case_and_accent_insensitive(session, world):
     assert await names(f"#{people['wang'].id}") == ["Wang Yi"]
     ivan = await names("iva")
     assert ivan[0] == "Olga Ivanova"  # a word starting with the query beats a substring
-    card = await search.card(session, conf.id, people["peter"].id)
+    card = await reporting.registration_card(session, conf.id, people["peter"].id)
     assert card.badge_version == 1 and card.inside and card.inside_place is None
     assert [s.result for s in card.scans][:2] == ["ok", "ok"] and card.scans[0].place is not None
 
@@ -206,7 +207,7 @@ async def test_search_is_case_and_accent_insensitive(session, world):
 async def test_exports_open_back(session, world, tmp_path):
     conf, people, _ = world
     out = tmp_path / "regs.csv"
-    result = await exports.export(session, conf, "registrations", "csv", out)
+    result = await reporting.export(session, conf, "registrations", "csv", out)
     assert result.rows == 8
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -217,7 +218,7 @@ async def test_exports_open_back(session, world, tmp_path):
     assert by_id[str(people["press"].id)][1] == '\'=HYPERLINK("http://x")'
 
     xlsx = tmp_path / "scans.xlsx"
-    result = await exports.export(session, conf, "scans", "xlsx", xlsx)
+    result = await reporting.export(session, conf, "scans", "xlsx", xlsx)
     assert result.rows == 13
     sheet = openpyxl.load_workbook(xlsx).active
     values = list(sheet.iter_rows(values_only=True))
@@ -225,7 +226,7 @@ async def test_exports_open_back(session, world, tmp_path):
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
     att = tmp_path / "att.xlsx"
-    result = await exports.export(session, conf, "attendance", "xlsx", att, clock=clock)
+    result = await reporting.export(session, conf, "attendance", "xlsx", att, clock=clock)
     assert result.rows == 7
     rows = list(openpyxl.load_workbook(att).active.iter_rows(values_only=True))
     header = rows[0]
@@ -245,7 +246,7 @@ async def test_xlsx_exports_are_ready_to_read(session, world, tmp_path):
         person = await make_participant(session, full_name="Sukarno", **tricky)
         await make_registration(session, conf, person)
     out = tmp_path / "regs.xlsx"
-    result = await exports.export(session, conf, "registrations", "xlsx", out)
+    result = await reporting.export(session, conf, "registrations", "xlsx", out)
     book = openpyxl.load_workbook(out)
     sheet = book.active
     assert sheet.freeze_panes == "A2"
@@ -269,13 +270,13 @@ async def test_xlsx_exports_are_ready_to_read(session, world, tmp_path):
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
     # CSV keeps its apostrophe: there the text is the only type there is.
     csv_out = tmp_path / "regs.csv"
-    await exports.export(session, conf, "registrations", "csv", csv_out)
+    await reporting.export(session, conf, "registrations", "csv", csv_out)
     text = csv_out.read_text(encoding="utf-8-sig")
     assert "'+7 900 000-00-00" in text and "'=1+1" in text
 
 
 def test_formula_escape() -> None:
-    assert [exports.safe(v) for v in ("=1+1", "+7 900", "-2", "@x", "\tx", "\rx", "ok", 5, None)] == [
+    assert [export_files.safe(v) for v in ("=1+1", "+7 900", "-2", "@x", "\tx", "\rx", "ok", 5, None)] == [
         "'=1+1",
         "'+7 900",
         "'-2",
@@ -336,9 +337,9 @@ async def test_broadcast_queue_audiences_and_finish(session, world):
     assert len(report) == 1 and report[0].chat_id == 9000 and report[0].payload["sent"] == 2
     actions = (await session.execute(select(AuditLog.action).order_by(AuditLog.id))).scalars().all()
     assert actions == ["broadcast.send", "broadcast.done"]
-    log = await reports.audit_log(session, conf, action="broadcast.send")
+    log = await reporting.audit_log(session, conf, action="broadcast.send")
     assert len(log) == 1 and log[0].details["recipients"] == 2
-    assert await reports.audit_log(session, conf, since=NOW + timedelta(days=1)) == []
+    assert await reporting.audit_log(session, conf, since=NOW + timedelta(days=1)) == []
 
 
 async def test_broadcast_skips_blocked_and_empty_text(session, world):

@@ -24,6 +24,7 @@ from core.clock import utc_now
 from core.messaging import broadcasts
 from core.messaging.broadcasts import Audience, AudienceKind
 from core.models import OutboxMessage, OutboxStatus, Participant, Registration
+from core.uow import unit_of_work
 from tests.factories import make_conference
 
 ADMIN = 9000
@@ -42,7 +43,7 @@ async def queue_broadcast(
     for i in range(recipients):
         emulator.user(FIRST + i, f"Person {i}")
     progress = emulator.post(emulator.chats[ADMIN], {"text": f"Queued for {recipients}"}, None)
-    async with session_factory() as s:
+    async with unit_of_work(session_factory) as s:
         conference = await make_conference(s)
         people = [
             {"full_name": f"Person {i}", "telegram_id": FIRST + i, "created_at": now, "updated_at": now}

@@ -28,6 +28,7 @@ from core.clock import utc_now
 from core.config import load_settings
 from core.db import make_engine, make_session_factory
 from core.messaging import broadcasts, outbox
+from core.uow import unit_of_work
 from tests.faults.outbox_util import (
     ADMIN,
     WAIT,
@@ -57,7 +58,7 @@ class FastClock:
 
 
 async def _pending(factory: async_sessionmaker[AsyncSession], broadcast_id: int) -> int:
-    async with factory() as s:
+    async with unit_of_work(factory) as s:  # ends its read (and SQLite's lock) before the next await
         return (await outbox.counts(s, dedup_prefix=broadcasts.dedup_prefix(broadcast_id))).get("pending", 0)
 
 

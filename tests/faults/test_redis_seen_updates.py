@@ -7,7 +7,7 @@ nothing is skipped either; and an update Telegram delivers again is still handle
 (Before, seen ids were keyed by update id alone on the database path: a second bot or
 server restarting ids had its updates silently skipped as repeats.)
 
-Both the database path (no Redis: bot.arrivals records ids in processed_update) and the
+Both the database path (no Redis: bot.update_intake records ids in processed_update) and the
 Redis path (SET NX on confdesk:upd:<bot id>:<update id>) are checked."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Each update's bookkeeping on arrival, committed for many updates at once.
+"""Each update's intake: the bookkeeping before its handler, committed for many updates at
+once (`UpdateIntake`, used by `bot/middlewares/update_intake.py`).
 
 Before a handler runs, an update is recorded by its bot and id (Telegram delivers at least
 once: a repeat is dropped) and its sender is identified (language, staff roles). Done per
@@ -6,7 +7,8 @@ update, that is a transaction per update; under load most of the bot's time went
 updates that arrive together share one: the first arrival starts a flush on the next
 loop turn, every update arriving meanwhile joins it, and arrivals during a flush join the
 next one (group commit). One update alone still costs one transaction; a burst of a
-hundred costs a few. Each update's record is durable before its handler runs, as before.
+hundred costs a few. Each update's record is durable before its handler runs: a batch is
+one unit of work (`core/uow.py`), committed before any of its updates is answered.
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ CONFERENCE_TTL = 5.0  # the current conference changes only when a programme is 
 
 
 @dataclass(frozen=True)
-class Arrival:
+class Received:
+    """What the intake found about one update."""
+
     repeat: bool  # the update was handled before: drop it
     who: Identity | None = None  # the sender, if the update has a human one
 
 
-REPEAT = Arrival(repeat=True)
+REPEAT = Received(repeat=True)
 
 
 @dataclass
@@ -42,10 +46,12 @@ class _Waiter:
     bot_id: int
     update_id: int | None  # None: not recorded here (no id, or Redis recorded it)
     telegram_id: int | None
-    future: asyncio.Future[Arrival]
+    future: asyncio.Future[Received]
 
 
-class Arrivals:
+class UpdateIntake:
+    """Records updates and identifies their senders, a batch of arrivals at a time."""
+
     def __init__(
         self,
         session_factory: async_sessionmaker[AsyncSession],
@@ -62,8 +68,10 @@ class Arrivals:
         self._conference: Conference | None = None
         self._conference_at = float("-inf")
 
-    async def arrive(self, bot_id: int, update_id: int | None, telegram_id: int | None) -> Arrival:
-        future: asyncio.Future[Arrival] = asyncio.get_running_loop().create_future()
+    async def receive(self, bot_id: int, update_id: int | None, telegram_id: int | None) -> Received:
+        """Record the update (`update_id` None: nothing to record) and identify its sender
+        (`telegram_id` None: no human one), with the updates arriving alongside."""
+        future: asyncio.Future[Received] = asyncio.get_running_loop().create_future()
         self._pending.append(_Waiter(bot_id, update_id, telegram_id, future))
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush_all())
@@ -97,7 +105,7 @@ class Arrivals:
                 self._pending = []
 
     async def _flush(self, batch: list[_Waiter]) -> None:
-        async with unit_of_work(self.session_factory) as session:
+        async with unit_of_work(self.session_factory) as session:  # committed on leaving, before any answer
             by_bot: dict[int, list[int]] = {}  # one bot per process in practice: one statement
             for w in batch:
                 if w.update_id is not None:
@@ -112,7 +120,6 @@ class Arrivals:
                 conference=conference,
                 admin_ids=self.admin_ids,
             )
-            await session.commit()
         claimed: set[tuple[int, int]] = set()  # the same update twice in one batch: the second is a repeat
         for waiter in batch:
             if waiter.future.done():  # its update was cancelled meanwhile
@@ -124,7 +131,7 @@ class Arrivals:
                     continue
                 claimed.add(key)
             who = people[waiter.telegram_id] if waiter.telegram_id is not None else None
-            waiter.future.set_result(Arrival(repeat=False, who=who))
+            waiter.future.set_result(Received(repeat=False, who=who))
 
     async def _current(self, session: AsyncSession) -> Conference | None:
         if time.monotonic() - self._conference_at > CONFERENCE_TTL:

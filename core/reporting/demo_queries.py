@@ -1,5 +1,6 @@
-"""Who is registered where: small read-only lookups over a conference's people, used by
-the offline demo and the kiosk-style tools."""
+"""The offline demo's read-only queries (bot/demo.py): what a loaded conference holds, how
+many registrations wait for a decision, each Telegram account's badge code (the demo's
+door staff scan them), and the closing tally of everything the demo did."""
 
 from __future__ import annotations
 
@@ -10,18 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from core import badges
+from core.joins import registrations_with_people
 from core.models import (
     AgendaItem,
-    AgendaSignup,
     Category,
     Conference,
     Delegation,
     Participant,
     Registration,
     RegistrationStatus,
-    Scan,
     SignupStatus,
 )
+from core.reporting.sql import REG, SCAN, SIGNUP, enum_text
 
 
 @dataclass(frozen=True)
@@ -39,15 +40,15 @@ class BadgeCode:
 
 
 async def contents(session: AsyncSession, slug: str) -> Contents:
+    """The conference `slug` with its delegations and agenda items."""
     conf = (await session.execute(select(Conference).where(col(Conference.slug) == slug))).scalar_one()
     delegations = (await session.execute(select(Delegation).where(col(Delegation.conference_id) == conf.id))).scalars()
     items = (await session.execute(select(AgendaItem).where(col(AgendaItem.conference_id) == conf.id))).scalars()
-    result = Contents(conf, list(delegations), list(items))
-    await session.commit()
-    return result
+    return Contents(conf, list(delegations), list(items))
 
 
 async def pending_count(session: AsyncSession, conference_id: int) -> int:
+    """Registrations waiting for an officer's decision."""
     n = (
         await session.execute(
             select(func.count())
@@ -58,7 +59,6 @@ async def pending_count(session: AsyncSession, conference_id: int) -> int:
             )
         )
     ).scalar_one()
-    await session.commit()
     return int(n)
 
 
@@ -74,13 +74,11 @@ async def badge_codes(session: AsyncSession, conference_id: int, secret: bytes) 
         .join(Registration, col(Registration.participant_id) == col(Participant.id))
         .where(col(Registration.conference_id) == conference_id, col(Participant.telegram_id).is_not(None))
     )
-    codes = {
+    return {
         int(tg): BadgeCode(int(reg), Category(cat), badges.make_token(secret, int(reg), int(version)))
         for tg, reg, version, cat in rows.all()
         if tg is not None and reg is not None
     }
-    await session.commit()
-    return codes
 
 
 @dataclass(frozen=True)
@@ -97,43 +95,38 @@ class Tally:
 
 
 async def tally(session: AsyncSession, conference_id: int) -> Tally:
-    reg = Registration.__table__  # type: ignore[attr-defined]
-    part = Participant.__table__  # type: ignore[attr-defined]
-    signup = AgendaSignup.__table__  # type: ignore[attr-defined]
-    scan = Scan.__table__  # type: ignore[attr-defined]
-    mine = reg.c.conference_id == conference_id
+    mine = REG.c.conference_id == conference_id
     row = (
         await session.execute(
             select(
                 func.count(),
-                func.count().filter(reg.c.status == RegistrationStatus.APPROVED.value),
-                func.count().filter(reg.c.source == "programme"),
-                func.count().filter(reg.c.badge_print_count > 0),
+                func.count().filter(REG.c.status == RegistrationStatus.APPROVED.value),
+                func.count().filter(REG.c.source == "programme"),
+                func.count().filter(REG.c.badge_print_count > 0),
             )
-            .select_from(reg.join(part, part.c.id == reg.c.participant_id))
+            .select_from(registrations_with_people())
             .where(mine)
         )
     ).one()
     signups: dict[str, int] = {
-        str(getattr(k, "value", k)): int(n)
+        enum_text(k): int(n)
         for k, n in (
             await session.execute(
-                select(signup.c.status, func.count())
-                .select_from(signup.join(reg, reg.c.id == signup.c.registration_id))
+                select(SIGNUP.c.status, func.count())
+                .select_from(SIGNUP.join(REG, REG.c.id == SIGNUP.c.registration_id))
                 .where(mine)
-                .group_by(signup.c.status)
+                .group_by(SIGNUP.c.status)
             )
         ).all()
     }
     scans: dict[str, int] = {
-        str(getattr(k, "value", k)): int(n)
+        enum_text(k): int(n)
         for k, n in (
             await session.execute(
-                select(scan.c.result, func.count()).where(scan.c.conference_id == conference_id).group_by(scan.c.result)
+                select(SCAN.c.result, func.count()).where(SCAN.c.conference_id == conference_id).group_by(SCAN.c.result)
             )
         ).all()
     }
-    await session.commit()
     return Tally(
         registered=int(row[0]),
         approved=int(row[1]),

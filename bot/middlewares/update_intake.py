@@ -1,8 +1,8 @@
-"""An update's arrival: dropped if it was already handled (Telegram's at-least-once
+"""An update's intake: dropped if it was already handled (Telegram's at-least-once
 delivery, or a retried webhook request reaching another instance); else its sender is
 resolved (current conference, language, staff roles) into `ctx` and `t`.
 
-Without Redis both are done by `bot.arrivals.Arrivals`, batched with the updates arriving
+Without Redis both are done by `bot.update_intake.UpdateIntake`, batched with the updates arriving
 alongside; with Redis the id is recorded there (`SET NX EX 86400`) and only identity is
 read from the database. Either way an update is known by its bot's id and its own (update
 ids are per bot). Language and roles are read fresh for every update."""
@@ -17,9 +17,9 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.arrivals import Arrivals
 from bot.context import Ctx
 from bot.i18n import choose_language, translator
+from bot.update_intake import UpdateIntake
 from core.config import Settings
 from core.people.preferences import remember_language, unblock
 
@@ -27,10 +27,10 @@ log = logging.getLogger("confdesk.updates")
 DAY = 24 * 3600
 
 
-class ArrivalMiddleware(BaseMiddleware):
-    def __init__(self, settings: Settings, arrivals: Arrivals, redis: Any | None = None, prefix: str = "confdesk"):
+class UpdateIntakeMiddleware(BaseMiddleware):
+    def __init__(self, settings: Settings, intake: UpdateIntake, redis: Any | None = None, prefix: str = "confdesk"):
         self.settings = settings
-        self.arrivals = arrivals
+        self.intake = intake
         self.redis = redis
         self.prefix = prefix
 
@@ -50,10 +50,10 @@ class ArrivalMiddleware(BaseMiddleware):
             update_id = None  # recorded
         user: User | None = data.get("event_from_user")
         person = user.id if user is not None and not user.is_bot else None
-        arrival = await self.arrivals.arrive(bot_id, update_id, person)
-        if arrival.repeat:
+        received = await self.intake.receive(bot_id, update_id, person)
+        if received.repeat:
             return self._repeat(update_id)
-        who = arrival.who
+        who = received.who
         if user is None or who is None:
             return await handler(event, data)
         language = choose_language(who.language, user.language_code, self.settings.default_language)

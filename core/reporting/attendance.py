@@ -1,0 +1,322 @@
+"""Who is here, in numbers: the /stats summary by status and category, presence by
+delegation (and at the high-level sessions), by day, and entries per hour (the chart).
+
+Every figure is one indexed query with GROUP BY in SQL; Python only merges a few dozen
+grouped rows. The definitions (checked in, inside now, high-level) are in the package's
+docstring (core/reporting/__init__.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Integer, cast, distinct, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from core.clock import Clock, utc_now
+from core.models import AgendaKind, Category, Conference, RegistrationStatus, ScanDirection, pick
+from core.reporting.days import conference_days, day_bounds, report_day, today_start, zone
+from core.reporting.sql import (
+    APPROVED,
+    DELEG,
+    ITEM,
+    OK,
+    PRESENCE,
+    REG,
+    SCAN,
+    entry_conditions,
+    enum_text,
+    inside_now,
+    item_entries,
+    present_ids,
+    rows,
+)
+
+
+def _report_span(conference: Conference, day: date | None, clock: Clock) -> tuple[int, date, datetime, datetime]:
+    """The conference's id, the day a report shows (`day`, else `report_day`), its [start, end)."""
+    assert conference.id is not None
+    day = day or report_day(conference, clock)
+    start, end = day_bounds(conference, day)
+    return conference.id, day, start, end
+
+
+# -- /stats ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoryLine:
+    category: str
+    registered: int = 0
+    pending: int = 0
+    approved: int = 0
+    checked_in: int = 0
+    inside: int = 0
+
+
+@dataclass(frozen=True)
+class Stats:
+    conference: str
+    timezone: str
+    day: date
+    registered: int
+    pending: int
+    approved: int
+    rejected: int
+    cancelled: int
+    checked_in: int
+    inside: int
+    by_category: list[CategoryLine] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["day"] = self.day.isoformat()
+        return data
+
+
+def _by(group: Any, conference_id: int, start: datetime, end: datetime, since: datetime) -> dict[str, Any]:
+    """Per `group` (a registration column): how many were checked in on [start, end), how
+    many are inside now (entered since `since`)."""
+    return {
+        "checked": select(group, func.count())
+        .where(REG.c.conference_id == conference_id, REG.c.id.in_(present_ids(conference_id, start, end)))
+        .group_by(group),
+        "inside": select(group, func.count())
+        .select_from(PRESENCE.join(REG, REG.c.id == PRESENCE.c.registration_id))
+        .where(*inside_now(conference_id, since))
+        .group_by(group),
+    }
+
+
+def _category_lines(by_status: list[Any], checked: list[Any], inside: list[Any]) -> list[CategoryLine]:
+    lines: dict[str, dict[str, int]] = {c.value: {} for c in Category}
+    for category, status, n in by_status:
+        line = lines.setdefault(enum_text(category), {})
+        line[enum_text(status)] = line.get(enum_text(status), 0) + int(n)
+    for category, n in checked:
+        lines.setdefault(enum_text(category), {})["checked_in"] = int(n)
+    for category, n in inside:
+        lines.setdefault(enum_text(category), {})["inside"] = int(n)
+    return [
+        CategoryLine(
+            cat,
+            registered=sum(v.get(s.value, 0) for s in RegistrationStatus),
+            pending=v.get("pending", 0),
+            approved=v.get(APPROVED, 0),
+            checked_in=v.get("checked_in", 0),
+            inside=v.get("inside", 0),
+        )
+        for cat, v in lines.items()
+        if v
+    ]
+
+
+async def stats(
+    session: AsyncSession, conference: Conference, *, day: date | None = None, clock: Clock = utc_now
+) -> Stats:
+    """Registrations by status, checked in on `day` (default today), inside now; by category."""
+    cid, day, start, end = _report_span(conference, day, clock)
+    by_status = await rows(
+        session,
+        select(REG.c.category, REG.c.status, func.count())
+        .where(REG.c.conference_id == cid)
+        .group_by(REG.c.category, REG.c.status),
+    )
+    counts = _by(REG.c.category, cid, start, end, today_start(conference, clock))
+    by_category = _category_lines(
+        by_status, await rows(session, counts["checked"]), await rows(session, counts["inside"])
+    )
+    totals: dict[str, int] = {s.value: 0 for s in RegistrationStatus}
+    for _, status, n in by_status:
+        totals[enum_text(status)] += int(n)
+    return Stats(
+        conference=conference.slug,
+        timezone=conference.timezone,
+        day=day,
+        registered=sum(totals.values()),
+        pending=totals["pending"],
+        approved=totals[APPROVED],
+        rejected=totals["rejected"],
+        cancelled=totals["cancelled"],
+        checked_in=sum(c.checked_in for c in by_category),
+        inside=sum(c.inside for c in by_category),
+        by_category=by_category,
+    )
+
+
+async def by_category(
+    session: AsyncSession, conference: Conference, *, day: date | None = None, clock: Clock = utc_now
+) -> list[CategoryLine]:
+    return (await stats(session, conference, day=day, clock=clock)).by_category
+
+
+# -- by delegation ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DelegationLine:
+    delegation_id: int | None  # None: people without a delegation
+    code: str
+    name: dict[str, str]
+    accredited: int = 0
+    present: int = 0
+    inside: int = 0
+    high_level: int = 0
+
+    def label(self, language: str) -> str:
+        return pick(self.name, language) or self.code
+
+
+@dataclass(frozen=True)
+class DelegationReport:
+    day: date
+    lines: list[DelegationLine]
+    high_level_items: int  # how many high-level items the conference has
+
+    @property
+    def with_members(self) -> list[DelegationLine]:
+        return [d for d in self.lines if d.delegation_id is not None and d.accredited]
+
+    @property
+    def present_high_level(self) -> int:
+        """Delegations with at least one member at a high-level session."""
+        return sum(1 for d in self.with_members if d.high_level)
+
+    @property
+    def present_today(self) -> int:
+        return sum(1 for d in self.with_members if d.present)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "day": self.day.isoformat(),
+            "high_level_items": self.high_level_items,
+            "delegations": len(self.with_members),
+            "delegations_present": self.present_today,
+            "delegations_at_high_level": self.present_high_level,
+            "lines": [asdict(d) for d in self.lines],
+        }
+
+
+async def by_delegation(
+    session: AsyncSession, conference: Conference, *, day: date | None = None, clock: Clock = utc_now
+) -> DelegationReport:
+    cid, day, start, end = _report_span(conference, day, clock)
+    hl_ids = select(ITEM.c.id).where(ITEM.c.conference_id == cid, ITEM.c.kind == AgendaKind.HIGH_LEVEL.value)
+    group = REG.c.delegation_id
+    delegations = await rows(
+        session, select(DELEG.c.id, DELEG.c.code, DELEG.c.name).where(DELEG.c.conference_id == cid)
+    )
+    counted = _by(group, cid, start, end, today_start(conference, clock))
+    queries = {
+        "accredited": select(group, func.count())
+        .where(REG.c.conference_id == cid, REG.c.status == APPROVED)
+        .group_by(group),
+        "present": counted["checked"],
+        "inside": counted["inside"],
+        "high_level": select(group, func.count())
+        .where(
+            REG.c.conference_id == cid,
+            REG.c.id.in_(select(SCAN.c.registration_id).where(*item_entries(), SCAN.c.agenda_item_id.in_(hl_ids))),
+        )
+        .group_by(group),
+    }
+    counts: dict[int | None, dict[str, int]] = {}
+    for key, query in queries.items():
+        for delegation_id, n in await rows(session, query):
+            counts.setdefault(delegation_id, {})[key] = int(n)
+    n_high = (await rows(session, select(func.count()).select_from(hl_ids.subquery())))[0][0]
+    lines = [DelegationLine(d_id, code, dict(name or {}), **counts.get(d_id, {})) for d_id, code, name in delegations]
+    lines.sort(key=lambda d: (-d.accredited, d.code))
+    if None in counts:
+        lines.append(DelegationLine(None, "—", {}, **counts[None]))
+    return DelegationReport(day, lines, int(n_high))
+
+
+# -- by day ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayLine:
+    day: date
+    present: int  # distinct people checked in
+    entries: int  # ok entry scans at the venue entrance
+    refused: int  # scans that were not ok (invalid, revoked, not approved, ...)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"day": self.day.isoformat(), "present": self.present, "entries": self.entries, "refused": self.refused}
+
+
+def _day_counts(cid: int, start: datetime, end: datetime) -> Any:
+    """One row: people checked in, entries at the venue entrance, refused scans of [start, end)."""
+    in_day = [SCAN.c.conference_id == cid, SCAN.c.scanned_at >= start, SCAN.c.scanned_at < end]
+    present = select(func.count(distinct(SCAN.c.registration_id))).where(*entry_conditions(cid, start, end))
+    entries = select(func.count()).where(*entry_conditions(cid, start, end), SCAN.c.agenda_item_id.is_(None))
+    # refused = all scans of the day - ok ones: both counts are index-only
+    total = select(func.count()).select_from(SCAN).where(*in_day)
+    ok = (
+        select(func.count())
+        .select_from(SCAN)
+        .where(
+            SCAN.c.conference_id == cid,
+            SCAN.c.result == OK,
+            SCAN.c.direction.in_([ScanDirection.IN.value, ScanDirection.OUT.value]),
+            SCAN.c.scanned_at >= start,
+            SCAN.c.scanned_at < end,
+        )
+    )
+    refused = select(total.scalar_subquery() - ok.scalar_subquery())
+    return select(present.scalar_subquery(), entries.scalar_subquery(), refused.scalar_subquery())
+
+
+async def by_day(session: AsyncSession, conference: Conference) -> list[DayLine]:
+    assert conference.id is not None
+    lines = []
+    for day in conference_days(conference):
+        row = (await rows(session, _day_counts(conference.id, *day_bounds(conference, day))))[0]
+        lines.append(DayLine(day, int(row[0]), int(row[1]), int(row[2])))
+    return lines
+
+
+# -- per hour (the chart) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HourCount:
+    hour: datetime  # conference-local start of the hour
+    entries: int
+
+
+def _hour_index(dialect: str, start: datetime) -> ColumnElement[Any]:
+    """Whole hours between `start` and scanned_at, computed in SQL."""
+    epoch = int(start.timestamp())
+    if dialect == "postgresql":
+        return cast(func.floor((func.extract("epoch", SCAN.c.scanned_at) - epoch) / 3600), Integer)
+    seconds = cast(func.strftime("%s", SCAN.c.scanned_at), Integer) - literal(epoch)
+    return cast(seconds / 3600, Integer)
+
+
+async def checkins_per_hour(
+    session: AsyncSession, conference: Conference, *, day: date | None = None, clock: Clock = utc_now
+) -> list[HourCount]:
+    """OK entry scans at the venue entrance per local hour of `day` (every hour 0-23)."""
+    cid, day, start, end = _report_span(conference, day, clock)
+    conn = await session.connection()
+    where = [*entry_conditions(cid, start, end), SCAN.c.agenda_item_id.is_(None)]
+    found: dict[int, int] = {}
+    if conn.dialect.name == "sqlite" and start.minute == 0 and start.second == 0:
+        # SQLite stores 'YYYY-MM-DD HH:MM:SS…' (UTC): grouping by the text's hour is ~3x
+        # cheaper than date arithmetic per row (local hours align with UTC hours here).
+        utc_hour = func.substr(SCAN.c.scanned_at, 1, 13).label("h")
+        for text_hour, n in await rows(session, select(utc_hour, func.count()).where(*where).group_by(utc_hour)):
+            moment = datetime.strptime(str(text_hour), "%Y-%m-%d %H").replace(tzinfo=UTC)
+            found[int((moment - start).total_seconds() // 3600)] = int(n)
+    else:
+        bucket = _hour_index(conn.dialect.name, start).label("h")
+        for h, n in await rows(session, select(bucket, func.count()).where(*where).group_by(bucket)):
+            found[int(h)] = int(n)
+    hours = int((end - start).total_seconds() // 3600)
+    tz = zone(conference)
+    return [HourCount((start + timedelta(hours=h)).astimezone(tz), found.get(h, 0)) for h in range(hours)]
