@@ -15,7 +15,7 @@ const Board = (() => {
 
   function time(iso) {
     const d = new Date(iso);
-    return d.toLocaleTimeString(L(), { hour: "2-digit", minute: "2-digit", timeZone: last.timezone });
+    return d.toLocaleTimeString(L(), { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: last.timezone });
   }
 
   function kpi(id, label, value, sub) {
@@ -72,9 +72,10 @@ const Board = (() => {
     const NS = "http://www.w3.org/2000/svg";
     const buckets = data.arrivals;
     const max = Math.max(1, ...buckets.map((b) => b.entries));
-    const w = 10, h = 100, top = 14;
+    const w = 10, h = 110, top = 20, bottom = 22;
+    const every = buckets.length > 72 ? 2 : 1; // hours between labels
     const svg = document.createElementNS(NS, "svg");
-    svg.setAttribute("viewBox", "0 0 " + buckets.length * w + " " + (h + top + 14));
+    svg.setAttribute("viewBox", "0 0 " + buckets.length * w + " " + (h + top + bottom));
     svg.setAttribute("class", "chart");
     const add = (tag, attrs, text) => {
       const node = document.createElementNS(NS, tag);
@@ -89,8 +90,11 @@ const Board = (() => {
       const title = document.createElementNS(NS, "title");
       title.textContent = time(b.at) + ": " + b.entries;
       rect.append(title);
-      if (b.entries === max && b.entries > 0) add("text", { x: i * w + w / 2, y: top - 3, "text-anchor": "middle", class: "peak" }, b.entries);
-      if (b.at.slice(14, 16) === "00") add("text", { x: i * w, y: top + h + 12, class: "tick" }, time(b.at));
+      if (b.entries === max && b.entries > 0) add("text", { x: i * w + w / 2, y: top - 5, "text-anchor": "middle", class: "peak" }, b.entries);
+      if (b.at.slice(14, 16) === "00" && Number(b.at.slice(11, 13)) % every === 0) {
+        add("line", { x1: i * w, x2: i * w, y1: top, y2: top + h, class: "grid" });
+        add("text", { x: i * w + 2, y: top + h + 17, class: "tick" }, time(b.at));
+      }
     });
     return E("div", { class: "panel wide" }, E("h2", {}, Desk.t("arrivals")), svg);
   }
