@@ -51,6 +51,7 @@ _NONCE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 SCANNER_ROLES = {StaffRoleName.DOOR}
 BOARD_ROLES = {StaffRoleName.ACCREDITATION, StaffRoleName.ADMIN}
 CONFERENCE_TTL = 5.0  # seconds the current conference and its halls are kept
+ROLES_TTL = 5.0  # seconds a staff member's roles are kept: a removed role stops working within this
 MAX_BODY = 16 * 1024
 CSP = (
     "default-src 'self'; script-src 'self' https://telegram.org; connect-src 'self'; img-src 'self' data:; "
@@ -103,6 +104,7 @@ class WebApp:
         self.closing = asyncio.Event()
         self._conference: tuple[float, Conference, list[Any]] | None = None
         self._secret: bytes | None = None
+        self._roles: dict[int, tuple[float, int, set[StaffRoleName], str | None]] = {}
         self._boards: dict[int, tuple[float, str]] = {}
         self._board_locks: dict[int, asyncio.Lock] = {}
 
@@ -206,12 +208,20 @@ class WebApp:
         from core.people.identity import identify
 
         conference, _ = await self._current(session)
-        found = await identify(session, [user.id], conference=conference, admin_ids=self.settings.admin_ids)
-        who = found[user.id]
-        if not who.roles & needs:
+        assert conference.id is not None
+        cached = self._roles.get(user.id)
+        if cached is not None and cached[1] == conference.id and time.monotonic() - cached[0] < ROLES_TTL:
+            roles, stored_language = cached[2], cached[3]
+        else:
+            found = await identify(session, [user.id], conference=conference, admin_ids=self.settings.admin_ids)
+            roles, stored_language = found[user.id].roles, found[user.id].language
+            if len(self._roles) > 10_000:  # staff are a few hundred at most; never grow without bound
+                self._roles.clear()
+            self._roles[user.id] = (time.monotonic(), conference.id, roles, stored_language)
+        if not roles & needs:
             raise ApiError(403, "forbidden")
-        language = choose_language(who.language, user.language_code, self.settings.default_language)
-        return Caller(user, language, who.roles, conference)
+        language = choose_language(stored_language, user.language_code, self.settings.default_language)
+        return Caller(user, language, roles, conference)
 
     async def me(self, request: web.Request) -> dict[str, Any]:
         user = self._user(request)
