@@ -7,7 +7,6 @@ headlines and categories from checkin.ftl and bot.ftl), in the staff member's la
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator, translator
 from core.checkin.checkin import Verdict
@@ -92,10 +91,9 @@ def place_label(item: AgendaItem | None, language: str) -> str:
 
 
 def places(t: Translator, items: list[AgendaItem], conference: Conference) -> list[dict[str, Any]]:
-    zone = ZoneInfo(conference.timezone)
     found: list[dict[str, Any]] = [{"id": None, "label": t.plain("webapp-ui-entrance")}]
     for item in items:
-        starts = item.starts_at.astimezone(zone).strftime("%d.%m %H:%M")
+        starts = t.moment(item.starts_at, conference.timezone)
         hall = pick(item.hall, t.language)
         title = pick(item.title, t.language) or item.code
         found.append({"id": item.id, "label": f"{starts} · {hall + ' · ' if hall else ''}{title}"})
@@ -108,7 +106,7 @@ def verdict_view(t: Translator, conference: Conference, v: Verdict) -> dict[str,
     key = "verdict-ok-out" if v.result is ScanResult.OK and v.direction is ScanDirection.OUT else f"verdict-{v.result}"
     reason = None
     if v.result is ScanResult.DUPLICATE and v.already_at is not None:
-        since = v.already_at.astimezone(ZoneInfo(conference.timezone)).strftime("%H:%M")
+        since = t.moment(v.already_at, conference.timezone, day=False)
         reason = t.plain("webapp-why-already", since=since, gate=v.already_gate or "—")
     elif v.detail in REASONS:
         reason = t.plain(f"webapp-why-{v.detail}")

@@ -250,10 +250,11 @@ async def test_the_board_in_a_browser(served: Served, browser: Any, database_url
     assert page.outside == [] and page.errors == []
 
 
-async def test_the_mini_app_picks_views_by_role(served: Served, browser: Any) -> None:
-    officer = await _page(browser, OFFICER, width=800, height=900)
+async def test_the_mini_app_picks_views_by_role(served: Served, browser: Any, artifacts: Path) -> None:
+    officer = await _page(browser, OFFICER, width=420, height=900)
     await officer.goto(served.url)
     await officer.wait_for_selector("#board:not([hidden]) #b-inside")
+    await officer.screenshot(path=str(artifacts / "miniapp-board.png"), full_page=True)
     assert await officer.locator("#scanner").is_hidden() and await officer.locator("#tabs").is_hidden()
     admin = await _page(browser, ADMIN, width=800, height=900)
     await admin.goto(served.url + "?view=board")
