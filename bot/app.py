@@ -33,6 +33,7 @@ from bot.routers import (
     checkin,
     delegation,
     fallback,
+    miniapp,
     organiser,
     profile,
     signup,
@@ -56,6 +57,8 @@ STAFF_COMMANDS = (
     "attendance",
     "find",
     "broadcast",
+    "scanner",
+    "board",
 )
 
 
@@ -161,6 +164,7 @@ def build_dispatcher(
                 agenda,
                 organiser,
                 broadcast,
+                miniapp,
                 fallback,
             )
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Any
 
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -61,6 +62,28 @@ async def prune_updates(session_factory: async_sessionmaker[AsyncSession], every
         await asyncio.sleep(every)
 
 
+async def start_web(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession], clock: Clock = utc_now
+) -> Any | None:
+    """Polling mode: the Mini App's server on WEB_HOST (default 127.0.0.1):WEB_PORT, when
+    WEB_PORT is set (0: any free port, logged); None otherwise. Returns its AppRunner."""
+    if settings.web_port is None:
+        return None
+    from aiohttp import web
+
+    from bot.webapp.server import WebApp
+
+    webapp = WebApp(settings, session_factory, clock=clock)
+    runner = web.AppRunner(webapp.app(), access_log=None, handle_signals=False)
+    await runner.setup()
+    await web.TCPSite(runner, settings.web_host or "127.0.0.1", settings.web_port).start()
+    host, port = runner.addresses[0][:2]
+    log.info(
+        "mini app on %s:%s%s/", host, port, webapp.prefix, extra={"host": host, "port": port, "path": webapp.prefix}
+    )
+    return runner
+
+
 async def run_polling(settings: Settings, *, clock: Clock = utc_now) -> None:
     engine = make_engine(settings.database_url)
     try:
@@ -71,6 +94,7 @@ async def run_polling(settings: Settings, *, clock: Clock = utc_now) -> None:
         try:
             await prepare(bot, settings, session_factory)
             await bot.delete_webhook(drop_pending_updates=False)
+            web_runner = await start_web(settings, session_factory, clock)
             sender = asyncio.create_task(background(bot, session_factory, settings))
             try:
                 await dp.start_polling(
@@ -84,6 +108,8 @@ async def run_polling(settings: Settings, *, clock: Clock = utc_now) -> None:
                 sender.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sender
+                if web_runner is not None:
+                    await web_runner.cleanup()
         finally:
             await bot.session.close()
             await dp.storage.close()
@@ -96,6 +122,7 @@ async def run_webhook(settings: Settings, host: str, port: int) -> None:
     database and Redis). `confdesk webhook set` tells Telegram the URL once."""
     from aiohttp import web
 
+    from bot.webapp.server import WebApp
     from bot.webhook import WebhookServer, webhook_path
 
     assert settings.webhook_url and settings.webhook_secret
@@ -114,7 +141,9 @@ async def run_webhook(settings: Settings, host: str, port: int) -> None:
             redis=getattr(dp.storage, "redis", None),
             in_flight=settings.max_updates_in_flight,
         )
-        runner = web.AppRunner(server.app(), access_log=None, handle_signals=False)
+        app = server.app()
+        WebApp(settings, session_factory).add_routes(app)  # the Mini App beside the webhook
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
         try:
             await prepare(bot, settings, session_factory)
             await runner.setup()

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     conference: str | None = Field(default=None, description="slug of the current conference (default: the latest)")
     webhook_url: str | None = Field(default=None, description="public https URL for webhooks")
     webhook_secret: SecretStr | None = Field(default=None, description="1-256 chars A-Za-z0-9_-")
+    webapp_url: str | None = Field(
+        default=None, description="the Mini App's public https:// address, e.g. https://confdesk.example/app/"
+    )
+    web_host: str | None = Field(default=None, description="address the Mini App server listens on in polling mode")
+    web_port: int | None = Field(default=None, ge=0, le=65535, description="port 0-65535 for the Mini App server")
+    board_link_hours: int = Field(default=12, ge=1, le=24 * 7, description="hours 1-168 a /board link stays valid")
     reminder_minutes: int = Field(default=15, ge=0, le=24 * 60, description="minutes 0-1440")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="DEBUG, INFO, WARNING or ERROR"
@@ -87,6 +93,13 @@ class Settings(BaseSettings):
     def _check_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 32:
             raise ValueError("expected at least 32 characters")
+        return value
+
+    @field_validator("webapp_url")
+    @classmethod
+    def _check_webapp_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise ValueError("expected an https:// address without query or fragment (Telegram opens only https)")
         return value
 
     @field_validator("bot_username")

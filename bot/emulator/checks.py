@@ -62,3 +62,6 @@ def check_markup(markup: dict[str, Any] | None) -> None:
         url = button.get("url")
         if url is not None and (urlsplit(url).scheme not in ("http", "https", "tg") or not urlsplit(url).netloc):
             raise bad_request(BUTTON_URL_INVALID)
+        web_app = button.get("web_app")
+        if web_app is not None and not str(web_app.get("url", "")).startswith("https://"):
+            raise bad_request(BUTTON_URL_INVALID)  # Mini Apps open only over HTTPS

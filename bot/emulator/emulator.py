@@ -69,6 +69,7 @@ class BotAPIEmulator:
         self.callback_answers: dict[str, CallbackAnswer] = {}
         self.inline_answers: dict[str, InlineAnswer] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.menu_buttons: dict[int | None, dict[str, Any]] = {}  # chat id (None: the default)
         self.webhook: dict[str, Any] = {}
         self.changed = Signal()  # any change a fake user may be waiting for
         self.updates.on_change = self.changed.notify

@@ -109,6 +109,26 @@ async def delete_my_commands(emu: BotAPIEmulator, call: Call) -> bool:
     return True
 
 
+@method("setChatMenuButton")
+async def set_chat_menu_button(emu: BotAPIEmulator, call: Call) -> bool:
+    button = call.params.get("menu_button") or {"type": "default"}
+    if button.get("type") == "web_app":
+        if not str(button["web_app"]["url"]).startswith("https://"):
+            raise bad_request("BUTTON_URL_INVALID")  # Mini Apps open only over HTTPS
+        if not 1 <= len(button.get("text") or "") <= 64:
+            raise bad_request("BUTTON_TEXT_INVALID")
+    chat_id = call.params.get("chat_id")
+    emu.menu_buttons[int(chat_id) if chat_id is not None else None] = button
+    emu.changed.notify()
+    return True
+
+
+@method("getChatMenuButton", returns="MenuButton")
+async def get_chat_menu_button(emu: BotAPIEmulator, call: Call) -> Any:
+    chat_id = call.params.get("chat_id")
+    return emu.menu_buttons.get(int(chat_id) if chat_id is not None else None, {"type": "default"})
+
+
 @method("getFile", returns="File")
 async def get_file(emu: BotAPIEmulator, call: Call) -> Any:
     return emu.files.get(call.params["file_id"]).as_file()
