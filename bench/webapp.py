@@ -2,7 +2,7 @@
 
 In the same run, on the same database, with fresh badges each round (every verdict `ok`):
   kiosk     what `confdesk scan` does per line: one unit of work around
-            core.checkin.checkin.scan, one after the other, in this process;
+            core.checkin.scan, one after the other, in this process;
   api x4    four scanners at once, each POSTing its codes to /api/scan (initData checked,
             roles read, the same service in one unit of work) of the Mini App's server,
             running in its own process on loopback;
@@ -34,8 +34,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.webapp.auth import sign_init_data
-from core.badges.badges import badge_link, make_token
-from core.checkin import checkin
+from core import checkin
+from core.badges import badge_link, make_token
 from core.db import make_engine, make_session_factory
 from core.migrate import upgrade
 from core.models import Conference, Participant, Registration, StaffRole

@@ -16,7 +16,7 @@ Every /api call but strings and board carries Telegram's initData in the header
 `Authorization: tma <initData>` (bot/webapp/auth.py): missing, forged, signed for another
 bot or older than an hour → 401; a valid user without the role → 403. The board calls carry
 a board token instead: from a /board link, or handed by /api/me to organisers. A scan is
-one unit of work (core/uow.py) around `core.checkin.checkin.scan`, the kiosk's own service.
+one unit of work (core/uow.py) around `core.checkin.scan`, the kiosk's own service.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import choose_language, translator
 from bot.webapp import auth, views
-from core.checkin import checkin
+from core import checkin
 from core.clock import Clock, utc_now
 from core.config import Settings
 from core.errors import DomainError
@@ -292,7 +292,7 @@ class WebApp:
 
     async def _badge_secret(self, session: AsyncSession) -> bytes:
         if self._secret is None:
-            from core.badges.badges import ensure_badge_secret
+            from core.app_settings import ensure_badge_secret
 
             self._secret, _ = await ensure_badge_secret(session, self.settings)
         return self._secret

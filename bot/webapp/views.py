@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.i18n import Translator, translator
-from core.checkin.checkin import Verdict
+from core.checkin import Verdict
 from core.models import AgendaItem, Conference, ScanDirection, ScanResult, pick
 
 COLOUR = {ScanResult.OK: "green", ScanResult.DUPLICATE: "amber"}  # everything else: red

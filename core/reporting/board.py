@@ -9,7 +9,7 @@ report day (today during the conference, as `confdesk report attendance` shows):
   - each of the day's sessions: scanned in against confirmed sign-ups (and inside now);
   - arrivals per 10 minutes: ok entry scans at the venue entrance, in SQL buckets.
 
-The figures come from the report functions in `core.reporting.reports` (so the board and
+The figures come from the report functions in `core.reporting` (attendance, agenda_items) (so the board and
 `confdesk report attendance --json` agree by construction); only the per-hall presence and
 the 10-minute buckets are queried here. Nothing personal: counts, delegation names, titles.
 """
@@ -25,13 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.clock import Clock, utc_now
-from core.models import AgendaItem, Conference, Presence, Registration, Scan
-from core.reporting import reports
+from core.models import Conference
+from core.reporting import agenda_items, attendance, days, sql
 
-_scan = Scan.__table__  # type: ignore[attr-defined]
-_reg = Registration.__table__  # type: ignore[attr-defined]
-_item = AgendaItem.__table__  # type: ignore[attr-defined]
-_presence = Presence.__table__  # type: ignore[attr-defined]
+_scan, _reg, _item, _presence = sql.SCAN, sql.REG, sql.ITEM, sql.PRESENCE
 
 BUCKET = 600  # seconds: arrivals per 10 minutes
 DAY_VIEW = (7, 20)  # local hours the chart always spans (07:00-20:00), wider if scans fall outside
@@ -99,10 +96,10 @@ class Board:
 async def board(session: AsyncSession, conference: Conference, *, clock: Clock = utc_now) -> Board:
     """Everything the live board shows, for the report day. Reads only."""
     assert conference.id is not None
-    day = reports.report_day(conference, clock)
-    stats = await reports.stats(session, conference, day=day, clock=clock)
-    by_delegation = await reports.by_delegation(session, conference, day=day, clock=clock)
-    items = await reports.by_item(session, conference, day=day)
+    day = days.report_day(conference, clock)
+    stats = await attendance.stats(session, conference, day=day, clock=clock)
+    by_delegation = await attendance.by_delegation(session, conference, day=day, clock=clock)
+    items = await agenda_items.by_item(session, conference, day=day)
     inside = await _inside_by_place(session, conference, clock)
     places = await _places(session, conference.id, inside)
     halls = {p.item_id: p for p in places}
@@ -154,12 +151,13 @@ async def board(session: AsyncSession, conference: Conference, *, clock: Clock =
 
 async def _inside_by_place(session: AsyncSession, conference: Conference, clock: Clock) -> dict[int | None, int]:
     """Inside now (entered today, as the reports count it) per hall; None: the venue only."""
-    today_start, _ = reports.day_bounds(conference, reports.local_today(conference, clock))
+    assert conference.id is not None
+    today_start = days.today_start(conference, clock)
     conn = await session.connection()
     rows = await conn.execute(
         select(_presence.c.agenda_item_id, func.count())
         .select_from(_presence.join(_reg, _reg.c.id == _presence.c.registration_id))
-        .where(_reg.c.conference_id == conference.id, _presence.c.inside.is_(True), _presence.c.since >= today_start)
+        .where(*sql.inside_now(conference.id, today_start))
         .group_by(_presence.c.agenda_item_id)
     )
     return {item_id: int(n) for item_id, n in rows}
@@ -202,12 +200,12 @@ async def arrivals(session: AsyncSession, conference: Conference, *, day: date) 
     """OK entry scans at the venue entrance per 10 minutes of the local `day`: every bucket
     from 07:00 to 20:00, widened to the first and last scan when they fall outside."""
     assert conference.id is not None
-    start, end = reports.day_bounds(conference, day)
+    start, end = days.day_bounds(conference, day)
     conn = await session.connection()
-    where = [*reports.entry_conditions(conference.id, start, end), _scan.c.agenda_item_id.is_(None)]
+    where = [*sql.entry_conditions(conference.id, start, end), _scan.c.agenda_item_id.is_(None)]
     index = _bucket_index(conn.dialect.name, start).label("b")
     found = {int(b): int(n) for b, n in await conn.execute(select(index, func.count()).where(*where).group_by(index))}
-    tz = reports.zone(conference)
+    tz = days.zone(conference)
     local_start = start.astimezone(tz)
     first_view = int((local_start.replace(hour=DAY_VIEW[0]) - local_start).total_seconds() // BUCKET)
     last_view = int((local_start.replace(hour=DAY_VIEW[1]) - local_start).total_seconds() // BUCKET)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from core.checkin.checkin import scan
+from core.checkin import scan
 from core.models import AgendaSignup, Category, ScanDirection, SignupStatus
 from core.reporting.board import board
 from tests.core.test_checkin import SECRET, code

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.webapp.auth import sign_init_data
 from bot.webapp.server import WebApp
-from core.badges.badges import badge_link, make_token
+from core.badges import badge_link, make_token
 from core.config import Settings, load_settings
 from core.models import AgendaSignup, Category, RegistrationStatus, SignupStatus, StaffRole, StaffRoleName
 from tests.factories import make_conference, make_delegation, make_item, make_participant, make_registration

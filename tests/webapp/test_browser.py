@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from bot.webapp import auth
-from core.badges.badges import badge_link, make_token
+from core.badges import badge_link, make_token
 from tests.webapp.conftest import ADMIN, DOOR, OFFICER, SECRET, TOKEN, Served, init_data, link
 
 CHROMIUM = os.environ.get("CONFDESK_CHROMIUM", "/usr/bin/chromium")
