@@ -161,9 +161,7 @@ async def kiosk_loop(url: str, links: list[str], probe: int) -> dict[str, float]
     async def one(line: bytes) -> tuple[float, str]:
         t0 = time.perf_counter()
         async with unit_of_work(factory) as db:
-            verdict = await scan(
-                db, conference_id=cid, text=line, staff_telegram_id=1, gate="Main", secret=secret
-            )
+            verdict = await scan(db, conference_id=cid, text=line, staff_telegram_id=1, gate="Main", secret=secret)
         return time.perf_counter() - t0, verdict.result.value
 
     warm, valid = links[:20], links[20:]
@@ -292,10 +290,15 @@ def main() -> None:
                     jobs.append(("pretix badges", lambda: peer.worker("_badges", "--n", str(args.n))))
             if args.only != "badges":
                 for kind in kinds:
-                    jobs.append((f"confdesk checkin {kind}", lambda k=kind: confdesk_checkin(k, tmp, args.n, args.probe_n)))
+                    jobs.append(
+                        (f"confdesk checkin {kind}", lambda k=kind: confdesk_checkin(k, tmp, args.n, args.probe_n))
+                    )
                 if not why:
                     jobs.append(
-                        ("pretix checkin", lambda: peer.worker("_checkin", "--n", str(args.n), "--probe-n", str(args.probe_n)))
+                        (
+                            "pretix checkin",
+                            lambda: peer.worker("_checkin", "--n", str(args.n), "--probe-n", str(args.probe_n)),
+                        )
                     )
             if i % 2:  # alternate who goes first
                 jobs.reverse()
@@ -320,7 +323,8 @@ def brief(name: str, row: dict[str, Any]) -> str:
             f"unknown {row['unknown_median_ms']:.2f}); kiosk process marginal {row['process_marginal_ms']:.2f} ms"
         )
     return (
-        f"perform_checkin {row['service_valid']['median_ms']:.2f} ms, REST redeem {row['rest_valid']['median_ms']:.2f} ms"
+        f"perform_checkin {row['service_valid']['median_ms']:.2f} ms, "
+        f"REST redeem {row['rest_valid']['median_ms']:.2f} ms"
         f" (dup {row['rest_duplicate']['median_ms']:.2f}, unknown {row['rest_unknown']['median_ms']:.2f})"
     )
 
@@ -337,7 +341,9 @@ def report(rows: dict[str, list[dict[str, Any]]], args: argparse.Namespace) -> N
             r, pw, pm = med(theirs, "seconds"), med(theirs, "process_wall_s"), med(theirs, "process_peak_rss_mib")
             print(f"  pretix render() only        {r:6.2f} s")
             print(f"  pretix whole worker process {pw:6.2f} s   peak RSS {pm:5.0f} MiB")
-            print(f"  ratio: time {r / s:.2f}x (vs render only), {pw / s:.2f}x (process vs process); memory {pm / m:.2f}x")
+            print(
+                f"  ratio: time {r / s:.2f}x (vs render only), {pw / s:.2f}x (process vs process); memory {pm / m:.2f}x"
+            )
     pretix = rows.get("pretix checkin")
     for kind in ("sqlite", "postgresql"):
         mine = rows.get(f"confdesk checkin {kind}")
@@ -348,7 +354,8 @@ def report(rows: dict[str, list[dict[str, Any]]], args: argparse.Namespace) -> N
         print(f"  kiosk loop (unit of work + scan)   {loop:6.3f} ms/scan  ({med(mine, 'valid_per_s'):.0f}/s)")
         print(f"  kiosk process (`confdesk scan --json`, N lines minus none) {proc:6.3f} ms/scan")
         print(
-            f"  duplicate {med(mine, 'duplicate_median_ms'):.3f} ms, unknown code {med(mine, 'unknown_median_ms'):.3f} ms"
+            f"  duplicate {med(mine, 'duplicate_median_ms'):.3f} ms,"
+            f" unknown code {med(mine, 'unknown_median_ms'):.3f} ms"
         )
         if pretix:
             svc, rest = med(pretix, "service_valid", "median_ms"), med(pretix, "rest_valid", "median_ms")
@@ -356,7 +363,8 @@ def report(rows: dict[str, list[dict[str, Any]]], args: argparse.Namespace) -> N
             print(f"  pretix (SQLite) perform_checkin {svc:.2f} ms, duplicate {dup:.2f} ms, REST redeem {rest:.2f} ms")
             print(
                 f"  ratio vs perform_checkin: {svc / loop:.1f}x (kiosk loop), {svc / proc:.1f}x (kiosk process);"
-                f" vs REST redeem: {rest / loop:.1f}x, {rest / proc:.1f}x; duplicate {dup / med(mine, 'duplicate_median_ms'):.1f}x"
+                f" vs REST redeem: {rest / loop:.1f}x, {rest / proc:.1f}x;"
+                f" duplicate {dup / med(mine, 'duplicate_median_ms'):.1f}x"
             )
 
 
