@@ -28,7 +28,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aiogram import Dispatcher, Router
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import Message, Update
 
 from bot.app import build_dispatcher, make_bot
@@ -38,6 +40,7 @@ from core.db import make_engine, make_session_factory
 from core.migrate import upgrade
 from tests.bot.conftest import seed
 
+CPU_MS: list[float] = []  # CPU ms per update of the latest measurement (the whole process)
 OFFICERS = 50_000  # Telegram ids of the accreditation officers (admins)
 
 
@@ -103,9 +106,10 @@ async def rate_over_http(
     """Updates per second: `n` updates, each done when the bot has posted `per_update` messages."""
     async with emulator.polling(dp, bot):
         before = emulator.posted.count  # type: ignore[attr-defined]
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         await act()
         await _until(emulator, before + n * per_update)
+        CPU_MS.append((time.process_time() - cpu) / n * 1e3)
         return n / (time.perf_counter() - start)
 
 
@@ -116,9 +120,10 @@ async def rate_in_process(
     raw, emulator.updates.pending = list(emulator.updates.pending), []
     updates = [Update.model_validate(u, context={"bot": bot}) for u in raw]
     before = emulator.posted.count  # type: ignore[attr-defined]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(dp.feed_update(bot, u) for u in updates))
     await _until(emulator, before + n * per_update)
+    CPU_MS.append((time.process_time() - cpu) / n * 1e3)
     return n / (time.perf_counter() - start)
 
 
@@ -184,6 +189,8 @@ async def run(url: str, n: int, officers: int) -> dict[str, float]:
             emulator.user(id=OFFICERS + i, first_name="Officer")
         bot = make_bot(settings)
         echo = echo_dispatcher()
+        # the floor: a bare aiogram bot (aiogram's own session, none of our request middlewares)
+        bare = Bot(emulator.token, session=AiohttpSession(api=TelegramAPIServer.from_base(emulator.base_url)))
         senders = [emulator.user(id=90_000 + i, first_name="E") for i in range(n)]
 
         async def echo_burst() -> None:
@@ -192,7 +199,7 @@ async def run(url: str, n: int, officers: int) -> dict[str, float]:
 
         for mode in ("http", "inproc"):
             measure = rate_over_http if mode == "http" else rate_in_process
-            await measure(emulator, echo, bot, echo_burst, n)  # warm-up: connections, caches
+            await measure(emulator, echo, bare, echo_burst, n)  # warm-up: connections, caches
             dp = build_dispatcher(settings, factory)
             users = [emulator.user(id=(100_000 if mode == "http" else 200_000) + i, first_name="G") for i in range(n)]
             async with emulator.polling(dp, bot):
@@ -207,18 +214,25 @@ async def run(url: str, n: int, officers: int) -> dict[str, float]:
                 for user in users:
                     await user.press("Confirm")
 
-            before = await measure(emulator, echo, bot, echo_burst, n)
+            before = await measure(emulator, echo, bare, echo_burst, n)
+            cpu_before = CPU_MS[-1]
             results[f"name_{mode}"] = await measure(emulator, dp, bot, name_all, n)
-            after = await measure(emulator, echo, bot, echo_burst, n)
+            results[f"name_{mode}_cpu"] = CPU_MS[-1]
+            after = await measure(emulator, echo, bare, echo_burst, n)
+            cpu_after = CPU_MS[-1]
             results[f"name_{mode}_echo"] = (before + after) / 2
+            results[f"name_{mode}_echo_cpu"] = (cpu_before + cpu_after) / 2
             async with emulator.polling(dp, bot):
                 await to_summary(emulator, users)
                 await emulator.wait_idle()
             # Confirm: the reply, and a notice to each officer
             results[f"signup_{mode}"] = await measure(emulator, dp, bot, confirm_all, n, 1 + officers)
-            later = await measure(emulator, echo, bot, echo_burst, n)
+            results[f"signup_{mode}_cpu"] = CPU_MS[-1]
+            later = await measure(emulator, echo, bare, echo_burst, n)
             results[f"signup_{mode}_echo"] = (after + later) / 2
+            results[f"signup_{mode}_echo_cpu"] = (cpu_after + CPU_MS[-1]) / 2
         await bot.session.close()
+        await bare.session.close()
     await engine.dispose()
     return results
 
@@ -231,9 +245,12 @@ def report(name: str, runs: list[dict[str, float]], counter: LockCounter) -> Non
             rates = [r[f"{step}_{mode}"] for r in runs]
             echoes = [r[f"{step}_{mode}_echo"] for r in runs]
             ratios = sorted(r[f"{step}_{mode}"] / r[f"{step}_{mode}_echo"] for r in runs)
+            cpu = statistics.median(r[f"{step}_{mode}_cpu"] for r in runs)
+            echo_cpu = statistics.median(r[f"{step}_{mode}_echo_cpu"] for r in runs)
             print(
                 f"  {how} {label:17s} {statistics.median(rates):6.0f} upd/s   echo bot {statistics.median(echoes):6.0f}"
                 f" upd/s   ratio {statistics.median(ratios):.2f} ({ratios[0]:.2f}-{ratios[-1]:.2f})"
+                f"   CPU/update {cpu:5.2f} ms vs {echo_cpu:5.2f} ms: {echo_cpu / cpu:.2f}x"
             )
     print(f"  'database is locked' errors: {counter.locked}; errors logged: {counter.failures}")
 
