@@ -127,7 +127,7 @@ async def seed(url: str, n: int) -> list[str]:
     await populate(url, SLUG, [n])
     engine = make_engine(url)
     async with engine.connect() as conn:
-        ids = (await conn.execute(select(Registration.id).order_by(Registration.id))).scalars().all()  # type: ignore[arg-type]
+        ids = (await conn.execute(select(Registration.id).order_by(Registration.id))).scalars().all()  # type: ignore[call-overload]
     await engine.dispose()
     return [badge_link(BOT, make_token(SECRET.encode(), rid, 1)) for rid in ids]
 
@@ -155,7 +155,7 @@ async def kiosk_loop(url: str, links: list[str], probe: int) -> dict[str, float]
     async with factory() as session:
         from sqlalchemy import select
 
-        cid = (await session.execute(select(Conference.id).where(Conference.slug == SLUG))).scalar_one()
+        cid = (await session.execute(select(Conference.id).where(Conference.slug == SLUG))).scalar_one()  # type: ignore[call-overload]
     secret = SECRET.encode()
 
     async def one(line: bytes) -> tuple[float, str]:
