@@ -30,13 +30,26 @@ async def _send(bot: Bot, chat_id: int, text: str, **kw: object) -> bool:
         return False
 
 
+async def officers(session: AsyncSession, ctx: Ctx, conference_id: int) -> list[tuple[int, str]]:
+    """Who is told of a new registration (accreditation officers and admins), each with
+    their language. Read before the registration's reply goes out, so the lookup shares the
+    registration's transaction instead of opening one more after the reply."""
+    ids = await staff.staff_ids(session, conference_id, StaffRoleName.ACCREDITATION, ctx.settings.admin_ids)
+    langs = await preferences.languages(session, ids) if ids else {}
+    return [(tg, choose_language(langs.get(tg), None, ctx.settings.default_language)) for tg in ids]
+
+
 async def officers_of_new(
-    bot: Bot, session: AsyncSession, ctx: Ctx, conference_id: int, view: RegistrationView
+    bot: Bot,
+    session: AsyncSession,
+    ctx: Ctx,
+    conference_id: int,
+    view: RegistrationView,
+    told: list[tuple[int, str]] | None = None,
 ) -> None:
-    officers = await staff.staff_ids(session, conference_id, StaffRoleName.ACCREDITATION, ctx.settings.admin_ids)
-    langs = await preferences.languages(session, officers) if officers else {}
-    for officer in officers:
-        t = translator(choose_language(langs.get(officer), None, ctx.settings.default_language))
+    """Each officer (`told`, from `officers()`, or looked up now) gets the new registration."""
+    for officer, language in told if told is not None else await officers(session, ctx, conference_id):
+        t = translator(language)
         await _send(bot, officer, officer_new_text(t, view), reply_markup=kb.decision(t, view.registration.id or 0))
 
 

@@ -290,10 +290,12 @@ async def _register(
         personal_link=behalf,
     )
     await state.clear()
+    pending = result.registration.status == RegistrationStatus.PENDING
+    told = await notify.officers(session, ctx, conference.id or 0) if pending else []  # in this transaction
     username = ((await bot.me()).username or "") if behalf else ""  # for the member's personal link
     await message.answer(registered_text(ctx.t, result, behalf=behalf, bot_username=username))
-    if result.registration.status == RegistrationStatus.PENDING:
-        await notify.officers_of_new(bot, session, ctx, conference.id or 0, result)
+    if pending:
+        await notify.officers_of_new(bot, session, ctx, conference.id or 0, result, told)
 
 
 # -- anything else while the wizard waits -------------------------------------------------------------
