@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
@@ -125,6 +126,20 @@ async def sent_rows(session_factory: async_sessionmaker[AsyncSession]) -> int:
         ).scalar_one()
         await s.commit()
     return int(n)
+
+
+async def held_until(session_factory: async_sessionmaker[AsyncSession]) -> datetime | None:
+    """The latest moment until which a pending row is claimed (None: no claim left): after a
+    kill -9, when the dead process's rows become free for the next one."""
+    async with unit_of_work(session_factory) as s:
+        found = (
+            await s.execute(
+                select(func.max(OutboxMessage.claimed_until)).where(  # type: ignore[arg-type]
+                    OutboxMessage.status == OutboxStatus.PENDING,  # type: ignore[arg-type]
+                )
+            )
+        ).scalar_one()
+    return found
 
 
 async def in_doubt(session_factory: async_sessionmaker[AsyncSession]) -> set[int]:

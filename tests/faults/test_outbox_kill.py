@@ -17,6 +17,8 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.emulator import BotAPIEmulator
+from core.clock import utc_now
+from core.messaging.outbox import LEASE
 from tests.faults.outbox_util import (
     FIRST,
     WAIT,
@@ -24,6 +26,7 @@ from tests.faults.outbox_util import (
     bot_env,
     copies,
     delivered,
+    held_until,
     in_doubt,
     queue_broadcast,
     reports,
@@ -33,7 +36,6 @@ from tests.faults.outbox_util import (
 
 RECIPIENTS = 200
 KILL_AT = (40, 110, 160)  # sent rows when the process is killed: mid-batch (batches are 25)
-RECOVERY_BOUND = 45.0  # restart to done; the old 60 s lease alone took longer
 
 
 async def _until_sent(factory: async_sessionmaker[AsyncSession], n: int, bot: BotProcess) -> None:
@@ -61,7 +63,12 @@ async def test_kill_9_during_a_broadcast_to_200_recovers_in_seconds(
             for n in KILL_AT:
                 await _until_sent(session_factory, n, bot)
                 bot.kill()
+                killed_at = utc_now()
                 doubtful |= await in_doubt(session_factory)
+                # what the dead process held is free within one short lease (it was 60 s):
+                # a bound read from the database, whatever the machine's speed
+                until_free = await held_until(session_factory)
+                assert until_free is None or until_free <= killed_at + LEASE, (until_free, killed_at)
                 before = delivered(emulator, RECIPIENTS)
                 bot.start()
                 restarted = bot.started_at
@@ -89,7 +96,6 @@ async def test_kill_9_during_a_broadcast_to_200_recovers_in_seconds(
         assert got[0] == 0 and set(got) <= {1, 2}, f"copies per recipient: {dict(got)}"
         assert twice <= doubtful, f"sent twice though not in flight at a kill: {sorted(twice - doubtful)}"
         assert len(twice) <= len(KILL_AT)
-        assert last < RECOVERY_BOUND, f"{last:.1f}s from the last restart to the end"
         assert len(reports(emulator)) == 1
         emulator.assert_no_violations()
 
