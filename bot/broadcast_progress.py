@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Translator, translator
 from bot.texts.broadcast import progress_text
+from core import uow
 from core.clock import utc_now
 from core.errors import NotFound
 from core.messaging import broadcasts
@@ -53,6 +54,11 @@ class Watchers:
         self.shown_here: dict[int, str] = {}  # the text this process last showed, per broadcast
 
     def watch(self, info: broadcasts.BroadcastInfo) -> None:
+        """Start watching once the current unit of work is committed: the watcher reads the
+        broadcast's outbox rows from its own transaction, which must see them."""
+        uow.after_commit(lambda: self._start(info))
+
+    def _start(self, info: broadcasts.BroadcastInfo) -> None:
         running = self.tasks.get(info.broadcast_id)
         if running is None or running.done():
             self.tasks[info.broadcast_id] = asyncio.create_task(self._run(info), name=f"broadcast-{info.broadcast_id}")

@@ -8,6 +8,11 @@ roll back: on success the unit of work commits, on an exception it rolls back.
     async with unit_of_work(factory) as session:
         verdict = await checkin.scan(session, ...)
 
+`after_commit(fn)` runs `fn` once what is done so far is committed (at the end of the unit
+of work or at a checkpoint), never if it rolls back: for work started in the background
+that reads what this one wrote (another connection would not see it before the commit;
+on SQLite it would only wait for the write lock, on PostgreSQL it reads nothing).
+
 `checkpoint()` commits what is done so far, for work that must then wait on something slow:
 the bot calls it before every Bot API request, so that a transaction (and SQLite's single
 writer) is never held through a network round trip, and what the user is about to be told
@@ -21,6 +26,7 @@ atomic across processes); read-only engines start a deferred one.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from contextvars import ContextVar
 from types import TracebackType
 
@@ -35,6 +41,7 @@ class UnitOfWork:
     def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
         self.session = factory()
         self._token = None
+        self._after_commit: list[Callable[[], None]] = []
 
     async def __aenter__(self) -> AsyncSession:
         self._token = current.set(self)  # type: ignore[assignment]
@@ -47,13 +54,17 @@ class UnitOfWork:
             current.reset(self._token)
         session = self.session
         if not session.in_transaction():  # never touched the database: no connection to give back
+            if exc_type is None:
+                self._committed()
             return
         if exc_type is None:
             try:
                 await session.commit()
             finally:
                 await session.close()
+            self._committed()
             return
+        self._after_commit.clear()
         try:  # the work failed: undo it; a connection that cannot even roll back is dropped
             await session.rollback()
             await session.close()
@@ -65,6 +76,21 @@ class UnitOfWork:
         """Commit the work so far (the unit of work goes on, in a new transaction if needed)."""
         if self.session.in_transaction():
             await self.session.commit()
+        self._committed()
+
+    def after_commit(self, fn: Callable[[], None]) -> None:
+        self._after_commit.append(fn)
+
+    def _committed(self) -> None:
+        """Run what waited for the commit outside this unit of work (a task it starts must not
+        take it for its own: the Bot API client would checkpoint it)."""
+        done, self._after_commit = self._after_commit, []
+        token = current.set(None)
+        try:
+            for fn in done:
+                fn()
+        finally:
+            current.reset(token)
 
 
 def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> UnitOfWork:
@@ -79,3 +105,13 @@ async def checkpoint(session: AsyncSession) -> None:
     work = current.get()
     if work is not None and work.session is session:
         await work.checkpoint()
+
+
+def after_commit(fn: Callable[[], None]) -> None:
+    """Run `fn` when the current unit of work's writes so far are committed (at once when
+    there is no unit of work: nothing is pending)."""
+    work = current.get()
+    if work is None:
+        fn()
+    else:
+        work.after_commit(fn)
