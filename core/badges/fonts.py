@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import uharfbuzz as hb
@@ -103,7 +103,7 @@ class Chain:
         return next((f for f in self.faces if f.has(ch)), None)
 
 
-@lru_cache(maxsize=None)
+@cache
 def chain(style: str) -> Chain:
     if style not in STYLES:
         raise ValueError(f"unknown text style {style!r}")

@@ -34,7 +34,9 @@ def _message(language: str, key: str) -> str:
     bundle = _bundle(language)
     if not bundle.has_message(key):
         bundle = _bundle("en")
-    value, _errors = bundle.format_pattern(bundle.get_message(key).value, {})
+    pattern = bundle.get_message(key).value
+    assert pattern is not None, key
+    value, _errors = bundle.format_pattern(pattern, {})
     return str(value)
 
 

@@ -213,8 +213,12 @@ def card(
     band = 8 * mm
     boxes.append(Box(x0, y0 + h - band, w, band, colour))
     cats, dates = _words(badge, conf)
-    label, lsize = fit(" / ".join(cats), "bold", 9, w * 0.55)
-    texts.append(Text(x0 + m, y0 + h - band / 2 - lsize * 0.36, label, "bold", lsize, WHITE))
+    if len(cats) == 1:
+        label, lsize = fit(cats[0], "bold", 9, w * 0.55)
+        texts.append(Text(x0 + m, y0 + h - band / 2 - lsize * 0.36, label, "bold", lsize, WHITE))
+    else:
+        _line(texts, cats[0], "bold", 7.5, x0 + m, y0 + h - band / 2 + 0.6, w * 0.55, WHITE, "left", 4)
+        _line(texts, cats[1], "bold", 6, x0 + m, y0 + h - band / 2 - 6.4, w * 0.55, WHITE, "left", 4)
     dy = 2.6 if len(dates) > 1 else 0.0
     for i, line in enumerate(dates[:2]):
         y_date = y0 + h - band / 2 - 2.2 + dy - 2 * dy * i

@@ -11,6 +11,7 @@ use it, so what is measured is what is drawn. Characters that no face has are li
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -80,9 +81,10 @@ def assign_faces(text: str, faces: Chain) -> tuple[list[Face], str]:
             got[i] = faces.strong_face(ch)
             if got[i] is None and not is_ignorable(ch):
                 missing.append(ch)
-    base = faces.faces[0]
-    out = [f if f is not None else (got[i - 1] if i and got[i - 1] else base) for i, f in enumerate(got)]
-    return out, "".join(dict.fromkeys(missing))  # type: ignore[misc]
+    out: list[Face] = []
+    for f in got:  # no face at all: the face before it (or the base face) draws its .notdef
+        out.append(f if f is not None else (out[-1] if out else faces.faces[0]))
+    return out, "".join(dict.fromkeys(missing))
 
 
 def _shape_run(text: str, codepoints: list[int], start: int, end: int, face: Face, rtl: bool) -> Run:
@@ -93,7 +95,7 @@ def _shape_run(text: str, codepoints: list[int], start: int, end: int, face: Fac
     hb.shape(face.font, buf, {})
     infos, positions = buf.glyph_infos, buf.glyph_positions
     starts = sorted({i.cluster for i in infos} | {end})
-    ends = dict(zip(starts, starts[1:], strict=False))
+    ends = dict(itertools.pairwise(starts))
     seen: set[int] = set()
     glyphs, texts = [], []
     for info, pos in zip(infos, positions, strict=True):
