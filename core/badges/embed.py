@@ -1,24 +1,31 @@
-"""A face's glyphs, cut down for embedding in a PDF (fontTools), with what the PDF font
-dictionaries need: /W widths, metrics, and the /ToUnicode CMap.
+"""A face cut down to the glyphs a PDF draws, with what the PDF font dictionaries need:
+/W widths, metrics, and the /ToUnicode CMap.
 
-Glyph ids are kept (retain_gids): the content streams draw glyph ids with Identity-H and
-/CIDToGIDMap /Identity, so the ids written while the pages streamed out stay valid.
+The subset is made here, by copying the outlines of the glyphs used (and the components of
+composite glyphs) into a new glyf/loca and leaving every other glyph empty: glyph ids stay
+what they were (the content streams draw glyph ids with Identity-H and /CIDToGIDMap
+/Identity, written while the pages streamed out). Only the tables a PDF TrueType font
+program needs are kept (head, hhea, maxp, hmtx, loca, glyf, cvt, fpgm, prep; PDF 32000
+9.9). It reads the font's bytes and nothing else: a 9.7 MB CJK face is cut to a few glyphs
+in milliseconds, without parsing its 20,000 glyphs (fontTools' subsetter took seconds and
+tens of MB).
 """
 
 from __future__ import annotations
 
-import io
+import itertools
+import struct
 from dataclasses import dataclass
 
-from fontTools import subset as ft_subset
-from fontTools.ttLib import TTFont
-
 from core.badges.fonts import Face
+
+_KEEP = (b"cvt ", b"fpgm", b"glyf", b"head", b"hhea", b"hmtx", b"loca", b"maxp", b"prep")
+_ARGS_ARE_WORDS, _HAVE_SCALE, _MORE, _XY_SCALE, _TWO_BY_TWO = 0x0001, 0x0008, 0x0020, 0x0040, 0x0080
 
 
 @dataclass(frozen=True, slots=True)
 class Embedded:
-    name: str  # PostScript name, without the subset tag
+    name: str  # PostScript-ish name, without the subset tag
     data: bytes  # TrueType file (FontFile2)
     widths: str  # /W array body: "gid [w] ..." in 1/1000 em
     bbox: str
@@ -27,37 +34,123 @@ class Embedded:
     cap_height: int
 
 
-def _options() -> ft_subset.Options:
-    opts = ft_subset.Options()
-    opts.retain_gids = True
-    opts.notdef_outline = True
-    opts.hinting = False
-    opts.layout_features = []  # shaping is done: the PDF needs outlines and metrics only
-    opts.name_IDs = [1, 2, 4, 6]
-    opts.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "DSIG", "kern", "vhea", "vmtx", "FFTM"]
-    opts.glyph_names = False
-    return opts
+def _tables(data: bytes) -> dict[bytes, bytes]:
+    (count,) = struct.unpack_from(">H", data, 4)
+    out = {}
+    for i in range(count):
+        tag, _sum, offset, length = struct.unpack_from(">4sIII", data, 12 + 16 * i)
+        out[tag] = data[offset : offset + length]
+    return out
+
+
+def _glyph_ranges(tables: dict[bytes, bytes]) -> list[tuple[int, int]]:
+    long = struct.unpack_from(">h", tables[b"head"], 50)[0] == 1
+    loca = tables[b"loca"]
+    if long:
+        offs = struct.unpack(f">{len(loca) // 4}I", loca)
+    else:
+        offs = tuple(2 * v for v in struct.unpack(f">{len(loca) // 2}H", loca))
+    return list(itertools.pairwise(offs))
+
+
+def _components(glyph: bytes) -> list[int]:
+    """The glyph ids a composite glyph is made of (none for a simple glyph)."""
+    if len(glyph) < 10 or struct.unpack_from(">h", glyph, 0)[0] >= 0:
+        return []
+    out, pos = [], 10
+    while True:
+        flags, gid = struct.unpack_from(">HH", glyph, pos)
+        out.append(gid)
+        pos += 4 + (4 if flags & _ARGS_ARE_WORDS else 2)
+        pos += 2 if flags & _HAVE_SCALE else 4 if flags & _XY_SCALE else 8 if flags & _TWO_BY_TWO else 0
+        if not flags & _MORE:
+            return out
+
+
+def _closure(gids: set[int], glyf: bytes, ranges: list[tuple[int, int]]) -> set[int]:
+    todo, done = list(gids), set()
+    while todo:
+        gid = todo.pop()
+        if gid in done or gid >= len(ranges):
+            continue
+        done.add(gid)
+        a, b = ranges[gid]
+        todo += _components(glyf[a:b])
+    return done
+
+
+def _checksum(data: bytes) -> int:
+    padded = data + b"\0" * (-len(data) % 4)
+    return sum(struct.unpack(f">{len(padded) // 4}I", padded)) & 0xFFFFFFFF
+
+
+def _sfnt(tables: dict[bytes, bytes]) -> bytes:
+    tags = sorted(tables)
+    n = len(tags)
+    entry = 1 << (n.bit_length() - 1)
+    head = struct.pack(">IHHHH", 0x00010000, n, entry * 16, entry.bit_length() - 1, n * 16 - entry * 16)
+    offset = 12 + 16 * n
+    records, body = [], []
+    for tag in tags:
+        data = tables[tag]
+        records.append(struct.pack(">4sIII", tag, _checksum(data), offset, len(data)))
+        data += b"\0" * (-len(data) % 4)
+        body.append(data)
+        offset += len(data)
+    return head + b"".join(records) + b"".join(body)
+
+
+def _font_program(tables: dict[bytes, bytes], gids: set[int]) -> bytes:
+    ranges = _glyph_ranges(tables)
+    glyf = tables[b"glyf"]
+    keep = _closure(gids | {0}, glyf, ranges)
+    count = max(keep) + 1
+    new_glyf, loca = bytearray(), [0]
+    for gid in range(count):
+        if gid in keep:
+            a, b = ranges[gid]
+            new_glyf += glyf[a:b] + b"\0" * (-(b - a) % 4)
+        loca.append(len(new_glyf))
+    hhea, hmtx = tables[b"hhea"], tables[b"hmtx"]
+    (metrics,) = struct.unpack_from(">H", hhea, 34)
+    new_hmtx = bytearray()
+    for gid in range(count):
+        if gid < metrics:
+            new_hmtx += hmtx[4 * gid : 4 * gid + 4]
+        else:
+            lsb = hmtx[4 * metrics + 2 * (gid - metrics) : 4 * metrics + 2 * (gid - metrics) + 2]
+            new_hmtx += hmtx[4 * metrics - 4 : 4 * metrics - 2] + lsb
+    out = {tag: tables[tag] for tag in _KEEP if tag in tables}
+    head = bytearray(tables[b"head"])
+    struct.pack_into(">I", head, 8, 0)  # checkSumAdjustment: not needed in a PDF
+    struct.pack_into(">h", head, 50, 1)  # long loca
+    out[b"head"] = bytes(head)
+    out[b"hhea"] = hhea[:34] + struct.pack(">H", count) + hhea[36:]
+    out[b"maxp"] = tables[b"maxp"][:4] + struct.pack(">H", count) + tables[b"maxp"][6:]
+    out[b"hmtx"] = bytes(new_hmtx)
+    out[b"loca"] = struct.pack(f">{len(loca)}I", *loca)
+    out[b"glyf"] = bytes(new_glyf)
+    return _sfnt(out)
 
 
 def subset(face: Face, gids: list[int]) -> Embedded:
-    font = TTFont(io.BytesIO(face.data), lazy=True)
-    name = (font["name"].getDebugName(6) or face.key).replace(" ", "")
-    upem = font["head"].unitsPerEm
+    tables = _tables(face.data)
+    upem = face.upem
     k = 1000 / upem
-    hmtx = font["hmtx"]
-    order = font.getGlyphOrder()
-    widths = " ".join(f"{g} [{round(hmtx[order[g]][0] * k)}]" for g in gids if g < len(order))
-    head, hhea = font["head"], font["hhea"]
-    bbox = " ".join(str(round(v * k)) for v in (head.xMin, head.yMin, head.xMax, head.yMax))
-    os2 = font["OS/2"] if "OS/2" in font else None
-    cap = getattr(os2, "sCapHeight", 0) or hhea.ascent
-    meta = (name, widths, bbox, round(hhea.ascent * k), round(hhea.descent * k), round(cap * k))
-    sub = ft_subset.Subsetter(_options())
-    sub.populate(gids=sorted(set(gids) | {0}))
-    sub.subset(font)
-    out = io.BytesIO()
-    font.save(out)
-    return Embedded(meta[0], out.getvalue(), *meta[1:])
+    widths = " ".join(f"{g} [{round(face.advance(g) * k)}]" for g in gids)
+    x_min, y_min, x_max, y_max = struct.unpack_from(">hhhh", tables[b"head"], 36)
+    ascent, descent = struct.unpack_from(">hh", tables[b"hhea"], 4)
+    os2 = tables.get(b"OS/2", b"")
+    cap = struct.unpack_from(">h", os2, 88)[0] if len(os2) >= 90 else ascent
+    return Embedded(
+        face.path.stem.replace("-subset", ""),
+        _font_program(tables, set(gids)),
+        widths,
+        " ".join(str(round(v * k)) for v in (x_min, y_min, x_max, y_max)),
+        round(ascent * k),
+        round(descent * k),
+        round((cap or ascent) * k),
+    )
 
 
 def _utf16(text: str) -> str:

@@ -2,7 +2,7 @@
 
     apt-get download fonts-noto-core fonts-noto-cjk   # Debian bookworm: 20201225-1, 20220127
     for f in *.deb; do dpkg-deb -x "$f" x; done
-    python core/fonts/build.py x/usr/share/fonts
+    pip install fonttools && python core/fonts/build.py x/usr/share/fonts
 
 The script-specific Noto Sans faces (Arabic, Hebrew, Devanagari, Bengali, Thai, Georgian,
 Armenian; regular and bold) are copied as they are. Noto Sans CJK SC (one weight: bold is
