@@ -34,7 +34,7 @@ class Embedded:
     cap_height: int
 
 
-def _tables(data: bytes) -> dict[bytes, bytes]:
+def _tables(data: memoryview) -> dict[bytes, memoryview]:
     (count,) = struct.unpack_from(">H", data, 4)
     out = {}
     for i in range(count):
@@ -43,7 +43,7 @@ def _tables(data: bytes) -> dict[bytes, bytes]:
     return out
 
 
-def _glyph_ranges(tables: dict[bytes, bytes]) -> list[tuple[int, int]]:
+def _glyph_ranges(tables: dict[bytes, memoryview]) -> list[tuple[int, int]]:
     long = struct.unpack_from(">h", tables[b"head"], 50)[0] == 1
     loca = tables[b"loca"]
     if long:
@@ -53,7 +53,7 @@ def _glyph_ranges(tables: dict[bytes, bytes]) -> list[tuple[int, int]]:
     return list(itertools.pairwise(offs))
 
 
-def _components(glyph: bytes) -> list[int]:
+def _components(glyph: memoryview) -> list[int]:
     """The glyph ids a composite glyph is made of (none for a simple glyph)."""
     if len(glyph) < 10 or struct.unpack_from(">h", glyph, 0)[0] >= 0:
         return []
@@ -67,7 +67,7 @@ def _components(glyph: bytes) -> list[int]:
             return out
 
 
-def _closure(gids: set[int], glyf: bytes, ranges: list[tuple[int, int]]) -> set[int]:
+def _closure(gids: set[int], glyf: memoryview, ranges: list[tuple[int, int]]) -> set[int]:
     todo, done = list(gids), set()
     while todo:
         gid = todo.pop()
@@ -100,7 +100,7 @@ def _sfnt(tables: dict[bytes, bytes]) -> bytes:
     return head + b"".join(records) + b"".join(body)
 
 
-def _font_program(tables: dict[bytes, bytes], gids: set[int]) -> bytes:
+def _font_program(tables: dict[bytes, memoryview], gids: set[int]) -> bytes:
     ranges = _glyph_ranges(tables)
     glyf = tables[b"glyf"]
     keep = _closure(gids | {0}, glyf, ranges)
@@ -109,7 +109,8 @@ def _font_program(tables: dict[bytes, bytes], gids: set[int]) -> bytes:
     for gid in range(count):
         if gid in keep:
             a, b = ranges[gid]
-            new_glyf += glyf[a:b] + b"\0" * (-(b - a) % 4)
+            new_glyf += glyf[a:b]
+            new_glyf += b"\0" * (-(b - a) % 4)
         loca.append(len(new_glyf))
     hhea, hmtx = tables[b"hhea"], tables[b"hmtx"]
     (metrics,) = struct.unpack_from(">H", hhea, 34)
@@ -119,14 +120,15 @@ def _font_program(tables: dict[bytes, bytes], gids: set[int]) -> bytes:
             new_hmtx += hmtx[4 * gid : 4 * gid + 4]
         else:
             lsb = hmtx[4 * metrics + 2 * (gid - metrics) : 4 * metrics + 2 * (gid - metrics) + 2]
-            new_hmtx += hmtx[4 * metrics - 4 : 4 * metrics - 2] + lsb
-    out = {tag: tables[tag] for tag in _KEEP if tag in tables}
+            new_hmtx += hmtx[4 * metrics - 4 : 4 * metrics - 2]
+            new_hmtx += lsb
+    out = {tag: bytes(tables[tag]) for tag in _KEEP if tag in tables and tag != b"glyf"}
     head = bytearray(tables[b"head"])
     struct.pack_into(">I", head, 8, 0)  # checkSumAdjustment: not needed in a PDF
     struct.pack_into(">h", head, 50, 1)  # long loca
     out[b"head"] = bytes(head)
-    out[b"hhea"] = hhea[:34] + struct.pack(">H", count) + hhea[36:]
-    out[b"maxp"] = tables[b"maxp"][:4] + struct.pack(">H", count) + tables[b"maxp"][6:]
+    out[b"hhea"] = bytes(hhea[:34]) + struct.pack(">H", count) + bytes(hhea[36:])
+    out[b"maxp"] = bytes(tables[b"maxp"][:4]) + struct.pack(">H", count) + bytes(tables[b"maxp"][6:])
     out[b"hmtx"] = bytes(new_hmtx)
     out[b"loca"] = struct.pack(f">{len(loca)}I", *loca)
     out[b"glyf"] = bytes(new_glyf)
@@ -140,7 +142,7 @@ def subset(face: Face, gids: list[int]) -> Embedded:
     widths = " ".join(f"{g} [{round(face.advance(g) * k)}]" for g in gids)
     x_min, y_min, x_max, y_max = struct.unpack_from(">hhhh", tables[b"head"], 36)
     ascent, descent = struct.unpack_from(">hh", tables[b"hhea"], 4)
-    os2 = tables.get(b"OS/2", b"")
+    os2 = tables.get(b"OS/2", memoryview(b""))
     cap = struct.unpack_from(">h", os2, 88)[0] if len(os2) >= 90 else ascent
     return Embedded(
         face.path.stem.replace("-subset", ""),
