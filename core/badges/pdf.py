@@ -23,6 +23,7 @@ import errno
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -69,10 +70,6 @@ class _FontUse:
         self.face = face
         self.resource = f"F{index}"
         self.glyphs: dict[int, str] = {}
-
-    def use(self, gid: int, text: str) -> None:
-        if not self.glyphs.get(gid):
-            self.glyphs[gid] = text
 
 
 class StreamingPdf:
@@ -164,6 +161,11 @@ class StreamingPdf:
         self._write(f"trailer\n<< /Size {size} /Root {self.CATALOG} 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
 
 
+@lru_cache(maxsize=4096)
+def _actual_text(text: str) -> str:
+    return f"/Span << /ActualText <FEFF{text.encode('utf-16-be').hex().upper()}> >> BDC "
+
+
 class PageBuilder:
     """Content-stream operators for one page."""
 
@@ -183,7 +185,7 @@ class PageBuilder:
         shaped = shape(t.text, t.style)
         colour = _rgb(t.colour)
         actual = not any(r.rtl for r in shaped.runs)
-        span = f"/Span << /ActualText <FEFF{t.text.encode('utf-16-be').hex().upper()}> >> BDC " if actual else ""
+        span = _actual_text(t.text) if actual else ""
         parts = [f"{span}BT {colour} rg"]
         x = t.left
         for run in shaped.runs:
@@ -222,25 +224,54 @@ class PageBuilder:
         return "\n".join(self.ops)
 
 
-def emit_run(run: Run, use: _FontUse, x: float, y: float, k: float) -> str:
-    """Operators that draw one run's glyphs at (x, y), `k` points per font unit: a TJ array
-    with the shaper's advances (corrections against /W in thousandths of an em), and an
-    explicit position for each glyph the shaper moved (marks, vowel signs)."""
-    face, upem = run.face, run.face.upem
-    out = [f"1 0 0 1 {_n(x)} {_n(y)} Tm ["]
-    pen = 0
-    for (gid, adv, dx, dy), text in zip(run.glyphs, run.texts, strict=True):
-        use.use(gid, text)
-        if dx or dy:
-            out.append(f"] TJ 1 0 0 1 {_n(x + (pen + dx) * k)} {_n(y + dy * k)} Tm [<{gid:04X}>] TJ")
-            out.append(f"1 0 0 1 {_n(x + (pen + adv) * k)} {_n(y)} Tm [")
-        else:
-            out.append(f"<{gid:04X}>")
+@dataclass(frozen=True, slots=True)
+class _RunOps:
+    """What drawing a run needs, whatever its size and place: the TJ array (advances as
+    corrections against /W in thousandths of an em) when no glyph is moved off its pen
+    position, and the glyphs' texts for /ToUnicode."""
+
+    tj: str | None
+    unicode: dict[int, str]
+
+
+def _run_ops(run: Run) -> _RunOps:
+    got = run.cache.get("pdf")
+    if isinstance(got, _RunOps):
+        return got
+    unicode: dict[int, str] = {}
+    for (gid, *_), text in zip(run.glyphs, run.texts, strict=True):
+        if not unicode.get(gid):
+            unicode[gid] = text
+    tj: str | None = None
+    if not any(dx or dy for _, _, dx, dy in run.glyphs):
+        face, k = run.face, 1000 / run.face.upem
+        parts = []
+        for gid, adv, _, _ in run.glyphs:
+            parts.append(f"<{gid:04X}>")
             diff = face.advance(gid) - adv
             if diff:
-                out.append(_n(diff * 1000 / upem))
+                parts.append(_n(diff * k))
+        tj = "[" + "".join(parts).replace("><", "") + "]"
+    ops = _RunOps(tj, unicode)
+    run.cache["pdf"] = ops
+    return ops
+
+
+def emit_run(run: Run, use: _FontUse, x: float, y: float, k: float) -> str:
+    """Operators that draw one run's glyphs at (x, y), `k` points per font unit: one TJ
+    with the shaper's advances, and an explicit position for each glyph the shaper moved
+    (marks, vowel signs)."""
+    ops = _run_ops(run)
+    if not ops.unicode.keys() <= use.glyphs.keys():
+        for gid in ops.unicode.keys() - use.glyphs.keys():
+            use.glyphs[gid] = ops.unicode[gid]
+    if ops.tj is not None:
+        return f"1 0 0 1 {_n(x)} {_n(y)} Tm {ops.tj} TJ"
+    out = []
+    pen = 0
+    for gid, adv, dx, dy in run.glyphs:
+        out.append(f"1 0 0 1 {_n(x + (pen + dx) * k)} {_n(y + dy * k)} Tm <{gid:04X}> Tj")
         pen += adv
-    out.append("] TJ")
     return " ".join(out)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import uharfbuzz as hb
@@ -25,13 +25,14 @@ _RTL_CLASSES = frozenset({"R", "AL", "AN", "RLE", "RLO", "RLI"})
 _X9 = frozenset(uax9.X9_REMOVED)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Run:
     face: Face
     glyphs: tuple[tuple[int, int, int, int], ...]  # glyph id, x advance, x offset, y offset
     texts: tuple[str, ...]  # per glyph: the characters it stands for ('' after a cluster's first)
     rtl: bool
     width: float  # em
+    cache: dict[str, object] = field(default_factory=dict, compare=False, repr=False)  # the writer's, per run
 
 
 @dataclass(frozen=True, slots=True)
