@@ -165,7 +165,7 @@ async def child(url: str, slug: str, layout: str, qr_only: bool, trace: bool, ou
         await session.rollback()
         if trace:
             tracemalloc.start()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         report = await print_badges(
             session,
             Path(out),
@@ -176,11 +176,12 @@ async def child(url: str, slug: str, layout: str, qr_only: bool, trace: bool, ou
             mark=False,
             qr_only=qr_only,
         )
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         peak = tracemalloc.get_traced_memory()[1] if trace else 0
     await engine.dispose()
     return {
         "seconds": seconds,
+        "cpu": cpu,
         "peak": peak,
         "pages": report.pages,
         "badges": report.badges,
@@ -207,21 +208,44 @@ def checkout(rev: str, into: str) -> str:
     return into
 
 
-def measure(
-    rounds: int, url: str, slug: str, layout: str, qr_only: str, out: str, code: str | None = None
-) -> tuple[dict, dict]:
-    """(the run of median time, one traced run)."""
-    timed = [run_child(url, slug, layout, qr_only, "0", f"{out}-{i}.pdf", code=code) for i in range(rounds)]
-    timed.sort(key=lambda r: r["seconds"])
-    traced = run_child(url, slug, layout, qr_only, "1", f"{out}-t.pdf", code=code)
-    return timed[len(timed) // 2], traced
+def _median(runs: list[dict], key: str) -> float:
+    values = sorted(r[key] for r in runs)
+    return values[len(values) // 2]
 
 
-def show(n: int, mode: str, timed: dict, traced: dict) -> None:
+def measure(rounds: int, modes: list[tuple[str, str, str | None]], url: str, slug: str, layout: str, out: str) -> dict:
+    """Per mode (name, qr_only, code): median wall and CPU seconds of `rounds` runs, the
+    rounds interleaved (mode A, B, C, then A, B, C again...) so that the load of a shared
+    machine falls on every mode alike; then one traced run each for the memory peak."""
+    runs: dict[str, list[dict]] = {name: [] for name, _, _ in modes}
+    for i in range(rounds):
+        for name, qr_only, code in modes:
+            runs[name].append(run_child(url, slug, layout, qr_only, "0", f"{out}-{len(runs[name])}{i}.pdf", code=code))
+    result = {}
+    for name, qr_only, code in modes:
+        traced = run_child(url, slug, layout, qr_only, "1", f"{out}-t.pdf", code=code)
+        result[name] = dict(
+            runs[name][0],
+            seconds=_median(runs[name], "seconds"),
+            cpu=_median(runs[name], "cpu"),
+            peak=traced["peak"],
+            maxrss_kb=_median(runs[name], "maxrss_kb"),
+        )
+    return result
+
+
+def show(n: int, mode: str, r: dict) -> None:
     print(
-        f"{n:>6} {mode:<10} {timed['seconds']:7.2f} s  {timed['badges'] / timed['seconds']:7.0f}/s"
-        f"  peak {traced['peak'] / 2**20:6.1f} MiB  maxrss {timed['maxrss_kb'] / 1024:6.1f} MiB"
-        f"  {timed['pages']} pages, {timed['bytes'] / 2**20:.1f} MiB PDF"
+        f"{n:>6} {mode:<10} {r['seconds']:7.2f} s (cpu {r['cpu']:6.2f} s)  {r['badges'] / r['seconds']:6.0f}/s"
+        f"  peak {r['peak'] / 2**20:6.1f} MiB  maxrss {r['maxrss_kb'] / 1024:6.1f} MiB"
+        f"  {r['pages']} pages, {r['bytes'] / 2**20:.1f} MiB PDF"
+    )
+
+
+def ratio(a: dict, b: dict) -> str:
+    return (
+        f"time x{a['seconds'] / b['seconds']:.2f}, cpu x{a['cpu'] / b['cpu']:.2f}, peak x{a['peak'] / b['peak']:.2f},"
+        f" maxrss x{a['maxrss_kb'] / b['maxrss_kb']:.2f}"
     )
 
 
@@ -243,26 +267,19 @@ def main() -> None:
         asyncio.run(populate(url, ",".join(slugs), args.counts))
         base_code = checkout(args.baseline, tmp + "/baseline") if args.baseline else None
         print(
-            f"layout {args.layout}; seconds untraced (median of {args.rounds}), peak = tracemalloc peak of a traced run"
+            f"layout {args.layout}; seconds: median of {args.rounds} interleaved untraced runs (wall, and this"
+            " process's CPU); peak = tracemalloc peak of a traced run"
         )
+        modes = [("badges", "0", None), ("qr only", "1", None)]
+        if base_code:
+            modes.append((args.baseline, "0", base_code))
         for n, slug in zip(args.counts, slugs, strict=True):
-            full = measure(args.rounds, url, slug, args.layout, "0", f"{tmp}/{n}-0")
-            show(n, "badges", *full)
-            qr = measure(args.rounds, url, slug, args.layout, "1", f"{tmp}/{n}-q")
-            show(n, "qr only", *qr)
-            line = (
-                f"{n:>6} ratio vs qr-only: time x{full[0]['seconds'] / qr[0]['seconds']:.2f}, "
-                f"peak x{full[1]['peak'] / qr[1]['peak']:.2f}"
-            )
+            got = measure(args.rounds, modes, url, slug, args.layout, f"{tmp}/{n}")
+            for name, _, _ in modes:
+                show(n, name, got[name])
+            print(f"{n:>6} badges vs qr only: {ratio(got['badges'], got['qr only'])}")
             if base_code:
-                old = measure(args.rounds, url, slug, args.layout, "0", f"{tmp}/{n}-b", code=base_code)
-                show(n, args.baseline, *old)
-                line += (
-                    f"; vs {args.baseline}'s code: time x{full[0]['seconds'] / old[0]['seconds']:.2f}, "
-                    f"peak x{full[1]['peak'] / old[1]['peak']:.2f}, "
-                    f"maxrss x{full[0]['maxrss_kb'] / old[0]['maxrss_kb']:.2f}"
-                )
-            print(line)
+                print(f"{n:>6} badges vs {args.baseline}'s code (today): {ratio(got['badges'], got[args.baseline])}")
 
 
 if __name__ == "__main__":
