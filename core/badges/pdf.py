@@ -161,7 +161,7 @@ class StreamingPdf:
         self._write(f"trailer\n<< /Size {size} /Root {self.CATALOG} 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=512)
 def _actual_text(text: str) -> str:
     return f"/Span << /ActualText <FEFF{text.encode('utf-16-be').hex().upper()}> >> BDC "
 

@@ -130,7 +130,7 @@ def _visual(runs: list[tuple[int, Run]]) -> list[Run]:
     return [r for _, r in order]
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1024)  # the repeated lines stay; names pass through: memory stays flat
 def shape(text: str, style: str) -> Shaped:
     faces, missing = assign_faces(text, chain(style))
     lv = levels(text)
