@@ -60,6 +60,8 @@ def print_cmd(
         f"{report.badges} badge(s) of {slug} on {report.pages} page(s) ({report.layout}) -> {report.path}{note}",
         highlight=False,
     )
+    for lost in report.missing:  # never silent boxes: name whose badge needs a hand-written name
+        err_console.print(f"warning: badge {lost.describe()}", highlight=False, soft_wrap=True)
 
 
 @dataclass(frozen=True)

@@ -1,28 +1,23 @@
 """Where everything goes on a badge, in points (1/72 in, origin bottom-left), independent of
-the output: the PDF writer and the PNG renderer draw the same elements.
+the output: the PDF writer draws these elements, and the chat image is that PDF rasterised.
 
-Fonts: DejaVu Sans and DejaVu Sans Bold, vendored in core/fonts (Bitstream Vera licence,
-LICENSE-DejaVu.txt): Latin with diacritics, Cyrillic, Greek, Arabic letters (unshaped);
-no CJK glyphs. Text that is too wide for its box shrinks to fit (measured with reportlab's
-stringWidth on the same font), down to a floor below which it is cut with an ellipsis.
+Text is measured by the shaper that draws it (core/badges/text_shaping.py: per-character
+font fallback over DejaVu Sans and the Noto faces, HarfBuzz shaping, bidi order), so a name
+in any script that is too wide for its box shrinks to fit, down to a floor below which it
+is cut with an ellipsis. The category band and the dates are in the conference's languages
+(core/badges/labels.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 
+from core.badges import labels
 from core.badges.printing import BadgeInfo, ConferenceInfo
+from core.badges.text_shaping import shape
 from core.models import Category, pick
-
-FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
-FONT_FILES = {"regular": FONT_DIR / "DejaVuSans.ttf", "bold": FONT_DIR / "DejaVuSans-Bold.ttf"}
-FONT_NAMES = {"regular": "ConfdeskSans", "bold": "ConfdeskSans-Bold"}
 
 RGB = tuple[float, float, float]
 
@@ -35,38 +30,20 @@ CATEGORY_COLOURS: dict[Category, RGB] = {
     Category.OBSERVER: (0.33, 0.43, 0.48),
     Category.STAFF: (0.18, 0.49, 0.20),
 }
-CATEGORY_LABELS: dict[Category, str] = {
-    Category.HEAD: "HEAD OF DELEGATION",
-    Category.DELEGATE: "DELEGATE",
-    Category.SPEAKER: "SPEAKER",
-    Category.EXPERT: "EXPERT",
-    Category.PRESS: "PRESS",
-    Category.OBSERVER: "OBSERVER",
-    Category.STAFF: "STAFF",
-}
 BLACK: RGB = (0.0, 0.0, 0.0)
 DARK: RGB = (0.13, 0.13, 0.13)
 GREY: RGB = (0.45, 0.45, 0.45)
 WHITE: RGB = (1.0, 1.0, 1.0)
 
 
-@lru_cache(maxsize=1)
-def register_fonts() -> dict[str, TTFont]:
-    fonts = {}
-    for style, path in FONT_FILES.items():
-        name = FONT_NAMES[style]
-        try:
-            font = pdfmetrics.getFont(name)
-        except KeyError:
-            font = TTFont(name, str(path))
-            pdfmetrics.registerFont(font)
-        fonts[style] = font
-    return fonts  # type: ignore[return-value]
-
-
 def text_width(text: str, style: str, size: float) -> float:
-    register_fonts()
-    return float(pdfmetrics.stringWidth(text, FONT_NAMES[style], size))
+    return shape(text, style).width * size
+
+
+def _words(badge: BadgeInfo, conf: ConferenceInfo) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The category band's labels and the dates, one per language of the conference."""
+    langs = labels.badge_languages(conf.name)
+    return labels.category_labels(badge.category, langs), labels.dates(conf.first_day, conf.last_day, langs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,14 +159,19 @@ def portrait(
     texts: list[Text] = []
     band = 16 * mm
     boxes.append(Box(x0 + m, y0 + m, inner, band, colour))
-    label, lsize = fit(CATEGORY_LABELS[badge.category], "bold", 15, inner - 4 * mm)
-    texts.append(Text(cx, y0 + m + band / 2 - lsize * 0.36, label, "bold", lsize, WHITE, "center"))
+    cats, dates = _words(badge, conf)
+    if len(cats) == 1:
+        label, lsize = fit(cats[0], "bold", 15, inner - 4 * mm)
+        texts.append(Text(cx, y0 + m + band / 2 - lsize * 0.36, label, "bold", lsize, WHITE, "center"))
+    else:
+        _line(texts, cats[0], "bold", 12.5, cx, y0 + m + band * 0.55, inner - 4 * mm, WHITE)
+        _line(texts, cats[1], "bold", 10, cx, y0 + m + band * 0.17, inner - 4 * mm, WHITE)
     boxes.append(Box(x0 + m, y0 + h - m - 1.2 * mm, inner, 1.2 * mm, colour))
     top = y0 + h - m - 1.2 * mm
     y = top - 5 * mm
     _line(texts, pick(conf.name, "en"), "bold", 10, cx, y, inner)
     y -= 4.2 * mm
-    _line(texts, conf.dates(), "regular", 8, cx, y, inner, GREY)
+    _line(texts, "  ·  ".join(dates), "regular", 8, cx, y, inner, GREY, floor=5)
     y -= 11 * mm
     s = _line(texts, badge.full_name, "bold", 22, cx, y, inner, BLACK)
     native = badge.native_name if badge.native_name and badge.native_name != badge.full_name else None
@@ -230,9 +212,17 @@ def card(
     texts: list[Text] = []
     band = 8 * mm
     boxes.append(Box(x0, y0 + h - band, w, band, colour))
-    label, lsize = fit(CATEGORY_LABELS[badge.category], "bold", 9, w * 0.55)
-    texts.append(Text(x0 + m, y0 + h - band / 2 - lsize * 0.36, label, "bold", lsize, WHITE))
-    _line(texts, conf.dates(), "regular", 6, x0 + w - m, y0 + h - band / 2 - 2.2, w * 0.4, WHITE, "right", 4)
+    cats, dates = _words(badge, conf)
+    if len(cats) == 1:
+        label, lsize = fit(cats[0], "bold", 9, w * 0.55)
+        texts.append(Text(x0 + m, y0 + h - band / 2 - lsize * 0.36, label, "bold", lsize, WHITE))
+    else:
+        _line(texts, cats[0], "bold", 7.5, x0 + m, y0 + h - band / 2 + 0.6, w * 0.55, WHITE, "left", 4)
+        _line(texts, cats[1], "bold", 6, x0 + m, y0 + h - band / 2 - 6.4, w * 0.55, WHITE, "left", 4)
+    dy = 2.6 if len(dates) > 1 else 0.0
+    for i, line in enumerate(dates[:2]):
+        y_date = y0 + h - band / 2 - 2.2 + dy - 2 * dy * i
+        _line(texts, line, "regular", 6 if not dy else 5, x0 + w - m, y_date, w * 0.4, WHITE, "right", 4)
     qsize = min(30 * mm, h - band - 2 * m - 1 * mm)
     qm = 3.5 * mm  # at least 4 modules of quiet zone
     qr = QR(x0 + w - qm - qsize, y0 + qm, qsize)

@@ -6,9 +6,11 @@ lines), `cr80` (85.6 x 54 mm card per page).
 reportlab's Canvas keeps every page in memory until `save()`, and then builds the whole
 file in memory: 10,000 badges would cost hundreds of MB. So pages go through a small PDF
 writer here that writes each page to the file as soon as it is drawn and keeps only the
-object offsets; the fonts are reportlab TTFonts (DejaVu Sans, vendored), embedded at the
-end as subsets of at most 256 glyphs each (reportlab's own subsetter, `TTFontFile.
-makeSubset`), with /Widths and a /ToUnicode map so text can be searched and copied.
+object offsets and the set of glyphs used. Text is shaped (core/badges/text_shaping.py) and
+drawn as glyph ids (Type0 fonts, Identity-H), each face embedded once at the end as a
+subset of the glyphs used (core/badges/embed.py), with /W widths and a /ToUnicode map; each
+line sits in a marked-content span whose /ActualText is the text in logical order, so
+copy-paste and search give back the name as typed, right-to-left scripts included.
 
 QR modules are vector rectangles: each horizontal run of dark modules is one `re`, and all
 of a code's runs are filled with one `f`.
@@ -21,17 +23,20 @@ import errno
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
 from reportlab.lib.pagesizes import A4, A6
 from reportlab.lib.units import mm
-from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, TTFont, makeToUnicodeCMap
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.badges import embed
 from core.badges import layout as bl
+from core.badges.fonts import Face
 from core.badges.printing import BadgeInfo, ConferenceInfo, iter_badges, mark_printed
 from core.badges.qr import Matrix, dark_runs, qr_matrix, qr_plan
+from core.badges.text_shaping import Run, shape
 from core.badges.tokens import badge_link, make_token
 from core.errors import NotFound
 from core.models import Category
@@ -52,50 +57,35 @@ def _rgb(c: bl.RGB) -> str:
 # --- a streaming PDF writer -----------------------------------------------------------------
 
 
-class _Font:
-    """One TrueType font, split into 256-character subsets as text is written."""
+class _FontUse:
+    """The glyphs of one face drawn so far, and the text each stands for (/ToUnicode)."""
 
-    def __init__(self, font: TTFont, index: int) -> None:
-        self.face = font.face
-        self.index = index
-        self.codes: dict[str, tuple[int, int]] = {}
-        self.subsets: list[list[int]] = [[]]
-
-    def resource(self, subset: int) -> str:
-        return f"F{self.index}s{subset}"
-
-    def encode(self, text: str) -> list[tuple[int, str]]:
-        """[(subset, hex string)] for `text`, assigning codes to new characters."""
-        chunks: list[tuple[int, list[str]]] = []
-        for ch in text:
-            got = self.codes.get(ch)
-            if got is None:
-                if len(self.subsets[-1]) >= 256:
-                    self.subsets.append([])
-                sub = len(self.subsets) - 1
-                got = self.codes[ch] = (sub, len(self.subsets[sub]))
-                self.subsets[sub].append(ord(ch))
-            sub, code = got
-            if not chunks or chunks[-1][0] != sub:
-                chunks.append((sub, []))
-            chunks[-1][1].append(f"{code:02X}")
-        return [(sub, "".join(codes)) for sub, codes in chunks]
+    def __init__(self, face: Face, index: int) -> None:
+        self.face = face
+        self.resource = f"F{index}"
+        self.glyphs: dict[int, str] = {}
 
 
 class StreamingPdf:
-    """Pages are written out as they come; only offsets and font subsets stay in memory."""
+    """Pages are written out as they come; only offsets and the glyphs used stay in memory."""
 
     CATALOG, PAGES, FONTS = 1, 2, 3
 
-    def __init__(self, out: BinaryIO, fonts: dict[str, TTFont], *, compress: bool = True) -> None:
+    def __init__(self, out: BinaryIO, *, compress: bool = True) -> None:
         self.out = out
         self.compress = compress
         self.offsets: dict[int, int] = {}
         self.page_ids: list[int] = []
         self.next_id = 4
-        self.fonts = {style: _Font(f, i) for i, (style, f) in enumerate(fonts.items())}
+        self.fonts: dict[str, _FontUse] = {}
         self.pos = 0
         self._write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+
+    def font(self, face: Face) -> _FontUse:
+        use = self.fonts.get(face.key)
+        if use is None:
+            use = self.fonts[face.key] = _FontUse(face, len(self.fonts))
+        return use
 
     def _write(self, data: bytes) -> None:
         self.out.write(data)
@@ -124,38 +114,35 @@ class StreamingPdf:
         )
         self.page_ids.append(self._obj(page.encode()))
 
-    def _embed(self, font: _Font, n: int, subset: list[int]) -> int:
-        face = font.face
-        tag = "".join(chr(65 + (v // 26**k) % 26) for k, v in enumerate([font.index * 512 + n] * 6))
-        base = f"{tag}+{face.name.decode('latin-1')}"
-        data = face.makeSubset(subset)
-        ff = self._stream(data, f" /Length1 {len(data)}")
-        flags = (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC
-        bbox = " ".join(str(int(v)) for v in face.bbox)
+    def _embed(self, use: _FontUse) -> int:
+        emb = embed.subset(use.face, sorted(use.glyphs))
+        tag = "".join(chr(65 + (v // 26**k) % 26) for k, v in enumerate([int(use.resource[1:]) * 7919 + 17] * 6))
+        base = f"{tag}+{emb.name}"
+        ff = self._stream(emb.data, f" /Length1 {len(emb.data)}")
         desc = self._obj(
             (
-                f"<< /Type /FontDescriptor /FontName /{base} /Flags {flags} /FontBBox [{bbox}]"
-                f" /ItalicAngle {face.italicAngle} /Ascent {face.ascent} /Descent {face.descent}"
-                f" /CapHeight {face.capHeight} /StemV {face.stemV}"
-                f" /MissingWidth {face.defaultWidth} /FontFile2 {ff} 0 R >>"
+                f"<< /Type /FontDescriptor /FontName /{base} /Flags 4 /FontBBox [{emb.bbox}]"
+                f" /ItalicAngle 0 /Ascent {emb.ascent} /Descent {emb.descent}"
+                f" /CapHeight {emb.cap_height} /StemV 80 /FontFile2 {ff} 0 R >>"
             ).encode()
         )
-        cmap = self._stream(makeToUnicodeCMap(base, subset).encode("latin-1"))
-        widths = " ".join(str(round(face.getCharWidth(c))) for c in subset)
+        cid = self._obj(
+            (
+                f"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /{base}"
+                " /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>"
+                f" /FontDescriptor {desc} 0 R /DW 1000 /W [{emb.widths}] /CIDToGIDMap /Identity >>"
+            ).encode()
+        )
+        cmap = self._stream(embed.to_unicode_cmap(use.glyphs).encode("ascii"))
         return self._obj(
             (
-                f"<< /Type /Font /Subtype /TrueType /BaseFont /{base} /FirstChar 0"
-                f" /LastChar {len(subset) - 1} /Widths [{widths}] /FontDescriptor {desc} 0 R"
-                f" /ToUnicode {cmap} 0 R >>"
+                f"<< /Type /Font /Subtype /Type0 /BaseFont /{base} /Encoding /Identity-H"
+                f" /DescendantFonts [{cid} 0 R] /ToUnicode {cmap} 0 R >>"
             ).encode()
         )
 
     def close(self) -> None:
-        resources = []
-        for font in self.fonts.values():
-            for n, subset in enumerate(font.subsets):
-                if subset:
-                    resources.append(f"/{font.resource(n)} {self._embed(font, n, subset)} 0 R")
+        resources = [f"/{use.resource} {self._embed(use)} 0 R" for use in self.fonts.values() if use.glyphs]
         self._obj(f"<< {' '.join(resources)} >>".encode(), self.FONTS)
         kids = " ".join(f"{p} 0 R" for p in self.page_ids)
         self._obj(f"<< /Type /Pages /Kids [{kids}] /Count {len(self.page_ids)} >>".encode(), self.PAGES)
@@ -166,6 +153,11 @@ class StreamingPdf:
         lines += [f"{self.offsets[i]:010d} 00000 n \n" for i in range(1, size)]
         self._write("".join(lines).encode())
         self._write(f"trailer\n<< /Size {size} /Root {self.CATALOG} 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+
+
+@lru_cache(maxsize=512)
+def _actual_text(text: str) -> str:
+    return f"/Span << /ActualText <FEFF{text.encode('utf-16-be').hex().upper()}> >> BDC "
 
 
 class PageBuilder:
@@ -179,11 +171,28 @@ class PageBuilder:
         self.ops.append(f"{_rgb(b.colour)} rg {_n(b.x)} {_n(b.y)} {_n(b.w)} {_n(b.h)} re f")
 
     def text(self, t: bl.Text) -> None:
-        font = self.pdf.fonts[t.style]
-        parts = [f"BT {_rgb(t.colour)} rg 1 0 0 1 {_n(t.left)} {_n(t.y)} Tm"]
-        for sub, hexs in font.encode(t.text):
-            parts.append(f"/{font.resource(sub)} {_n(t.size)} Tf <{hexs}> Tj")
-        parts.append("ET")
+        """The shaped glyphs. A left-to-right line sits in a span whose /ActualText is the text
+        as typed (Indic vowel signs drawn before their consonant read back in typed order).
+        A line with right-to-left text has none: pdfium and poppler read /ActualText as if it
+        were in visual order and reverse it; from the glyphs' /ToUnicode, in visual order,
+        both give back the logical order (tested)."""
+        shaped = shape(t.text, t.style)
+        colour = _rgb(t.colour)
+        actual = not any(r.rtl for r in shaped.runs)
+        span = _actual_text(t.text) if actual else ""
+        parts = [f"{span}BT {colour} rg"]
+        x = t.left
+        for run in shaped.runs:
+            use = self.pdf.font(run.face)
+            k = t.size / run.face.upem
+            if run.face.fake_bold:
+                parts.append(f"{colour} RG 2 Tr {_n(t.size * 0.035)} w")
+            parts.append(f"/{use.resource} {_n(t.size)} Tf")
+            parts.append(emit_run(run, use, x, t.y, k))
+            if run.face.fake_bold:
+                parts.append("0 Tr")
+            x += run.width * t.size
+        parts.append("ET EMC" if actual else "ET")
         self.ops.append(" ".join(parts))
 
     def qr(self, q: bl.QR, matrix: Matrix) -> None:
@@ -207,6 +216,57 @@ class PageBuilder:
 
     def content(self) -> str:
         return "\n".join(self.ops)
+
+
+@dataclass(frozen=True, slots=True)
+class _RunOps:
+    """What drawing a run needs, whatever its size and place: the TJ array (advances as
+    corrections against /W in thousandths of an em) when no glyph is moved off its pen
+    position, and the glyphs' texts for /ToUnicode."""
+
+    tj: str | None
+    unicode: dict[int, str]
+
+
+def _run_ops(run: Run) -> _RunOps:
+    got = run.cache.get("pdf")
+    if isinstance(got, _RunOps):
+        return got
+    unicode: dict[int, str] = {}
+    for (gid, *_), text in zip(run.glyphs, run.texts, strict=True):
+        if not unicode.get(gid):
+            unicode[gid] = text
+    tj: str | None = None
+    if not any(dx or dy for _, _, dx, dy in run.glyphs):
+        face, k = run.face, 1000 / run.face.upem
+        parts = []
+        for gid, adv, _, _ in run.glyphs:
+            parts.append(f"<{gid:04X}>")
+            diff = face.advance(gid) - adv
+            if diff:
+                parts.append(_n(diff * k))
+        tj = "[" + "".join(parts).replace("><", "") + "]"
+    ops = _RunOps(tj, unicode)
+    run.cache["pdf"] = ops
+    return ops
+
+
+def emit_run(run: Run, use: _FontUse, x: float, y: float, k: float) -> str:
+    """Operators that draw one run's glyphs at (x, y), `k` points per font unit: one TJ
+    with the shaper's advances, and an explicit position for each glyph the shaper moved
+    (marks, vowel signs)."""
+    ops = _run_ops(run)
+    if not ops.unicode.keys() <= use.glyphs.keys():
+        for gid in ops.unicode.keys() - use.glyphs.keys():
+            use.glyphs[gid] = ops.unicode[gid]
+    if ops.tj is not None:
+        return f"1 0 0 1 {_n(x)} {_n(y)} Tm {ops.tj} TJ"
+    out = []
+    pen = 0
+    for gid, adv, dx, dy in run.glyphs:
+        out.append(f"1 0 0 1 {_n(x + (pen + dx) * k)} {_n(y + dy * k)} Tm <{gid:04X}> Tj")
+        pen += adv
+    return " ".join(out)
 
 
 # --- layouts --------------------------------------------------------------------------------
@@ -245,6 +305,25 @@ def _crop_marks(page: PageBuilder, size: tuple[float, float]) -> None:
     page.line(cx, cy - k / 2, cx, cy + k / 2, 0.4)
 
 
+def missing_glyphs(badge: bl.Badge) -> str:
+    """Characters on the badge that no font has a glyph for (drawn as boxes), once each."""
+    found = "".join(shape(t.text, t.style).missing for t in badge.texts)
+    return "".join(dict.fromkeys(found))
+
+
+@dataclass(frozen=True, slots=True)
+class MissingGlyphs:
+    """A badge printed with characters no font has: say so, naming the participant."""
+
+    registration_id: int
+    full_name: str
+    characters: str
+
+    def describe(self) -> str:
+        codes = ", ".join(f"U+{ord(c):04X} {c}" for c in self.characters)
+        return f"#{self.registration_id} {self.full_name}: no glyph for {codes} (printed as boxes)"
+
+
 def layout_badge(
     badge: BadgeInfo, conf: ConferenceInfo, slot: tuple[float, float, float, float], portrait: bool
 ) -> bl.Badge:
@@ -263,6 +342,7 @@ class PrintReport:
     layout: str
     qr_version: int
     qr_mask: int
+    missing: tuple[MissingGlyphs, ...] = ()
 
 
 class BadgePdf:
@@ -283,8 +363,9 @@ class BadgePdf:
         self.secret = secret
         self.bot_username = bot_username
         self.qr_only = qr_only
-        self.pdf = StreamingPdf(out, bl.register_fonts())
+        self.pdf = StreamingPdf(out)
         self.pending: list[BadgeInfo] = []
+        self.missing: list[MissingGlyphs] = []
         self.count = 0
         # all links have the same length: one QR version and mask for the whole job
         self.qr_version, self.qr_mask = qr_plan(self.link(1, 1))
@@ -305,7 +386,11 @@ class BadgePdf:
         for badge, slot in zip(self.pending, self.sheet.slots, strict=False):
             link = self.link(badge.registration_id, badge.badge_version)
             matrix = qr_matrix(link, version=self.qr_version, mask=self.qr_mask)
-            page.badge(layout_badge(badge, self.conf, slot, self.sheet.portrait), matrix, qr_only=self.qr_only)
+            drawn = layout_badge(badge, self.conf, slot, self.sheet.portrait)
+            page.badge(drawn, matrix, qr_only=self.qr_only)
+            lost = "" if self.qr_only else missing_glyphs(drawn)
+            if lost:
+                self.missing.append(MissingGlyphs(badge.registration_id, badge.full_name, lost))
         if self.sheet.crop_marks and not self.qr_only:
             _crop_marks(page, self.sheet.page)
         self.pdf.add_page(*self.sheet.page, page.content())
@@ -373,4 +458,4 @@ async def print_badges(
             tmp.unlink(missing_ok=True)
     if mark and printed:
         await mark_printed(session, printed)
-    return PrintReport(out, len(printed), pages, layout, job.qr_version, job.qr_mask)
+    return PrintReport(out, len(printed), pages, layout, job.qr_version, job.qr_mask, tuple(job.missing))

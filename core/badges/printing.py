@@ -27,16 +27,6 @@ class ConferenceInfo:
     first_day: date
     last_day: date
 
-    def dates(self) -> str:
-        a, b = self.first_day, self.last_day
-        if a == b:
-            return a.strftime("%d %B %Y").lstrip("0")
-        if (a.year, a.month) == (b.year, b.month):
-            return f"{a.day}–{b.day} {b.strftime('%B %Y')}"
-        if a.year == b.year:
-            return f"{a.day} {a.strftime('%B')} – {b.day} {b.strftime('%B %Y')}"
-        return f"{a.day} {a.strftime('%B %Y')} – {b.day} {b.strftime('%B %Y')}"
-
 
 @dataclass(frozen=True, slots=True)
 class BadgeInfo:

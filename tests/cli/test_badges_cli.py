@@ -217,3 +217,19 @@ def test_unwritable_output_names_the_users_file(cli_env, tmp_path):
     res = runner.invoke(cli, ["badges", "print", str(out)])
     assert res.exit_code == 1 and str(out) in res.output and ".part" not in res.output, res.output
     assert "Traceback" not in res.output
+
+
+def test_print_warns_naming_whose_badge_has_characters_no_font_has(cli_env, tmp_path):
+    async def fn(s):
+        conf = await make_conference(s)
+        for name, native in (("Edappadi Palaniswami", "எடப்பாடி பழனிசாமி"), ("Wang Yi", "王毅"), ("Bassam", "بسام")):
+            await make_registration(s, conf, await make_participant(s, full_name=name, native_name=native))
+
+    asyncio.run(_db(cli_env, fn))
+    out = tmp_path / "scripts.pdf"
+    res = runner.invoke(cli, ["badges", "print", str(out), "--layout", "a6"])
+    assert res.exit_code == 0, res.output
+    assert "3 badge(s)" in res.output
+    warnings = [line for line in res.output.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "Edappadi Palaniswami" in warnings[0] and "U+0BAA" in warnings[0]
+    assert len(decode_pdf(out)) == 3
