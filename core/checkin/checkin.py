@@ -41,7 +41,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -49,6 +48,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.badges.badges import parse_scanned, verify_token
+from core.checkin import rules
 from core.clock import Clock, utc_now
 from core.errors import NotFound
 from core.models import (
@@ -96,6 +96,7 @@ class Verdict:
     already_by: int | None = None
     already_gate: str | None = None
     replayed: bool = field(default=False, compare=False)
+    offline: bool = field(default=False, compare=False)  # judged from a kiosk's local copy
 
     @property
     def ok(self) -> bool:
@@ -166,13 +167,6 @@ def read_scanned(text: str | bytes) -> tuple[str | None, str]:
     head = text[:RAW_LENGTH]
     raw = head if head.isprintable() else "".join(c if c.isprintable() else _escape(c) for c in head)
     return (None if too_long or not text.isprintable() else text), raw[:RAW_LENGTH]
-
-
-def _local_day(moment: datetime, tz: str) -> Any:
-    try:
-        return moment.astimezone(ZoneInfo(tz)).date()
-    except (KeyError, ValueError):
-        return moment.date()
 
 
 async def scan(
@@ -284,10 +278,10 @@ async def _judge(
 
     token = parse_scanned(text) if text is not None else None
     checked = verify_token(secret, token) if token else None
-    if checked is None:
-        why = "unreadable" if token is None else "forged"
+    refused = rules.token_rule(token, checked)
+    if refused is not None or checked is None:
         sid = await record(ScanResult.INVALID)
-        return Verdict(ScanResult.INVALID, detail=why, scan_id=sid, **base)
+        return verdict_from(refused or rules.Ruling(ScanResult.INVALID), None, sid, base)
     reg_id, version = checked
 
     if pg:
@@ -300,69 +294,63 @@ async def _judge(
             .on_conflict_do_nothing(index_elements=["registration_id"])
         )
     row = (await conn.execute(_select_state(reg_id, pg=pg))).first()
-    if row is None or row.conference_id != conference_id:
-        why = "unknown" if row is None else "other_conference"
-        sid = await record(ScanResult.INVALID)
-        return Verdict(ScanResult.INVALID, detail=why, scan_id=sid, **base)
-
-    who: dict[str, Any] = {
-        "registration_id": reg_id,
-        "name": row.full_name,
-        "native_name": row.native_name,
-        "delegation": dict(row.name) if row.name else None,
-        "category": str(row.category.value if hasattr(row.category, "value") else row.category),
-    }
-    status = RegistrationStatus(row.status)
-    if version != row.badge_version:
-        why = "reissued" if version < row.badge_version else "unknown_version"
-        result = ScanResult.REVOKED if version < row.badge_version else ScanResult.INVALID
-        sid = await record(result, reg_id, version)
-        return Verdict(result, detail=why, scan_id=sid, **base, **who)
-    if status is not RegistrationStatus.APPROVED:
-        sid = await record(ScanResult.NOT_APPROVED, reg_id, version)
-        return Verdict(ScanResult.NOT_APPROVED, detail=status.value, scan_id=sid, **base, **who)
-    if allowed and who["category"] not in allowed:
-        sid = await record(ScanResult.NOT_ALLOWED, reg_id, version)
-        return Verdict(ScanResult.NOT_ALLOWED, detail="category", scan_id=sid, **base, **who)
-
-    inside = bool(row.inside)
-    here = row.agenda_item_id
-    same_day = row.since is not None and _local_day(row.since, row.timezone) == _local_day(now, row.timezone)
-    detail: str | None = None
-    if direction is ScanDirection.IN:
-        at_same_place = inside and (item_id is None or here == item_id)
-        if at_same_place and same_day:
-            sid = await record(ScanResult.DUPLICATE, reg_id, version)
-            return Verdict(
-                ScanResult.DUPLICATE,
-                detail="already_inside",
-                scan_id=sid,
-                already_at=row.since,
-                already_by=row.staff_telegram_id,
-                already_gate=row.gate,
-                **base,
-                **who,
-            )
-        new_inside, new_item = True, item_id
-    elif item_id is None:  # leaving the venue
-        if not inside:
-            detail = "was_not_inside"
-        new_inside, new_item = False, None
-    elif inside and here == item_id:  # leaving this hall, still at the venue
-        new_inside, new_item = True, None
-    else:
-        detail = "was_not_inside"
-        new_inside, new_item = inside, here
-
-    sid = await record(ScanResult.OK, reg_id, version)
-    values: dict[str, Any] = {"inside": new_inside, "agenda_item_id": new_item, "last_scan_id": sid}
-    if (new_inside, new_item) != (inside, here) or direction is ScanDirection.IN:
+    badge = badge_from_row(row, reg_id) if row is not None else None
+    ruling = rules.judge_badge(
+        badge,
+        version=version,
+        conference_id=conference_id,
+        allowed=allowed,
+        direction=direction,
+        item_id=item_id,
+        now=now,
+    )
+    known = badge is not None and badge.conference_id == conference_id
+    sid = await record(ruling.result, reg_id if known else None, version if known else None)
+    verdict = verdict_from(ruling, badge if known else None, sid, base)
+    if ruling.result is not ScanResult.OK or row is None:
+        return verdict
+    values: dict[str, Any] = {"inside": ruling.inside, "agenda_item_id": ruling.item_id, "last_scan_id": sid}
+    if ruling.restart:
         values["since"] = now
     if row.inside is None:  # no presence row yet (SQLite path)
         await conn.execute(insert(_presence).values(registration_id=reg_id, **{"since": now, **values}))
     else:
         await conn.execute(update(_presence).where(_presence.c.registration_id == reg_id).values(**values))
-    return Verdict(ScanResult.OK, detail=detail, scan_id=sid, **base, **who)
+    return verdict
+
+
+def badge_from_row(row: Any, reg_id: int) -> rules.Badge:
+    """The rules' view of the state row read (and locked) by `_select_state`."""
+    return rules.Badge(
+        registration_id=reg_id,
+        conference_id=row.conference_id,
+        status=RegistrationStatus(row.status),
+        category=str(row.category.value if hasattr(row.category, "value") else row.category),
+        badge_version=row.badge_version,
+        name=row.full_name,
+        native_name=row.native_name,
+        delegation=dict(row.name) if row.name else None,
+        timezone=row.timezone,
+        inside=row.inside,
+        here=row.agenda_item_id,
+        since=row.since,
+        last_staff=row.staff_telegram_id,
+        last_gate=row.gate,
+    )
+
+
+def verdict_from(ruling: rules.Ruling, badge: rules.Badge | None, scan_id: int | None, base: dict[str, Any]) -> Verdict:
+    who = badge.who() if badge is not None else {}
+    return Verdict(
+        ruling.result,
+        detail=ruling.detail,
+        scan_id=scan_id,
+        already_at=ruling.already_at,
+        already_by=ruling.already_by,
+        already_gate=ruling.already_gate,
+        **base,
+        **who,
+    )
 
 
 async def replay(session: AsyncSession, nonce: str) -> Verdict | None:
