@@ -93,6 +93,15 @@ def verify_token(secret: bytes, token: str) -> tuple[int, int] | None:
     return registration_id, version
 
 
+def read_head(token: str) -> tuple[int, int] | None:
+    """(registration_id, version) a token claims, WITHOUT checking its MAC: for a kiosk's
+    offline copy, which holds a digest of each issued token instead of the secret."""
+    if not isinstance(token, str) or not _TOKEN_RE.fullmatch(token):
+        return None
+    fmt, registration_id, version = _HEAD.unpack(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))[: _HEAD.size])
+    return (registration_id, version) if fmt == TOKEN_FORMAT and registration_id and version else None
+
+
 def parse_scanned(text: str) -> str | None:
     """The token in what a scanner or a person typed: the full deep link, `b_<token>` or the
     bare token, with stray whitespace or CR around it. None for anything else."""
