@@ -21,6 +21,7 @@ from core.conferences import current_conference
 from core.models import AgendaItem, Conference, pick
 from core.programme.lookup import find_agenda_item
 from core.reporting import reports
+from core.reporting.offline_conflicts import offline_conflicts
 from core.uow import unit_of_work
 
 app = typer.Typer(no_args_is_help=True)
@@ -102,6 +103,7 @@ async def attendance_data(
         data["sessions"] = [i.as_dict() for i in await reports.by_item(session, conf, day=day)]
     else:
         data["days"] = [d.as_dict() for d in await reports.by_day(session, conf)]
+    data["offline_conflicts"] = [c.as_dict() for c in await offline_conflicts(session, conf)]
     return data
 
 
@@ -115,6 +117,8 @@ def print_attendance(data: dict[str, Any]) -> None:
         )
     )
     emit(_table(data))
+    if data.get("offline_conflicts"):
+        emit(_conflict_table(data))
     if "no_shows" in data:
         if data["no_shows"]:
             emit(_no_show_table(data))
@@ -195,6 +199,20 @@ def _table(data: dict[str, Any]) -> Table:
         )
         for line in data["days"]:
             table.add_row(line["day"], line["present"], line["entries"], line["refused"])
+    return table
+
+
+def _conflict_table(data: dict[str, Any]) -> Table:
+    """Offline conflicts (core/reporting/offline_conflicts.py): badge, kind, doors, times."""
+    table = Table(
+        [Column("ID", "registration_id", "number"), Column("Name", "name"), Column("Conflict", "kind", "token"),
+         Column("Doors", "doors"), Column("Times", "times")],
+        title=f"Offline conflicts: {len(data['offline_conflicts'])}",
+    )  # fmt: skip
+    for c in data["offline_conflicts"]:
+        zone = ZoneInfo(data["timezone"])
+        times = ", ".join(datetime.fromisoformat(t).astimezone(zone).strftime("%H:%M:%S") for t in c["times"])
+        table.add_row(c["registration_id"], c["name"], c["kind"], ", ".join(c["doors"]), times)
     return table
 
 

@@ -98,7 +98,8 @@ def read_head(token: str) -> tuple[int, int] | None:
     offline copy, which holds a digest of each issued token instead of the secret."""
     if not isinstance(token, str) or not _TOKEN_RE.fullmatch(token):
         return None
-    fmt, registration_id, version = _HEAD.unpack(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))[: _HEAD.size])
+    raw = base64.urlsafe_b64decode(token)  # 32 characters: 24 bytes, no padding
+    fmt, registration_id, version = _HEAD.unpack(raw[: _HEAD.size])
     return (registration_id, version) if fmt == TOKEN_FORMAT and registration_id and version else None
 
 
