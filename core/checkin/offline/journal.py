@@ -98,11 +98,15 @@ class Journal:
             entry.nonce, entry.at.isoformat(), entry.raw, entry.registration_id, entry.badge_version, entry.result,
             entry.detail, entry.direction, entry.item_id, entry.gate, entry.staff, int(entry.offline), int(uploaded),
         )  # fmt: skip
+        if uploaded:  # central has it (durably): no fsync of its own; the next offline scan's covers it
+            self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute(
             "INSERT OR IGNORE INTO scan (nonce, at, raw, registration_id, badge_version, result, detail, direction,"
             " item_id, gate, staff, offline, uploaded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             values,
         )
+        if uploaded:
+            self.db.execute("PRAGMA synchronous=FULL")
 
     def pending(self, limit: int) -> list[Entry]:
         rows = self.db.execute(f"SELECT {COLUMNS} FROM scan WHERE uploaded = 0 ORDER BY seq LIMIT ?", (limit,))
