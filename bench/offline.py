@@ -47,8 +47,9 @@ async def seed(url: str, n: int) -> tuple[int, list[str]]:
     await upgrade(engine)
     now = datetime.now(UTC)
     async with engine.begin() as conn:
-        conference = dict(slug="bench", edition=1, name={"en": "Bench"}, timezone="Europe/Minsk", first_day=date.today(),
-                          last_day=date.today(), auto_approve_categories=[], venue={}, city={}, created_at=now,
+        today = date.today()
+        conference = dict(slug="bench", edition=1, name={"en": "Bench"}, timezone="Europe/Minsk", first_day=today,
+                          last_day=today, auto_approve_categories=[], venue={}, city={}, created_at=now,
                           updated_at=now)  # fmt: skip
         cid = (await conn.execute(insert(Conference).values(**conference).returning(Conference.id))).scalar_one()
         people = [dict(full_name=f"Person {i}", ref=f"b{i}", created_at=now, updated_at=now) for i in range(n)]

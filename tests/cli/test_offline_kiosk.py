@@ -167,7 +167,7 @@ def central_rows(url: str) -> tuple[list[Any], dict[int, Any], Conference]:
 
 
 def test_kiosks_judge_through_an_outage_and_reconcile(central: Central, tmp_path: Path) -> None:
-    r, slug = seed(central.url, 140)
+    r, _ = seed(central.url, 140)
     dirs = {g: tmp_path / f"kiosk-{g}" for g in ("North", "South", "Out")}
     a = KioskProcess(central, dirs["North"], "North")
     b = KioskProcess(central, dirs["South"], "South")
@@ -253,7 +253,7 @@ def test_kiosks_judge_through_an_outage_and_reconcile(central: Central, tmp_path
     entered = {s.registration_id for s in scans if s.result.value == "ok" and s.direction.value == "in"}
     assert stats.checked_in == len(entered) == 130
     assert stats.inside == sum(inside.values())
-    today = [d for d in days if d.day == stats.day][0]
+    today = next(d for d in days if d.day == stats.day)
     assert today.present == len(entered)
     assert today.entries == sum(1 for s in scans if s.result.value == "ok" and s.direction.value == "in")
     assert today.refused == sum(1 for s in scans if s.result.value != "ok")

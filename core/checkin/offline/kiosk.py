@@ -160,7 +160,7 @@ class Kiosk:
             self._replay_journal(self.copy)
         try:
             conference_id = await self.central.call(lambda: self._conference(conference))
-            await self._refresh(conference_id)
+            await self.refresh(conference_id)
             self._set_online(self.journal.waiting() == 0)
         except DomainError:
             raise
@@ -251,9 +251,9 @@ class Kiosk:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.refresh_every)
                 if self.online:
-                    await self._try(self._refresh)
+                    await self._try(self.refresh)
             elif await self._try(self.drain):
-                await self._try(self._refresh)
+                await self._try(self.refresh)
             else:
                 await asyncio.sleep(self.retry_every)
 
@@ -291,7 +291,7 @@ class Kiosk:
 
         return work
 
-    async def _refresh(self, conference_id: int | None = None) -> None:
+    async def refresh(self, conference_id: int | None = None) -> None:
         """A fresh copy from central (read-only connection); written in a thread, swapped here."""
         conference_id = conference_id or (self.place.conference_id if self.place else None)
         assert conference_id is not None and self.secret is not None
