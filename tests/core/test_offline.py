@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -153,4 +153,4 @@ async def test_the_reissue_window_of_an_offline_door(session, session_factory, d
     assert "Scans waiting to upload: 0" in result.output, result.output
     result = CliRunner().invoke(kiosk_app, ["wipe", "--offline-dir", str(tmp_path / "door")])
     assert result.exit_code == 0 and "deleted" in result.output
-    assert not [p for p in Path(tmp_path / "door").iterdir()]
+    assert not list(os.listdir(tmp_path / "door"))
