@@ -168,6 +168,7 @@ class Kiosk:
             if not is_central_failure(exc):
                 raise
             self.note_error(exc)
+            self._set_online(False)
             if self.copy is None:
                 raise NoLocalCopy(
                     f"central database unavailable ({cause(exc)}) and no local copy in {self.directory}"
