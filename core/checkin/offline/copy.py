@@ -7,10 +7,12 @@ kiosk killed mid-refresh keeps the previous copy, never half of one.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -46,6 +48,7 @@ CREATE TABLE verifier (registration_id INTEGER, version INTEGER, digest BLOB, PR
 
 _reg, _part, _deleg = Registration.__table__, Participant.__table__, Delegation.__table__  # type: ignore[attr-defined]
 _presence, _scan, _item = Presence.__table__, Scan.__table__, AgendaItem.__table__  # type: ignore[attr-defined]
+_conf = Conference.__table__  # type: ignore[attr-defined]
 
 
 def digest(token: str) -> bytes:
@@ -112,7 +115,7 @@ async def fetch(session: AsyncSession, conference_id: int, secret: bytes, clock:
     """Read the copy from the central database (reads only)."""
     taken_at = clock()
     conn = await session.connection()
-    conf = (await conn.execute(select(Conference.__table__).where(Conference.__table__.c.id == conference_id))).one()  # type: ignore[attr-defined]
+    conf = (await conn.execute(select(_conf).where(_conf.c.id == conference_id))).one()
     copy = LocalCopy(conference_id, conf.slug, dict(conf.name), conf.timezone, conf.first_day, conf.last_day, taken_at)
     items = await conn.execute(
         select(_item.c.id, _item.c.code, _item.c.title, _item.c.allowed_categories).where(
@@ -135,15 +138,22 @@ async def fetch(session: AsyncSession, conference_id: int, secret: bytes, clock:
         )
         .where(_reg.c.conference_id == conference_id)
     )  # fmt: skip
+    # building 10,000 badges and their digests takes a while: in a thread, so a kiosk's
+    # scanning loop keeps running while its copy is refreshed
+    await asyncio.to_thread(_fill, copy, rows.all(), secret)
+    return copy
+
+
+def _fill(copy: LocalCopy, rows: Sequence[Any], secret: bytes) -> None:
+    conference_id = copy.conference_id
     for r in rows:
         copy.badges[r.id] = rules.Badge(
             r.id, conference_id, RegistrationStatus(r.status), str(getattr(r.category, "value", r.category)),
             r.badge_version, r.full_name, r.native_name, dict(r.delegation) if r.delegation else None,
-            conf.timezone, r.inside, r.agenda_item_id, r.since, r.staff_telegram_id, r.gate,
+            copy.timezone, r.inside, r.agenda_item_id, r.since, r.staff_telegram_id, r.gate,
         )  # fmt: skip
         for version in range(1, r.badge_version + 1):  # older versions too: they scan as revoked
             copy.verifiers[(r.id, version)] = digest(make_token(secret, r.id, version))
-    return copy
 
 
 def private_dir(directory: Path) -> Path:
