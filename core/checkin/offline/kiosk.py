@@ -262,10 +262,8 @@ class Kiosk:
         try:
             await work()
             return True
-        except Exception as exc:
-            if not is_central_failure(exc):
-                raise
-            if self.online:
+        except Exception as exc:  # the background work never dies: the error is in `kiosk status`
+            if self.online and is_central_failure(exc):
                 self.go_offline(exc)
             else:
                 self.note_error(exc)
