@@ -2,6 +2,7 @@
 
 In one process, one kiosk (`core.checkin.offline.kiosk.Kiosk`) over N badges:
 - online: verdicts/s with central answering (checkin.scan + commit, the journal line): the baseline;
+  and the same while the local copy is refreshed back to back (a kiosk refreshes every 30 s);
 - offline: verdicts/s judged from the local copy, each journaled and fsync'd before it counts
   (and, for reference, the judge alone without the journal);
 - upload: from reconnect to a fully uploaded journal of N offline scans (`Kiosk.drain`:
@@ -9,7 +10,8 @@ In one process, one kiosk (`core.checkin.offline.kiosk.Kiosk`) over N badges:
 Each figure is the median of --rounds rounds, and each is printed as a ratio to the online
 rate of the same run. SQLite central in a temporary folder that is moved away for the outage;
 PostgreSQL too when CONFDESK_BENCH_PG_URL=postgresql+asyncpg://… names a server (a scratch
-database, reached through a TCP proxy that is cut).
+database, reached through a TCP proxy that is cut; the proxy runs in a thread of this
+process, so PostgreSQL's online figures here are lower than without it).
 """
 
 from __future__ import annotations
@@ -69,6 +71,12 @@ async def rate(kiosk: Kiosk, links: list[str], offline: bool) -> float:
     return len(links) / (time.perf_counter() - t0)
 
 
+async def refresh_forever(kiosk: Kiosk) -> None:
+    """The copy refreshed again and again (a kiosk does it every 30 s) while scans go on."""
+    while True:
+        await kiosk.refresh()
+
+
 async def bench(url: str, n: int, rounds: int, cut: Callable[[], None], restore: Callable[[], None]) -> None:
     cid, links = await seed(url, n)
 
@@ -84,12 +92,16 @@ async def bench(url: str, n: int, rounds: int, cut: Callable[[], None], restore:
         copy = await kiosk.start(conference)
         print(f"  local copy of {n} badges read and written: {time.perf_counter() - t0:6.2f} s")
         kiosk.place = Place(cid, None, "Bench", ScanDirection.IN, None)  # no background work: measured by hand
-        online, offline, judged, upload = [], [], [], []
-        sample = links[: min(n, 2000)]
+        online, refreshing, offline, judged, upload = [], [], [], [], []
+        k = min(n // 2, 1000)
+        sample, other = links[:k], links[k : 2 * k]  # the same kind of verdicts in both online runs
         for r in range(rounds):
             gate = f"R{r}"
             kiosk.place = Place(cid, None, gate, ScanDirection.IN if r % 2 == 0 else ScanDirection.OUT, None)
             online.append(await rate(kiosk, sample, offline=False))
+            refreshes = asyncio.create_task(refresh_forever(kiosk))
+            refreshing.append(await rate(kiosk, other, offline=False))
+            refreshes.cancel()
             cut()
             kiosk.go_offline(RuntimeError("bench: central cut"))
             offline.append(await rate(kiosk, links, offline=True))
@@ -108,6 +120,8 @@ async def bench(url: str, n: int, rounds: int, cut: Callable[[], None], restore:
     up_time = statistics.median(t for _, t in upload)
     up_rate = n / up_time
     print(f"  online scan (baseline)            {base:8.0f} verdicts/s")
+    print(f"  online, refreshing back to back   {statistics.median(refreshing):8.0f} verdicts/s"
+          f"   x{statistics.median(refreshing) / base:5.2f} of online")  # fmt: skip
     print(f"  offline scan, journal fsync'd     {statistics.median(offline):8.0f} verdicts/s"
           f"   x{statistics.median(offline) / base:5.2f} of online")  # fmt: skip
     print(f"  offline judge alone (no journal)  {statistics.median(judged):8.0f} verdicts/s"
