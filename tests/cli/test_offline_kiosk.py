@@ -93,7 +93,7 @@ def central(template_db, tmp_path) -> Iterator[Central]:
 class KioskProcess:
     def __init__(self, central: Central, directory: Path, gate: str, *extra: str) -> None:
         self.args = [sys.executable, "-c", "from bot.cli import main; main()", "scan", "--gate", gate, "--json",
-                     "--offline-dir", str(directory), "--timeout", "1", "--retry-every", "0.2", "--refresh-every", "1",
+                     "--offline-dir", str(directory), "--timeout", "5", "--retry-every", "0.2", "--refresh-every", "1",
                      *extra]  # fmt: skip
         self.env = {**os.environ, "DATABASE_URL": central.for_kiosks, "BADGE_SECRET": SECRET, "BOT_USERNAME": BOT}
         self.env.pop("CONFERENCE", None)

@@ -159,7 +159,9 @@ class Kiosk:
         if self.copy is not None:
             self._replay_journal(self.copy)
         try:
-            conference_id = await self.central.call(lambda: self._conference(conference))
+            # with a copy, start at once; without one there is nothing to judge from: wait longer
+            patience = self.central.timeout if self.copy is not None else max(10.0, self.central.timeout * 5)
+            conference_id = await self.central.call(lambda: self._conference(conference), patience)
             await self.refresh(conference_id)
             self._set_online(self.journal.waiting() == 0)
         except DomainError:
