@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -85,7 +86,12 @@ class Central:
         is cancelled and left behind (it may hang on a dead socket); the engines are dropped."""
         task = asyncio.ensure_future(work())
         limit = within or self.timeout
-        done, _ = await asyncio.wait({task}, timeout=limit)
+        try:
+            done, _ = await asyncio.wait({task}, timeout=limit)
+        except asyncio.CancelledError:  # the caller gave up (the kiosk ends): so does the work
+            task.cancel()
+            self._abandon(task)
+            raise
         if not done:
             task.cancel()
             self._abandon(task)
@@ -298,13 +304,9 @@ class Kiosk:
         assert conference_id is not None and self.secret is not None
         if self.copy is not None and self.journal.waiting():
             return  # central lacks this kiosk's latest scans: refresh once they are uploaded
-        secret = self.secret
-
-        async def read() -> local.LocalCopy:
-            async with unit_of_work(self.central.factory(read_only=True)) as db:
-                return await local.fetch(db, conference_id, secret, self.clock)
-
-        fresh = await self.central.call(read, self.central.timeout * 10)
+        self.central.factory(read_only=True)  # CentralUnavailable when a SQLite file is gone
+        read = partial(_read_copy, self.central.url, conference_id, self.secret, self.clock)
+        fresh = await self.central.call(lambda: asyncio.to_thread(read), self.central.timeout * 10)
         self._replay_journal(fresh)  # scans of this kiosk after the copy was read
         if self.copy is not None and self.journal.waiting():
             return  # went offline and scanned while reading
@@ -327,6 +329,21 @@ class Kiosk:
         await self.central.close()
         self.journal_waiting = self.journal.waiting()
         self.journal.close()
+
+
+def _read_copy(url: str, conference_id: int, secret: bytes, clock: Clock) -> local.LocalCopy:
+    """Read a copy in a thread with its own event loop and connection: the SQLite driver runs
+    inline and 10,000 rows take a while, which the kiosk's loop must not wait for."""
+
+    async def read() -> local.LocalCopy:
+        engine = make_engine(url, read_only=True)
+        try:
+            async with unit_of_work(make_session_factory(engine)) as db:
+                return await local.fetch(db, conference_id, secret, clock)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
 
 
 def _fixed(conference_id: int) -> Callable[[AsyncSession], Awaitable[int]]:
