@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -112,12 +113,29 @@ class Screen:
         err_console.print(escape(text), highlight=False, soft_wrap=True)
 
 
+def _stdin_lines() -> asyncio.Queue[bytes | None]:
+    """stdin's lines, read by a thread of their own (never one of the loop's shared workers,
+    which background work may keep busy): the next badge is always read at once."""
+    loop, lines = asyncio.get_running_loop(), asyncio.Queue[bytes | None]()
+    stdin = sys.stdin.buffer
+
+    def read() -> None:
+        while True:
+            line = read_line(stdin)
+            loop.call_soon_threadsafe(lines.put_nowait, line)
+            if line is None:
+                return
+
+    threading.Thread(target=read, name="stdin", daemon=True).start()
+    return lines
+
+
 async def scan_lines(screen: Screen, shift: Shift, judge: Judge) -> Shift:
     """Judge every line of stdin until its end; one failed scan never ends the kiosk."""
     from core.errors import DomainError
 
-    stdin = sys.stdin.buffer
-    while (raw := await asyncio.to_thread(read_line, stdin)) is not None:
+    lines = _stdin_lines()
+    while (raw := await lines.get()) is not None:
         if not raw.strip():
             continue
         try:

@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import queue
+import signal
 import stat
 import subprocess
 import sys
@@ -92,7 +93,8 @@ def central(template_db, tmp_path) -> Iterator[Central]:
 
 class KioskProcess:
     def __init__(self, central: Central, directory: Path, gate: str, *extra: str) -> None:
-        self.args = [sys.executable, "-c", "from bot.cli import main; main()", "scan", "--gate", gate, "--json",
+        boot = "import faulthandler, signal; faulthandler.register(signal.SIGUSR1); from bot.cli import main; main()"
+        self.args = [sys.executable, "-c", boot, "scan", "--gate", gate, "--json",
                      "--offline-dir", str(directory), "--timeout", "5", "--retry-every", "0.2", "--refresh-every", "1",
                      *extra]  # fmt: skip
         self.env = {**os.environ, "DATABASE_URL": central.for_kiosks, "BADGE_SECRET": SECRET, "BOT_USERNAME": BOT}
@@ -125,6 +127,8 @@ class KioskProcess:
         try:
             line = self.lines.get(timeout=PATIENCE)
         except queue.Empty:
+            self.proc.send_signal(signal.SIGUSR1)  # where it is stuck, on stderr
+            wait_for(lambda: any("File" in e for e in self.errors), "a stack dump", 10)
             raise AssertionError(f"{self.gate}: no answer; stderr: {''.join(self.errors)}") from None
         return json.loads(line)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -78,7 +79,7 @@ class Central:
         if self.path is not None and not self.path.exists():  # never create an empty database
             raise CentralUnavailable(f"no database file at {self.path}")
         if read_only not in self._engines:
-            self._engines[read_only] = make_engine(self.url, read_only=read_only)
+            self._engines[read_only] = make_engine(self.url, read_only=read_only, must_exist=True)
         return make_session_factory(self._engines[read_only])
 
     async def call(self, work: Callable[[], Coroutine[Any, Any, T]], within: float | None = None) -> T:
@@ -153,6 +154,7 @@ class Kiosk:
         self.online = False
         self.place: Place | None = None
         self.journal_waiting = 0
+        self._reader = ThreadPoolExecutor(1, thread_name_prefix="refresh")  # one refresh at a time
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -282,8 +284,9 @@ class Kiosk:
         scans central did not have yet."""
         assert self.place is not None
         conference_id = self.place.conference_id
-        if self.secret is None:
-            await self.central.call(lambda: self._conference(_fixed(conference_id)))
+        # central must answer first, even with nothing to upload: going online on an empty
+        # journal alone flipped back and forth without ever yielding to the scanning loop
+        await self.central.call(lambda: self._conference(_fixed(conference_id)))
         new = 0
         while batch := self.journal.pending(BATCH):
             new += await self.central.call(self._uploader(conference_id, batch), self.central.timeout * 10)
@@ -306,7 +309,10 @@ class Kiosk:
             return  # central lacks this kiosk's latest scans: refresh once they are uploaded
         self.central.factory(read_only=True)  # CentralUnavailable when a SQLite file is gone
         read = partial(_read_copy, self.central.url, conference_id, self.secret, self.clock)
-        fresh = await self.central.call(lambda: asyncio.to_thread(read), self.central.timeout * 10)
+        async def in_thread() -> local.LocalCopy:
+            return await asyncio.get_running_loop().run_in_executor(self._reader, read)
+
+        fresh = await self.central.call(in_thread, self.central.timeout * 10)
         self._replay_journal(fresh)  # scans of this kiosk after the copy was read
         if self.copy is not None and self.journal.waiting():
             return  # went offline and scanned while reading
@@ -327,6 +333,7 @@ class Kiosk:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.drain(), upload_within)
         await self.central.close()
+        self._reader.shutdown(wait=False, cancel_futures=True)
         self.journal_waiting = self.journal.waiting()
         self.journal.close()
 
@@ -336,7 +343,7 @@ def _read_copy(url: str, conference_id: int, secret: bytes, clock: Clock) -> loc
     inline and 10,000 rows take a while, which the kiosk's loop must not wait for."""
 
     async def read() -> local.LocalCopy:
-        engine = make_engine(url, read_only=True)
+        engine = make_engine(url, read_only=True, must_exist=True)
         try:
             async with unit_of_work(make_session_factory(engine)) as db:
                 return await local.fetch(db, conference_id, secret, clock)
