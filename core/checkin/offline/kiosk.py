@@ -27,6 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -187,6 +188,7 @@ class Kiosk:
 
     async def _conference(self, find: Callable[[AsyncSession], Awaitable[int]]) -> int:
         async with unit_of_work(self.central.factory()) as db:
+            await db.execute(select(1))  # central answers (the secret may come from the environment)
             conference_id = await find(db)
             self.secret = await self._secret_source(db)
             return conference_id
