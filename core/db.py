@@ -51,21 +51,22 @@ def _sqlite_begin(sql: str, dbapi_connection: Any) -> None:
     dbapi_connection.driver_connection.begin(sql)
 
 
-def make_engine(url: str, *, echo: bool = False, read_only: bool = False) -> AsyncEngine:
+def make_engine(url: str, *, echo: bool = False, read_only: bool = False, must_exist: bool = False) -> AsyncEngine:
     """The engine for DATABASE_URL. `read_only` (SQLite; ignored for PostgreSQL): for work
     that only reads (reports, exports), its transactions begin deferred, so it neither waits
     for nor blocks a kiosk or the bot writing to the same file. Writing through it works but
-    loses the cross-process atomicity above."""
+    loses the cross-process atomicity above. `must_exist` (SQLite): a missing file (or folder)
+    is an error when connecting, never created (a kiosk whose database went away)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         memory = database in ("", ":memory:") or "mode=memory" in str(parsed)
-        if not memory:
+        if not memory and not must_exist:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(
             url,
             echo=echo,
-            async_creator=partial(InlineConnection.connect, database or ":memory:"),
+            async_creator=partial(InlineConnection.connect, database or ":memory:", must_exist and not memory),
             poolclass=StaticPool if memory else AsyncAdaptedQueuePool,
             **({} if memory else {"pool_size": 1, "max_overflow": 0, "pool_timeout": 120}),
         )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -89,7 +90,11 @@ class InlineConnection:
         self._tx = _Immediate()
 
     @classmethod
-    async def connect(cls, database: str) -> InlineConnection:
+    async def connect(cls, database: str, must_exist: bool = False) -> InlineConnection:
+        """`must_exist`: fail (sqlite3.OperationalError) rather than create a missing file."""
+        if must_exist:
+            uri = "file:" + urllib.parse.quote(database) + "?mode=rw"
+            return cls(sqlite3.connect(uri, uri=True, check_same_thread=False))
         return cls(sqlite3.connect(database, check_same_thread=False))
 
     def cursor(self) -> InlineCursor:

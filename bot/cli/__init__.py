@@ -15,6 +15,7 @@ from bot.cli.db import app as db_app
 from bot.cli.demo import demo_command
 from bot.cli.export import app as export_app
 from bot.cli.helpfix import show_flags_without_placeholder
+from bot.cli.kiosk import app as kiosk_app
 from bot.cli.participants import app as participants_app
 from bot.cli.program import app as program_app
 from bot.cli.report import app as report_app
@@ -36,6 +37,7 @@ app.add_typer(participants_app, name="participants", help="Participants: import,
 app.add_typer(staff_app, name="staff", help="Staff roles: admins, accreditation officers, door staff.")
 app.add_typer(badges_app, name="badges", help="Badges: print PDFs, reissue, links.")
 app.command("scan")(scan_command)
+app.add_typer(kiosk_app, name="kiosk", help="A kiosk's local copy and journal (scan --offline-dir): status, wipe.")
 app.command("run")(run_command)
 app.command("demo")(demo_command)
 app.add_typer(report_app, name="report", help="Reports: attendance by delegation, category, session, day.")

@@ -15,16 +15,19 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import typer
 from rich.align import Align
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
 
-from bot.cli.i18n import CliText
+from bot.cli.i18n import CliText, cli_text
+from core.checkin.offline.status import kiosk_files, offline_state
 from core.models import ScanDirection, ScanResult, pick
 
 ICON = {
@@ -57,6 +60,7 @@ REASONS = (
     "category",
     "was_not_inside",
     "replayed",
+    "not_in_copy",
 )
 
 
@@ -150,6 +154,8 @@ def show_screen(console: Console, t: CliText, shift: Shift, verdict: Any, now: d
     style = COLOUR[verdict.result]
     big = Text(f"\n{ICON[verdict.result]}  {headline(t, verdict)}\n", style=f"bold {style}", justify="center")
     lines: list[Any] = [Panel(big, style=style, padding=(1, 2))]
+    if getattr(verdict, "offline", False):
+        lines.insert(0, Text(t("kiosk-offline"), style="bold black on yellow1", justify="center"))
     for n, line in enumerate(who(t, verdict)):
         lines.append(Align.center(Text(line, style="bold" if n == 0 else "", overflow="fold")))
     for extra in (already(t, verdict, shift.zone), reason(t, verdict)):
@@ -169,6 +175,61 @@ def show_screen(console: Console, t: CliText, shift: Shift, verdict: Any, now: d
 def log_line(t: CliText, shift: Shift, verdict: Any, now: datetime) -> str:
     """One plain line per scan for a log file: time, verdict and person in words."""
     parts = [f"{ICON[verdict.result]} {headline(t, verdict)}", now.astimezone(shift.zone).strftime("%H:%M:%S")]
+    if getattr(verdict, "offline", False):
+        parts.insert(0, t("kiosk-offline"))
     parts += who(t, verdict)
     parts += [x for x in (already(t, verdict, shift.zone), reason(t, verdict)) if x]
     return "  ·  ".join(parts)
+
+
+# --- `confdesk kiosk status | wipe`: the local copy and journal of `scan --offline-dir` ---
+
+app = typer.Typer(no_args_is_help=True)
+DIR_OPTION = typer.Option(..., "--offline-dir", help="the kiosk's folder (as given to `confdesk scan`)")
+
+
+def _age(seconds: float) -> str:
+    minutes, secs = divmod(int(max(seconds, 0)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+@app.command("status")
+def status_cmd(offline_dir: Path = DIR_OPTION, lang: str | None = typer.Option(None, "--lang")) -> None:
+    """Age of the local copy, scans waiting to upload, last error."""
+    from bot.cli.common import console, settings
+
+    t = cli_text(lang or settings().default_language)
+    state = offline_state(offline_dir)
+    lines = [t("kiosk-status-no-copy", dir=str(offline_dir))]
+    if state.taken_at is not None:
+        age = _age((datetime.now(UTC) - state.taken_at).total_seconds())
+        lines = [
+            t("kiosk-status-copy", slug=state.slug or "?", age=age, at=state.taken_at.isoformat(timespec="seconds"))
+        ]
+    lines.append(t("kiosk-status-waiting", count=state.waiting))
+    if state.mode:
+        lines.append(t("kiosk-status-mode", mode=state.mode))
+    lines.append(t("kiosk-status-error", error=state.last_error) if state.last_error else t("kiosk-status-no-error"))
+    for line in lines:
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+@app.command("wipe")
+def wipe_cmd(
+    offline_dir: Path = DIR_OPTION,
+    force: bool = typer.Option(False, "--force", help="delete even scans not uploaded yet"),
+    lang: str | None = typer.Option(None, "--lang"),
+) -> None:
+    """Delete the local copy (personal data) and the journal."""
+    from bot.cli.common import console, fail, settings
+
+    t = cli_text(lang or settings().default_language)
+    state = offline_state(offline_dir)
+    if state.waiting and not force:
+        fail(t("kiosk-wipe-refused", count=state.waiting, dir=str(offline_dir)))
+    gone = [p for p in kiosk_files(offline_dir) if p.exists()]
+    for path in gone:
+        path.unlink()
+    done = t("kiosk-wipe-done", dir=str(offline_dir)) if gone else t("kiosk-wipe-nothing", dir=str(offline_dir))
+    console.print(done, markup=False)

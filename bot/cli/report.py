@@ -22,6 +22,7 @@ from core import reporting
 from core.conferences import current_conference
 from core.models import AgendaItem, Conference, pick
 from core.programme.lookup import find_agenda_item
+from core.reporting.offline_conflicts import offline_conflicts
 from core.uow import unit_of_work
 
 app = typer.Typer(no_args_is_help=True)
@@ -103,6 +104,7 @@ async def attendance_data(
         data["sessions"] = [i.as_dict() for i in await reporting.by_item(session, conf, day=day)]
     else:
         data["days"] = [d.as_dict() for d in await reporting.by_day(session, conf)]
+    data["offline_conflicts"] = [c.as_dict() for c in await offline_conflicts(session, conf)]
     return data
 
 
@@ -116,6 +118,8 @@ def print_attendance(data: dict[str, Any]) -> None:
         )
     )
     emit(_table(data))
+    if data.get("offline_conflicts"):
+        emit(_conflict_table(data))
     if "no_shows" in data:
         if data["no_shows"]:
             emit(_no_show_table(data))
@@ -217,6 +221,20 @@ _TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
     "session": _session_table,
     "day": _day_table,
 }
+
+
+def _conflict_table(data: dict[str, Any]) -> Table:
+    """Offline conflicts (core/reporting/offline_conflicts.py): badge, kind, doors, times."""
+    table = Table(
+        [Column("ID", "registration_id", "number"), Column("Name", "name"), Column("Conflict", "kind", "token"),
+         Column("Doors", "doors"), Column("Times", "times")],
+        title=f"Offline conflicts: {len(data['offline_conflicts'])}",
+    )  # fmt: skip
+    for c in data["offline_conflicts"]:
+        zone = ZoneInfo(data["timezone"])
+        times = ", ".join(datetime.fromisoformat(t).astimezone(zone).strftime("%H:%M:%S") for t in c["times"])
+        table.add_row(c["registration_id"], c["name"], c["kind"], ", ".join(c["doors"]), times)
+    return table
 
 
 def _no_show_table(data: dict[str, Any]) -> Table:

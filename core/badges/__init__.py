@@ -19,7 +19,7 @@ from core.badges.printing import (
     mark_printed,
 )
 from core.badges.reissue import reissue_badge
-from core.badges.tokens import badge_link, make_token, parse_scanned, verify_token
+from core.badges.tokens import badge_link, make_token, parse_scanned, read_head, verify_token
 
 __all__ = [
     "BadgeInfo",
@@ -32,6 +32,7 @@ __all__ = [
     "make_token",
     "mark_printed",
     "parse_scanned",
+    "read_head",
     "reissue_badge",
     "verify_token",
 ]

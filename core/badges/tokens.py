@@ -53,24 +53,38 @@ def make_token(secret: bytes, registration_id: int, version: int) -> str:
     return base64.urlsafe_b64encode(head + _mac(secret, head)).decode("ascii").rstrip("=")
 
 
-def verify_token(secret: bytes, token: str) -> tuple[int, int] | None:
-    """(registration_id, version) if the MAC is right, else None. Whether that version is
-    still the current one (or was revoked by a reissue) is for the caller to check."""
+def _decode(token: str) -> bytes | None:
+    """The token's bytes, if it has a token's shape."""
     if not isinstance(token, str) or not _TOKEN_RE.fullmatch(token):
         return None
     try:
         raw = base64.urlsafe_b64decode(token)
     except (binascii.Error, ValueError):
         return None
-    if len(raw) != TOKEN_BYTES:
-        return None
-    head, mac = raw[: _HEAD.size], raw[_HEAD.size :]
-    if not hmac.compare_digest(mac, _mac(secret, head)):
-        return None
-    fmt, registration_id, version = _HEAD.unpack(head)
+    return raw if len(raw) == TOKEN_BYTES else None
+
+
+def _head(raw: bytes) -> tuple[int, int] | None:
+    fmt, registration_id, version = _HEAD.unpack(raw[: _HEAD.size])
     if fmt != TOKEN_FORMAT or registration_id == 0 or version == 0:
         return None
     return registration_id, version
+
+
+def verify_token(secret: bytes, token: str) -> tuple[int, int] | None:
+    """(registration_id, version) if the MAC is right, else None. Whether that version is
+    still the current one (or was revoked by a reissue) is for the caller to check."""
+    raw = _decode(token)
+    if raw is None or not hmac.compare_digest(raw[_HEAD.size :], _mac(secret, raw[: _HEAD.size])):
+        return None
+    return _head(raw)
+
+
+def read_head(token: str) -> tuple[int, int] | None:
+    """(registration_id, version) a token claims, WITHOUT checking its MAC: for a kiosk's
+    offline copy, which holds a digest of each issued token instead of the secret."""
+    raw = _decode(token)
+    return None if raw is None else _head(raw)
 
 
 def parse_scanned(text: str) -> str | None:

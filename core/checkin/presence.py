@@ -69,18 +69,26 @@ async def read_locked(conn: AsyncConnection, registration_id: int, now: datetime
     return (await conn.execute(_select_state(registration_id, pg=pg))).first()
 
 
-def next_place(state: Row[Any], ask: ScanRequest) -> tuple[bool, int | None, str | None]:
-    """(inside, agenda item, detail) after an admitted scan. "in": there (a hall is inside
-    the venue). "out" of the venue: outside. "out" of the hall they are in: back to the
-    venue. "out" where they are not: "was_not_inside", outside (venue) or as they were."""
-    inside, here = bool(state.inside), state.agenda_item_id
-    if ask.direction is ScanDirection.IN:
-        return True, ask.item_id, None
-    if ask.item_id is None:  # leaving the venue
+def place_after(
+    inside: bool, here: int | None, direction: ScanDirection, item_id: int | None
+) -> tuple[bool, int | None, str | None]:
+    """(inside, agenda item, detail) after an admitted scan at `item_id` (None: the venue),
+    for a badge `inside` at `here`. "in": there (a hall is inside the venue). "out" of the
+    venue: outside. "out" of the hall they are in: back to the venue. "out" where they are
+    not: "was_not_inside", outside (venue) or as they were. Pure: the offline kiosk and the
+    upload's replay of merged scans move presence with it too."""
+    if direction is ScanDirection.IN:
+        return True, item_id, None
+    if item_id is None:  # leaving the venue
         return False, None, None if inside else "was_not_inside"
-    if inside and here == ask.item_id:  # leaving this hall, still at the venue
+    if inside and here == item_id:  # leaving this hall, still at the venue
         return True, None, None
     return inside, here, "was_not_inside"
+
+
+def next_place(state: Row[Any], ask: ScanRequest) -> tuple[bool, int | None, str | None]:
+    """`place_after` for the badge's state row and this scan."""
+    return place_after(bool(state.inside), state.agenda_item_id, ask.direction, ask.item_id)
 
 
 async def move(

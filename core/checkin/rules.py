@@ -1,5 +1,7 @@
 """The scan rules, one function each, in the order they apply. Each returns a `Refusal`
-(the result and its reason code) or None when the badge passes it.
+(the result and its reason code) or None when the badge passes it. The online scan
+(`scanning`) applies them to the state row it read under lock; a kiosk judging offline
+applies the same functions to its local copy's record of the badge (`offline.ruling`).
 
   badge_token              invalid/unreadable: not a badge code (or unreadable text);
                            invalid/forged: the MAC is wrong (forged, mistyped, truncated)

@@ -35,6 +35,7 @@ class Verdict:
     already_by: int | None = None
     already_gate: str | None = None
     replayed: bool = field(default=False, compare=False)
+    offline: bool = field(default=False, compare=False)  # judged from a kiosk's local copy
 
     @property
     def ok(self) -> bool:

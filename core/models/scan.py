@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, SQLModel
 
@@ -44,6 +45,11 @@ class Scan(SQLModel, table=True):
     badge_version: int | None = None
     raw: str = Field(default="", max_length=256)  # what was scanned, cut to 256
     nonce: str | None = Field(default=None, max_length=64, unique=True)
+    # judged by a kiosk from its local copy while the central database was out of reach
+    # (uploaded afterwards, see core/checkin/offline); `offline_conflict`: what the central
+    # database knew at upload that the kiosk did not (a reissue, a withdrawal) for a badge it let in
+    offline: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    offline_conflict: str | None = Field(default=None, max_length=32)
 
 
 class Presence(SQLModel, table=True):

@@ -100,3 +100,29 @@ def test_kiosk_warns_outside_the_conference_days_and_draws_a_big_screen(cli_env,
     assert "УЖЕ ВНУТРИ" in last and "Sergey Lavrov" in last and "Глава делегации" in last
     assert "Сканирований: 2: пропущено 0, уже внутри 2, отказано 0." in last  # the --json scan let them in
     assert "Следующий бейдж" in last and "не день этой конференции" in last
+
+
+def test_kiosk_with_an_offline_dir_says_offline_and_starts_from_its_copy(cli_env, tmp_path):
+    """Central gone (the SQLite file moved away): the verdict is marked OFFLINE in every mode,
+    and a kiosk started meanwhile judges from the copy in its folder; without one it says why."""
+    from pathlib import Path
+
+    import pytest
+
+    if not cli_env.startswith("sqlite"):
+        pytest.skip("the PostgreSQL outage is tests/cli/test_offline_kiosk.py's (through a proxy)")
+    reg_id, _ = seed(cli_env)
+    args = ["scan", "--gate", "North", "--offline-dir", str(tmp_path / "k"), "--timeout", "5"]
+    res = runner.invoke(cli, [*args, "--json"], input=link(reg_id) + "\n")
+    assert res.exit_code == 0 and json.loads(res.stdout)["offline"] is False, res.output
+    db = Path(cli_env.split("///", 1)[1])
+    db.rename(db.with_suffix(".away"))
+    res = runner.invoke(cli, [*args, "--json"], input=link(reg_id) + "\nnot-a-badge\n")
+    rows = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [(r["result"], r["offline"]) for r in rows] == [("duplicate", True), ("invalid", True)]
+    assert "OFFLINE: the central database does not answer" in res.stderr
+    assert "2 scan(s) wait in the journal" in res.stderr
+    res = runner.invoke(cli, [*args, "--exit"], input=link(reg_id) + "\n")
+    assert res.stdout.startswith("OFFLINE (judged from this kiosk's copy)  ·  ✅ GOODBYE"), res.output
+    res = runner.invoke(cli, [*args[:3], "--offline-dir", str(tmp_path / "empty")], input=link(reg_id) + "\n")
+    assert res.exit_code == 1 and "no local copy in" in res.output and "Traceback" not in res.output
