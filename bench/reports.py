@@ -42,6 +42,7 @@ from core.models import (
     Registration,
     Scan,
 )
+from core.uow import unit_of_work
 
 FIRST_DAY = date(2024, 10, 31)
 CATEGORIES = ["head_of_delegation", "delegate", "delegate", "delegate", "expert", "press", "observer", "speaker"]
@@ -221,9 +222,8 @@ async def generate(url: str, n_regs: int, n_scans: int) -> Conference:
         async with engine.begin() as conn:
             await conn.execute(text("ANALYZE"))
     print(f"  generated {n_regs} registrations, {n_scans} scans in {time.perf_counter() - t0:.1f}s")
-    async with make_session_factory(engine)() as session:
+    async with unit_of_work(make_session_factory(engine)) as session:
         conf = (await session.execute(select(Conference).where(Conference.slug == "bench"))).scalar_one()
-        await session.commit()
     await engine.dispose()
     return conf
 
@@ -249,7 +249,6 @@ async def bench(url: str, label: str, n_regs: int, n_scans: int) -> None:
 
     async def count(s: AsyncSession) -> None:
         await s.execute(select(func.count()).select_from(Scan))
-        await s.commit()
 
     cases: list[tuple[str, Callable[[AsyncSession], Awaitable[Any]]]] = [
         ("stats (/stats)", lambda s: reporting.stats(s, conf, day=day, clock=clock)),
@@ -262,8 +261,6 @@ async def bench(url: str, label: str, n_regs: int, n_scans: int) -> None:
         ("search #id", lambda s: reporting.find(s, conf.id or 0, "#123")),
         ("card with last scans", lambda s: reporting.registration_card(s, conf.id or 0, 123)),
     ]
-    from core.uow import unit_of_work
-
     async with unit_of_work(factory) as session:
         await best_of(session, count)  # warm the cache
         base = await best_of(session, count)
