@@ -27,6 +27,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from bot.cli.i18n import CliText, cli_text
+from core.checkin import REASONS
 from core.checkin.offline.status import kiosk_files, offline_state
 from core.models import ScanDirection, ScanResult, pick
 
@@ -46,22 +47,6 @@ COLOUR = {
     ScanResult.NOT_APPROVED: "white on red3",
     ScanResult.NOT_ALLOWED: "white on magenta",
 }
-# Every `Verdict.detail` the check-in service gives that the door should read in words.
-REASONS = (
-    "unreadable",
-    "forged",
-    "unknown",
-    "other_conference",
-    "reissued",
-    "unknown_version",
-    "pending",
-    "rejected",
-    "cancelled",
-    "category",
-    "was_not_inside",
-    "replayed",
-    "not_in_copy",
-)
 
 
 @dataclass

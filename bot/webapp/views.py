@@ -9,25 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from bot.i18n import Translator, translator
-from core.checkin import Verdict
+from core.checkin import REASONS, Verdict
 from core.models import AgendaItem, Conference, ScanDirection, ScanResult, pick
 
 COLOUR = {ScanResult.OK: "green", ScanResult.DUPLICATE: "amber"}  # everything else: red
-# Every `Verdict.detail` the check-in service gives that the door reads in words.
-REASONS = (
-    "unreadable",
-    "forged",
-    "unknown",
-    "other_conference",
-    "reissued",
-    "unknown_version",
-    "pending",
-    "rejected",
-    "cancelled",
-    "category",
-    "was_not_inside",
-    "replayed",
-)
 HAPTIC = {"green": "success", "amber": "warning", "red": "error"}
 
 # The pages' own strings (webapp-ui-<key>); sent once, with /api/strings or /api/me.

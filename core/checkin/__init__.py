@@ -12,6 +12,6 @@
 
 from core.checkin.scanned import MAX_SCAN_TEXT, read_scanned
 from core.checkin.scanning import scan
-from core.checkin.verdict import Verdict
+from core.checkin.verdict import REASONS, Verdict
 
-__all__ = ["MAX_SCAN_TEXT", "Verdict", "read_scanned", "scan"]
+__all__ = ["MAX_SCAN_TEXT", "REASONS", "Verdict", "read_scanned", "scan"]

@@ -8,6 +8,24 @@ from typing import Any, NamedTuple
 
 from core.models import ScanDirection, ScanResult
 
+# Every `Verdict.detail` the check-in service (online or offline) gives that a door shows in
+# words (a duplicate's "already_inside" is told by its own line: since when, by whom).
+REASONS = (
+    "unreadable",
+    "forged",
+    "unknown",
+    "other_conference",
+    "reissued",
+    "unknown_version",
+    "pending",
+    "rejected",
+    "cancelled",
+    "category",
+    "was_not_inside",
+    "replayed",
+    "not_in_copy",
+)
+
 
 class Refusal(NamedTuple):
     """Why a rule refuses a badge: the result and its detail, e.g. (REVOKED, "reissued")."""

@@ -12,7 +12,7 @@ from fluent.syntax import ast as fl
 from fluent.syntax.visitor import Visitor
 
 from bot.cli.i18n import LOCALES_DIR, cli_text, keys
-from bot.cli.kiosk import REASONS
+from core.checkin import REASONS
 from core.models import AgendaKind, Category, ScanResult
 
 CLI = Path(__file__).parents[2] / "bot" / "cli"

@@ -46,6 +46,7 @@ webapp-why-cancelled = The registration was withdrawn.
 webapp-why-category = This session is not open to this category.
 webapp-why-was_not_inside = No entry scan was recorded; the exit is counted anyway.
 webapp-why-replayed = This scan was already recorded.
+webapp-why-not_in_copy = Not in this door's copy yet (a new or reissued badge): check it at an online desk.
 webapp-not-configured = The Mini App is not set up: the administrator sets WEBAPP_URL (its public https:// address).
 webapp-scanner-offer = Scan badges without leaving Telegram: the scanner opens the camera and keeps it open between badges.
 webapp-scanner-button = 📷 Open the scanner
