@@ -12,8 +12,8 @@ subset of the glyphs used (core/badges/embed.py), with /W widths and a /ToUnicod
 line sits in a marked-content span whose /ActualText is the text in logical order, so
 copy-paste and search give back the name as typed, right-to-left scripts included.
 
-QR modules are vector rectangles: each horizontal run of dark modules is one `re`, and all
-of a code's runs are filled with one `f`.
+QR modules are vector rectangles: each horizontal run of dark modules is one `re` in module
+units (one `cm` scales the code into place), and all of a code's runs are filled with one `f`.
 """
 
 from __future__ import annotations
@@ -47,6 +47,11 @@ CR80 = (85.6 * mm, 54 * mm)
 
 def _n(v: float) -> str:
     s = f"{v:.2f}".rstrip("0").rstrip(".")
+    return s if s not in ("", "-0") else "0"
+
+
+def _n4(v: float) -> str:
+    s = f"{v:.4f}".rstrip("0").rstrip(".")
     return s if s not in ("", "-0") else "0"
 
 
@@ -196,11 +201,13 @@ class PageBuilder:
         self.ops.append(" ".join(parts))
 
     def qr(self, q: bl.QR, matrix: Matrix) -> None:
+        """In module units (one `cm` scales and places the code), so each run is four small
+        integers: no number formatting per module."""
         n = len(matrix)
         s = q.size / n
-        top = q.y + q.size
-        rects = [f"{_n(q.x + c * s)} {_n(top - (r + 1) * s)} {_n(k * s)} {_n(s)} re" for r, c, k in dark_runs(matrix)]
-        self.ops.append("0 0 0 rg\n" + "\n".join(rects) + "\nf")
+        last = n - 1
+        rects = [f"{c} {last - r} {k} 1 re" for r, c, k in dark_runs(matrix)]
+        self.ops.append(f"q 0 0 0 rg {_n4(s)} 0 0 {_n4(s)} {_n(q.x)} {_n(q.y)} cm\n" + "\n".join(rects) + "\nf Q")
 
     def line(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.5) -> None:
         self.ops.append(f"0 0 0 RG {_n(width)} w {_n(x1)} {_n(y1)} m {_n(x2)} {_n(y2)} l S")

@@ -174,6 +174,24 @@ def test_qr_fixed_version_and_mask_decodes():
     assert [b.text for b in zxingcpp.read_barcodes(img)] == [link]
 
 
+def test_qr_matrix_is_qrcodes_own_matrix():
+    """The template + own Reed-Solomon path gives exactly qrcode's modules, for the job's
+    fixed version/mask and for other lengths, versions and masks."""
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+
+    links = [badge_link("confdesk_minsk_bot", make_token(SECRET, i, v)) for i, v in ((1, 1), (42, 2), (10**6, 7))]
+    links += ["https://t.me/x?start=" + "a" * k for k in (1, 17, 60, 130)]
+    for link in links:
+        plans = {qr_plan(link)}
+        plans |= {(max(qr_plan(link)[0], 7), m) for m in (0, 3, 6)}  # version information too
+        for version, mask in plans:
+            qr = qrcode.QRCode(version=version, error_correction=ERROR_CORRECT_M, mask_pattern=mask, border=0)
+            qr.add_data(link, optimize=0)
+            qr.make(fit=False)
+            assert qr_matrix(link, version=version, mask=mask) == [[bool(m) for m in row] for row in qr.modules]
+
+
 CONF = ConferenceInfo(
     1,
     "minsk",
