@@ -420,8 +420,13 @@ async def _draw_all(
             elif workers > 1:
                 held += batch
                 if len(held) >= threshold:
+                    # the first page is drawn here: workers are forked with its fonts
+                    # loaded and its shaping cached, not each loading them again
+                    per = len(job.sheet.slots)
+                    for badge in held[:per]:
+                        job.add(badge)
                     pool = parallel.PagePool(job, workers)
-                    await pool.add(held)
+                    await pool.add(held[per:])
                     held = []
             else:
                 for badge in batch:
