@@ -277,8 +277,9 @@ def main() -> None:
         asyncio.run(populate(url, ",".join(slugs), args.counts))
         base_code = checkout(args.baseline, tmp + "/baseline") if args.baseline else None
         print(
-            f"layout {args.layout}; seconds: median of {args.rounds} interleaved untraced runs (wall, and this"
-            " CPU of this process and its page workers); maxrss = the largest of them; peak = tracemalloc peak of a traced run"
+            f"layout {args.layout}; seconds: median of {args.rounds} interleaved untraced runs (wall, and the CPU"
+            " of this process and its page workers); maxrss = the largest of them; peak = tracemalloc peak of a"
+            " traced run"
         )
         modes = [("badges", "0", None), ("qr only", "1", None)]
         if base_code:

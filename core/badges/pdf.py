@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.badges import layout as bl
 from core.badges.pdfwriter import FontSet, StreamingPdf, _FontUse, _n
 from core.badges.printing import BadgeInfo, ConferenceInfo, iter_badges, mark_printed
-from core.badges.qr import Matrix, dark_runs, qr_matrix, qr_plan
+from core.badges.qr import Matrix, dark_runs, qr_modules, qr_plan, runs_of
 from core.badges.text_shaping import Run, shape
 from core.badges.tokens import badge_link, make_token
 from core.errors import NotFound
@@ -93,24 +93,29 @@ class PageBuilder:
         self.ops.append(" ".join(parts))
 
     def qr(self, q: bl.QR, matrix: Matrix) -> None:
+        self.qr_runs(q, len(matrix), dark_runs(matrix))
+
+    def qr_runs(self, q: bl.QR, n: int, runs: list[tuple[int, int, int]]) -> None:
         """In module units (one `cm` scales and places the code), so each run is four small
         integers: no number formatting per module."""
-        n = len(matrix)
         s = q.size / n
         last = n - 1
-        rects = [f"{c} {last - r} {k} 1 re" for r, c, k in dark_runs(matrix)]
+        rects = [f"{c} {last - r} {k} 1 re" for r, c, k in runs]
         self.ops.append(f"q 0 0 0 rg {_n4(s)} 0 0 {_n4(s)} {_n(q.x)} {_n(q.y)} cm\n" + "\n".join(rects) + "\nf Q")
 
     def line(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.5) -> None:
         self.ops.append(f"0 0 0 RG {_n(width)} w {_n(x1)} {_n(y1)} m {_n(x2)} {_n(y2)} l S")
 
-    def badge(self, b: bl.Badge, matrix: Matrix | None, *, qr_only: bool = False) -> None:
+    def badge(self, b: bl.Badge, matrix: Matrix | tuple[int, str] | None, *, qr_only: bool = False) -> None:
+        """`matrix`: a Matrix, or (side, modules) as core.badges.qr.qr_modules gives them."""
         if not qr_only:
             for box in b.boxes:
                 self.box(box)
             for t in b.texts:
                 self.text(t)
-        if matrix is not None:
+        if isinstance(matrix, tuple):
+            self.qr_runs(b.qr, matrix[0], runs_of(*matrix))
+        elif matrix is not None:
             self.qr(b.qr, matrix)
 
     def content(self) -> str:
@@ -267,7 +272,7 @@ def render_page(spec: JobSpec, badges: Sequence[BadgeInfo], fonts: FontSet) -> t
     page = PageBuilder(fonts)
     missing: list[MissingGlyphs] = []
     for badge, slot in zip(badges, sh.slots, strict=False):
-        matrix = qr_matrix(
+        matrix = qr_modules(
             spec.link(badge.registration_id, badge.badge_version), version=spec.qr_version, mask=spec.qr_mask
         )
         drawn = layout_badge(badge, spec.conf, slot, sh.portrait)

@@ -15,8 +15,11 @@ faster than qrcode's per-module `map_data` (the result is the same matrix: teste
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 
 import qrcode
 from qrcode import util
@@ -44,9 +47,13 @@ def qr_plan(link: str) -> tuple[int, int]:
 
 @dataclass(frozen=True, slots=True)
 class _Template:
-    fixed: tuple[tuple[bool | None, ...], ...]  # function patterns; None where data goes
-    cells: tuple[tuple[int, int], ...]  # the data modules, in the order bits fill them
+    size: int  # modules per side
+    cells: int  # data modules
     mask: int  # the mask bit of each data module, first cell = most significant bit
+    # every module of the matrix, row by row, each row followed by one light guard module
+    # (so a dark run never continues on the next row), as an index into the data bits
+    # followed by "01": a data module takes its bit, a fixed light one "0", a fixed dark "1"
+    pick: Callable[[str], tuple[str, ...]]
 
 
 @lru_cache(maxsize=8)
@@ -62,7 +69,7 @@ def _template(version: int, mask: int) -> _Template:
     qr.setup_type_info(False, mask)
     if version >= 7:
         qr.setup_type_number(False)
-    fixed = tuple(tuple(row) for row in qr.modules)
+    fixed = qr.modules
     cells: list[tuple[int, int]] = []
     row, inc = n - 1, -1
     for col in range(n - 1, 0, -2):  # the same walk as qrcode's map_data
@@ -79,7 +86,12 @@ def _template(version: int, mask: int) -> _Template:
                 break
     masked = util.mask_func(mask)
     bits = "".join("1" if masked(r, c) else "0" for r, c in cells)
-    return _Template(fixed, tuple(cells), int(bits, 2))
+    where = {cell: i for i, cell in enumerate(cells)}
+    light, dark = len(cells), len(cells) + 1
+    order = [
+        where.get((r, c), dark if fixed[r][c] else light) if c < n else light for r in range(n) for c in range(n + 1)
+    ]
+    return _Template(n, len(cells), int(bits, 2), itemgetter(*order))
 
 
 _EXP = [0] * 512
@@ -94,9 +106,10 @@ for _i in range(255):
 
 
 @lru_cache(maxsize=8)
-def _ecc_table(degree: int) -> tuple[tuple[int, ...], ...]:
+def _ecc_table(degree: int) -> tuple[int, ...]:
     """For each leading byte f, f times the generator polynomial of `degree` (without its
-    leading 1): one Reed-Solomon step is then one row XORed into the remainder."""
+    leading 1), as one big integer of `degree` bytes: one Reed-Solomon step is then a
+    shift and one XOR of the remainder (an integer too)."""
     gen = [1]
     for i in range(degree):  # (x - a^0)(x - a^1)...(x - a^(degree-1))
         nxt = [*gen, 0]
@@ -104,20 +117,20 @@ def _ecc_table(degree: int) -> tuple[tuple[int, ...], ...]:
             if g:
                 nxt[j + 1] ^= _EXP[_LOG[g] + i]
         gen = nxt
-    rows = [(0,) * degree]
+    rows = [0]
     for f in range(1, 256):
-        rows.append(tuple(_EXP[_LOG[f] + _LOG[g]] if g else 0 for g in gen[1:]))
+        rows.append(int.from_bytes(bytes(_EXP[_LOG[f] + _LOG[g]] if g else 0 for g in gen[1:]), "big"))
     return tuple(rows)
 
 
 def _ecc(block: list[int], degree: int) -> list[int]:
     table = _ecc_table(degree)
-    rem = [0] * degree
+    top = 8 * (degree - 1)
+    full = (1 << 8 * degree) - 1
+    rem = 0
     for b in block:
-        row = table[b ^ rem[0]]
-        rem.append(0)
-        rem = [r ^ m for r, m in zip(rem[1:], row, strict=True)]
-    return rem
+        rem = ((rem << 8) & full) ^ table[b ^ (rem >> top)]
+    return list(rem.to_bytes(degree, "big"))
 
 
 def _codewords(link: str, version: int) -> list[int]:
@@ -160,20 +173,33 @@ def _codewords(link: str, version: int) -> list[int]:
     return out
 
 
-def qr_matrix(link: str, *, version: int | None = None, mask: int | None = None) -> Matrix:
-    """The modules (True = dark) without the quiet zone."""
+def qr_modules(link: str, *, version: int | None = None, mask: int | None = None) -> tuple[int, str]:
+    """(modules per side, every module row by row as "1" dark / "0" light, each row followed
+    by one "0"), no quiet zone."""
     if version is None or mask is None:
         version, mask = qr_plan(link)
     t = _template(version, mask)
     data = _codewords(link, version)
-    size = len(t.cells)
-    value = int.from_bytes(bytes(data)[: (size + 7) // 8].ljust((size + 7) // 8, b"\0"), "big")
-    value >>= (size + 7) // 8 * 8 - size  # the bits beyond the last module are never drawn
-    bits = f"{value ^ t.mask:0{size}b}"
-    rows: Matrix = [list(r) for r in t.fixed]  # type: ignore[arg-type]
-    for (r, c), bit in zip(t.cells, bits, strict=True):
-        rows[r][c] = bit == "1"
-    return rows
+    whole = (t.cells + 7) // 8
+    value = int.from_bytes(bytes(data)[:whole].ljust(whole, b"\0"), "big")
+    value >>= whole * 8 - t.cells  # the bits beyond the last module are never drawn
+    bits = f"{value ^ t.mask:0{t.cells}b}"
+    return t.size, "".join(t.pick(bits + "01"))
+
+
+def qr_matrix(link: str, *, version: int | None = None, mask: int | None = None) -> Matrix:
+    """The modules (True = dark) without the quiet zone."""
+    n, flat = qr_modules(link, version=version, mask=mask)
+    return [[ch == "1" for ch in flat[i : i + n]] for i in range(0, n * (n + 1), n + 1)]
+
+
+_DARK = re.compile("1+")
+
+
+def runs_of(n: int, flat: str) -> list[tuple[int, int, int]]:
+    """`dark_runs` of a matrix given as `qr_modules` gives it."""
+    w = n + 1
+    return [(*divmod(m.start(), w), m.end() - m.start()) for m in _DARK.finditer(flat)]
 
 
 def dark_runs(matrix: Matrix) -> list[tuple[int, int, int]]:

@@ -20,7 +20,7 @@ from core.badges import (
 )
 from core.badges import layout as bl
 from core.badges.pdf import BadgePdf
-from core.badges.qr import dark_runs, qr_matrix, qr_plan
+from core.badges.qr import dark_runs, qr_matrix, qr_modules, qr_plan, runs_of
 from core.badges.tokens import TOKEN_LENGTH
 from core.config import load_settings
 from core.errors import DomainError
@@ -189,7 +189,9 @@ def test_qr_matrix_is_qrcodes_own_matrix():
             qr = qrcode.QRCode(version=version, error_correction=ERROR_CORRECT_M, mask_pattern=mask, border=0)
             qr.add_data(link, optimize=0)
             qr.make(fit=False)
-            assert qr_matrix(link, version=version, mask=mask) == [[bool(m) for m in row] for row in qr.modules]
+            want = [[bool(m) for m in row] for row in qr.modules]
+            assert qr_matrix(link, version=version, mask=mask) == want
+            assert runs_of(*qr_modules(link, version=version, mask=mask)) == dark_runs(want)
 
 
 CONF = ConferenceInfo(
