@@ -50,10 +50,16 @@ class _Template:
     size: int  # modules per side
     cells: int  # data modules
     mask: int  # the mask bit of each data module, first cell = most significant bit
-    # every module of the matrix, row by row, each row followed by one light guard module
-    # (so a dark run never continues on the next row), as an index into the data bits
+    # every module of the matrix, row by row, each row padded with light modules to
+    # `row_width` (whole bytes, at least one guard: a dark run never continues on the
+    # next row), as an index into the data bits
     # followed by "01": a data module takes its bit, a fixed light one "0", a fixed dark "1"
     pick: Callable[[str], tuple[str, ...]]
+
+
+def row_width(n: int) -> int:
+    """Modules per row in `qr_modules`: n and at least one light guard, in whole bytes."""
+    return (n + 8) // 8 * 8
 
 
 @lru_cache(maxsize=8)
@@ -88,8 +94,9 @@ def _template(version: int, mask: int) -> _Template:
     bits = "".join("1" if masked(r, c) else "0" for r, c in cells)
     where = {cell: i for i, cell in enumerate(cells)}
     light, dark = len(cells), len(cells) + 1
+    width = row_width(n)
     order = [
-        where.get((r, c), dark if fixed[r][c] else light) if c < n else light for r in range(n) for c in range(n + 1)
+        where.get((r, c), dark if fixed[r][c] else light) if c < n else light for r in range(n) for c in range(width)
     ]
     return _Template(n, len(cells), int(bits, 2), itemgetter(*order))
 
@@ -174,8 +181,8 @@ def _codewords(link: str, version: int) -> list[int]:
 
 
 def qr_modules(link: str, *, version: int | None = None, mask: int | None = None) -> tuple[int, str]:
-    """(modules per side, every module row by row as "1" dark / "0" light, each row followed
-    by one "0"), no quiet zone."""
+    """(modules per side, every module row by row as "1" dark / "0" light, each row padded
+    with "0" to `row_width(side)`), no quiet zone."""
     if version is None or mask is None:
         version, mask = qr_plan(link)
     t = _template(version, mask)
@@ -190,7 +197,8 @@ def qr_modules(link: str, *, version: int | None = None, mask: int | None = None
 def qr_matrix(link: str, *, version: int | None = None, mask: int | None = None) -> Matrix:
     """The modules (True = dark) without the quiet zone."""
     n, flat = qr_modules(link, version=version, mask=mask)
-    return [[ch == "1" for ch in flat[i : i + n]] for i in range(0, n * (n + 1), n + 1)]
+    w = row_width(n)
+    return [[ch == "1" for ch in flat[i : i + n]] for i in range(0, n * w, w)]
 
 
 _DARK = re.compile("1+")
@@ -198,7 +206,7 @@ _DARK = re.compile("1+")
 
 def runs_of(n: int, flat: str) -> list[tuple[int, int, int]]:
     """`dark_runs` of a matrix given as `qr_modules` gives it."""
-    w = n + 1
+    w = row_width(n)
     return [(*divmod(m.start(), w), m.end() - m.start()) for m in _DARK.finditer(flat)]
 
 
