@@ -18,7 +18,7 @@ import asyncio
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -113,3 +113,47 @@ class PagePool:
         for fut in self.futures:
             fut.cancel()
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+async def draw_all(
+    job: BadgePdf,
+    batches: AsyncIterator[list[BadgeInfo]],
+    printed: list[int],
+    progress: Callable[[int], None] | None,
+    workers: int | None,
+    parallel_from: int | None,
+) -> None:
+    """Badges are held back until there are `parallel_from` of them: then worker processes
+    draw them all (in order); if the batches end first, the parent draws them."""
+    workers = default_workers() if workers is None else workers
+    threshold = PARALLEL_FROM if parallel_from is None else parallel_from
+    held: list[BadgeInfo] = []
+    pool: PagePool | None = None
+    try:
+        async for batch in batches:
+            printed += [b.registration_id for b in batch]
+            if pool is not None:
+                await pool.add(batch)
+            elif workers > 1:
+                held += batch
+                if len(held) >= threshold:
+                    # the first page is drawn here: workers are forked with its fonts
+                    # loaded and its shaping cached, not each loading them again
+                    per = len(job.sheet.slots)
+                    for badge in held[:per]:
+                        job.add(badge)
+                    pool = PagePool(job, workers)
+                    await pool.add(held[per:])
+                    held = []
+            else:
+                for badge in batch:
+                    job.add(badge)
+            if progress:
+                progress(len(batch))
+        for badge in held:
+            job.add(badge)
+        if pool is not None:
+            await pool.finish()
+    finally:
+        if pool is not None:
+            pool.close()

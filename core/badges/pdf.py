@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -387,6 +387,8 @@ async def print_badges(
     OSError naming `out` (never the temporary file). From `parallel_from` badges on
     (default core.badges.parallel.PARALLEL_FROM) pages are drawn by `workers` processes
     (default: one per core; 1 = none), see core/badges/parallel.py."""
+    from core.badges.parallel import draw_all
+
     sheet(layout)  # validate before touching the file
     tmp = out.with_name(out.name + ".part")
     printed: list[int] = []
@@ -397,7 +399,7 @@ async def print_badges(
             batches = iter_badges(
                 session, conf.id, delegation=delegation, category=category, only_new=only_new, only=only
             )
-            await _draw_all(job, batches, printed, progress, workers, parallel_from)
+            await draw_all(job, batches, printed, progress, workers, parallel_from)
             if not printed:
                 raise NotFound("no approved badges match: nothing to print")
             job.close()
@@ -412,49 +414,3 @@ async def print_badges(
     if mark and printed:
         await mark_printed(session, printed)
     return PrintReport(out, len(printed), pages, layout, job.qr_version, job.qr_mask, tuple(job.missing))
-
-
-async def _draw_all(
-    job: BadgePdf,
-    batches: AsyncIterator[list[BadgeInfo]],
-    printed: list[int],
-    progress: Callable[[int], None] | None,
-    workers: int | None,
-    parallel_from: int | None,
-) -> None:
-    """Badges are held back until there are `parallel_from` of them: then worker processes
-    draw them all (in order); if the batches end first, the parent draws them."""
-    from core.badges import parallel
-
-    workers = parallel.default_workers() if workers is None else workers
-    threshold = parallel.PARALLEL_FROM if parallel_from is None else parallel_from
-    held: list[BadgeInfo] = []
-    pool: parallel.PagePool | None = None
-    try:
-        async for batch in batches:
-            printed += [b.registration_id for b in batch]
-            if pool is not None:
-                await pool.add(batch)
-            elif workers > 1:
-                held += batch
-                if len(held) >= threshold:
-                    # the first page is drawn here: workers are forked with its fonts
-                    # loaded and its shaping cached, not each loading them again
-                    per = len(job.sheet.slots)
-                    for badge in held[:per]:
-                        job.add(badge)
-                    pool = parallel.PagePool(job, workers)
-                    await pool.add(held[per:])
-                    held = []
-            else:
-                for badge in batch:
-                    job.add(badge)
-            if progress:
-                progress(len(batch))
-        for badge in held:
-            job.add(badge)
-        if pool is not None:
-            await pool.finish()
-    finally:
-        if pool is not None:
-            pool.close()
