@@ -60,7 +60,13 @@ def build_app(only: str | None = None) -> typer.Typer:
             app.add_typer(target, name=name, help=help_text)
         else:
             app.command(name)(target)
+            if only is not None:  # one command alone would become the app itself: keep `confdesk NAME`
+                app.callback()(_group)
     return app
+
+
+def _group() -> None:
+    """Accreditation, agenda, QR badges and check-in for conferences."""
 
 
 _full: typer.Typer | None = None
