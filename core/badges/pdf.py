@@ -12,6 +12,9 @@ subset of the glyphs used (core/badges/embed.py), with /W widths and a /ToUnicod
 line sits in a marked-content span whose /ActualText is the text in logical order, so
 copy-paste and search give back the name as typed, right-to-left scripts included.
 
+From 100 badges on, pages are drawn by worker processes (core/badges/parallel.py) and
+written here in order; the writer itself is core/badges/pdfwriter.py.
+
 A QR code is an inline 1-bit image mask, one sample per module, painted black and scaled
 into place by one `cm` (viewers and printers draw image masks without smoothing: every code
 decodes at 300 dpi, tested with pdfium and checked with poppler); drawing its ~360 dark runs
