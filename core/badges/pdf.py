@@ -12,15 +12,19 @@ subset of the glyphs used (core/badges/embed.py), with /W widths and a /ToUnicod
 line sits in a marked-content span whose /ActualText is the text in logical order, so
 copy-paste and search give back the name as typed, right-to-left scripts included.
 
-QR modules are vector rectangles: each horizontal run of dark modules is one `re`, and all
-of a code's runs are filled with one `f`.
+From 100 badges on, pages are drawn by worker processes (core/badges/parallel.py) and
+written here in order; the writer itself is core/badges/pdfwriter.py.
+
+A QR code is an inline 1-bit image mask, one sample per module, painted black and scaled
+into place by one `cm` (viewers and printers draw image masks without smoothing: every code
+decodes at 300 dpi, tested with pdfium and checked with poppler); drawing its ~360 dark runs
+as rectangles cost ~40 % of a print.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,11 +35,10 @@ from reportlab.lib.pagesizes import A4, A6
 from reportlab.lib.units import mm
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.badges import embed
 from core.badges import layout as bl
-from core.badges.fonts import Face
+from core.badges.pdfwriter import FontSet, StreamingPdf, _FontUse, _n
 from core.badges.printing import BadgeInfo, ConferenceInfo, iter_badges, mark_printed
-from core.badges.qr import Matrix, dark_runs, qr_matrix, qr_plan
+from core.badges.qr import Matrix, dark_runs, qr_modules, qr_plan, row_width
 from core.badges.text_shaping import Run, shape
 from core.badges.tokens import badge_link, make_token
 from core.errors import NotFound
@@ -45,114 +48,13 @@ LAYOUTS = ("a6", "a4x4", "cr80")
 CR80 = (85.6 * mm, 54 * mm)
 
 
-def _n(v: float) -> str:
-    s = f"{v:.2f}".rstrip("0").rstrip(".")
+def _n4(v: float) -> str:
+    s = f"{v:.4f}".rstrip("0").rstrip(".")
     return s if s not in ("", "-0") else "0"
 
 
 def _rgb(c: bl.RGB) -> str:
     return f"{_n(c[0])} {_n(c[1])} {_n(c[2])}"
-
-
-# --- a streaming PDF writer -----------------------------------------------------------------
-
-
-class _FontUse:
-    """The glyphs of one face drawn so far, and the text each stands for (/ToUnicode)."""
-
-    def __init__(self, face: Face, index: int) -> None:
-        self.face = face
-        self.resource = f"F{index}"
-        self.glyphs: dict[int, str] = {}
-
-
-class StreamingPdf:
-    """Pages are written out as they come; only offsets and the glyphs used stay in memory."""
-
-    CATALOG, PAGES, FONTS = 1, 2, 3
-
-    def __init__(self, out: BinaryIO, *, compress: bool = True) -> None:
-        self.out = out
-        self.compress = compress
-        self.offsets: dict[int, int] = {}
-        self.page_ids: list[int] = []
-        self.next_id = 4
-        self.fonts: dict[str, _FontUse] = {}
-        self.pos = 0
-        self._write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-
-    def font(self, face: Face) -> _FontUse:
-        use = self.fonts.get(face.key)
-        if use is None:
-            use = self.fonts[face.key] = _FontUse(face, len(self.fonts))
-        return use
-
-    def _write(self, data: bytes) -> None:
-        self.out.write(data)
-        self.pos += len(data)
-
-    def _obj(self, body: bytes, num: int | None = None) -> int:
-        if num is None:
-            num, self.next_id = self.next_id, self.next_id + 1
-        self.offsets[num] = self.pos
-        self._write(b"%d 0 obj\n" % num + body + b"\nendobj\n")
-        return num
-
-    def _stream(self, data: bytes, extra: str = "", *, compress: bool | None = None) -> int:
-        if self.compress if compress is None else compress:
-            data = zlib.compress(data, 6)
-            extra += " /Filter /FlateDecode"
-        head = f"<< /Length {len(data)}{extra} >>\nstream\n".encode()
-        return self._obj(head + data + b"\nendstream")
-
-    def add_page(self, width: float, height: float, content: str) -> None:
-        stream = self._stream(content.encode("latin-1"))
-        page = (
-            f"<< /Type /Page /Parent {self.PAGES} 0 R /MediaBox [0 0 {_n(width)} {_n(height)}]"
-            f" /Resources << /Font {self.FONTS} 0 R /ProcSet [/PDF /Text] >>"
-            f" /Contents {stream} 0 R >>"
-        )
-        self.page_ids.append(self._obj(page.encode()))
-
-    def _embed(self, use: _FontUse) -> int:
-        emb = embed.subset(use.face, sorted(use.glyphs))
-        tag = "".join(chr(65 + (v // 26**k) % 26) for k, v in enumerate([int(use.resource[1:]) * 7919 + 17] * 6))
-        base = f"{tag}+{emb.name}"
-        ff = self._stream(emb.data, f" /Length1 {len(emb.data)}")
-        desc = self._obj(
-            (
-                f"<< /Type /FontDescriptor /FontName /{base} /Flags 4 /FontBBox [{emb.bbox}]"
-                f" /ItalicAngle 0 /Ascent {emb.ascent} /Descent {emb.descent}"
-                f" /CapHeight {emb.cap_height} /StemV 80 /FontFile2 {ff} 0 R >>"
-            ).encode()
-        )
-        cid = self._obj(
-            (
-                f"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /{base}"
-                " /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>"
-                f" /FontDescriptor {desc} 0 R /DW 1000 /W [{emb.widths}] /CIDToGIDMap /Identity >>"
-            ).encode()
-        )
-        cmap = self._stream(embed.to_unicode_cmap(use.glyphs).encode("ascii"))
-        return self._obj(
-            (
-                f"<< /Type /Font /Subtype /Type0 /BaseFont /{base} /Encoding /Identity-H"
-                f" /DescendantFonts [{cid} 0 R] /ToUnicode {cmap} 0 R >>"
-            ).encode()
-        )
-
-    def close(self) -> None:
-        resources = [f"/{use.resource} {self._embed(use)} 0 R" for use in self.fonts.values() if use.glyphs]
-        self._obj(f"<< {' '.join(resources)} >>".encode(), self.FONTS)
-        kids = " ".join(f"{p} 0 R" for p in self.page_ids)
-        self._obj(f"<< /Type /Pages /Kids [{kids}] /Count {len(self.page_ids)} >>".encode(), self.PAGES)
-        self._obj(f"<< /Type /Catalog /Pages {self.PAGES} 0 R >>".encode(), self.CATALOG)
-        xref = self.pos
-        size = self.next_id
-        lines = [f"xref\n0 {size}\n", "0000000000 65535 f \n"]
-        lines += [f"{self.offsets[i]:010d} 00000 n \n" for i in range(1, size)]
-        self._write("".join(lines).encode())
-        self._write(f"trailer\n<< /Size {size} /Root {self.CATALOG} 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
 
 
 @lru_cache(maxsize=512)
@@ -163,7 +65,7 @@ def _actual_text(text: str) -> str:
 class PageBuilder:
     """Content-stream operators for one page."""
 
-    def __init__(self, pdf: StreamingPdf) -> None:
+    def __init__(self, pdf: FontSet) -> None:
         self.pdf = pdf
         self.ops: list[str] = []
 
@@ -196,22 +98,40 @@ class PageBuilder:
         self.ops.append(" ".join(parts))
 
     def qr(self, q: bl.QR, matrix: Matrix) -> None:
-        n = len(matrix)
+        self.qr_runs(q, len(matrix), dark_runs(matrix))
+
+    def qr_runs(self, q: bl.QR, n: int, runs: list[tuple[int, int, int]]) -> None:
+        """In module units (one `cm` scales and places the code), so each run is four small
+        integers: no number formatting per module."""
         s = q.size / n
-        top = q.y + q.size
-        rects = [f"{_n(q.x + c * s)} {_n(top - (r + 1) * s)} {_n(k * s)} {_n(s)} re" for r, c, k in dark_runs(matrix)]
-        self.ops.append("0 0 0 rg\n" + "\n".join(rects) + "\nf")
+        last = n - 1
+        rects = [f"{c} {last - r} {k} 1 re" for r, c, k in runs]
+        self.ops.append(f"q 0 0 0 rg {_n4(s)} 0 0 {_n4(s)} {_n(q.x)} {_n(q.y)} cm\n" + "\n".join(rects) + "\nf Q")
+
+    def qr_mask(self, q: bl.QR, n: int, flat: str) -> None:
+        """The modules as an inline 1-bit image mask, one sample per module, painted black
+        where dark, scaled by one `cm` (rows padded to whole bytes with light samples, as
+        qr_modules gives them): no work per module at all."""
+        data = int(flat, 2).to_bytes(len(flat) // 8, "big").hex()
+        w = row_width(n)
+        self.ops.append(
+            f"q 0 0 0 rg {_n4(q.size * w / n)} 0 0 {_n4(q.size)} {_n(q.x)} {_n(q.y)} cm"
+            f" BI /IM true /W {w} /H {n} /BPC 1 /D [1 0] /F /AHx ID {data}> EI Q"
+        )
 
     def line(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.5) -> None:
         self.ops.append(f"0 0 0 RG {_n(width)} w {_n(x1)} {_n(y1)} m {_n(x2)} {_n(y2)} l S")
 
-    def badge(self, b: bl.Badge, matrix: Matrix | None, *, qr_only: bool = False) -> None:
+    def badge(self, b: bl.Badge, matrix: Matrix | tuple[int, str] | None, *, qr_only: bool = False) -> None:
+        """`matrix`: a Matrix, or (side, modules) as core.badges.qr.qr_modules gives them."""
         if not qr_only:
             for box in b.boxes:
                 self.box(box)
             for t in b.texts:
                 self.text(t)
-        if matrix is not None:
+        if isinstance(matrix, tuple):
+            self.qr_mask(b.qr, *matrix)
+        elif matrix is not None:
             self.qr(b.qr, matrix)
 
     def content(self) -> str:
@@ -345,8 +265,45 @@ class PrintReport:
     missing: tuple[MissingGlyphs, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    """What drawing a page needs besides its badges (sent once to each worker process)."""
+
+    conf: ConferenceInfo
+    secret: bytes
+    bot_username: str
+    layout: str
+    qr_only: bool
+    qr_version: int
+    qr_mask: int
+
+    def link(self, registration_id: int, version: int) -> str:
+        return badge_link(self.bot_username, make_token(self.secret, registration_id, version))
+
+
+def render_page(spec: JobSpec, badges: Sequence[BadgeInfo], fonts: FontSet) -> tuple[str, list[MissingGlyphs]]:
+    """One page's content stream (glyphs used recorded in `fonts`) and its badges' missing
+    glyphs."""
+    sh = sheet(spec.layout)
+    page = PageBuilder(fonts)
+    missing: list[MissingGlyphs] = []
+    for badge, slot in zip(badges, sh.slots, strict=False):
+        matrix = qr_modules(
+            spec.link(badge.registration_id, badge.badge_version), version=spec.qr_version, mask=spec.qr_mask
+        )
+        drawn = layout_badge(badge, spec.conf, slot, sh.portrait)
+        page.badge(drawn, matrix, qr_only=spec.qr_only)
+        lost = "" if spec.qr_only else missing_glyphs(drawn)
+        if lost:
+            missing.append(MissingGlyphs(badge.registration_id, badge.full_name, lost))
+    if sh.crop_marks and not spec.qr_only:
+        _crop_marks(page, sh.page)
+    return page.content(), missing
+
+
 class BadgePdf:
-    """Draw badges into a streaming PDF, page by page."""
+    """Draw badges into a streaming PDF, page by page (or take pages drawn by workers,
+    `add_rendered`, in order)."""
 
     def __init__(
         self,
@@ -359,19 +316,17 @@ class BadgePdf:
         qr_only: bool = False,
     ) -> None:
         self.sheet = sheet(layout)
-        self.conf = conf
-        self.secret = secret
-        self.bot_username = bot_username
-        self.qr_only = qr_only
         self.pdf = StreamingPdf(out)
         self.pending: list[BadgeInfo] = []
         self.missing: list[MissingGlyphs] = []
         self.count = 0
         # all links have the same length: one QR version and mask for the whole job
-        self.qr_version, self.qr_mask = qr_plan(self.link(1, 1))
+        version, mask = qr_plan(badge_link(bot_username, make_token(secret, 1, 1)))
+        self.spec = JobSpec(conf, secret, bot_username, layout, qr_only, version, mask)
+        self.qr_version, self.qr_mask = version, mask
 
     def link(self, registration_id: int, version: int) -> str:
-        return badge_link(self.bot_username, make_token(self.secret, registration_id, version))
+        return self.spec.link(registration_id, version)
 
     def add(self, badge: BadgeInfo) -> None:
         self.pending.append(badge)
@@ -382,19 +337,20 @@ class BadgePdf:
     def flush(self) -> None:
         if not self.pending:
             return
-        page = PageBuilder(self.pdf)
-        for badge, slot in zip(self.pending, self.sheet.slots, strict=False):
-            link = self.link(badge.registration_id, badge.badge_version)
-            matrix = qr_matrix(link, version=self.qr_version, mask=self.qr_mask)
-            drawn = layout_badge(badge, self.conf, slot, self.sheet.portrait)
-            page.badge(drawn, matrix, qr_only=self.qr_only)
-            lost = "" if self.qr_only else missing_glyphs(drawn)
-            if lost:
-                self.missing.append(MissingGlyphs(badge.registration_id, badge.full_name, lost))
-        if self.sheet.crop_marks and not self.qr_only:
-            _crop_marks(page, self.sheet.page)
-        self.pdf.add_page(*self.sheet.page, page.content())
+        content, missing = render_page(self.spec, self.pending, self.pdf)
+        self.missing += missing
+        self.pdf.add_page(*self.sheet.page, content)
         self.pending = []
+
+    def add_rendered(
+        self, pages: Sequence[bytes], glyphs: dict[str, dict[int, str]], missing: Sequence[MissingGlyphs]
+    ) -> None:
+        """Pages drawn and compressed elsewhere (core/badges/parallel.py), in order."""
+        assert not self.pending, "pages drawn elsewhere come after whole pages only"
+        for content in pages:
+            self.pdf.add_page(*self.sheet.page, content)
+        self.pdf.merge(glyphs)
+        self.missing += missing
 
     def close(self) -> None:
         self.flush()
@@ -425,11 +381,17 @@ async def print_badges(
     progress: Callable[[int], None] | None = None,
     mark: bool = True,
     qr_only: bool = False,
+    workers: int | None = None,
+    parallel_from: int | None = None,
 ) -> PrintReport:
     """Write the PDF (to a temporary file renamed into place when complete), then count
     the print on every badge in it (badge_print_count + 1, badge_printed_at) and commit;
     `mark=False` for a preview that counts nothing. A file that cannot be written is an
-    OSError naming `out` (never the temporary file)."""
+    OSError naming `out` (never the temporary file). From `parallel_from` badges on
+    (default core.badges.parallel.PARALLEL_FROM) pages are drawn by `workers` processes
+    (default: one per core; 1 = none), see core/badges/parallel.py."""
+    from core.badges.parallel import draw_all
+
     sheet(layout)  # validate before touching the file
     tmp = out.with_name(out.name + ".part")
     printed: list[int] = []
@@ -437,14 +399,10 @@ async def print_badges(
         fh = _open_for(out, tmp)
         with fh:
             job = BadgePdf(fh, conf, secret=secret, bot_username=bot_username, layout=layout, qr_only=qr_only)
-            async for batch in iter_badges(
+            batches = iter_badges(
                 session, conf.id, delegation=delegation, category=category, only_new=only_new, only=only
-            ):
-                for badge in batch:
-                    job.add(badge)
-                    printed.append(badge.registration_id)
-                if progress:
-                    progress(len(batch))
+            )
+            await draw_all(job, batches, printed, progress, workers, parallel_from)
             if not printed:
                 raise NotFound("no approved badges match: nothing to print")
             job.close()

@@ -20,7 +20,7 @@ from core.badges import (
 )
 from core.badges import layout as bl
 from core.badges.pdf import BadgePdf
-from core.badges.qr import dark_runs, qr_matrix, qr_plan
+from core.badges.qr import dark_runs, qr_matrix, qr_modules, qr_plan, runs_of
 from core.badges.tokens import TOKEN_LENGTH
 from core.config import load_settings
 from core.errors import DomainError
@@ -172,6 +172,26 @@ def test_qr_fixed_version_and_mask_decodes():
     for r, c, k in runs:
         img.paste(0, ((c + quiet) * scale, (r + quiet) * scale, (c + k + quiet) * scale, (r + 1 + quiet) * scale))
     assert [b.text for b in zxingcpp.read_barcodes(img)] == [link]
+
+
+def test_qr_matrix_is_qrcodes_own_matrix():
+    """The template + own Reed-Solomon path gives exactly qrcode's modules, for the job's
+    fixed version/mask and for other lengths, versions and masks."""
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+
+    links = [badge_link("confdesk_minsk_bot", make_token(SECRET, i, v)) for i, v in ((1, 1), (42, 2), (10**6, 7))]
+    links += ["https://t.me/x?start=" + "a" * k for k in (1, 17, 60, 130)]
+    for link in links:
+        plans = {qr_plan(link)}
+        plans |= {(max(qr_plan(link)[0], 7), m) for m in (0, 3, 6)}  # version information too
+        for version, mask in plans:
+            qr = qrcode.QRCode(version=version, error_correction=ERROR_CORRECT_M, mask_pattern=mask, border=0)
+            qr.add_data(link, optimize=0)
+            qr.make(fit=False)
+            want = [[bool(m) for m in row] for row in qr.modules]
+            assert qr_matrix(link, version=version, mask=mask) == want
+            assert runs_of(*qr_modules(link, version=version, mask=mask)) == dark_runs(want)
 
 
 CONF = ConferenceInfo(
