@@ -21,9 +21,9 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.db import ping
 from core.uow import unit_of_work
 
 log = logging.getLogger("confdesk.webhook")
@@ -86,7 +86,7 @@ class WebhookServer:
         status: dict[str, str] = {}
         try:
             async with unit_of_work(self.session_factory) as session:
-                await session.execute(text("SELECT 1"))
+                await ping(session)
             status["database"] = "ok"
         except Exception as exc:
             status["database"] = type(exc).__name__

@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -104,3 +104,8 @@ def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
 def is_sqlite(session_or_engine: AsyncSession | AsyncEngine) -> bool:
     bind = session_or_engine.bind if isinstance(session_or_engine, AsyncSession) else session_or_engine
     return bind is not None and bind.dialect.name == "sqlite"
+
+
+async def ping(session: AsyncSession) -> None:
+    """One round trip to the database (raises what the driver raises): for health checks."""
+    await session.execute(text("SELECT 1"))
