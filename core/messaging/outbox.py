@@ -159,11 +159,16 @@ async def claim(
     if kinds:
         due = and_(due, _t.c.kind.in_(kinds))
     pick = select(_t.c.id).where(due).order_by(_t.c.due_at, _t.c.id).limit(limit)
+    picked = pick.cte("picked")
     if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
-        pick = pick.with_for_update(skip_locked=True)
+        # Evaluated once, as a materialized CTE. Inside `IN (subquery)` PostgreSQL may plan
+        # the pick as the inner side of a nested loop and run it again for each row: rows this
+        # very UPDATE already changed are then skipped as locked and the next ones picked, so
+        # a claim of 10 took all 200 pending rows (seen in CI once the statistics changed).
+        picked = pick.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
     stmt = (
         update(_t)
-        .where(_t.c.id.in_(pick.scalar_subquery()), due)
+        .where(_t.c.id.in_(select(picked.c.id)), due)
         .values(claimed_by=worker[:64], claimed_until=now + lease, claim_token=token)
         .returning(_t.c.id, _t.c.kind, _t.c.chat_id, _t.c.payload, _t.c.attempts, _t.c.conference_id, _t.c.due_at)
     )

@@ -1,7 +1,7 @@
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from core.messaging import outbox
 from core.models import OutboxMessage, OutboxStatus
@@ -70,6 +70,22 @@ async def test_released_rows_are_claimable_at_once_and_keep_their_attempts(sessi
     assert await outbox.release(session, batch[0].token, [m.id for m in batch[1:]]) == 2
     again = await outbox.claim(session, "b", clock=lambda: T0)
     assert [m.chat_id for m in again] == [1, 2] and all(m.attempts == 0 for m in again)
+
+
+async def test_a_claim_takes_no_more_than_its_limit_whatever_the_plan(session):
+    """On PostgreSQL a pick inside `IN (subquery)` planned as the inner side of a nested loop
+    ran once per row and claimed every pending row (200 for a limit of 10, seen in CI): the
+    planner is pushed to that plan here, and the claim must still hold to its limit."""
+    for i in range(40):
+        await outbox.enqueue(session, kind="broadcast", chat_id=i, dedup_key=f"l{i}", due_at=T0)
+    await session.commit()
+    if session.bind.dialect.name == "postgresql":
+        for setting in ("enable_hashjoin", "enable_mergejoin", "enable_material", "enable_hashagg", "enable_sort"):
+            await session.execute(text(f"SET LOCAL {setting} = off"))
+    batch = await outbox.claim(session, "w", limit=10, clock=lambda: T0)
+    assert [m.chat_id for m in batch] == list(range(10))
+    claimed = (await session.execute(select(OutboxMessage).where(OutboxMessage.claim_token.is_not(None)))).scalars()
+    assert len(claimed.all()) == 10
 
 
 async def test_retry_and_give_up(session):
