@@ -563,11 +563,19 @@ async def _scan(
     codes[doors[1]].append("b_" + forged[:-4] + ("AAAA" if not forged.endswith("AAAA") else "BBBB"))
     codes[hall] += [f"b_{tokens[p.user.id]}" for p in admitted]
     progress.update(task, total=sum(len(c) for c in codes.values()))
+    # Nobody reaches the hall before passing an entrance door: the hall's door waits for each
+    # of its people to be scanned in first (with a small crowd it would otherwise overtake
+    # the entrance queues, and their entrance scans would show as duplicates).
+    passed = {code: asyncio.Event() for code in codes[hall]}
 
     async def door_shift(door: FakeUser) -> None:
         for payload in codes[door]:
+            if door is hall:
+                await passed[payload].wait()
             await door.start(payload)
             await door.reply()
+            if door is not hall and payload in passed:
+                passed[payload].set()
             progress.advance(task)
 
     await asyncio.gather(*(door_shift(d) for d in codes))
