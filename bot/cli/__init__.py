@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from bot.cli import common
 from bot.cli.helpfix import show_flags_without_placeholder
@@ -43,11 +44,20 @@ _COMMANDS: tuple[tuple[str, str, str, str, str | None], ...] = (
 )
 
 
+class _InTableOrder(TyperGroup):
+    """Lists the commands in `_COMMANDS` order (Typer would put lone commands before groups)."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        order = {c[0]: n for n, c in enumerate(_COMMANDS)}
+        return sorted(super().list_commands(ctx), key=lambda name: order.get(name, len(order)))
+
+
 def build_app(only: str | None = None) -> typer.Typer:
     """The command line; `only`: just that command (the others' modules are not imported)."""
     show_flags_without_placeholder()
     app = typer.Typer(
         name="confdesk",
+        cls=_InTableOrder,
         help="Accreditation, agenda, QR badges and check-in for conferences.",
         no_args_is_help=True,
         add_completion=False,
