@@ -9,6 +9,7 @@ from core.checkin import presence, scan
 from core.errors import NotFound
 from core.models import Category, Presence, RegistrationStatus, Scan, ScanDirection, ScanResult
 from core.uow import unit_of_work
+from tests.dbutil import USE_PG
 from tests.factories import (
     make_conference,
     make_delegation,
@@ -230,15 +231,16 @@ async def test_a_valid_code_inside_junk_or_an_overlong_line_is_invalid(session, 
     assert (await do(session, conf, link + b"\r\n")).result is ScanResult.OK  # the same code, clean
 
 
+@pytest.mark.skipif(USE_PG, reason="PostgreSQL reads presence through an upsert that locks its latest row")
 async def test_presence_row_made_after_the_read_gives_duplicate_not_an_error(session, world, monkeypatch):
-    """If another door's first entry commits the badge's presence row after this scan read
-    none (a stale read), inserting presence collides: judged afresh, it is a duplicate."""
+    """SQLite: if another door's first entry commits the badge's presence row after this scan
+    read none (a stale read), inserting presence collides: judged afresh, it is a duplicate."""
     conf, reg, *_ = world
     assert (await do(session, conf, code(reg))).result is ScanResult.OK
     real, calls = presence._select_state, []
 
-    def stale_once(registration_id, *, pg):
-        stmt = real(registration_id, pg=pg)
+    def stale_once(*, pg):
+        stmt = real(pg=pg)
         calls.append(pg)
         if len(calls) > 1:
             return stmt
