@@ -119,7 +119,7 @@ def _moved(state: Row[Any], ask: ScanRequest) -> tuple[dict[str, Any], bool, str
 @cache
 def _move(*, since: bool, new_row: bool):  # type: ignore[no-untyped-def]
     """SQLite: insert the presence row (none yet) or update it."""
-    values = {"inside": bindparam("p_inside"), "agenda_item_id": bindparam("p_item")}
+    values: dict[str, Any] = {"inside": bindparam("p_inside"), "agenda_item_id": bindparam("p_item")}
     values["last_scan_id"] = bindparam("p_scan")
     if since or new_row:
         values["since"] = bindparam("p_since", type_=_presence.c.since.type)

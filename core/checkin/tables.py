@@ -33,10 +33,9 @@ def insert_scan(*, pg: bool):  # type: ignore[no-untyped-def]
     (ON CONFLICT DO NOTHING); SQLite: that is an IntegrityError (the scan's savepoint)."""
     values = {name: bindparam(f"s_{name}", type_=scan.c[name].type) for name in SCAN_COLUMNS}
     if pg:
-        stmt = pg_insert(scan).values(**values).on_conflict_do_nothing(index_elements=["nonce"])
-    else:
-        stmt = insert(scan).values(**values)
-    return stmt.returning(scan.c.id, scan.c.registration_id)
+        stored = pg_insert(scan).values(**values).on_conflict_do_nothing(index_elements=["nonce"])
+        return stored.returning(scan.c.id, scan.c.registration_id)
+    return insert(scan).values(**values).returning(scan.c.id, scan.c.registration_id)
 
 
 def scan_params(**values: Any) -> dict[str, Any]:
