@@ -2,6 +2,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, null, select
 
 from core.badges import badge_link, make_token, reissue_badge
@@ -252,3 +253,34 @@ async def test_presence_row_made_after_the_read_gives_duplicate_not_an_error(ses
     again = await do(session, conf, code(reg), gate="South")
     assert len(calls) == 2 and again.result is ScanResult.DUPLICATE and again.already_gate == "Main"
     assert [r.result for r in await scans(session)] == [ScanResult.OK, ScanResult.DUPLICATE]
+
+
+@pytest.mark.skipif(not USE_PG, reason="PostgreSQL's row lock")
+async def test_a_door_waiting_for_the_lock_sees_the_entry_it_waited_for(session_factory, world):
+    """The second door's statement waits on the badge's presence row while the first door's
+    entry is uncommitted; then it is a duplicate naming that entry (its gate and staff),
+    although that scan was committed after the waiting statement began."""
+    conf, reg, *_ = world
+    async with unit_of_work(session_factory) as first:
+        assert (await do(first, conf, code(reg), gate="North", staff_telegram_id=1)).ok
+        second = asyncio.create_task(_door(session_factory, conf, reg))
+        async with session_factory() as watcher:  # until the second door waits for the lock
+            waiting = (
+                select(func.count())
+                .select_from(sa.text("pg_stat_activity"))
+                .where(sa.text("wait_event_type = 'Lock' AND datname = current_database()"))
+            )
+            for _ in range(3000):
+                if (await watcher.execute(waiting)).scalar_one():
+                    break
+                await asyncio.sleep(0.01)
+            else:
+                raise AssertionError("the second door never waited for the lock")
+    again = await second
+    assert again.result is ScanResult.DUPLICATE
+    assert (again.already_gate, again.already_by) == ("North", 1)
+
+
+async def _door(session_factory, conf, reg):
+    async with unit_of_work(session_factory) as s:
+        return await do(s, conf, code(reg), gate="South", staff_telegram_id=2)
