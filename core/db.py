@@ -11,16 +11,22 @@ a lock upgrade. sqlite3 itself opens no transactions (isolation_level None); the
 a plain deferred BEGIN that neither waits for nor blocks a writer. Statements run on the
 event loop itself (core.sqlite_inline): ~600x cheaper than a thread hand-off each.
 PostgreSQL (asyncpg) uses a normal pool and row locks (`SELECT … FOR UPDATE`) where
-services need them.
+services need them. A pooled connection is pinged before use only if it has been idle for
+PING_AFTER_IDLE seconds (a dead one is replaced, as SQLAlchemy's pre-ping does): asyncpg's
+ping is three round trips (BEGIN, `;`, ROLLBACK), as many as a whole check-in's statements,
+and a connection given back a moment ago by a committed transaction is alive. Should the
+server go away within that moment, the next unit of work fails as a disconnect (the kiosk's
+"database unavailable, scan again"), which drops the pool's connections for fresh ones.
 """
 
 from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -31,6 +37,9 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import AsyncAdaptedQueuePool, StaticPool
 
 from core.sqlite_inline import InlineConnection
+
+PING_AFTER_IDLE = 5.0  # seconds a pooled PostgreSQL connection may rest and be used unpinged
+_IDLE_SINCE = "confdesk_idle_since"
 
 
 def _sqlite_pragmas(busy_timeout_ms: int, dbapi_connection: Any, _record: Any) -> None:
@@ -78,7 +87,29 @@ def make_engine(url: str, *, echo: bool = False, read_only: bool = False, must_e
             _sqlite_begin, "BEGIN" if read_only else "BEGIN IMMEDIATE"
         )
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
+    dialect = engine.sync_engine.dialect
+    event.listen(engine.sync_engine, "connect", _rested)
+    event.listen(engine.sync_engine, "checkin", _rested)
+    event.listen(engine.sync_engine, "checkout", partial(_ping_if_idle, dialect))
+    return engine
+
+
+def _rested(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_IDLE_SINCE] = monotonic()
+
+
+def _ping_if_idle(dialect: Any, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """A pool `checkout` listener: ping a connection idle for PING_AFTER_IDLE or longer; a
+    dead one makes the pool drop its connections and connect afresh (InvalidatePoolError)."""
+    if monotonic() - record.info.get(_IDLE_SINCE, 0.0) < PING_AFTER_IDLE:
+        return
+    try:
+        dialect.do_ping(dbapi_connection)
+    except dialect.loaded_dbapi.Error as err:
+        if dialect.is_disconnect(err, dbapi_connection, None):
+            raise exc.InvalidatePoolError() from err
+        raise
 
 
 def sqlite_file(url: str) -> Path | None:

@@ -1,18 +1,24 @@
 """Where a badge is (its Presence row), read under lock, and moved by an admitted scan.
 
-The Presence row is the lock that makes one badge's scans serialise. PostgreSQL: the row is
-created if missing (INSERT … ON CONFLICT DO NOTHING) and read with SELECT … FOR UPDATE, so
-two doors scanning one badge at once take turns. SQLite: every transaction begins
-IMMEDIATE (core.db), so the whole unit of work holds the database's write lock, across
-processes too (two kiosks on one file); the row may not exist yet (it is inserted on entry).
+The Presence row is the lock that makes one badge's scans serialise. PostgreSQL: one
+statement creates the row if missing and locks it (INSERT … ON CONFLICT DO UPDATE, which
+locks the row and returns its latest committed version even where the statement's snapshot
+is older), joined to the registration, its holder and the scan that last moved it; two
+doors scanning one badge at once take turns there. The scan row and the move are then one
+more statement (`record_and_move`). SQLite: every transaction begins IMMEDIATE (core.db), so
+the whole unit of work holds the database's write lock, across processes too (two kiosks on
+one file); the row may not exist yet (it is inserted on entry).
+
+The statements are built once (bound parameters), not per scan.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, insert, literal, select, update
+from sqlalchemy import Row, bindparam, false, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,49 +30,61 @@ _presence = t.presence
 _prev = t.previous_scan
 
 
-def _select_state(registration_id: int, *, pg: bool):  # type: ignore[no-untyped-def]
+def _upsert_locked():  # type: ignore[no-untyped-def]
+    """PostgreSQL: the badge's presence row, created if missing, locked, its latest version
+    (a CTE; nothing for an unknown registration)."""
+    reg = t.registration
+    new = select(reg.c.id, false(), bindparam("now", type_=_presence.c.since.type)).where(reg.c.id == bindparam("rid"))
+    upsert = pg_insert(_presence).from_select(["registration_id", "inside", "since"], new)
+    return (
+        upsert.on_conflict_do_update(index_elements=["registration_id"], set_={"inside": _presence.c.inside})
+        .returning(*(_presence.c[k] for k in ("registration_id", "inside", "agenda_item_id", "since", "last_scan_id")))
+        .cte("p")
+    )
+
+
+@cache
+def _select_state(*, pg: bool):  # type: ignore[no-untyped-def]
     """The registration, its holder, its conference's time zone, its presence and the scan
-    that last moved it: one SELECT (… FOR UPDATE of the presence row on PostgreSQL)."""
+    that last moved it: one statement (on PostgreSQL the presence row locked, see above)."""
     reg, part, deleg, conf = t.registration, t.participant, t.delegation, t.conference
+    here = _upsert_locked() if pg else _presence
     cols = (
         *(reg.c.id, reg.c.conference_id, reg.c.status, reg.c.category, reg.c.badge_version),
         *(part.c.full_name, part.c.native_name, deleg.c.name, conf.c.timezone),
-        *(_presence.c.inside, _presence.c.agenda_item_id, _presence.c.since, _presence.c.last_scan_id),
-        *(_prev.c.staff_telegram_id, _prev.c.gate),
+        *(here.c.inside, here.c.agenda_item_id, here.c.since, here.c.last_scan_id),
+        *(_prev.c.id.label("prev_id"), _prev.c.staff_telegram_id, _prev.c.gate),
     )
     joined = (
         reg.join(part, part.c.id == reg.c.participant_id)
         .join(conf, conf.c.id == reg.c.conference_id)
         .outerjoin(deleg, deleg.c.id == reg.c.delegation_id)
     )
-    if pg:  # the presence row exists (upserted just before) and is the lock
-        joined = joined.join(_presence, _presence.c.registration_id == reg.c.id)
-    else:
-        joined = joined.outerjoin(_presence, _presence.c.registration_id == reg.c.id)
-    joined = joined.outerjoin(_prev, _prev.c.id == _presence.c.last_scan_id)
-    stmt = select(*cols).select_from(joined).where(reg.c.id == registration_id)
-    if pg:
-        stmt = stmt.with_for_update(of=_presence)
-    return stmt
+    # PostgreSQL: the upsert returns the row for any registration; SQLite: maybe none yet
+    joined = (joined.join if pg else joined.outerjoin)(here, here.c.registration_id == reg.c.id)
+    joined = joined.outerjoin(_prev, _prev.c.id == here.c.last_scan_id)
+    return select(*cols).select_from(joined).where(reg.c.id == bindparam("rid"))
+
+
+@cache
+def _previous_scan():  # type: ignore[no-untyped-def]
+    return select(_prev.c.staff_telegram_id, _prev.c.gate).where(_prev.c.id == bindparam("id"))
 
 
 async def read_locked(conn: AsyncConnection, registration_id: int, now: datetime) -> Row[Any] | None:
     """The badge's state (see `_select_state`), its presence row locked; None for an
     unknown registration. `inside` is None where no presence row exists yet (SQLite)."""
     pg = conn.dialect.name == "postgresql"
-    if pg:
-        reg = t.registration
-        await conn.execute(
-            pg_insert(_presence)
-            .from_select(
-                ["registration_id", "inside", "since"],
-                select(reg.c.id, literal(False), literal(now, _presence.c.since.type)).where(
-                    reg.c.id == registration_id
-                ),
-            )
-            .on_conflict_do_nothing(index_elements=["registration_id"])
-        )
-    return (await conn.execute(_select_state(registration_id, pg=pg))).first()
+    return (await conn.execute(_select_state(pg=pg), {"rid": registration_id, "now": now})).first()
+
+
+async def previous_scan(conn: AsyncConnection, state: Row[Any]) -> tuple[int | None, str | None]:
+    """(staff, gate) of the scan that last moved the badge. The state's join gives it unless
+    that scan was committed while the statement waited for the lock (older snapshot)."""
+    if state.last_scan_id is None or state.prev_id is not None:
+        return state.staff_telegram_id, state.gate
+    row = (await conn.execute(_previous_scan(), {"id": state.last_scan_id})).first()
+    return (row.staff_telegram_id, row.gate) if row is not None else (None, None)
 
 
 def place_after(
@@ -91,16 +109,58 @@ def next_place(state: Row[Any], ask: ScanRequest) -> tuple[bool, int | None, str
     return place_after(bool(state.inside), state.agenda_item_id, ask.direction, ask.item_id)
 
 
+def _moved(state: Row[Any], ask: ScanRequest) -> tuple[dict[str, Any], bool, str | None]:
+    """(the new inside and agenda item, whether `since` becomes now, the detail)."""
+    new_inside, new_item, detail = next_place(state, ask)
+    changed = (new_inside, new_item) != (bool(state.inside), state.agenda_item_id)
+    return {"p_inside": new_inside, "p_item": new_item}, changed or ask.direction is ScanDirection.IN, detail
+
+
+@cache
+def _move(*, since: bool, new_row: bool):  # type: ignore[no-untyped-def]
+    """SQLite: insert the presence row (none yet) or update it."""
+    values: dict[str, Any] = {"inside": bindparam("p_inside"), "agenda_item_id": bindparam("p_item")}
+    values["last_scan_id"] = bindparam("p_scan")
+    if since or new_row:
+        values["since"] = bindparam("p_since", type_=_presence.c.since.type)
+    if new_row:
+        return insert(_presence).values(registration_id=bindparam("rid"), **values)
+    return update(_presence).where(_presence.c.registration_id == bindparam("rid")).values(**values)
+
+
 async def move(
     conn: AsyncConnection, registration_id: int, state: Row[Any], ask: ScanRequest, scan_id: int
 ) -> str | None:
-    """Write the presence `next_place` gives (since = now if it changed or on entry); its detail."""
-    new_inside, new_item, detail = next_place(state, ask)
-    values: dict[str, Any] = {"inside": new_inside, "agenda_item_id": new_item, "last_scan_id": scan_id}
-    if (new_inside, new_item) != (bool(state.inside), state.agenda_item_id) or ask.direction is ScanDirection.IN:
-        values["since"] = ask.now
-    if state.inside is None:  # no presence row yet (SQLite path)
-        await conn.execute(insert(_presence).values(registration_id=registration_id, **{"since": ask.now, **values}))
-    else:
-        await conn.execute(update(_presence).where(_presence.c.registration_id == registration_id).values(**values))
+    """SQLite: write the presence `next_place` gives (since = now if it changed or on
+    entry); its detail."""
+    params, since, detail = _moved(state, ask)
+    params |= {"rid": registration_id, "p_scan": scan_id, "p_since": ask.now}
+    await conn.execute(_move(since=since, new_row=state.inside is None), params)
     return detail
+
+
+@cache
+def _record_and_move(*, since: bool):  # type: ignore[no-untyped-def]
+    """PostgreSQL: the Scan row (nothing if its nonce is stored already) and the presence
+    row moved to point at it, in one statement; the scan's id."""
+    stored = t.insert_scan(pg=True).cte("s")
+    values = {"inside": bindparam("p_inside"), "agenda_item_id": bindparam("p_item"), "last_scan_id": stored.c.id}
+    if since:
+        values["since"] = bindparam("p_since", type_=_presence.c.since.type)
+    return (
+        update(_presence)
+        .where(_presence.c.registration_id == bindparam("rid"), _presence.c.registration_id == stored.c.registration_id)
+        .values(**values)
+        .returning(stored.c.id)
+    )
+
+
+async def record_and_move(
+    conn: AsyncConnection, scan: dict[str, Any], state: Row[Any], ask: ScanRequest
+) -> tuple[int | None, str | None]:
+    """PostgreSQL: record the admitted scan (`scan`: tables.scan_params) and
+    move presence; (the scan's id, None if the nonce was stored by another scan; detail)."""
+    params, since, detail = _moved(state, ask)
+    params |= scan | {"rid": scan["s_registration_id"], "p_since": ask.now}
+    row = (await conn.execute(_record_and_move(since=since), params)).first()
+    return (int(row[0]) if row is not None else None), detail

@@ -4,20 +4,24 @@ work (core.uow: the kiosk around each line, the bot around each update) and neve
 
 Every scan is stored, failed ones too (registration_id None for invalid), with what was
 scanned in `raw` (see core.checkin.scanned). A nonce makes a scan idempotent
-(core.checkin.replay). The judging runs in a savepoint: should a write still collide (a
-presence row created by another door after this scan read none, or the same nonce stored
-by a concurrent scan first), only the savepoint is rolled back and the scan is judged once
-more afresh: the later door gets `duplicate` (or the first verdict), never an IntegrityError.
+(core.checkin.replay): the same nonce stored by a concurrent scan first gives its verdict.
 
-The hot path is SQLAlchemy Core on the session's connection (one SELECT with joins, one
-INSERT … RETURNING, one UPDATE or INSERT of presence).
+PostgreSQL: two statements (presence upserted and locked with the badge's state; then the
+Scan row, ON CONFLICT (nonce) DO NOTHING, and the move of presence), no savepoint: neither
+can collide. SQLite: the judging runs in a savepoint: should a write still collide (a
+presence row created by another door after this scan read none, or the same nonce stored
+first), only the savepoint is rolled back and the scan is judged once more afresh: the later
+door gets `duplicate` (or the first verdict), never an IntegrityError.
+
+The hot path is SQLAlchemy Core on the session's connection, statements built once.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -29,6 +33,10 @@ from core.checkin.verdict import Refusal, Verdict, holder
 from core.clock import Clock, utc_now
 from core.errors import NotFound
 from core.models import ScanDirection, ScanResult
+
+
+class _NonceTaken(Exception):
+    """PostgreSQL: the Scan row was not inserted, its nonce is stored already."""
 
 
 async def scan(
@@ -52,6 +60,7 @@ async def scan(
     if nonce is not None and (earlier := await replay(session, nonce)) is not None:
         return earlier
     readable, raw = read_scanned(text)
+    conn = await session.connection()
     ask = ScanRequest(
         conference_id=conference_id,
         text=readable,
@@ -63,54 +72,64 @@ async def scan(
         nonce=nonce,
         secret=secret,
         now=clock(),
-        allowed=await _allowed_categories(session, conference_id, agenda_item_id),
+        allowed=await _allowed_categories(conn, conference_id, agenda_item_id),
     )
+    pg = conn.dialect.name == "postgresql"
+    collided = (_NonceTaken,) if pg else (IntegrityError,)  # PostgreSQL: no savepoint to roll back
     for attempt in (1, 2):
         try:
-            async with session.begin_nested():
-                return await _judge_and_record(await session.connection(), ask)
-        except IntegrityError:
+            if pg:
+                return await _judge_and_record(conn, ask, pg=True)
+            async with session.begin_nested():  # the SAVEPOINT is sent as the connection is asked for
+                return await _judge_and_record(await session.connection(), ask, pg=False)
+        except collided:
             if nonce is not None and (earlier := await replay(session, nonce)) is not None:
                 return earlier  # the same nonce, stored by a concurrent scan first
             if attempt == 2:
                 raise
-            # another door created this badge's presence row after our read: judge afresh
+            # SQLite: another door created this badge's presence row after our read: judge afresh
     raise AssertionError("unreachable")
 
 
-async def _allowed_categories(session: AsyncSession, conference_id: int, item_id: int | None) -> tuple[str, ...]:
+@cache
+def _item_categories():  # type: ignore[no-untyped-def]
+    item = t.agenda_item
+    return select(item.c.allowed_categories).where(item.c.id == bindparam("id"), item.c.conference_id == bindparam("c"))
+
+
+async def _allowed_categories(conn: AsyncConnection, conference_id: int, item_id: int | None) -> tuple[str, ...]:
     """The categories a hall admits (empty: everyone, and for the venue)."""
     if item_id is None:
         return ()
-    item = t.agenda_item
-    conn = await session.connection()
-    row = (
-        await conn.execute(
-            select(item.c.allowed_categories).where(item.c.id == item_id, item.c.conference_id == conference_id)
-        )
-    ).first()
+    row = (await conn.execute(_item_categories(), {"id": item_id, "c": conference_id})).first()
     if row is None:
         raise NotFound(f"agenda item {item_id} not found in this conference", id=item_id)
     return tuple(row[0] or ())
 
 
-async def _judge_and_record(conn: AsyncConnection, ask: ScanRequest) -> Verdict:
+async def _judge_and_record(conn: AsyncConnection, ask: ScanRequest, *, pg: bool) -> Verdict:
     """The rules in order; the first refusal is the verdict, else the badge is admitted and
     its presence moves. Either way the scan is recorded."""
     checked = rules.badge_token(ask.text, ask.secret)
     if isinstance(checked, Refusal):
-        return await _refuse(conn, ask, checked)
+        return await _refuse(conn, ask, checked, pg=pg)
     registration_id, version = checked
     state = await presence.read_locked(conn, registration_id, ask.now)
     refusal = rules.registration_known(state, ask)
     if refusal is not None:
-        return await _refuse(conn, ask, refusal)
+        return await _refuse(conn, ask, refusal, pg=pg)
     assert state is not None  # registration_known refuses a missing registration
     refusal = rules.first_refusal(state, version, ask)
     if refusal is not None:
-        return await _refuse(conn, ask, refusal, registration_id, version, state)
-    scan_id = await _record(conn, ask, ScanResult.OK, registration_id, version)
-    detail = await presence.move(conn, registration_id, state, ask, scan_id)
+        return await _refuse(conn, ask, refusal, registration_id, version, state, pg=pg)
+    values = _scan_values(ask, ScanResult.OK, registration_id, version)
+    if pg:
+        scan_id, detail = await presence.record_and_move(conn, values, state, ask)
+        if scan_id is None:
+            raise _NonceTaken
+    else:
+        scan_id = await _record(conn, values, pg=False)
+        detail = await presence.move(conn, registration_id, state, ask, scan_id)
     who = {"registration_id": registration_id, **holder(state)}
     return Verdict(ScanResult.OK, detail=detail, scan_id=scan_id, **ask.where(), **who)
 
@@ -122,41 +141,42 @@ async def _refuse(
     registration_id: int | None = None,
     version: int | None = None,
     state: Row[Any] | None = None,
+    *,
+    pg: bool,
 ) -> Verdict:
     """Record a refused scan; its verdict (who, for a known registration; for a duplicate,
     since when and by whom they are inside)."""
-    scan_id = await _record(conn, ask, refusal.result, registration_id, version)
+    scan_id = await _record(conn, _scan_values(ask, refusal.result, registration_id, version), pg=pg)
     who: dict[str, Any] = {}
     if state is not None:
         who = {"registration_id": registration_id, **holder(state)}
     if refusal.result is ScanResult.DUPLICATE and state is not None:
-        who |= {"already_at": state.since, "already_by": state.staff_telegram_id, "already_gate": state.gate}
+        by, gate = await presence.previous_scan(conn, state)
+        who |= {"already_at": state.since, "already_by": by, "already_gate": gate}
     return Verdict(refusal.result, detail=refusal.detail, scan_id=scan_id, **ask.where(), **who)
 
 
-async def _record(
-    conn: AsyncConnection,
-    ask: ScanRequest,
-    result: ScanResult,
-    registration_id: int | None = None,
-    version: int | None = None,
-) -> int:
-    """Insert the Scan row; its id."""
-    row = await conn.execute(
-        insert(t.scan)
-        .values(
-            conference_id=ask.conference_id,
-            registration_id=registration_id,
-            agenda_item_id=ask.item_id,
-            direction=ask.direction,
-            result=result,
-            scanned_at=ask.now,
-            staff_telegram_id=ask.staff,
-            gate=ask.gate,
-            badge_version=version,
-            raw=ask.raw,
-            nonce=ask.nonce,
-        )
-        .returning(t.scan.c.id)
+def _scan_values(
+    ask: ScanRequest, result: ScanResult, registration_id: int | None, version: int | None
+) -> dict[str, Any]:
+    return t.scan_params(
+        conference_id=ask.conference_id,
+        registration_id=registration_id,
+        agenda_item_id=ask.item_id,
+        direction=ask.direction,
+        result=result,
+        scanned_at=ask.now,
+        staff_telegram_id=ask.staff,
+        gate=ask.gate,
+        badge_version=version,
+        raw=ask.raw,
+        nonce=ask.nonce,
     )
-    return int(row.scalar_one())
+
+
+async def _record(conn: AsyncConnection, values: dict[str, Any], *, pg: bool) -> int:
+    """Insert the Scan row; its id (PostgreSQL: _NonceTaken if its nonce is stored already)."""
+    row = (await conn.execute(t.insert_scan(pg=pg), values)).first()
+    if row is None:
+        raise _NonceTaken
+    return int(row[0])

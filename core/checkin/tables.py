@@ -1,6 +1,13 @@
-"""The tables a scan reads and writes, as SQLAlchemy Core tables (the hot path is Core)."""
+"""The tables a scan reads and writes, as SQLAlchemy Core tables (the hot path is Core), and
+the Scan row's INSERT, built once."""
 
 from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from sqlalchemy import bindparam, insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from core.models import AgendaItem, Conference, Delegation, Participant, Presence, Registration, Scan
 
@@ -12,3 +19,25 @@ delegation = Delegation.__table__  # type: ignore[attr-defined]
 conference = Conference.__table__  # type: ignore[attr-defined]
 agenda_item = AgendaItem.__table__  # type: ignore[attr-defined]
 previous_scan = scan.alias("prev")  # the scan that last moved a badge's presence
+
+SCAN_COLUMNS = (
+    "conference_id", "registration_id", "agenda_item_id", "direction", "result", "scanned_at",
+    "staff_telegram_id", "gate", "badge_version", "raw", "nonce",
+)  # fmt: skip
+
+
+@cache
+def insert_scan(*, pg: bool):  # type: ignore[no-untyped-def]
+    """INSERT of a Scan row from the parameters `scan_params` gives, RETURNING its id (and
+    registration). PostgreSQL: nothing is inserted or returned if its nonce is stored already
+    (ON CONFLICT DO NOTHING); SQLite: that is an IntegrityError (the scan's savepoint)."""
+    values = {name: bindparam(f"s_{name}", type_=scan.c[name].type) for name in SCAN_COLUMNS}
+    if pg:
+        stored = pg_insert(scan).values(**values).on_conflict_do_nothing(index_elements=["nonce"])
+        return stored.returning(scan.c.id, scan.c.registration_id)
+    return insert(scan).values(**values).returning(scan.c.id, scan.c.registration_id)
+
+
+def scan_params(**values: Any) -> dict[str, Any]:
+    """`insert_scan`'s parameters from the Scan row's values (every one of SCAN_COLUMNS)."""
+    return {f"s_{name}": values[name] for name in SCAN_COLUMNS}

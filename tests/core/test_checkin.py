@@ -2,6 +2,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, null, select
 
 from core.badges import badge_link, make_token, reissue_badge
@@ -9,6 +10,7 @@ from core.checkin import presence, scan
 from core.errors import NotFound
 from core.models import Category, Presence, RegistrationStatus, Scan, ScanDirection, ScanResult
 from core.uow import unit_of_work
+from tests.dbutil import USE_PG
 from tests.factories import (
     make_conference,
     make_delegation,
@@ -230,15 +232,16 @@ async def test_a_valid_code_inside_junk_or_an_overlong_line_is_invalid(session, 
     assert (await do(session, conf, link + b"\r\n")).result is ScanResult.OK  # the same code, clean
 
 
+@pytest.mark.skipif(USE_PG, reason="PostgreSQL reads presence through an upsert that locks its latest row")
 async def test_presence_row_made_after_the_read_gives_duplicate_not_an_error(session, world, monkeypatch):
-    """If another door's first entry commits the badge's presence row after this scan read
-    none (a stale read), inserting presence collides: judged afresh, it is a duplicate."""
+    """SQLite: if another door's first entry commits the badge's presence row after this scan
+    read none (a stale read), inserting presence collides: judged afresh, it is a duplicate."""
     conf, reg, *_ = world
     assert (await do(session, conf, code(reg))).result is ScanResult.OK
     real, calls = presence._select_state, []
 
-    def stale_once(registration_id, *, pg):
-        stmt = real(registration_id, pg=pg)
+    def stale_once(*, pg):
+        stmt = real(pg=pg)
         calls.append(pg)
         if len(calls) > 1:
             return stmt
@@ -250,3 +253,34 @@ async def test_presence_row_made_after_the_read_gives_duplicate_not_an_error(ses
     again = await do(session, conf, code(reg), gate="South")
     assert len(calls) == 2 and again.result is ScanResult.DUPLICATE and again.already_gate == "Main"
     assert [r.result for r in await scans(session)] == [ScanResult.OK, ScanResult.DUPLICATE]
+
+
+@pytest.mark.skipif(not USE_PG, reason="PostgreSQL's row lock")
+async def test_a_door_waiting_for_the_lock_sees_the_entry_it_waited_for(session_factory, world):
+    """The second door's statement waits on the badge's presence row while the first door's
+    entry is uncommitted; then it is a duplicate naming that entry (its gate and staff),
+    although that scan was committed after the waiting statement began."""
+    conf, reg, *_ = world
+    async with unit_of_work(session_factory) as first:
+        assert (await do(first, conf, code(reg), gate="North", staff_telegram_id=1)).ok
+        second = asyncio.create_task(_door(session_factory, conf, reg))
+        async with session_factory() as watcher:  # until the second door waits for the lock
+            waiting = (
+                select(func.count())
+                .select_from(sa.text("pg_stat_activity"))
+                .where(sa.text("wait_event_type = 'Lock' AND datname = current_database()"))
+            )
+            for _ in range(3000):
+                if (await watcher.execute(waiting)).scalar_one():
+                    break
+                await asyncio.sleep(0.01)
+            else:
+                raise AssertionError("the second door never waited for the lock")
+    again = await second
+    assert again.result is ScanResult.DUPLICATE
+    assert (again.already_gate, again.already_by) == ("North", 1)
+
+
+async def _door(session_factory, conf, reg):
+    async with unit_of_work(session_factory) as s:
+        return await do(s, conf, code(reg), gate="South", staff_telegram_id=2)
