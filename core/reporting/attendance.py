@@ -9,12 +9,11 @@ docstring (core/reporting/__init__.py).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, cast, distinct, func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
 from core.clock import Clock, utc_now
 from core.models import AgendaKind, Category, Conference, RegistrationStatus, ScanDirection, pick
@@ -27,6 +26,7 @@ from core.reporting.sql import (
     PRESENCE,
     REG,
     SCAN,
+    counts_per_span,
     entry_conditions,
     enum_text,
     inside_now,
@@ -249,10 +249,11 @@ class DayLine:
         return {"day": self.day.isoformat(), "present": self.present, "entries": self.entries, "refused": self.refused}
 
 
-def _day_counts(cid: int, start: datetime, end: datetime) -> Any:
-    """One row: people checked in, entries at the venue entrance, refused scans of [start, end)."""
+def _day_counts(cid: int, start: datetime, end: datetime) -> list[Any]:
+    """People checked in, entries at the venue entrance, refused scans of [start, end)."""
     in_day = [SCAN.c.conference_id == cid, SCAN.c.scanned_at >= start, SCAN.c.scanned_at < end]
-    present = select(func.count(distinct(SCAN.c.registration_id))).where(*entry_conditions(cid, start, end))
+    # COUNT over a DISTINCT subquery: SQLite de-duplicates ~1.5x faster than count(DISTINCT)
+    present = select(func.count()).select_from(present_ids(cid, start, end).distinct().subquery())
     entries = select(func.count()).where(*entry_conditions(cid, start, end), SCAN.c.agenda_item_id.is_(None))
     # refused = all scans of the day - ok ones: both counts are index-only
     total = select(func.count()).select_from(SCAN).where(*in_day)
@@ -267,17 +268,16 @@ def _day_counts(cid: int, start: datetime, end: datetime) -> Any:
             SCAN.c.scanned_at < end,
         )
     )
-    refused = select(total.scalar_subquery() - ok.scalar_subquery())
-    return select(present.scalar_subquery(), entries.scalar_subquery(), refused.scalar_subquery())
+    return [present.scalar_subquery(), entries.scalar_subquery(), total.scalar_subquery() - ok.scalar_subquery()]
 
 
 async def by_day(session: AsyncSession, conference: Conference) -> list[DayLine]:
+    """Every conference day's figures, in one statement (one round trip, not four per day)."""
     assert conference.id is not None
-    lines = []
-    for day in conference_days(conference):
-        row = (await rows(session, _day_counts(conference.id, *day_bounds(conference, day))))[0]
-        lines.append(DayLine(day, int(row[0]), int(row[1]), int(row[2])))
-    return lines
+    days = conference_days(conference)
+    columns = [c for day in days for c in _day_counts(conference.id, *day_bounds(conference, day))]
+    row = (await rows(session, select(*columns)))[0]
+    return [DayLine(day, int(row[3 * i]), int(row[3 * i + 1]), int(row[3 * i + 2])) for i, day in enumerate(days)]
 
 
 # -- per hour (the chart) ----------------------------------------------------------------------
@@ -289,34 +289,13 @@ class HourCount:
     entries: int
 
 
-def _hour_index(dialect: str, start: datetime) -> ColumnElement[Any]:
-    """Whole hours between `start` and scanned_at, computed in SQL."""
-    epoch = int(start.timestamp())
-    if dialect == "postgresql":
-        return cast(func.floor((func.extract("epoch", SCAN.c.scanned_at) - epoch) / 3600), Integer)
-    seconds = cast(func.strftime("%s", SCAN.c.scanned_at), Integer) - literal(epoch)
-    return cast(seconds / 3600, Integer)
-
-
 async def checkins_per_hour(
     session: AsyncSession, conference: Conference, *, day: date | None = None, clock: Clock = utc_now
 ) -> list[HourCount]:
     """OK entry scans at the venue entrance per local hour of `day` (every hour 0-23)."""
     cid, day, start, end = _report_span(conference, day, clock)
-    conn = await session.connection()
-    where = [*entry_conditions(cid, start, end), SCAN.c.agenda_item_id.is_(None)]
-    found: dict[int, int] = {}
-    if conn.dialect.name == "sqlite" and start.minute == 0 and start.second == 0:
-        # SQLite stores 'YYYY-MM-DD HH:MM:SS…' (UTC): grouping by the text's hour is ~3x
-        # cheaper than date arithmetic per row (local hours align with UTC hours here).
-        utc_hour = func.substr(SCAN.c.scanned_at, 1, 13).label("h")
-        for text_hour, n in await rows(session, select(utc_hour, func.count()).where(*where).group_by(utc_hour)):
-            moment = datetime.strptime(str(text_hour), "%Y-%m-%d %H").replace(tzinfo=UTC)
-            found[int((moment - start).total_seconds() // 3600)] = int(n)
-    else:
-        bucket = _hour_index(conn.dialect.name, start).label("h")
-        for h, n in await rows(session, select(bucket, func.count()).where(*where).group_by(bucket)):
-            found[int(h)] = int(n)
     hours = int((end - start).total_seconds() // 3600)
+    where = [*entry_conditions(cid), SCAN.c.agenda_item_id.is_(None)]
+    counts = (await rows(session, counts_per_span(where, start, timedelta(hours=1), hours)))[0]
     tz = zone(conference)
-    return [HourCount((start + timedelta(hours=h)).astimezone(tz), found.get(h, 0)) for h in range(hours)]
+    return [HourCount((start + timedelta(hours=h)).astimezone(tz), int(n)) for h, n in enumerate(counts)]
