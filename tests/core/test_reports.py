@@ -19,6 +19,7 @@ from core.models import (
     AuditLog,
     Category,
     OutboxMessage,
+    Participant,
     Presence,
     RegistrationStatus,
     Scan,
@@ -202,6 +203,27 @@ async def test_search_is_case_and_accent_insensitive(session, world):
     card = await reporting.registration_card(session, conf.id, people["peter"].id)
     assert card.badge_version == 1 and card.inside and card.inside_place is None
     assert [s.result for s in card.scans][:2] == ["ok", "ok"] and card.scans[0].place is not None
+
+
+async def test_search_follows_renames_and_usernames(session, world):
+    """The folded names a search filters on (participant.search_name) follow every write."""
+    conf, people, _ = world
+
+    async def names(q: str) -> list[str]:
+        hits, _ = await reporting.find(session, conf.id, q)
+        return [h.full_name for h in hits]
+
+    person = await session.get(Participant, people["hu2"].participant_id)
+    person.full_name, person.native_name, person.telegram_username = "Anna Kovács-Tóth", "Анна Ковач", "Anna_K"
+    await session.flush()
+    assert await names("kovacs toth") == ["Anna Kovács-Tóth"]
+    assert await names("ковач") == ["Anna Kovács-Tóth"]
+    assert await names("anna_k") == ["Anna Kovács-Tóth"]  # '_' is a character, not LIKE's wildcard
+    assert await names("anna%") == []
+    person.full_name, person.native_name, person.telegram_username = "Anna Szabo", None, None
+    await session.flush()
+    assert await names("kovacs") == [] and await names("anna_k") == []
+    assert await names("szabo") == ["Anna Szabo"]
 
 
 async def test_exports_open_back(session, world, tmp_path):
