@@ -204,7 +204,14 @@ async def by_delegation(
     session: AsyncSession, conference: Conference, *, day: date | None = None, clock: Clock = utc_now
 ) -> DelegationReport:
     cid, day, start, end = _report_span(conference, day, clock)
-    hl_ids = select(ITEM.c.id).where(ITEM.c.conference_id == cid, ITEM.c.kind == AgendaKind.HIGH_LEVEL.value)
+    # the ids as values: SQLite then reads their entries from ix_scan_report_item instead
+    # of skip-scanning every accepted entry for a subquery's ids
+    hl_ids = [
+        int(r[0])
+        for r in await rows(
+            session, select(ITEM.c.id).where(ITEM.c.conference_id == cid, ITEM.c.kind == AgendaKind.HIGH_LEVEL.value)
+        )
+    ]
     group = REG.c.delegation_id
     delegations = await rows(
         session, select(DELEG.c.id, DELEG.c.code, DELEG.c.name).where(DELEG.c.conference_id == cid)
@@ -227,12 +234,11 @@ async def by_delegation(
     for key, query in queries.items():
         for delegation_id, n in await rows(session, query):
             counts.setdefault(delegation_id, {})[key] = int(n)
-    n_high = (await rows(session, select(func.count()).select_from(hl_ids.subquery())))[0][0]
     lines = [DelegationLine(d_id, code, dict(name or {}), **counts.get(d_id, {})) for d_id, code, name in delegations]
     lines.sort(key=lambda d: (-d.accredited, d.code))
     if None in counts:
         lines.append(DelegationLine(None, "—", {}, **counts[None]))
-    return DelegationReport(day, lines, int(n_high))
+    return DelegationReport(day, lines, len(hl_ids))
 
 
 # -- by day ------------------------------------------------------------------------------------

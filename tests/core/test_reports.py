@@ -256,6 +256,20 @@ async def test_exports_open_back(session, world, tmp_path):
     assert press[1] == '=HYPERLINK("http://x")'  # shown as written, stored as text (see below)
     peter = dict(zip(header, next(r for r in rows[1:] if r[0] == people["peter"].id), strict=True))
     assert peter["present 2024-10-31"] == "yes" and peter["days_present"] == 1 and peter["inside_now"] == "yes"
+    local = "first_entry (Europe/Minsk)", "last_entry (Europe/Minsk)"
+    assert (peter[local[0]], peter[local[1]]) == (datetime(2024, 10, 31, 0, 30), datetime(2024, 10, 31, 15, 1))
+    # the day before the conference counts as a first entry, on no conference day
+    lavrov = dict(zip(header, next(r for r in rows[1:] if r[0] == people["lavrov"].id), strict=True))
+    assert (lavrov[local[0]], lavrov[local[1]]) == (datetime(2024, 10, 30, 8, 0), datetime(2024, 10, 31, 10, 2))
+    assert lavrov["days_present"] == 1 and lavrov["present 2024-11-01"] is None
+    hu2 = dict(zip(header, next(r for r in rows[1:] if r[0] == people["hu2"].id), strict=True))
+    assert (hu2["present 2024-10-31"], hu2["present 2024-11-01"], hu2[local[0]]) == (
+        None,
+        "yes",
+        datetime(2024, 11, 1, 9),
+    )
+    by2 = dict(zip(header, next(r for r in rows[1:] if r[0] == people["by2"].id), strict=True))
+    assert by2["days_present"] == 0 and by2[local[0]] is None  # a refused scan is no entry
     assert not (tmp_path / ".att.xlsx.partial").exists()
 
 
