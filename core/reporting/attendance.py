@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock, utc_now
@@ -255,11 +255,10 @@ class DayLine:
         return {"day": self.day.isoformat(), "present": self.present, "entries": self.entries, "refused": self.refused}
 
 
-def _day_counts(cid: int, start: datetime, end: datetime) -> list[Any]:
-    """People checked in, entries at the venue entrance, refused scans of [start, end)."""
+def _day_counts(cid: int, start: datetime, end: datetime) -> Any:
+    """One row: people checked in, entries at the venue entrance, refused scans of [start, end)."""
     in_day = [SCAN.c.conference_id == cid, SCAN.c.scanned_at >= start, SCAN.c.scanned_at < end]
-    # COUNT over a DISTINCT subquery: SQLite de-duplicates ~1.5x faster than count(DISTINCT)
-    present = select(func.count()).select_from(present_ids(cid, start, end).distinct().subquery())
+    present = select(func.count(distinct(SCAN.c.registration_id))).where(*entry_conditions(cid, start, end))
     entries = select(func.count()).where(*entry_conditions(cid, start, end), SCAN.c.agenda_item_id.is_(None))
     # refused = all scans of the day - ok ones: both counts are index-only
     total = select(func.count()).select_from(SCAN).where(*in_day)
@@ -274,16 +273,17 @@ def _day_counts(cid: int, start: datetime, end: datetime) -> list[Any]:
             SCAN.c.scanned_at < end,
         )
     )
-    return [present.scalar_subquery(), entries.scalar_subquery(), total.scalar_subquery() - ok.scalar_subquery()]
+    refused = select(total.scalar_subquery() - ok.scalar_subquery())
+    return select(present.scalar_subquery(), entries.scalar_subquery(), refused.scalar_subquery())
 
 
 async def by_day(session: AsyncSession, conference: Conference) -> list[DayLine]:
-    """Every conference day's figures, in one statement (one round trip, not four per day)."""
     assert conference.id is not None
-    days = conference_days(conference)
-    columns = [c for day in days for c in _day_counts(conference.id, *day_bounds(conference, day))]
-    row = (await rows(session, select(*columns)))[0]
-    return [DayLine(day, int(row[3 * i]), int(row[3 * i + 1]), int(row[3 * i + 2])) for i, day in enumerate(days)]
+    lines = []
+    for day in conference_days(conference):
+        row = (await rows(session, _day_counts(conference.id, *day_bounds(conference, day))))[0]
+        lines.append(DayLine(day, int(row[0]), int(row[1]), int(row[2])))
+    return lines
 
 
 # -- per hour (the chart) ----------------------------------------------------------------------
