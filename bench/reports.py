@@ -2,10 +2,18 @@
 
 Generates one conference (45 delegations, 20 agenda items over two days, `--regs`
 registrations, 60 % of them signed up for a session, `--scans` scans: entries, exits, hall
-scans and refusals) with bulk Core inserts, then times each report (best of 3) and prints it
+scans and refusals) with bulk Core inserts, then times each report (best of `--rounds`, 3)
+and each export (`confdesk export`'s function, CSV and XLSX, best of `--export-rounds`, 1:
+they take seconds; process CPU beside) and prints it
 beside a plain `SELECT COUNT(*)` over the scan table in the same run (ratio = report time /
 COUNT time). SQLite in a temporary file; PostgreSQL too when
-CONFDESK_BENCH_PG_URL=postgresql+asyncpg://… names a server (a scratch database is made).
+CONFDESK_BENCH_PG_URL=postgresql+asyncpg://… names a server (a scratch database is made,
+then VACUUM ANALYZE: what autovacuum does after such a bulk load, and what lets PostgreSQL
+answer COUNT(*) and the reports from the indexes alone).
+
+The scans export as XLSX (500,000 rows through openpyxl, minutes) only with --xlsx-scans.
+Runs against whichever code is on the path: pointed at an older checkout (copy this file
+into it) it measures "before" with the same data.
 """
 
 from __future__ import annotations
@@ -52,6 +60,22 @@ CYRILLIC = ["ан", "бо", "ви", "да", "ел", "жо", "за", "ий", "к�
 
 def _name(rng: random.Random, parts: list[str]) -> str:
     return " ".join("".join(rng.choice(parts) for _ in range(3)).capitalize() for _ in range(2))
+
+
+def _person(i: int, full_name: str, native_name: str | None, now: datetime) -> dict[str, Any]:
+    row = {
+        "full_name": full_name,
+        "native_name": native_name,
+        "telegram_id": 10_000_000 + i,
+        "created_at": now,
+        "updated_at": now,
+    }
+    if "search_name" in Participant.__table__.c:  # type: ignore[attr-defined]
+        # what the ORM sets on every write (core/models/participant.py); bulk Core skips it
+        from core.text import name_key
+
+        row["search_name"] = name_key(full_name, native_name, None)
+    return row
 
 
 async def generate(url: str, n_regs: int, n_scans: int) -> Conference:
@@ -130,13 +154,7 @@ async def generate(url: str, n_regs: int, n_scans: int) -> Conference:
                     await conn.execute(
                         insert(Participant).returning(Participant.id),
                         [
-                            {
-                                "full_name": _name(rng, SYLLABLES),
-                                "native_name": _name(rng, CYRILLIC) if i % 2 else None,
-                                "telegram_id": 10_000_000 + i,
-                                "created_at": now,
-                                "updated_at": now,
-                            }
+                            _person(i, _name(rng, SYLLABLES), _name(rng, CYRILLIC) if i % 2 else None, now)
                             for i in range(chunk, min(n_regs, chunk + 5000))
                         ],
                     )
@@ -217,7 +235,7 @@ async def generate(url: str, n_regs: int, n_scans: int) -> Conference:
     if engine.dialect.name == "postgresql":
         async with engine.connect() as conn:
             await conn.execute(text("COMMIT"))
-            await conn.execute(text("ANALYZE"))
+            await conn.execute(text("VACUUM ANALYZE"))
     else:
         async with engine.begin() as conn:
             await conn.execute(text("ANALYZE"))
@@ -237,9 +255,36 @@ async def best_of(session: AsyncSession, work: Callable[[AsyncSession], Awaitabl
     return min(times)
 
 
-async def bench(url: str, label: str, n_regs: int, n_scans: int) -> None:
+def _line(name: str, took: float, base: float, extra: str = "") -> None:
+    print(f"  {name:40s} {took * 1000:8.1f} ms {took / base:6.1f}x{extra}", flush=True)
+
+
+async def _exports(
+    session: AsyncSession, conf: Conference, clock: Callable[[], datetime], base: float, args: argparse.Namespace
+) -> None:
+    """Each export written to a scratch file, as `confdesk export KIND --out FILE` does."""
+    kinds = [
+        (k, f) for k in reporting.KINDS for f in reporting.FORMATS if args.xlsx_scans or (k, f) != ("scans", "xlsx")
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind, fmt in kinds:
+            out = Path(tmp) / f"{kind}.{fmt}"
+            found: list[int] = []
+
+            async def work(
+                s: AsyncSession, kind: str = kind, fmt: str = fmt, out: Path = out, found: list[int] = found
+            ) -> None:
+                found.append((await reporting.export(s, conf, kind, fmt, out, clock=clock)).rows)
+
+            cpu = time.process_time()
+            took = await best_of(session, work, args.export_rounds)
+            cpu = (time.process_time() - cpu) / args.export_rounds
+            _line(f"export {kind} {fmt} ({found[-1]} rows)", took, base, f"   cpu {cpu * 1000:.0f} ms")
+
+
+async def bench(url: str, label: str, args: argparse.Namespace) -> None:
     print(f"{label}:")
-    conf = await generate(url, n_regs, n_scans)
+    conf = await generate(url, args.regs, args.scans)
     engine = make_engine(url)
     factory = make_session_factory(engine)
     day = FIRST_DAY
@@ -257,17 +302,19 @@ async def bench(url: str, label: str, n_regs: int, n_scans: int) -> None:
         ("by day", lambda s: reporting.by_day(s, conf)),
         ("check-ins per hour", lambda s: reporting.checkins_per_hour(s, conf, day=day, clock=clock)),
         ("no-shows of a session", lambda s: reporting.no_shows(s, conf, 2)),
-        ("search 'kale' (bounded scan)", lambda s: reporting.find(s, conf.id or 0, "kale")),
+        ("search 'kale'", lambda s: reporting.find(s, conf.id or 0, "kale")),
         ("search #id", lambda s: reporting.find(s, conf.id or 0, "#123")),
         ("card with last scans", lambda s: reporting.registration_card(s, conf.id or 0, 123)),
     ]
     async with unit_of_work(factory) as session:
-        await best_of(session, count)  # warm the cache
-        base = await best_of(session, count)
-        print(f"  {'baseline: SELECT COUNT(*) FROM scan':40s} {base * 1000:8.1f} ms   1.0x")
+        await best_of(session, count, args.rounds)  # warm the cache
+        base = await best_of(session, count, args.rounds)
+        _line("baseline: SELECT COUNT(*) FROM scan", base, base)
         for name, work in cases:
-            took = await best_of(session, work)
-            print(f"  {name:40s} {took * 1000:8.1f} ms {took / base:6.1f}x")
+            _line(name, await best_of(session, work, args.rounds), base)
+        if args.export_rounds:
+            await _exports(session, conf, clock, base, args)
+            _line("baseline again: SELECT COUNT(*)", await best_of(session, count, args.rounds), base)
     await engine.dispose()
 
 
@@ -275,11 +322,16 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--regs", type=int, default=50_000)
     parser.add_argument("--scans", type=int, default=500_000)
+    parser.add_argument("--rounds", type=int, default=3, help="best of N for each report (3)")
+    parser.add_argument("--export-rounds", type=int, default=1, help="best of N for each export (1; 0: none)")
+    parser.add_argument("--xlsx-scans", action="store_true", help="also the scans export as XLSX (minutes)")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one backend only")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        await bench(f"sqlite+aiosqlite:///{tmp}/bench.db", "SQLite", args.regs, args.scans)
+    if args.only != "postgresql":
+        with tempfile.TemporaryDirectory() as tmp:
+            await bench(f"sqlite+aiosqlite:///{tmp}/bench.db", "SQLite", args)
     pg = os.environ.get("CONFDESK_BENCH_PG_URL", "")
-    if pg.startswith("postgresql"):
+    if pg.startswith("postgresql") and args.only != "sqlite":
         name = f"confdesk_bench_{uuid.uuid4().hex[:8]}"
         admin = create_async_engine(pg, isolation_level="AUTOCOMMIT")
         async with admin.connect() as conn:
@@ -288,8 +340,7 @@ async def main() -> None:
             await bench(
                 make_url(pg).set(database=name).render_as_string(hide_password=False),
                 "PostgreSQL",
-                args.regs,
-                args.scans,
+                args,
             )
         finally:
             async with admin.connect() as conn:

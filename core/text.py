@@ -4,6 +4,7 @@
   controls, no bidi overrides, no zero-width tricks; letters of every script stay).
 - `fold`: the one comparison form for search and matching (case- and accent-insensitive):
   delegation names, imported headers and names, /find and the organisers' inline search.
+- `name_key`: a person's names folded into one line, the text /find looks words up in.
 - `fold_words`: `fold`, with punctuation as spaces, for what is written by hand in many ways
   ('E-mail', 'e_mail', 'EMAIL '): spreadsheet headers, categories, delegation codes, the key
   of an imported name.
@@ -51,8 +52,6 @@ def one_line(text: str, max_len: int) -> str:
     return " ".join(visible(text).split())[:max_len]
 
 
-
-
 @lru_cache(maxsize=262_144)
 def fold(text: str) -> str:
     """Lower case without accents, for comparing: 'Péter SZIJJÁRTÓ' -> 'peter szijjarto',
@@ -61,6 +60,18 @@ def fold(text: str) -> str:
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def name_key(full_name: str | None, native_name: str | None, username: str | None) -> str:
+    """The folded names /find matches every word of a query against, joined by spaces:
+    `fold(full_name)`, `fold(native_name)` if any, the Telegram username in lower case if any
+    (stored as participant.search_name, so a search reads only the rows that can match)."""
+    names = [fold(full_name or "")]
+    if native_name:
+        names.append(fold(native_name))
+    if username:
+        names.append(username.lower())
+    return " ".join(names)
 
 
 def fold_words(text: str) -> str:

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger
+import sqlalchemy as sa
+from sqlalchemy import BigInteger, event
 from sqlmodel import Field, SQLModel
 
 from core.clock import utc_now
 from core.models.types import UTCDateTime
+from core.text import name_key
 
 
 class Participant(SQLModel, table=True):
@@ -29,6 +32,16 @@ class Participant(SQLModel, table=True):
     forgotten_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    # `core.text.name_key` of the names and username, set on every ORM insert and update
+    # (below): /find filters on it in SQL (core/reporting/search.py). Code that writes the
+    # names with a Core statement must set it too.
+    search_name: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
+
+
+@event.listens_for(Participant, "before_insert")
+@event.listens_for(Participant, "before_update")
+def _keep_search_name(_mapper: Any, _connection: Any, target: Participant) -> None:
+    target.search_name = name_key(target.full_name, target.native_name, target.telegram_username)
 
 
 class UserPref(SQLModel, table=True):

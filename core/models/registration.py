@@ -20,6 +20,8 @@ class Registration(SQLModel, table=True):
         CheckConstraint("badge_print_count >= 0", name="print_count_non_negative"),
         Index("ix_registration_conference_status", "conference_id", "status"),
         Index("ix_registration_delegation_status", "delegation_id", "status"),
+        # Reports (core/reporting/attendance.py), index-only: counts by delegation, category, status.
+        Index("ix_registration_report", "conference_id", "delegation_id", "category", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

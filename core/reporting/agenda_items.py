@@ -69,7 +69,7 @@ async def _counts(session: AsyncSession, ids: list[int]) -> dict[int, dict[str, 
     both = await rows(
         session,
         select(SIGNUP.c.agenda_item_id, func.count())
-        .where(SIGNUP.c.agenda_item_id.in_(ids), SIGNUP.c.status == CONFIRMED, came_to(SIGNUP.c.agenda_item_id))
+        .where(SIGNUP.c.agenda_item_id.in_(ids), SIGNUP.c.status == CONFIRMED, came_to(SIGNUP.c.agenda_item_id, ids))
         .group_by(SIGNUP.c.agenda_item_id),
     )
     for item_id, status, n in signups:
@@ -84,9 +84,11 @@ async def _counts(session: AsyncSession, ids: list[int]) -> dict[int, dict[str, 
     return counts
 
 
-async def by_item(session: AsyncSession, conference: Conference, *, day: date | None = None) -> list[ItemLine]:
-    """Agenda items (of `day`, else all; breaks and cancelled items left out): signed up vs
-    actually scanned in."""
+async def by_item(
+    session: AsyncSession, conference: Conference, *, day: date | None = None, item_id: int | None = None
+) -> list[ItemLine]:
+    """Agenda items (of `day`, else all; only `item_id` if given; breaks and cancelled items
+    left out): signed up vs actually scanned in."""
     assert conference.id is not None
     where = [
         ITEM.c.conference_id == conference.id,
@@ -96,6 +98,8 @@ async def by_item(session: AsyncSession, conference: Conference, *, day: date | 
     if day is not None:
         start, end = day_bounds(conference, day)
         where += [ITEM.c.starts_at >= start, ITEM.c.starts_at < end]
+    if item_id is not None:
+        where.append(ITEM.c.id == item_id)
     items = await rows(
         session,
         select(ITEM.c.id, ITEM.c.code, ITEM.c.title, ITEM.c.kind, ITEM.c.starts_at, ITEM.c.capacity)
@@ -121,7 +125,7 @@ async def no_shows(
     session: AsyncSession, conference: Conference, item_id: int, *, limit: int = 50
 ) -> tuple[ItemLine, list[PersonLine]]:
     """One item's line and who signed up but was not scanned in there (first `limit`)."""
-    lines = [line for line in await by_item(session, conference) if line.item_id == item_id]
+    lines = await by_item(session, conference, item_id=item_id)
     if not lines:
         raise NotFound(f"agenda item {item_id} not found", code="not_found", id=item_id)
     found = await rows(

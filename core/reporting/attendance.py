@@ -9,12 +9,11 @@ docstring (core/reporting/__init__.py).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, cast, distinct, func, literal, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
 from core.clock import Clock, utc_now
 from core.models import AgendaKind, Category, Conference, RegistrationStatus, ScanDirection, pick
@@ -27,6 +26,7 @@ from core.reporting.sql import (
     PRESENCE,
     REG,
     SCAN,
+    counts_per_span,
     entry_conditions,
     enum_text,
     inside_now,
@@ -204,7 +204,14 @@ async def by_delegation(
     session: AsyncSession, conference: Conference, *, day: date | None = None, clock: Clock = utc_now
 ) -> DelegationReport:
     cid, day, start, end = _report_span(conference, day, clock)
-    hl_ids = select(ITEM.c.id).where(ITEM.c.conference_id == cid, ITEM.c.kind == AgendaKind.HIGH_LEVEL.value)
+    # the ids as values: SQLite then reads their entries from ix_scan_report_item instead
+    # of skip-scanning every accepted entry for a subquery's ids
+    hl_ids = [
+        int(r[0])
+        for r in await rows(
+            session, select(ITEM.c.id).where(ITEM.c.conference_id == cid, ITEM.c.kind == AgendaKind.HIGH_LEVEL.value)
+        )
+    ]
     group = REG.c.delegation_id
     delegations = await rows(
         session, select(DELEG.c.id, DELEG.c.code, DELEG.c.name).where(DELEG.c.conference_id == cid)
@@ -227,12 +234,11 @@ async def by_delegation(
     for key, query in queries.items():
         for delegation_id, n in await rows(session, query):
             counts.setdefault(delegation_id, {})[key] = int(n)
-    n_high = (await rows(session, select(func.count()).select_from(hl_ids.subquery())))[0][0]
     lines = [DelegationLine(d_id, code, dict(name or {}), **counts.get(d_id, {})) for d_id, code, name in delegations]
     lines.sort(key=lambda d: (-d.accredited, d.code))
     if None in counts:
         lines.append(DelegationLine(None, "—", {}, **counts[None]))
-    return DelegationReport(day, lines, int(n_high))
+    return DelegationReport(day, lines, len(hl_ids))
 
 
 # -- by day ------------------------------------------------------------------------------------
@@ -289,34 +295,13 @@ class HourCount:
     entries: int
 
 
-def _hour_index(dialect: str, start: datetime) -> ColumnElement[Any]:
-    """Whole hours between `start` and scanned_at, computed in SQL."""
-    epoch = int(start.timestamp())
-    if dialect == "postgresql":
-        return cast(func.floor((func.extract("epoch", SCAN.c.scanned_at) - epoch) / 3600), Integer)
-    seconds = cast(func.strftime("%s", SCAN.c.scanned_at), Integer) - literal(epoch)
-    return cast(seconds / 3600, Integer)
-
-
 async def checkins_per_hour(
     session: AsyncSession, conference: Conference, *, day: date | None = None, clock: Clock = utc_now
 ) -> list[HourCount]:
     """OK entry scans at the venue entrance per local hour of `day` (every hour 0-23)."""
     cid, day, start, end = _report_span(conference, day, clock)
-    conn = await session.connection()
-    where = [*entry_conditions(cid, start, end), SCAN.c.agenda_item_id.is_(None)]
-    found: dict[int, int] = {}
-    if conn.dialect.name == "sqlite" and start.minute == 0 and start.second == 0:
-        # SQLite stores 'YYYY-MM-DD HH:MM:SS…' (UTC): grouping by the text's hour is ~3x
-        # cheaper than date arithmetic per row (local hours align with UTC hours here).
-        utc_hour = func.substr(SCAN.c.scanned_at, 1, 13).label("h")
-        for text_hour, n in await rows(session, select(utc_hour, func.count()).where(*where).group_by(utc_hour)):
-            moment = datetime.strptime(str(text_hour), "%Y-%m-%d %H").replace(tzinfo=UTC)
-            found[int((moment - start).total_seconds() // 3600)] = int(n)
-    else:
-        bucket = _hour_index(conn.dialect.name, start).label("h")
-        for h, n in await rows(session, select(bucket, func.count()).where(*where).group_by(bucket)):
-            found[int(h)] = int(n)
     hours = int((end - start).total_seconds() // 3600)
+    where = [*entry_conditions(cid), SCAN.c.agenda_item_id.is_(None)]
+    counts = (await rows(session, counts_per_span(where, start, timedelta(hours=1), hours)))[0]
     tz = zone(conference)
-    return [HourCount((start + timedelta(hours=h)).astimezone(tz), found.get(h, 0)) for h in range(hours)]
+    return [HourCount((start + timedelta(hours=h)).astimezone(tz), int(n)) for h, n in enumerate(counts)]

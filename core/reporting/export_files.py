@@ -63,6 +63,8 @@ def _width(value: Cell) -> int:
     if isinstance(value, date):
         return 10
     text = str(value)
+    if text.isascii() and text.isprintable():  # one line of narrow characters (most cells)
+        return len(text)
     return max(
         (sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) for line in text.splitlines()),
         default=0,

@@ -5,11 +5,11 @@ the Telegram username (`core.text.fold`): every word of the query must occur in 
 them ("szijj" finds "Péter Szijjártó", "сийярто" finds "Сийярто Петер", "lavrov sergey"
 finds "Sergey Lavrov"). `#123` or a bare number finds registration 123.
 
-How: a bounded scan. One Core query reads (id, names) of the conference's registrations
-(an index range on `conference_id`), and names are folded in Python with a memo, because
-neither SQLite nor PostgreSQL folds accents without extensions. Measured in
-`bench/reports.py` on 50,000 registrations; the next step, if ever needed, is a normalised
-search column filled on write.
+How: neither SQLite nor PostgreSQL folds accents without extensions, so the folded names
+are stored, filled on write: participant.search_name (`core.text.name_key`). One Core query
+reads the conference's registrations whose search_name contains every word (LIKE, a scan
+of 50,000 short strings in SQL), and those few are scored in Python from their names.
+Measured in `bench/reports.py` on 50,000 registrations.
 """
 
 from __future__ import annotations
@@ -64,7 +64,12 @@ async def _by_name(session: AsyncSession, conference_id: int, words: list[str]) 
     stmt = (
         select(REG.c.id, PART.c.full_name, PART.c.native_name, PART.c.telegram_username)
         .select_from(registrations_with_people())
-        .where(REG.c.conference_id == conference_id, PART.c.forgotten_at.is_(None))
+        .where(
+            REG.c.conference_id == conference_id,
+            PART.c.forgotten_at.is_(None),
+            # what can match (SQLite's LIKE also ignores ASCII case: more rows, never fewer)
+            *(PART.c.search_name.contains(w, autoescape=True) for w in words),
+        )
     )
     for reg_id, full_name, native_name, username in (await conn.execute(stmt)).all():
         names = [fold(full_name or "")]

@@ -3,10 +3,11 @@ in on a day, who is inside now. SQLAlchemy Core on the session's connection."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -55,14 +56,20 @@ def item_entries() -> list[ColumnElement[bool]]:
     return [SCAN.c.result == OK, SCAN.c.direction == IN]
 
 
-def came_to(item_id: Any) -> Any:
-    """EXISTS an accepted entry of the sign-up's person at `item_id` (a value or a column)."""
-    return exists().where(
+def came_to(item_id: Any, among: list[int] | None = None) -> Any:
+    """EXISTS an accepted entry of the sign-up's person at `item_id` (a value or a column).
+    With `among` (the item ids the caller reads; `item_id` is a column), the scans are also
+    bounded to those items: PostgreSQL then reads them from ix_scan_report_item instead of
+    de-duplicating every accepted entry of the table for a semi-join (10x on 500k scans)."""
+    where = [
         SCAN.c.registration_id == SIGNUP.c.registration_id,
         SCAN.c.agenda_item_id == item_id,
         SCAN.c.result == OK,
         SCAN.c.direction == IN,
-    )
+    ]
+    if among is not None:
+        where.append(SCAN.c.agenda_item_id.in_(among))
+    return exists().where(*where)
 
 
 def present_ids(conference_id: int, start: datetime, end: datetime) -> Any:
@@ -75,6 +82,23 @@ def present_ids(conference_id: int, start: datetime, end: datetime) -> Any:
 def inside_now(conference_id: int, since: datetime) -> list[ColumnElement[bool]]:
     """Registrations of the conference inside now (entered since `since`, today's start)."""
     return [REG.c.conference_id == conference_id, PRESENCE.c.inside.is_(True), PRESENCE.c.since >= since]
+
+
+def counts_per_span(where: list[ColumnElement[bool]], start: datetime, width: timedelta, n: int) -> Any:
+    """One row of `n` counts: scans matching `where` in [start + i*width, start + (i+1)*width).
+    Each count is an index range (ix_scan_report_day, index-only), so a chart costs about one
+    pass over its day's entries; grouping by a time expression instead computes it per row
+    and sorts (SQLite) or hashes them (10-20x slower on 500k scans)."""
+    bounds = [start + i * width for i in range(n + 1)]
+    return select(
+        *(
+            select(func.count())
+            .select_from(SCAN)
+            .where(*where, SCAN.c.scanned_at >= lo, SCAN.c.scanned_at < hi)
+            .scalar_subquery()
+            for lo, hi in pairwise(bounds)
+        )
+    )
 
 
 def enum_text(value: Any) -> str:

@@ -19,6 +19,7 @@ from core.models import (
     AuditLog,
     Category,
     OutboxMessage,
+    Participant,
     Presence,
     RegistrationStatus,
     Scan,
@@ -204,6 +205,27 @@ async def test_search_is_case_and_accent_insensitive(session, world):
     assert [s.result for s in card.scans][:2] == ["ok", "ok"] and card.scans[0].place is not None
 
 
+async def test_search_follows_renames_and_usernames(session, world):
+    """The folded names a search filters on (participant.search_name) follow every write."""
+    conf, people, _ = world
+
+    async def names(q: str) -> list[str]:
+        hits, _ = await reporting.find(session, conf.id, q)
+        return [h.full_name for h in hits]
+
+    person = await session.get(Participant, people["hu2"].participant_id)
+    person.full_name, person.native_name, person.telegram_username = "Anna Kovács-Tóth", "Анна Ковач", "Anna_K"
+    await session.flush()
+    assert await names("kovacs toth") == ["Anna Kovács-Tóth"]
+    assert await names("ковач") == ["Anna Kovács-Tóth"]
+    assert await names("anna_k") == ["Anna Kovács-Tóth"]  # '_' is a character, not LIKE's wildcard
+    assert await names("anna%") == []
+    person.full_name, person.native_name, person.telegram_username = "Anna Szabo", None, None
+    await session.flush()
+    assert await names("kovacs") == [] and await names("anna_k") == []
+    assert await names("szabo") == ["Anna Szabo"]
+
+
 async def test_exports_open_back(session, world, tmp_path):
     conf, people, _ = world
     out = tmp_path / "regs.csv"
@@ -234,6 +256,20 @@ async def test_exports_open_back(session, world, tmp_path):
     assert press[1] == '=HYPERLINK("http://x")'  # shown as written, stored as text (see below)
     peter = dict(zip(header, next(r for r in rows[1:] if r[0] == people["peter"].id), strict=True))
     assert peter["present 2024-10-31"] == "yes" and peter["days_present"] == 1 and peter["inside_now"] == "yes"
+    local = "first_entry (Europe/Minsk)", "last_entry (Europe/Minsk)"
+    assert (peter[local[0]], peter[local[1]]) == (datetime(2024, 10, 31, 0, 30), datetime(2024, 10, 31, 15, 1))
+    # the day before the conference counts as a first entry, on no conference day
+    lavrov = dict(zip(header, next(r for r in rows[1:] if r[0] == people["lavrov"].id), strict=True))
+    assert (lavrov[local[0]], lavrov[local[1]]) == (datetime(2024, 10, 30, 8, 0), datetime(2024, 10, 31, 10, 2))
+    assert lavrov["days_present"] == 1 and lavrov["present 2024-11-01"] is None
+    hu2 = dict(zip(header, next(r for r in rows[1:] if r[0] == people["hu2"].id), strict=True))
+    assert (hu2["present 2024-10-31"], hu2["present 2024-11-01"], hu2[local[0]]) == (
+        None,
+        "yes",
+        datetime(2024, 11, 1, 9),
+    )
+    by2 = dict(zip(header, next(r for r in rows[1:] if r[0] == people["by2"].id), strict=True))
+    assert by2["days_present"] == 0 and by2[local[0]] is None  # a refused scan is no entry
     assert not (tmp_path / ".att.xlsx.partial").exists()
 
 
