@@ -51,8 +51,6 @@ def one_line(text: str, max_len: int) -> str:
     return " ".join(visible(text).split())[:max_len]
 
 
-
-
 @lru_cache(maxsize=262_144)
 def fold(text: str) -> str:
     """Lower case without accents, for comparing: 'Péter SZIJJÁRTÓ' -> 'peter szijjarto',
