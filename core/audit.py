@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +27,7 @@ def _row(
     actor_telegram_id: int | None,
     actor: str | None,
     details: dict[str, object],
-) -> dict[str, object]:
+) -> dict[str, Any]:
     return {
         "at": at,
         "conference_id": conference_id,
