@@ -16,7 +16,7 @@ from bot.keyboards import common as kb
 from bot.texts.registration import decision_text, officer_new_text
 from core.accreditation.registration import RegistrationView
 from core.models import Conference, StaffRoleName
-from core.people import preferences, staff
+from core.people import staff
 
 log = logging.getLogger("confdesk.notify")
 
@@ -34,9 +34,10 @@ async def officers(session: AsyncSession, ctx: Ctx, conference_id: int) -> list[
     """Who is told of a new registration (accreditation officers and admins), each with
     their language. Read before the registration's reply goes out, so the lookup shares the
     registration's transaction instead of opening one more after the reply."""
-    ids = await staff.staff_ids(session, conference_id, StaffRoleName.ACCREDITATION, ctx.settings.admin_ids)
-    langs = await preferences.languages(session, ids) if ids else {}
-    return [(tg, choose_language(langs.get(tg), None, ctx.settings.default_language)) for tg in ids]
+    found = await staff.holders_with_languages(
+        session, conference_id, StaffRoleName.ACCREDITATION, ctx.settings.admin_ids
+    )
+    return [(tg, choose_language(language, None, ctx.settings.default_language)) for tg, language in found]
 
 
 async def officers_of_new(

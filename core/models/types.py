@@ -14,8 +14,6 @@ from sqlalchemy.types import TypeDecorator
 I18n = dict[str, str]
 
 
-
-
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC in, timezone-aware UTC out, on SQLite as on PostgreSQL."""
 

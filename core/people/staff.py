@@ -4,15 +4,17 @@ the bot serves: see core.people.identity), never of another."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import BigInteger, CompoundSelect, String, any_, bindparam, delete, literal, or_, select, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from core import audit
 from core.clock import Clock, utc_now
 from core.errors import Conflict, NotFound, PermissionDenied
-from core.models import StaffRole, StaffRoleName
+from core.models import Participant, StaffRole, StaffRoleName, UserPref
 
 # What each role may do beyond its name: an admin may do everything.
 IMPLIES: dict[StaffRoleName, set[StaffRoleName]] = {
@@ -120,14 +122,52 @@ async def list_roles(session: AsyncSession, conference_id: int) -> list[StaffRol
     return list(rows.scalars())
 
 
-async def staff_ids(
-    session: AsyncSession, conference_id: int, role: StaffRoleName, admin_ids: Iterable[int] = ()
-) -> list[int]:
-    """Telegram ids holding `role` (admins hold every role), e.g. officers to notify."""
-    rows = await session.execute(
-        select(col(StaffRole.telegram_id)).where(
-            col(StaffRole.conference_id) == conference_id,
-            col(StaffRole.role).in_([role, StaffRoleName.ADMIN]),
-        )
+def _holders_statement(postgres: bool) -> CompoundSelect[Any]:
+    """Rows of (kind, account, language): "r" an account holding the role (or admin) in the
+    conference, "u" its language preference, "p" its participant's language; for ADMIN_IDS
+    too (`admins`). Built once: one round trip, no statement built per call."""
+
+    def admins(column: Any) -> Any:
+        if postgres:  # one array, not an IN list: one prepared statement whatever the count
+            return column == any_(bindparam("admins", type_=ARRAY(BigInteger)))
+        return column.in_(bindparam("admins", expanding=True))
+
+    holds = (
+        col(StaffRole.conference_id) == bindparam("conference"),
+        or_(col(StaffRole.role) == bindparam("role"), col(StaffRole.role) == StaffRoleName.ADMIN),
     )
-    return sorted(set(rows.scalars()) | set(admin_ids))
+    holding = select(col(StaffRole.telegram_id)).where(*holds).scalar_subquery()
+
+    def among(column: Any) -> Any:
+        return or_(column.in_(holding), admins(column))
+
+    return union_all(
+        select(literal("r"), col(StaffRole.telegram_id), literal(None, String)).where(*holds),
+        select(literal("u"), col(UserPref.telegram_id), col(UserPref.language)).where(among(col(UserPref.telegram_id))),
+        select(literal("p"), col(Participant.telegram_id), col(Participant.language)).where(
+            among(col(Participant.telegram_id))
+        ),
+    )
+
+
+HOLDERS = {"postgresql": _holders_statement(postgres=True), "sqlite": _holders_statement(postgres=False)}
+
+
+async def holders_with_languages(
+    session: AsyncSession, conference_id: int, role: StaffRoleName, admin_ids: Iterable[int] = ()
+) -> list[tuple[int, str | None]]:
+    """Telegram ids holding `role` (admins hold every role), e.g. officers to notify, in
+    order, each with its stored language (a participant's over a preference's, as
+    `core.people.preferences.languages`), in one statement."""
+    admins = sorted(set(admin_ids))
+    statement = HOLDERS["postgresql" if session.bind.dialect.name == "postgresql" else "sqlite"]  # type: ignore[union-attr]
+    ids, pref, participant = set(admins), {}, {}
+    rows = await session.execute(statement, {"conference": conference_id, "role": role, "admins": admins})
+    for kind, tg, language in rows:
+        if kind == "r":
+            ids.add(tg)
+        elif kind == "u":
+            pref[tg] = language
+        elif language:
+            participant[tg] = language
+    return [(tg, participant.get(tg) or pref.get(tg)) for tg in sorted(ids)]

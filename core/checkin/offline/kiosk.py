@@ -311,6 +311,7 @@ class Kiosk:
             return  # central lacks this kiosk's latest scans: refresh once they are uploaded
         self.central.factory(read_only=True)  # CentralUnavailable when a SQLite file is gone
         read = partial(_read_copy, self.central.url, conference_id, self.secret, self.clock)
+
         async def in_thread() -> local.LocalCopy:
             return await asyncio.get_running_loop().run_in_executor(self._reader, read)
 
