@@ -364,7 +364,10 @@ class BotAPIEmulator:
         self.tracked += 1
 
     async def wait_until(
-        self, ready: Callable[[], bool], what: str, timeout: float = WAIT_TIMEOUT  # noqa: ASYNC109
+        self,
+        ready: Callable[[], bool],
+        what: str,
+        timeout: float = WAIT_TIMEOUT,  # noqa: ASYNC109
     ) -> None:
         """Wait until `ready()` holds, re-checked at every change the emulator sees (a
         request, an update fetched or handled)."""
