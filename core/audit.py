@@ -17,8 +17,7 @@ def actor_label(telegram_id: int | None, actor: str | None = None) -> str:
     return f"tg:{telegram_id}" if telegram_id is not None else "system"
 
 
-def _row(
-    *,
+def _row(  # the row's columns, in order
     action: str,
     entity: str,
     entity_id: int | None,
@@ -53,18 +52,7 @@ def record(
     **details: object,
 ) -> AuditLog:
     """Add the row (no flush, no commit); returned for callers that need its id later."""
-    row = AuditLog(
-        **_row(
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            at=at,
-            conference_id=conference_id,
-            actor_telegram_id=actor_telegram_id,
-            actor=actor,
-            details=details,
-        )
-    )
+    row = AuditLog(**_row(action, entity, entity_id, at, conference_id, actor_telegram_id, actor, details))
     session.add(row)
     return row
 
@@ -86,14 +74,5 @@ async def write(
 ) -> None:
     """The same row as `record`, inserted now with one prebuilt statement (no ORM object
     and no flush of its own: about half the CPU), for hot paths that need no row back."""
-    values = _row(
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        at=at,
-        conference_id=conference_id,
-        actor_telegram_id=actor_telegram_id,
-        actor=actor,
-        details=details,
-    )
+    values = _row(action, entity, entity_id, at, conference_id, actor_telegram_id, actor, details)
     await session.execute(_INSERT, values)
