@@ -33,7 +33,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import insert, select
 from sqlmodel import col
 
-from bench.updates import CPU_MS, LockCounter, Posted, echo_dispatcher, rate_over_http
+from bench.updates import CPU_MS, LockCounter, Posted, echo_dispatcher, pg_rounds, rate_over_http
 from bot.app import build_dispatcher, make_bot
 from bot.emulator import BotAPIEmulator
 from core.badges import make_token
@@ -160,18 +160,8 @@ async def main() -> None:
     if runs:
         report("SQLite", runs, counter)
     if pg := os.environ.get("CONFDESK_BENCH_PG_URL"):
-        from tests import dbutil
-
-        dbutil.PG_URL = pg
         counter.locked = counter.failures = 0
-        runs = []
-        for _ in range(args.rounds):
-            name = dbutil.fresh_name()
-            url = await dbutil.create_pg_database(name)
-            try:
-                runs.append(await run(url, args.badges, args.doors))
-            finally:
-                await dbutil.drop_pg_database(name)
+        runs = await pg_rounds(pg, args.rounds, lambda url: run(url, args.badges, args.doors))
         report("PostgreSQL", runs, counter)
 
 

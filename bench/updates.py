@@ -23,6 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -255,6 +256,24 @@ def report(name: str, runs: list[dict[str, float]], counter: LockCounter) -> Non
     print(f"  'database is locked' errors: {counter.locked}; errors logged: {counter.failures}")
 
 
+async def pg_rounds(
+    server: str, rounds: int, one: Callable[[str], Awaitable[dict[str, float]]]
+) -> list[dict[str, float]]:
+    """`rounds` runs of `one`, each on a scratch database made on `server` and dropped after."""
+    from tests import dbutil
+
+    dbutil.PG_URL = server
+    runs = []
+    for _ in range(rounds):
+        name = dbutil.fresh_name()
+        url = await dbutil.create_pg_database(name)
+        try:
+            runs.append(await one(url))
+        finally:
+            await dbutil.drop_pg_database(name)
+    return runs
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=600)  # shorter bursts were too noisy here
@@ -273,18 +292,8 @@ async def main() -> None:
         report(f"SQLite, {args.users} users", runs, counter)
     pg = os.environ.get("CONFDESK_BENCH_PG_URL")
     if pg:
-        from tests import dbutil
-
-        dbutil.PG_URL = pg
         counter.locked = counter.failures = 0
-        runs = []
-        for _ in range(args.repeat):
-            name = dbutil.fresh_name()
-            url = await dbutil.create_pg_database(name)
-            try:
-                runs.append(await run(url, args.users, args.officers))
-            finally:
-                await dbutil.drop_pg_database(name)
+        runs = await pg_rounds(pg, args.repeat, lambda url: run(url, args.users, args.officers))
         report(f"PostgreSQL, {args.users} users", runs, counter)
 
 
