@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -25,11 +25,12 @@ from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from core.badges import badge_link, make_token
+from bench import seed
+from core.badges import badge_link
 from core.checkin import scan
 from core.db import make_engine, make_session_factory
 from core.migrate import upgrade
-from core.models import Conference, Participant, Registration, Scan, ScanResult
+from core.models import Scan, ScanResult
 from core.uow import unit_of_work
 
 SECRET = b"c" * 48
@@ -38,61 +39,11 @@ SECRET = b"c" * 48
 async def bench(url: str, n: int) -> None:
     engine = make_engine(url)
     await upgrade(engine)
-    now = datetime.now(UTC)
     async with engine.begin() as conn:
-        cid = (
-            await conn.execute(
-                insert(Conference)
-                .values(
-                    slug="bench",
-                    edition=1,
-                    name={"en": "Bench"},
-                    timezone="Europe/Minsk",
-                    first_day=date.today(),
-                    last_day=date.today(),
-                    auto_approve_categories=[],
-                    venue={},
-                    city={},
-                    created_at=now,
-                    updated_at=now,
-                )
-                .returning(Conference.id)
-            )
-        ).scalar_one()
-        pids = (
-            (
-                await conn.execute(
-                    insert(Participant).returning(Participant.id),
-                    [dict(full_name=f"Person {i}", ref=f"b{i}", created_at=now, updated_at=now) for i in range(n)],
-                )
-            )
-            .scalars()
-            .all()
-        )
-        rids = (
-            (
-                await conn.execute(
-                    insert(Registration).returning(Registration.id),
-                    [
-                        dict(
-                            conference_id=cid,
-                            participant_id=p,
-                            category="delegate",
-                            status="approved",
-                            source="import",
-                            badge_version=1,
-                            badge_print_count=0,
-                            created_at=now,
-                            updated_at=now,
-                        )
-                        for p in pids
-                    ],
-                )
-            )
-            .scalars()
-            .all()
-        )
-    links = [badge_link("confdesk_bot", make_token(SECRET, r, 1)) for r in rids]
+        cid = await seed.conference(conn)
+        badges = await seed.approved(conn, cid, n, SECRET)
+    rids = [rid for rid, _ in badges]
+    links = [badge_link("confdesk_bot", token) for _, token in badges]
     factory = make_session_factory(engine)
     results: dict[str, int] = {}
 

@@ -30,61 +30,43 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlmodel import col
 
+from bench import seed
 from bench.updates import CPU_MS, LockCounter, Posted, echo_dispatcher, pg_rounds, rate_over_http
 from bot.app import build_dispatcher, make_bot
 from bot.emulator import BotAPIEmulator
-from core.badges import make_token
-from core.clock import utc_now
 from core.config import load_settings
 from core.db import make_engine, make_session_factory
 from core.migrate import upgrade
-from core.models import Participant, Registration, Scan, StaffRole, StaffRoleName
+from core.models import Scan, StaffRole, StaffRoleName
 from core.uow import unit_of_work
-from tests.bot.conftest import seed
+from tests.bot.conftest import seed as seed_conference
 
 SECRET = "d" * 40
 DOOR_IDS = 70_000  # Telegram ids of the door staff
 ECHO_IDS = 80_000
 
 
-async def badges(factory: Any, conference_id: int, delegation_id: int, n: int, first: int) -> list[str]:
-    """`n` approved registrations (ids from `first` on); the badge link payload of each."""
-    now = utc_now()
+async def badges(factory: Any, conference_id: int, n: int, first: int) -> list[str]:
+    """`n` approved registrations (people numbered from `first`); each badge link's payload."""
     async with unit_of_work(factory) as s:
-        people = [{"full_name": f"Guest {first + i}", "created_at": now, "updated_at": now} for i in range(n)]
-        pids = (await s.execute(insert(Participant).returning(col(Participant.id)), people)).scalars().all()
-        rows = [
-            {
-                "conference_id": conference_id,
-                "participant_id": pid,
-                "delegation_id": delegation_id,
-                "category": "delegate",
-                "status": "approved",
-                "source": "import",
-                "badge_version": 1,
-                "badge_print_count": 0,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for pid in pids
-        ]
-        rids = (await s.execute(insert(Registration).returning(col(Registration.id)), rows)).scalars().all()
-    return [f"b_{make_token(SECRET.encode(), rid, 1)}" for rid in rids if rid is not None]
+        made = await seed.approved(await s.connection(), conference_id, n, SECRET.encode(), first=first)
+    return [f"b_{token}" for _, token in made]
 
 
 async def run(url: str, n: int, doors: int) -> dict[str, float]:
     engine = make_engine(url)
     await upgrade(engine)
     factory = make_session_factory(engine)
-    conference, delegations = await seed(factory)
+    conference, _ = await seed_conference(factory)
     async with unit_of_work(factory) as s:
         for i in range(doors):
             s.add(StaffRole(conference_id=conference.id or 0, telegram_id=DOOR_IDS + i, role=StaffRoleName.DOOR))
-    warm = await badges(factory, conference.id, delegations["BY"].id, doors * 2, 0)  # type: ignore[arg-type]
-    links = await badges(factory, conference.id, delegations["BY"].id, n, 10_000)  # type: ignore[arg-type]
+    assert conference.id is not None
+    warm = await badges(factory, conference.id, doors * 2, 0)
+    links = await badges(factory, conference.id, n, 10_000)
     out: dict[str, float] = {}
     async with BotAPIEmulator() as emulator:
         Posted(emulator)

@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -33,12 +33,13 @@ from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench import seed
 from bot.webapp.auth import sign_init_data
 from core import checkin
-from core.badges import badge_link, make_token
+from core.badges import badge_link
 from core.db import make_engine, make_session_factory
 from core.migrate import upgrade
-from core.models import Conference, Participant, Registration, StaffRole
+from core.models import StaffRole
 from core.uow import unit_of_work
 
 SECRET = "b" * 48
@@ -61,50 +62,16 @@ def settings(url: str):  # type: ignore[no-untyped-def]
     )
 
 
-async def seed(url: str, n: int) -> tuple[int, list[str]]:
+async def populate(url: str, n: int) -> tuple[int, list[str]]:
     engine = make_engine(url)
     await upgrade(engine)
     now = datetime.now(UTC)
     async with engine.begin() as conn:
-        cid = (
-            await conn.execute(
-                insert(Conference)
-                .values(
-                    slug="bench",
-                    edition=1,
-                    name={"en": "Bench"},
-                    timezone="Europe/Minsk",
-                    first_day=date.today(),
-                    last_day=date.today(),
-                    auto_approve_categories=[],
-                    venue={},
-                    city={},
-                    created_at=now,
-                    updated_at=now,
-                )
-                .returning(Conference.id)
-            )
-        ).scalar_one()
+        cid = await seed.conference(conn)
         await conn.execute(insert(StaffRole).values(conference_id=cid, telegram_id=STAFF, role="door", created_at=now))
-        people = [dict(full_name=f"Person {i}", ref=f"b{i}", created_at=now, updated_at=now) for i in range(n)]
-        pids = (await conn.execute(insert(Participant).returning(Participant.id), people)).scalars().all()
-        regs = [
-            dict(
-                conference_id=cid,
-                participant_id=p,
-                category="delegate",
-                status="approved",
-                source="import",
-                badge_version=1,
-                badge_print_count=0,
-                created_at=now,
-                updated_at=now,
-            )
-            for p in pids
-        ]
-        rids = (await conn.execute(insert(Registration).returning(Registration.id), regs)).scalars().all()
+        badges = await seed.approved(conn, cid, n, SECRET.encode())
     await engine.dispose()
-    return cid, [badge_link("confdesk_bot", make_token(SECRET.encode(), r, 1)) for r in rids]
+    return cid, [badge_link("confdesk_bot", token) for _, token in badges]
 
 
 async def kiosk(url: str, cid: int, codes: list[str]) -> float:
@@ -172,7 +139,7 @@ async def serve(url: str) -> None:
 
 
 async def bench(url: str, n: int, rounds: int) -> None:
-    cid, codes = await seed(url, n * rounds * 3)
+    cid, codes = await populate(url, n * rounds * 3)
     proc = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--serve", url, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
     )
