@@ -14,6 +14,7 @@ from sqlmodel import col
 
 from core.badges import make_token
 from core.models import Conference, Participant, Registration
+from core.text import name_key
 
 
 async def conference(conn: AsyncConnection, slug: str = "bench") -> int:
@@ -42,9 +43,11 @@ async def approved(
     """`n` people ("Person {first + i}") approved as delegates, badge version 1: each
     registration's id and its badge's token, in order."""
     now = datetime.now(UTC)
-    people = [
-        {"full_name": f"Person {first + i}", "ref": f"b{first + i}", "created_at": now, "updated_at": now}
-        for i in range(n)
+    names = [f"Person {first + i}" for i in range(n)]
+    people = [  # search_name as the ORM sets it on every write (core/models/participant.py)
+        {"full_name": name, "search_name": name_key(name, None, None), "ref": f"b{first + i}"}
+        | {"created_at": now, "updated_at": now}
+        for i, name in enumerate(names)
     ]
     pids = (await conn.execute(insert(Participant).returning(col(Participant.id)), people)).scalars().all()
     regs = [
