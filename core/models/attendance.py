@@ -38,3 +38,17 @@ class AttendanceFold(SQLModel, table=True):
     timezone: str = Field(default="", max_length=64)
     pending: list[list[int | str]] = Field(default_factory=list, sa_type=JSON)
     folded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AttendanceTally(SQLModel, table=True):
+    """A conference-local day's scan counts, for the day report: every scan, the accepted
+    ones (ok, in or out), the accepted entries at the venue entrance (no agenda item).
+    Maintained with `attendance_day` (core.reporting.summary)."""
+
+    __tablename__ = "attendance_tally"
+
+    conference_id: int = Field(foreign_key="conference.id", primary_key=True, ondelete="CASCADE")
+    day: date = Field(primary_key=True)
+    scans: int = 0
+    accepted: int = 0
+    entries: int = 0

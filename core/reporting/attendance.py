@@ -18,14 +18,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock, utc_now
-from core.models import AgendaKind, Category, Conference, RegistrationStatus, ScanDirection, pick
+from core.models import AgendaKind, Category, Conference, RegistrationStatus, pick
 from core.reporting import summary
 from core.reporting.days import conference_days, day_bounds, report_day, today_start, zone
 from core.reporting.sql import (
     APPROVED,
     DELEG,
     ITEM,
-    OK,
     PRESENCE,
     REG,
     SCAN,
@@ -266,37 +265,32 @@ class DayLine:
         return {"day": self.day.isoformat(), "present": self.present, "entries": self.entries, "refused": self.refused}
 
 
-def _day_counts(cid: int, day: date, start: datetime, end: datetime) -> Any:
-    """One row: people checked in (the summary), entries at the venue entrance, refused scans
-    of `day`, [start, end)."""
-    in_day = [SCAN.c.conference_id == cid, SCAN.c.scanned_at >= start, SCAN.c.scanned_at < end]
-    present = select(func.count()).select_from(checked_in(cid, day).subquery())
-    entries = select(func.count()).where(*entry_conditions(cid, start, end), SCAN.c.agenda_item_id.is_(None))
-    # refused = all scans of the day - ok ones: both counts are index-only
-    total = select(func.count()).select_from(SCAN).where(*in_day)
-    ok = (
-        select(func.count())
-        .select_from(SCAN)
-        .where(
-            SCAN.c.conference_id == cid,
-            SCAN.c.result == OK,
-            SCAN.c.direction.in_([ScanDirection.IN.value, ScanDirection.OUT.value]),
-            SCAN.c.scanned_at >= start,
-            SCAN.c.scanned_at < end,
-        )
-    )
-    refused = select(total.scalar_subquery() - ok.scalar_subquery())
-    return select(present.scalar_subquery(), entries.scalar_subquery(), refused.scalar_subquery())
-
-
 async def by_day(session: AsyncSession, conference: Conference) -> list[DayLine]:
+    """Each conference day: people checked in, entries at the venue entrance, refused scans
+    (all scans - accepted ones), from the summary (attendance_day, attendance_tally)."""
     assert conference.id is not None
     await summary.refresh(session, conference)
-    lines = []
-    for day in conference_days(conference):
-        row = (await rows(session, _day_counts(conference.id, day, *day_bounds(conference, day))))[0]
-        lines.append(DayLine(day, int(row[0]), int(row[1]), int(row[2])))
-    return lines
+    days = conference_days(conference)
+    cid, day_col = conference.id, summary.DAY.c.day
+    present = dict(
+        await rows(
+            session,
+            select(day_col, func.count())
+            .where(summary.DAY.c.conference_id == cid, day_col >= days[0], day_col <= days[-1])
+            .group_by(day_col),
+        )
+    )
+    t = summary.TALLY
+    counts = {
+        day: (int(entries), int(scans) - int(accepted))
+        for day, scans, accepted, entries in await rows(
+            session,
+            select(t.c.day, t.c.scans, t.c.accepted, t.c.entries).where(
+                t.c.conference_id == cid, t.c.day >= days[0], t.c.day <= days[-1]
+            ),
+        )
+    }
+    return [DayLine(day, int(present.get(day, 0)), *counts.get(day, (0, 0))) for day in days]
 
 
 # -- per hour (the chart) ----------------------------------------------------------------------

@@ -1,8 +1,9 @@
-"""attendance_day and attendance_fold: one row per registration and conference-local day it
-was checked in (first and last accepted entry), folded from the scans before a report reads
-it, so /stats, the delegation and the day reports count rows instead of de-duplicating a
-day's ~180,000 entries (issue 17). Empty here: the first report of a conference folds its
-scans (core/reporting/summary.py).
+"""attendance_day, attendance_tally and attendance_fold: one row per registration and
+conference-local day it was checked in (first and last accepted entry) and one per day with
+its scan counts, folded from the scans before a report reads them, so /stats, the
+delegation and the day reports count rows instead of de-duplicating or counting a day's
+~180,000 entries (issue 17). Empty here: the first report of a conference folds its scans
+(core/reporting/summary.py).
 
 Revision ID: 0012
 Revises: 0011
@@ -43,9 +44,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("conference_id", "day", "registration_id"),
     )
     op.create_index("ix_attendance_day_registration", "attendance_day", ["registration_id", "day"])
+    op.create_table(
+        "attendance_tally",
+        sa.Column("conference_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("scans", sa.Integer(), nullable=False),
+        sa.Column("accepted", sa.Integer(), nullable=False),
+        sa.Column("entries", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["conference_id"], ["conference.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("conference_id", "day"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("attendance_tally")
     op.drop_index("ix_attendance_day_registration", table_name="attendance_day")
     op.drop_table("attendance_day")
     op.drop_table("attendance_fold")
