@@ -2,10 +2,11 @@
 delegation (and at the high-level sessions), by day, and entries per hour (the chart).
 
 Every figure is one indexed query with GROUP BY in SQL; Python only merges a few dozen
-grouped rows. Who was checked in on a day is read from the attendance summary
-(`attendance_day`, core/reporting/summary.py), which each report folds first: a report
-may write, so it needs a writable unit of work. The definitions (checked in, inside now,
-high-level) are in the package's docstring (core/reporting/__init__.py).
+grouped rows. Who was checked in on a day, and a day's scan counts, are read from the
+attendance summary (`attendance_day`, `attendance_tally`: core/reporting/summary.py), which
+each of these reports folds first: a report may write, so it needs a writable unit of work.
+The definitions (checked in, inside now, high-level) are in the package's docstring
+(core/reporting/__init__.py).
 """
 
 from __future__ import annotations
