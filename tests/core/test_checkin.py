@@ -273,6 +273,8 @@ async def test_a_door_waiting_for_the_lock_sees_the_entry_it_waited_for(session_
             for _ in range(3000):
                 if (await watcher.execute(waiting)).scalar_one():
                     break
+                # pg_stat_activity is a snapshot kept until the transaction ends: a new one per look
+                await watcher.rollback()
                 await asyncio.sleep(0.01)
             else:
                 raise AssertionError("the second door never waited for the lock")

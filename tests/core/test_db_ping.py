@@ -42,7 +42,8 @@ async def test_a_connection_just_given_back_is_used_without_a_ping(engine, monke
 async def test_a_dead_connection_that_rested_is_replaced(engine, monkeypatch) -> None:
     pings = _count_pings(engine, monkeypatch)
     first = await _backend(engine)
-    other = create_async_engine(engine.url, poolclass=NullPool)
+    # autocommit: pg_stat_activity is a snapshot kept until the transaction ends, a fresh one per look
+    other = create_async_engine(engine.url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     async with other.connect() as conn:  # the server ends the pooled connection
         await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
         gone = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
