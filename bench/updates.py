@@ -36,6 +36,7 @@ from aiogram.types import Message, Update
 
 from bot.app import build_dispatcher, make_bot
 from bot.emulator import BotAPIEmulator
+from bot.runner import settle_heap
 from core.config import load_settings
 from core.db import make_engine, make_session_factory
 from core.migrate import upgrade
@@ -193,6 +194,9 @@ async def run(url: str, n: int, officers: int) -> dict[str, float]:
         # the floor: a bare aiogram bot (aiogram's own session, none of our request middlewares)
         bare = Bot(emulator.token, session=AiohttpSession(api=TelegramAPIServer.from_base(emulator.base_url)))
         senders = [emulator.user(id=90_000 + i, first_name="E") for i in range(n)]
+        # As `confdesk run` does once started (bot.runner.settle_heap): what exists now leaves
+        # the collector's generations. Process-wide, so the echo bot's figures get it too.
+        settle_heap()
 
         async def echo_burst() -> None:
             for user in senders:
