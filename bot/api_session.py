@@ -24,7 +24,7 @@ from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import InputFile, TelegramObject
-from aiohttp import ClientError
+from aiohttp import ClientError, ClientTimeout
 from pydantic import ValidationError
 
 if TYPE_CHECKING:
@@ -87,10 +87,9 @@ class JsonSession(AiohttpSession):
             return await super().make_request(bot, method, timeout)
         session = await self.create_session()
         url = self.api.api_url(token=bot.token, method=method.__api_method__)
+        limit = ClientTimeout(total=self.timeout if timeout is None else timeout)  # as aiogram's number means
         try:
-            async with session.post(
-                url, data=body, headers=JSON_HEADERS, timeout=self.timeout if timeout is None else timeout
-            ) as resp:
+            async with session.post(url, data=body, headers=JSON_HEADERS, timeout=limit) as resp:
                 raw = await resp.read()
         except TimeoutError as e:
             raise TelegramNetworkError(method=method, message="Request timeout error") from e
