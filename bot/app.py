@@ -9,7 +9,6 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import broadcast_progress
 from bot.api_requests import CheckpointBeforeRequest, PinResponseTypes, RetryAfter
+from bot.api_session import JsonSession
 from bot.i18n import translator
 from bot.middlewares.database import DbSessionMiddleware
 from bot.middlewares.errors import ErrorMiddleware, on_error
@@ -181,7 +181,7 @@ def make_bot(settings: Settings) -> Bot:
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is not set")
     api_url = settings.telegram_api_url.rstrip("/")
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url)) if api_url != DEFAULT_API else AiohttpSession()
+    session = JsonSession(api=TelegramAPIServer.from_base(api_url)) if api_url != DEFAULT_API else JsonSession()
     session.middleware(PinResponseTypes())
     session.middleware(CheckpointBeforeRequest())
     session.middleware(RetryAfter())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from typing import Any
 
@@ -37,6 +38,18 @@ async def prepare(bot: Bot, settings: Settings, session_factory: async_sessionma
         log.info("%d update ids recorded before bot ids were kept are now bot %s's", adopted, me.id)
     await set_commands(bot)
     return username
+
+
+def settle_heap() -> None:
+    """Called once start-up is done. What exists by then (modules, aiogram's types and their
+    pydantic schemas, SQLAlchemy's mappers and statement caches, the translations) lives as
+    long as the process, so it leaves the garbage collector's generations (`gc.freeze`):
+    the full collections an update's allocations trigger no longer walk those hundreds of
+    thousands of objects each time. Cyclic garbage made later is collected as before.
+    Measured on the sign-up Confirm (bench/README.md): GC from ~2.5 to ~0.6 ms of CPU per
+    update."""
+    gc.collect()
+    gc.freeze()
 
 
 async def background(bot: Bot, session_factory: async_sessionmaker[AsyncSession], settings: Settings) -> None:
@@ -96,6 +109,7 @@ async def run_polling(settings: Settings, *, clock: Clock = utc_now) -> None:
             await bot.delete_webhook(drop_pending_updates=False)
             web_runner = await start_web(settings, session_factory, clock)
             sender = asyncio.create_task(background(bot, session_factory, settings))
+            settle_heap()
             try:
                 await dp.start_polling(
                     bot,
@@ -160,6 +174,7 @@ async def run_webhook(settings: Settings, host: str, port: int) -> None:
             hooks = {"dispatcher": dp, "bots": [bot], **dp.workflow_data}
             await dp.emit_startup(bot=bot, **hooks)
             sender = asyncio.create_task(background(bot, session_factory, settings))
+            settle_heap()
             stop = asyncio.Event()
             _on_signals(stop.set)
             await stop.wait()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -17,6 +17,7 @@ from core.accreditation.registration.values import PersonData, RegistrationView,
 from core.clock import Clock, utc_now
 from core.errors import Conflict
 from core.models import Category, Conference, Delegation, Invitation, Participant, Registration, RegistrationStatus
+from core.text import name_key
 
 
 def approved_on_arrival(conference: Conference, delegation: Delegation | None, category: Category) -> bool:
@@ -31,6 +32,14 @@ _REGISTRATION_OF = select(Registration).where(
     col(Registration.conference_id) == bindparam("conference_id"),
     col(Registration.participant_id) == bindparam("participant_id"),
 )
+
+# A new participant or registration: one INSERT ... RETURNING whose row the ORM loads as a
+# stored object (as a query would), instead of an object built (SQLModel's constructor:
+# ~0.15 ms each), added and flushed (~0.3 ms each: the unit of work's bookkeeping).
+_PARTICIPANTS = Participant.__table__  # type: ignore[attr-defined]
+_REGISTRATIONS = Registration.__table__  # type: ignore[attr-defined]
+_NEW_PARTICIPANT = select(Participant).from_statement(insert(_PARTICIPANTS).returning(*_PARTICIPANTS.c))
+_NEW_REGISTRATION = select(Registration).from_statement(insert(_REGISTRATIONS).returning(*_REGISTRATIONS.c))
 
 
 async def _participant_of(session: AsyncSession, account: TelegramAccount | None) -> Participant | None:
@@ -55,10 +64,23 @@ async def _save_person(
     person: PersonData,
     now: datetime,
 ) -> Participant:
-    """The account's participant updated with `person`, or a new one (flushed: it has an id)."""
+    """The account's participant updated with `person`, or a new one (stored: it has an id)."""
     if participant is None:
-        participant = Participant(full_name=person.full_name, created_at=now)
-        session.add(participant)
+        username = account.username if account else None
+        values = {
+            "full_name": person.full_name,
+            "native_name": person.native_name,
+            "position": person.position,
+            "organisation": person.organisation,
+            "email": person.email,
+            "language": person.language,
+            "telegram_id": account.telegram_id if account else None,
+            "telegram_username": username,
+            "created_at": now,
+            "updated_at": now,
+            "search_name": name_key(person.full_name, person.native_name, username),  # as the ORM's hook does
+        }
+        return (await session.scalars(_NEW_PARTICIPANT, values)).one()
     participant.full_name = person.full_name
     participant.native_name = person.native_name
     participant.position = person.position
@@ -96,7 +118,8 @@ def back_to_pending(reg: Registration) -> None:
     reg.status, reg.decided_at, reg.decided_by, reg.decision_reason = RegistrationStatus.PENDING, None, None, None
 
 
-def _registration(
+async def _store_registration(
+    session: AsyncSession,
     conference: Conference,
     participant: Participant,
     existing: Registration | None,
@@ -105,22 +128,42 @@ def _registration(
     delegation: Delegation | None,
     invitation: Invitation | None,
     source: str,
+    bind_token: str | None,
     now: datetime,
 ) -> Registration:
     """The new registration (or the withdrawn or rejected one used again), decided on
-    arrival or pending."""
+    arrival or pending, stored."""
     assert conference.id is not None and participant.id is not None
-    reg = existing or Registration(
-        conference_id=conference.id, participant_id=participant.id, category=category, created_at=now
-    )
+    approved = approved_on_arrival(conference, delegation, category)
+    if existing is None:
+        values = {
+            "conference_id": conference.id,
+            "participant_id": participant.id,
+            "category": category,
+            "delegation_id": delegation.id if delegation else None,
+            "invitation_id": invitation.id if invitation else None,
+            "source": source,
+            "bind_token": bind_token,
+            "created_at": now,
+            "updated_at": now,
+            # as approve_without_officer / back_to_pending below
+            "status": RegistrationStatus.APPROVED if approved else RegistrationStatus.PENDING,
+            "decided_at": now if approved else None,
+            "decided_by": None,
+            "decision_reason": "auto" if approved else None,
+        }
+        return (await session.scalars(_NEW_REGISTRATION, values)).one()
+    reg = existing
     reg.category = category
     reg.delegation_id = delegation.id if delegation else None
     reg.invitation_id = invitation.id if invitation else None
     reg.source, reg.updated_at = source, now
-    if approved_on_arrival(conference, delegation, category):
+    reg.bind_token = bind_token or reg.bind_token
+    if approved:
         approve_without_officer(reg, now, "auto")
     else:
         back_to_pending(reg)
+    await session.flush()
     return reg
 
 
@@ -156,7 +199,8 @@ async def register(
         invitation.uses += 1
     participant = await _save_person(session, participant, account, person, now)
     source = "invitation" if invitation else ("delegation" if registered_by else "bot")
-    reg = _registration(
+    reg = await _store_registration(
+        session,
         conference,
         participant,
         existing,
@@ -164,12 +208,9 @@ async def register(
         delegation=delegation,
         invitation=invitation,
         source=source,
+        bind_token=new_bind_token() if personal_link and account is None else None,
         now=now,
     )
-    if personal_link and account is None:
-        reg.bind_token = new_bind_token()
-    session.add(reg)
-    await session.flush()
     await audit_trail.write(
         session,
         "registration.create",
