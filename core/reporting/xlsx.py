@@ -20,19 +20,21 @@ import re
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import quoteattr
 
 from core.errors import InvalidInput
+from core.reporting.xlsx_theme import THEME
 
 MIN_WIDTH, MAX_WIDTH = 8, 60
 MAX_CELL = 32_767  # characters in a cell (Excel); openpyxl cut longer text, we refuse it
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EPOCH = datetime(1899, 12, 30)
-STYLE_BOLD, STYLE_TIME, STYLE_QUOTED = 1, 2, 3
+STYLE_BOLD, STYLE_TIME, STYLE_QUOTED = 1, 2, 3  # cellXfs in STYLES
+_SPACE = frozenset(ch for ch in map(chr, range(0x3001)) if ch.isspace())  # what str.strip() strips
 # what XML 1.0 cannot carry (besides \t \n \r), and Excel's escape pattern itself
 _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]|_(?=x[0-9A-Fa-f]{4}_)")
 
@@ -52,7 +54,7 @@ def width(value: Any) -> int:
     if value is None:
         return 0
     text = str(value)
-    if text.isascii() and text.isprintable():  # one line of narrow characters (most cells)
+    if text.isprintable() and (text.isascii() or max(text) < "\u1100"):  # one line, no wide characters
         return len(text)
     return max(
         (sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) for line in text.splitlines()),
@@ -64,7 +66,7 @@ def escape(text: str) -> str:
     """Text for an XML element: & < > escaped, CR kept (as &#13;), unsafe characters as _xHHHH_."""
     if "&" in text or "<" in text or ">" in text:
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    if not (text.isascii() and text.isprintable()) or "_x" in text:
+    if not text.isprintable() or "_x" in text:
         text = _UNSAFE.sub(lambda m: f"_x{ord(m.group()[0]):04X}_", text).replace("\r", "&#13;")
     return text
 
@@ -93,7 +95,8 @@ class _Serials:
 
 
 class SheetRows:
-    """Rows of one sheet as XML, into `spool`; measures each column's width."""
+    """Rows of one sheet as XML, into `spool`; measures each column's width. A batch is
+    written column by column (one loop per column and kind), then put together row by row."""
 
     def __init__(self, spool: IO[str], headers: list[str], kinds: Sequence[str]) -> None:
         self.spool, self.kinds, self.headers = spool, list(kinds), headers
@@ -105,43 +108,62 @@ class SheetRows:
             _text_cell(f"{letter}1", h, STYLE_BOLD) for letter, h in zip(self.letters, headers, strict=True)
         )
         spool.write(f'<row r="1">{cells}</row>')
-        self._cell: list[Callable[[str, Any, int], str]] = [
-            {"number": self._number, "time": self._time}.get(kind, self._text) for kind in self.kinds
-        ]
-
-    def _number(self, ref: str, value: Any, i: int) -> str:
-        text = str(value)
-        if len(text) > self.widths[i]:
-            self.widths[i] = len(text)
-        return f'<c r="{ref}" t="n"><v>{text}</v></c>'
-
-    def _time(self, ref: str, value: Any, i: int) -> str:
-        if self.widths[i] < 19:  # 2024-10-31 12:00:00
-            self.widths[i] = 19
-        return f'<c r="{ref}" s="{STYLE_TIME}" t="n"><v>{self.serial(value)}</v></c>'
-
-    def _text(self, ref: str, value: Any, i: int) -> str:
-        text = str(value)
-        if len(text) > MAX_CELL:
-            raise InvalidInput(
-                f"column {self.headers[i]}, row {self.count + 1}: {len(text):,} characters, more than an XLSX "
-                f"cell holds ({MAX_CELL:,}); export it as CSV",
-                code="invalid_input",
-            )
-        if self.widths[i] < MAX_WIDTH and 2 * len(text) > self.widths[i]:
-            self.widths[i] = max(self.widths[i], width(text))
-        return _text_cell(ref, text, STYLE_QUOTED if text.startswith(FORMULA_START) else 0)
 
     def add(self, rows: Sequence[Sequence[Any]]) -> None:
-        out = []
-        letters, cell = self.letters, self._cell
-        for row in rows:
-            self.count += 1
-            n = str(self.count + 1)
-            out.append(f'<row r="{n}">')
-            out.extend(cell[i](letters[i] + n, v, i) for i, v in enumerate(row) if v is not None and v != "")
-            out.append("</row>")
-        self.spool.write("".join(out))
+        first = self.count + 2  # the sheet's row number of rows[0]
+        numbers = [str(n) for n in range(first, first + len(rows))]
+        columns = []
+        for i, kind in enumerate(self.kinds):
+            values = [r[i] for r in rows]
+            if kind == "number":
+                columns.append(self._numbers(i, values, numbers))
+            elif kind == "time":
+                columns.append(self._times(i, values, numbers))
+            else:
+                columns.append(self._texts(i, values, numbers))
+        self.spool.write(
+            "".join(
+                f'<row r="{n}">{"".join(cells)}</row>'
+                for n, cells in zip(numbers, zip(*columns, strict=True), strict=True)
+            )
+        )
+        self.count += len(rows)
+
+    def _numbers(self, i: int, values: list[Any], numbers: list[str]) -> list[str]:
+        letter = self.letters[i]
+        texts = ["" if v is None else str(v) for v in values]
+        self.widths[i] = max([self.widths[i], *map(len, texts)])
+        return [f'<c r="{letter}{n}" t="n"><v>{v}</v></c>' if v else "" for v, n in zip(texts, numbers, strict=True)]
+
+    def _times(self, i: int, values: list[Any], numbers: list[str]) -> list[str]:
+        letter, serial = self.letters[i], self.serial
+        if self.widths[i] < 19 and any(values):  # 2024-10-31 12:00:00
+            self.widths[i] = 19
+        return [
+            f'<c r="{letter}{n}" s="{STYLE_TIME}" t="n"><v>{serial(v)}</v></c>' if v else ""
+            for v, n in zip(values, numbers, strict=True)
+        ]
+
+    def _texts(self, i: int, values: list[Any], numbers: list[str]) -> list[str]:
+        letter, widest, cells = self.letters[i], self.widths[i], []
+        for v, n in zip(values, numbers, strict=True):
+            if not v:  # None or empty: an empty cell
+                cells.append("")
+                continue
+            text = v if isinstance(v, str) else str(v)
+            if len(text) > MAX_CELL:
+                raise InvalidInput(
+                    f"column {self.headers[i]}, row {n}: {len(text):,} characters, more than an XLSX cell holds "
+                    f"({MAX_CELL:,}); export it as CSV",
+                    code="invalid_input",
+                )
+            if widest < MAX_WIDTH and 2 * len(text) > widest:
+                widest = max(widest, width(text))
+            style = ' s="3"' if text.startswith(FORMULA_START) else ""
+            space = ' xml:space="preserve"' if text[0] in _SPACE or text[-1] in _SPACE else ""
+            cells.append(f'<c r="{letter}{n}"{style} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>')
+        self.widths[i] = widest
+        return cells
 
 
 def _sheet_head(widths: list[int]) -> str:
@@ -202,8 +224,6 @@ CT = "application/vnd.openxmlformats-officedocument"
 
 def _parts(title: str, ref: str, created: datetime) -> dict[str, str]:
     """Every part of the workbook but the sheet, as openpyxl 3.1 wrote them for one sheet."""
-    from openpyxl.writer.theme import theme_xml
-
     stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ")
     absolute = _absolute(title, ref)
     return {
@@ -254,7 +274,7 @@ def _parts(title: str, ref: str, created: datetime) -> dict[str, str]:
             "</Relationships>"
         ),
         "xl/styles.xml": STYLES,
-        "xl/theme/theme1.xml": theme_xml,
+        "xl/theme/theme1.xml": THEME,
     }
 
 
