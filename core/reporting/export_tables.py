@@ -165,7 +165,9 @@ class _Cells:
         if col.shown == "local":
             return _local_text(value, self.conference, self.dialect, self.spans.get(col.header))
         if col.shown == "en":
-            return self.names.c.name if self.names is not None else literal(None, String)
+            if self.names is None:
+                return literal(None, String)
+            value = self.names.c.name
         if col.shown == "venue":
             value = func.coalesce(value, "venue")
         if col.kind == "number":

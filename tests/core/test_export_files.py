@@ -164,7 +164,8 @@ async def awkward(session):
     sides of a change of offset (and a microsecond before a full second)."""
     conf = await make_conference(session, slug="berlin")
     conf.timezone = "Europe/Berlin"
-    deleg = await make_delegation(session, conf, "D,E", name={"ru": "Только по-русски"})
+    russian = await make_delegation(session, conf, "D,E", name={"ru": "Только по-русски"})
+    evil = await make_delegation(session, conf, "EV", name={"en": '=HYPERLINK("x"), "Inc"'})
     item = await make_item(session, conf, "=i1")
     names = [
         ("007", "=cmd|' /C calc'!A0", ""),
@@ -181,7 +182,7 @@ async def awkward(session):
     ]
     for i, ((full, native, position), when) in enumerate(zip(names, times, strict=True)):
         person = await make_participant(session, full_name=full, native_name=native, position=position, organisation="")
-        reg = await make_registration(session, conf, person, delegation=deleg if i % 2 else None)
+        reg = await make_registration(session, conf, person, delegation=[None, russian, None, evil][i])
         reg.created_at = when
         for place in (None, item.id):
             session.add(
@@ -224,5 +225,6 @@ async def test_local_times_follow_summer_time_and_cut_seconds(session, awkward, 
         "2024-03-31 03:00:00",  # .999999 is cut, not rounded
         "2024-10-27 02:00:00",  # CET again: summer time ended at 01:00 UTC that day
     ]
-    assert rows[1][header.index("delegation")] == "" and rows[2][header.index("delegation")] == "Только по-русски"
+    delegations = [r[header.index("delegation")] for r in rows[1:]]
+    assert delegations == ["", "Только по-русски", "", '\'=HYPERLINK("x"), "Inc"']
     assert rows[1][header.index("position")] == "" and rows[1][header.index("native_name")] == "'=cmd|' /C calc'!A0"
