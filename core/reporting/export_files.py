@@ -72,7 +72,7 @@ async def _batches(session: AsyncSession, stmt: Any) -> AsyncIterator[list[Seque
 
 def _rows(table: Table, session: AsyncSession, for_csv: bool) -> AsyncIterator[list[Sequence[Cell]]]:
     if isinstance(table, RowsTable):
-        return table.batches
+        return table.batches(for_csv)
     return _batches(session, table.statement(for_csv))
 
 
@@ -86,20 +86,10 @@ async def write_csv(path: Path, table: Table, session: AsyncSession) -> int:
             handle.flush()
             return await _copy_csv(conn, table.statement(True), handle.buffer)  # type: ignore[arg-type]
         count = 0
-        text = [i for i, kind in enumerate(table.kinds) if kind == "text"]
         async for batch in _rows(table, session, True):
-            if isinstance(table, RowsTable):  # its text is as it is: the apostrophes go in here
-                batch = [_escaped(row, text) for row in batch]
             writer.writerows(batch)
             count += len(batch)
     return count
-
-
-def _escaped(row: Sequence[Cell], text: list[int]) -> list[Cell]:
-    out = list(row)
-    for i in text:
-        out[i] = safe(out[i])
-    return out
 
 
 async def _copy_csv(conn: AsyncConnection, stmt: Any, target: IO[bytes]) -> int:

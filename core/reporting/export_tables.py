@@ -12,7 +12,8 @@ conversions). For CSV the database also puts the apostrophe before formula-looki
 (`for_csv`); XLSX gets the text as it is and marks such cells itself.
 
 The registrations and scans tables are one statement each (`SqlTable`); attendance combines
-a statement with the day-by-day entries read beforehand (`RowsTable`).
+a statement (its cells selected the same way) with the day-by-day entries read beforehand
+(`RowsTable`).
 """
 
 from __future__ import annotations
@@ -64,11 +65,11 @@ class SqlTable:
 
 @dataclass(frozen=True)
 class RowsTable:
-    """A table put together in Python: batches of rows of cells, text as it is."""
+    """A table put together in Python: `batches(for_csv)` gives its rows, batch by batch."""
 
     headers: list[str]
     kinds: list[Kind]
-    batches: AsyncIterator[list[Sequence[Cell]]]
+    batches: Callable[[bool], AsyncIterator[list[Sequence[Cell]]]]
 
 
 Table = SqlTable | RowsTable
@@ -336,16 +337,16 @@ async def attendance(session: AsyncSession, conference: Conference, now: datetim
     from_ = registrations_with_people_and_delegations()
     cells = await _cells(session, conference, PERSON, from_, REG.c.conference_id == conference.id)
     inside = (PRESENCE.c.inside.is_(True)) & (PRESENCE.c.since >= today_start)
-    stmt = (
-        cells.select(PERSON, False)
-        .add_columns(case((inside, "yes"), else_=""))
-        .select_from(_with_names(from_, cells).outerjoin(PRESENCE, PRESENCE.c.registration_id == REG.c.id))
-        .where(REG.c.conference_id == conference.id, REG.c.status == RegistrationStatus.APPROVED.value)
-        .order_by(REG.c.id)
-    )
     local = local_time(conference)
 
-    async def batches() -> AsyncIterator[list[Sequence[Cell]]]:
+    async def batches(for_csv: bool) -> AsyncIterator[list[Sequence[Cell]]]:
+        stmt = (
+            cells.select(PERSON, for_csv)
+            .add_columns(case((inside, "yes"), else_=""))
+            .select_from(_with_names(from_, cells).outerjoin(PRESENCE, PRESENCE.c.registration_id == REG.c.id))
+            .where(REG.c.conference_id == conference.id, REG.c.status == RegistrationStatus.APPROVED.value)
+            .order_by(REG.c.id)
+        )
         conn = await session.connection()
         result = await conn.stream(stmt.execution_options(yield_per=5000))
         async for batch in result.partitions():
@@ -356,4 +357,4 @@ async def attendance(session: AsyncSession, conference: Conference, now: datetim
                 out.append((*r[:6], *marks, marks.count("yes"), local(first), local(last), r[6]))
             yield out
 
-    return RowsTable(headers, kinds, batches())
+    return RowsTable(headers, kinds, batches)
