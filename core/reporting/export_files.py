@@ -31,7 +31,8 @@ BATCH = 5000
 
 
 def safe(value: Any) -> Any:
-    """A text cell that a spreadsheet would evaluate gets a leading apostrophe."""
+    """A text cell that a spreadsheet would evaluate gets a leading apostrophe (the rule
+    export_tables.formula_safe puts into SQL; tests check one against the other)."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value

@@ -27,11 +27,11 @@ from typing import IO, Any
 from xml.sax.saxutils import quoteattr
 
 from core.errors import InvalidInput
+from core.reporting.export_tables import FORMULA_START
 from core.reporting.xlsx_theme import THEME
 
 MIN_WIDTH, MAX_WIDTH = 8, 60
 MAX_CELL = 32_767  # characters in a cell (Excel); openpyxl cut longer text, we refuse it
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EPOCH = datetime(1899, 12, 30)
 STYLE_BOLD, STYLE_TIME, STYLE_QUOTED = 1, 2, 3  # cellXfs in STYLES
 _SPACE = frozenset(ch for ch in map(chr, range(0x3001)) if ch.isspace())  # what str.strip() strips
@@ -91,7 +91,7 @@ class _Serials:
             if 0 < day <= 60:  # Excel's 1900 leap year
                 day -= 1
         seconds = int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19])
-        return str(day + seconds / 86400)
+        return f"{day + seconds / 86400:.16g}"  # as openpyxl wrote numbers
 
 
 class SheetRows:
@@ -159,7 +159,7 @@ class SheetRows:
                 )
             if widest < MAX_WIDTH and 2 * len(text) > widest:
                 widest = max(widest, width(text))
-            style = ' s="3"' if text.startswith(FORMULA_START) else ""
+            style = f' s="{STYLE_QUOTED}"' if text.startswith(FORMULA_START) else ""
             space = ' xml:space="preserve"' if text[0] in _SPACE or text[-1] in _SPACE else ""
             cells.append(f'<c r="{letter}{n}"{style} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>')
         self.widths[i] = widest
