@@ -69,7 +69,8 @@ def attendance_cmd(
             item = await find_agenda_item(session, conf, session_ref) if session_ref is not None else None
             return await attendance_data(session, conf, by=by, day=chosen, item=item)
 
-    data = run(with_database(work, reads_only=True))
+    # writable: the report folds new scans into the attendance summary (core/reporting/summary.py)
+    data = run(with_database(work))
     if as_json or fmt is Format.JSON:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
     elif fmt is Format.CSV:  # with --session: its no-shows, the people to call

@@ -1,6 +1,7 @@
 """All tables; importing this package registers them on `metadata`."""
 
 from core.models.agenda import AgendaItem, AgendaSignup, AgendaSpeaker
+from core.models.attendance import AttendanceDay, AttendanceFold, AttendanceTally
 from core.models.base import metadata
 from core.models.conference import AppSetting, Conference
 from core.models.delegation import Delegation
@@ -29,6 +30,9 @@ __all__ = [
     "AgendaSignup",
     "AgendaSpeaker",
     "AppSetting",
+    "AttendanceDay",
+    "AttendanceFold",
+    "AttendanceTally",
     "AuditLog",
     "Category",
     "Conference",

@@ -13,6 +13,8 @@ the modules behind it, by subject:
 - `exports`: `export` to CSV or XLSX (`export_tables`: what each holds, each cell selected
   as written; `export_files`: how rows are fetched and written; `xlsx`: our streaming XLSX
   writer, `xlsx_theme` its theme part).
+- `summary`: the attendance summary (`attendance_day`: who was checked in on which day, first
+  and last entry), folded from new scans by `refresh` before a report reads it.
 - `sql`: the query pieces every report shares (internal).
 Beside it, not imported here: `charts` (PNGs; imports matplotlib) and `demo_queries` (the
 offline demo's look-ups and closing tally).
@@ -29,8 +31,10 @@ Definitions (the same everywhere):
                  least one member has an `ok` entry scan at one of them.
   no-show        a confirmed sign-up for an item without an `ok` entry scan at that item.
 
-Services take the session of the caller's unit of work (core/uow.py) and never commit; they
-only read.
+Services take the session of the caller's unit of work (core/uow.py) and never commit. They
+read, except `summary.refresh` (called by `stats`, `by_delegation`, `by_day`), which writes
+the scans added since the last report into the summary: those reports need a writable unit
+of work (on SQLite not a `read_only` engine); with nothing new it only reads.
 """
 
 from core.reporting.agenda_items import ItemLine, PersonLine, by_item, no_shows

@@ -2,8 +2,11 @@
 delegation (and at the high-level sessions), by day, and entries per hour (the chart).
 
 Every figure is one indexed query with GROUP BY in SQL; Python only merges a few dozen
-grouped rows. The definitions (checked in, inside now, high-level) are in the package's
-docstring (core/reporting/__init__.py).
+grouped rows. Who was checked in on a day, and a day's scan counts, are read from the
+attendance summary (`attendance_day`, `attendance_tally`: core/reporting/summary.py), which
+each of these reports folds first: a report may write, so it needs a writable unit of work.
+The definitions (checked in, inside now, high-level) are in the package's docstring
+(core/reporting/__init__.py).
 """
 
 from __future__ import annotations
@@ -12,17 +15,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock, utc_now
-from core.models import AgendaKind, Category, Conference, RegistrationStatus, ScanDirection, pick
+from core.models import AgendaKind, Category, Conference, RegistrationStatus, pick
+from core.reporting import summary
 from core.reporting.days import conference_days, day_bounds, report_day, today_start, zone
 from core.reporting.sql import (
     APPROVED,
     DELEG,
     ITEM,
-    OK,
     PRESENCE,
     REG,
     SCAN,
@@ -31,7 +34,6 @@ from core.reporting.sql import (
     enum_text,
     inside_now,
     item_entries,
-    present_ids,
     rows,
 )
 
@@ -77,12 +79,19 @@ class Stats:
         return data
 
 
-def _by(group: Any, conference_id: int, start: datetime, end: datetime, since: datetime) -> dict[str, Any]:
-    """Per `group` (a registration column): how many were checked in on [start, end), how
-    many are inside now (entered since `since`)."""
+def checked_in(conference_id: int, day: date) -> Any:
+    """Registration ids checked in on `day` (a subquery for IN), from the summary."""
+    return select(summary.DAY.c.registration_id).where(
+        summary.DAY.c.conference_id == conference_id, summary.DAY.c.day == day
+    )
+
+
+def _by(group: Any, conference_id: int, day: date, since: datetime) -> dict[str, Any]:
+    """Per `group` (a registration column): how many were checked in on `day`, how many are
+    inside now (entered since `since`)."""
     return {
         "checked": select(group, func.count())
-        .where(REG.c.conference_id == conference_id, REG.c.id.in_(present_ids(conference_id, start, end)))
+        .where(REG.c.conference_id == conference_id, REG.c.id.in_(checked_in(conference_id, day)))
         .group_by(group),
         "inside": select(group, func.count())
         .select_from(PRESENCE.join(REG, REG.c.id == PRESENCE.c.registration_id))
@@ -118,14 +127,15 @@ async def stats(
     session: AsyncSession, conference: Conference, *, day: date | None = None, clock: Clock = utc_now
 ) -> Stats:
     """Registrations by status, checked in on `day` (default today), inside now; by category."""
-    cid, day, start, end = _report_span(conference, day, clock)
+    cid, day, _, _ = _report_span(conference, day, clock)
+    await summary.refresh(session, conference, clock=clock)
     by_status = await rows(
         session,
         select(REG.c.category, REG.c.status, func.count())
         .where(REG.c.conference_id == cid)
         .group_by(REG.c.category, REG.c.status),
     )
-    counts = _by(REG.c.category, cid, start, end, today_start(conference, clock))
+    counts = _by(REG.c.category, cid, day, today_start(conference, clock))
     by_category = _category_lines(
         by_status, await rows(session, counts["checked"]), await rows(session, counts["inside"])
     )
@@ -203,7 +213,8 @@ class DelegationReport:
 async def by_delegation(
     session: AsyncSession, conference: Conference, *, day: date | None = None, clock: Clock = utc_now
 ) -> DelegationReport:
-    cid, day, start, end = _report_span(conference, day, clock)
+    cid, day, _, _ = _report_span(conference, day, clock)
+    await summary.refresh(session, conference, clock=clock)
     # the ids as values: SQLite then reads their entries from ix_scan_report_item instead
     # of skip-scanning every accepted entry for a subquery's ids
     hl_ids = [
@@ -216,7 +227,7 @@ async def by_delegation(
     delegations = await rows(
         session, select(DELEG.c.id, DELEG.c.code, DELEG.c.name).where(DELEG.c.conference_id == cid)
     )
-    counted = _by(group, cid, start, end, today_start(conference, clock))
+    counted = _by(group, cid, day, today_start(conference, clock))
     queries = {
         "accredited": select(group, func.count())
         .where(REG.c.conference_id == cid, REG.c.status == APPROVED)
@@ -255,35 +266,32 @@ class DayLine:
         return {"day": self.day.isoformat(), "present": self.present, "entries": self.entries, "refused": self.refused}
 
 
-def _day_counts(cid: int, start: datetime, end: datetime) -> Any:
-    """One row: people checked in, entries at the venue entrance, refused scans of [start, end)."""
-    in_day = [SCAN.c.conference_id == cid, SCAN.c.scanned_at >= start, SCAN.c.scanned_at < end]
-    present = select(func.count(distinct(SCAN.c.registration_id))).where(*entry_conditions(cid, start, end))
-    entries = select(func.count()).where(*entry_conditions(cid, start, end), SCAN.c.agenda_item_id.is_(None))
-    # refused = all scans of the day - ok ones: both counts are index-only
-    total = select(func.count()).select_from(SCAN).where(*in_day)
-    ok = (
-        select(func.count())
-        .select_from(SCAN)
-        .where(
-            SCAN.c.conference_id == cid,
-            SCAN.c.result == OK,
-            SCAN.c.direction.in_([ScanDirection.IN.value, ScanDirection.OUT.value]),
-            SCAN.c.scanned_at >= start,
-            SCAN.c.scanned_at < end,
+async def by_day(session: AsyncSession, conference: Conference) -> list[DayLine]:
+    """Each conference day: people checked in, entries at the venue entrance, refused scans
+    (all scans - accepted ones), from the summary (attendance_day, attendance_tally)."""
+    assert conference.id is not None
+    await summary.refresh(session, conference)
+    days = conference_days(conference)
+    cid, day_col = conference.id, summary.DAY.c.day
+    present = dict(
+        await rows(
+            session,
+            select(day_col, func.count())
+            .where(summary.DAY.c.conference_id == cid, day_col >= days[0], day_col <= days[-1])
+            .group_by(day_col),
         )
     )
-    refused = select(total.scalar_subquery() - ok.scalar_subquery())
-    return select(present.scalar_subquery(), entries.scalar_subquery(), refused.scalar_subquery())
-
-
-async def by_day(session: AsyncSession, conference: Conference) -> list[DayLine]:
-    assert conference.id is not None
-    lines = []
-    for day in conference_days(conference):
-        row = (await rows(session, _day_counts(conference.id, *day_bounds(conference, day))))[0]
-        lines.append(DayLine(day, int(row[0]), int(row[1]), int(row[2])))
-    return lines
+    t = summary.TALLY
+    counts = {
+        day: (int(entries), int(scans) - int(accepted))
+        for day, scans, accepted, entries in await rows(
+            session,
+            select(t.c.day, t.c.scans, t.c.accepted, t.c.entries).where(
+                t.c.conference_id == cid, t.c.day >= days[0], t.c.day <= days[-1]
+            ),
+        )
+    }
+    return [DayLine(day, int(present.get(day, 0)), *counts.get(day, (0, 0))) for day in days]
 
 
 # -- per hour (the chart) ----------------------------------------------------------------------

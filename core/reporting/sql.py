@@ -1,5 +1,6 @@
-"""Query pieces every report shares: the tables, what an accepted entry is, who was checked
-in on a day, who is inside now. SQLAlchemy Core on the session's connection."""
+"""Query pieces every report shares: the tables, what an accepted entry is, who is inside
+now (who was checked in on a day: the summary, core/reporting/summary.py). SQLAlchemy Core
+on the session's connection."""
 
 from __future__ import annotations
 
@@ -70,13 +71,6 @@ def came_to(item_id: Any, among: list[int] | None = None) -> Any:
     if among is not None:
         where.append(SCAN.c.agenda_item_id.in_(among))
     return exists().where(*where)
-
-
-def present_ids(conference_id: int, start: datetime, end: datetime) -> Any:
-    """Registration ids checked in within [start, end) (a subquery for IN)."""
-    return select(SCAN.c.registration_id).where(
-        *entry_conditions(conference_id, start, end), SCAN.c.registration_id.is_not(None)
-    )
 
 
 def inside_now(conference_id: int, since: datetime) -> list[ColumnElement[bool]]:
