@@ -15,7 +15,12 @@ answer COUNT(*) and the reports from the indexes alone).
 
 The scans export as XLSX (500,000 rows through openpyxl, minutes) only with --xlsx-scans.
 Runs against whichever code is on the path: pointed at an older checkout (copy this file
-into it) it measures "before" with the same data.
+into it, or set CONFDESK_BENCH_CODE=/path/to/checkout) it measures "before" with the same data.
+
+For exports alone: `--exports-only` (no reports), `--kinds registrations-csv,scans-xlsx`
+(some of them), and kept databases so that old and new code can be timed in turns on the
+same data without generating it each time: `--sqlite-file PATH` (generated if missing) and
+`--pg-database NAME` (on CONFDESK_BENCH_PG_URL's server; generated if missing, never dropped).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, os.environ.get("CONFDESK_BENCH_CODE") or str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
@@ -316,6 +321,8 @@ async def _exports(
     kinds = [
         (k, f) for k in reporting.KINDS for f in reporting.FORMATS if args.xlsx_scans or (k, f) != ("scans", "xlsx")
     ]
+    if args.kinds:
+        kinds = [(k, f) for k, f in ((*name.split("-", 1),) for name in args.kinds.split(","))]
     with tempfile.TemporaryDirectory() as tmp:
         for kind, fmt in kinds:
             out = Path(tmp) / f"{kind}.{fmt}"
@@ -332,9 +339,22 @@ async def _exports(
             _line(f"export {kind} {fmt} ({found[-1]} rows)", took, base, f"   cpu {cpu * 1000:.0f} ms")
 
 
-async def bench(url: str, label: str, args: argparse.Namespace) -> None:
+async def _kept(url: str) -> Conference | None:
+    """The bench conference of a kept database, if it has one (migrated to head first)."""
+    engine = make_engine(url)
+    try:
+        await upgrade(engine)
+        async with unit_of_work(make_session_factory(engine)) as session:
+            return (await session.execute(select(Conference).where(Conference.slug == "bench"))).scalar_one_or_none()
+    except Exception:  # no tables yet
+        return None
+    finally:
+        await engine.dispose()
+
+
+async def bench(url: str, label: str, args: argparse.Namespace, *, keep: bool = False) -> None:
     print(f"{label}:")
-    conf = await generate(url, args.regs, args.scans)
+    conf = (await _kept(url) if keep else None) or await generate(url, args.regs, args.scans)
     engine = make_engine(url)
     factory = make_session_factory(engine)
     day = FIRST_DAY
@@ -365,7 +385,7 @@ async def bench(url: str, label: str, args: argparse.Namespace) -> None:
     await best_fed(factory, conf, count, args.rounds, rng)  # warm the cache
     base = await best_fed(factory, conf, count, args.rounds, rng)
     _line("baseline: SELECT COUNT(*) FROM scan", base, base)
-    for name, work in cases:
+    for name, work in [] if args.exports_only else cases:
         _line(name, await best_fed(factory, conf, work, args.rounds, rng), base)
     async with unit_of_work(factory) as session:
         if args.export_rounds:
@@ -382,12 +402,32 @@ async def main() -> None:
     parser.add_argument("--export-rounds", type=int, default=1, help="best of N for each export (1; 0: none)")
     parser.add_argument("--xlsx-scans", action="store_true", help="also the scans export as XLSX (minutes)")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one backend only")
+    parser.add_argument("--exports-only", action="store_true", help="time the exports, not the reports")
+    parser.add_argument("--kinds", help="exports to time, e.g. registrations-csv,scans-xlsx (default: all)")
+    parser.add_argument("--sqlite-file", help="keep the SQLite database in this file (generated if missing)")
+    parser.add_argument("--pg-database", help="keep the PostgreSQL database under this name (generated if missing)")
     args = parser.parse_args()
-    if args.only != "postgresql":
+    sqlite_file = Path(args.sqlite_file).absolute() if args.sqlite_file else None  # noqa: ASYNC240 (no I/O)
+    if args.only != "postgresql" and sqlite_file:
+        await bench(f"sqlite+aiosqlite:///{sqlite_file}", "SQLite", args, keep=True)
+    elif args.only != "postgresql":
         with tempfile.TemporaryDirectory() as tmp:
             await bench(f"sqlite+aiosqlite:///{tmp}/bench.db", "SQLite", args)
     pg = os.environ.get("CONFDESK_BENCH_PG_URL", "")
-    if pg.startswith("postgresql") and args.only != "sqlite":
+    if pg.startswith("postgresql") and args.only != "sqlite" and args.pg_database:
+        admin = create_async_engine(pg, isolation_level="AUTOCOMMIT")
+        async with admin.connect() as conn:
+            found = await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": args.pg_database})
+            if not found:
+                await conn.execute(text(f'CREATE DATABASE "{args.pg_database}"'))
+        await admin.dispose()
+        await bench(
+            make_url(pg).set(database=args.pg_database).render_as_string(hide_password=False),
+            "PostgreSQL",
+            args,
+            keep=True,
+        )
+    elif pg.startswith("postgresql") and args.only != "sqlite":
         name = f"confdesk_bench_{uuid.uuid4().hex[:8]}"
         admin = create_async_engine(pg, isolation_level="AUTOCOMMIT")
         async with admin.connect() as conn:

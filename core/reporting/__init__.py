@@ -10,8 +10,9 @@ the modules behind it, by subject:
 - `search`: `find` a registration by name or number; `cards`: the `registration_card`
   an organiser sees about one.
 - `audit_trail`: `audit_log`.
-- `exports`: `export` to CSV or XLSX (`export_tables`: what each holds; `export_files`:
-  how it is written).
+- `exports`: `export` to CSV or XLSX (`export_tables`: what each holds, each cell selected
+  as written; `export_files`: how rows are fetched and written; `xlsx`: our streaming XLSX
+  writer, `xlsx_theme` its theme part).
 - `summary`: the attendance summary (`attendance_day`: who was checked in on which day, first
   and last entry), folded from new scans by `refresh` before a report reads it.
 - `sql`: the query pieces every report shares (internal).

@@ -1,124 +1,137 @@
-"""Writing an export's rows as CSV or XLSX.
+"""Writing an export's rows as CSV or XLSX, fetched from the database in big batches.
 
-- CSV is UTF-8 with a BOM (Excel then opens Cyrillic correctly), comma-separated, CRLF.
-  Cells that a spreadsheet would run as a formula (text starting with = + - @ TAB CR) get a
-  leading apostrophe (CSV/formula injection): CSV has no other way to say "text".
-- XLSX is written with openpyxl in write-only mode (constant memory: rows are spooled to a
-  temporary file while the column widths are measured). Such cells are text cells
-  (`t="inlineStr"`, never a formula) marked "quote prefix", as Excel does when one types
-  an apostrophe: they show as written and stay text if edited. The header row is bold,
-  frozen and has a filter; each column is as wide as its longest value (capped).
+- CSV is UTF-8 with a BOM (Excel then opens Cyrillic correctly), comma-separated, CRLF,
+  quoted where needed (Python's csv.writer). Cells that a spreadsheet would run as a formula
+  (text starting with = + - @ TAB CR) get a leading apostrophe (CSV/formula injection): CSV
+  has no other way to say "text". A table that is one statement (export_tables) has the
+  database write its cells: SQLite's rows go from the driver to csv.writer in batches;
+  PostgreSQL writes the CSV itself (COPY ... TO STDOUT), the same bytes but for its LF line
+  ends, which become CRLF here.
+- XLSX: `core.reporting.xlsx` (text cells for text, never a formula; bold, frozen, filtered
+  header; widths from the content).
+
+Rows never pass through ORM objects or SQLAlchemy's type conversions: at 500,000 scans those
+cost seconds.
 """
 
 from __future__ import annotations
 
 import csv
-import pickle
-import tempfile
-import unicodedata
 from collections.abc import AsyncIterator, Sequence
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
-from core.reporting.export_tables import Cell
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-MIN_WIDTH, MAX_WIDTH = 8, 60
+from core.clock import utc_now
+from core.reporting.export_tables import FORMULA_START, Cell, RowsTable, SqlTable, Table
+from core.reporting.xlsx import Workbook
+
+BATCH = 5000
 
 
 def safe(value: Any) -> Any:
-    """A text cell that a spreadsheet would evaluate gets a leading apostrophe."""
+    """A text cell that a spreadsheet would evaluate gets a leading apostrophe (the rule
+    export_tables.formula_safe puts into SQL; tests check one against the other)."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
 
 
-def _csv_value(value: Cell) -> Any:
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, date):
-        return value.isoformat()
-    return "" if value is None else safe(value)
+def _compiled(conn: AsyncConnection, stmt: Any) -> tuple[str, list[Any]]:
+    """The statement's SQL for the driver, and its parameters in order."""
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    return str(compiled), [params[name] for name in compiled.positiontup or []]
 
 
-async def write_csv(path: Path, headers: list[str], rows: AsyncIterator[Sequence[Cell]]) -> int:
-    """Write the rows to `path`; returns how many."""
-    count = 0
+async def _driver(conn: AsyncConnection) -> Any:
+    """The driver's own connection (sqlite_inline's, or asyncpg's) under `conn`."""
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+    return driver
+
+
+async def _batches(session: AsyncSession, stmt: Any) -> AsyncIterator[list[Sequence[Cell]]]:
+    """The rows of `stmt`, BATCH at a time, as the driver gives them (tuples): sqlite3's
+    cursor directly (core.sqlite_inline runs it on the loop); elsewhere SQLAlchemy's stream
+    (the cells are typed as plain strings and numbers, so nothing is converted)."""
+    conn = await session.connection()
+    if conn.dialect.name == "sqlite":
+        sql, params = _compiled(conn, stmt)
+        cursor = await (await _driver(conn)).execute(sql, params)
+        try:
+            while batch := await cursor.fetchmany(BATCH):
+                yield batch
+        finally:
+            await cursor.close()
+        return
+    result = await conn.stream(stmt.execution_options(yield_per=BATCH))
+    async for partition in result.partitions():
+        yield list(partition)  # Rows are tuples
+
+
+def _rows(table: Table, session: AsyncSession, for_csv: bool) -> AsyncIterator[list[Sequence[Cell]]]:
+    if isinstance(table, RowsTable):
+        return table.batches(for_csv)
+    return _batches(session, table.statement(for_csv))
+
+
+async def write_csv(path: Path, table: Table, session: AsyncSession) -> int:
+    """Write the table to `path`; returns how many data rows."""
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
-        writer.writerow(headers)
-        async for row in rows:
-            writer.writerow([_csv_value(v) for v in row])
-            count += 1
+        writer.writerow(table.headers)
+        conn = await session.connection()
+        if isinstance(table, SqlTable) and conn.dialect.name == "postgresql":
+            handle.flush()
+            return await _copy_csv(conn, table.statement(True), handle.buffer)  # type: ignore[arg-type]
+        count = 0
+        async for batch in _rows(table, session, True):
+            writer.writerows(batch)
+            count += len(batch)
     return count
 
 
-def _width(value: Cell) -> int:
-    """Characters a value takes on screen (wide East Asian characters count twice)."""
-    if value is None:
-        return 0
-    if isinstance(value, datetime):
-        return 19  # 2024-10-31 12:00:00
-    if isinstance(value, date):
-        return 10
-    text = str(value)
-    if text.isascii() and text.isprintable():  # one line of narrow characters (most cells)
-        return len(text)
-    return max(
-        (sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) for line in text.splitlines()),
-        default=0,
-    )
+async def _copy_csv(conn: AsyncConnection, stmt: Any, target: IO[bytes]) -> int:
+    """PostgreSQL writes the rows as CSV (COPY); LF row ends become CRLF as csv.writer's.
+    Quoting is the same as csv.writer's (fields with a comma, quote, CR or LF), and so is
+    NULL (an empty field); COPY would quote an empty string, so text cells are NULL when
+    empty (export_tables, for CSV)."""
+    sql, params = _compiled(conn, stmt)
+    lines = _LineEnds(target)
+    await (await _driver(conn)).copy_from_query(sql, *params, output=lines.write, format="csv")
+    return lines.rows
 
 
-async def write_xlsx(path: Path, title: str, headers: list[str], rows: AsyncIterator[Sequence[Cell]]) -> int:
-    """Write the rows to `path` as one sheet named `title`; returns how many."""
-    count = 0
-    widths = [_width(h) + 2 for h in headers]  # + the filter button
-    with tempfile.TemporaryFile() as spool:
-        async for row in rows:
-            pickle.dump(list(row), spool)
-            widths = [max(w, _width(v)) for w, v in zip(widths, row, strict=True)]
-            count += 1
-        spool.seek(0)
+class _LineEnds:
+    """COPY's CSV with CRLF row ends: a LF outside quotes ends a row; one inside a quoted
+    field is the field's own (csv.writer keeps it too). Quotes inside a quoted field are
+    doubled, so the parity of the quotes seen says whether a LF is inside one."""
+
+    def __init__(self, target: IO[bytes]) -> None:
+        self.target, self.quoted, self.rows = target, False, 0
+
+    async def write(self, chunk: bytes) -> None:
+        if not self.quoted and b'"' not in chunk:
+            self.rows += chunk.count(b"\n")
+            self.target.write(chunk.replace(b"\n", b"\r\n"))
+            return
+        parts = chunk.split(b'"')
+        for i, part in enumerate(parts):
+            if i:
+                self.quoted = not self.quoted
+            if not self.quoted:
+                self.rows += part.count(b"\n")
+                parts[i] = part.replace(b"\n", b"\r\n")
+        self.target.write(b'"'.join(parts))
+
+
+async def write_xlsx(path: Path, title: str, table: Table, session: AsyncSession) -> int:
+    """Write the table to `path` as one sheet named `title`; returns how many data rows."""
+    with Workbook(title, table.headers, table.kinds) as book:
+        async for batch in _rows(table, session, False):
+            book.sheet.add(batch)
         with path.open("wb") as target:  # fails cleanly before any sheet is started
-            _write_sheet(target, title, headers, spool, count, widths)
-    return count
-
-
-def _write_sheet(
-    path: Path | BinaryIO, title: str, headers: list[str], spool: Any, count: int, widths: list[int]
-) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title)
-    for i, width in enumerate(widths, start=1):  # columns must be set before the first row
-        sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH + 2)
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    head = []
-    for text in headers:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        head.append(cell)
-    sheet.append(head)
-    for _ in range(count):
-        sheet.append([_xlsx_value(sheet, v) for v in pickle.load(spool)])
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
-    book.save(path)
-
-
-def _xlsx_value(sheet: Any, value: Cell) -> Any:
-    """Formula-looking text as a text cell with Excel's quote prefix; anything else as is."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        from openpyxl.cell import WriteOnlyCell
-
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        cell.quotePrefix = True
-        return cell
-    return value
+            book.save(target, utc_now())
+        return book.sheet.count

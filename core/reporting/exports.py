@@ -1,7 +1,8 @@
 """Exports for spreadsheets: registrations, scans, attendance, as CSV or XLSX.
 
-What each holds: `export_tables`; how CSV and XLSX are written (BOM, formula cells made
-text, column widths): `export_files`. Rows are streamed from the database; the file is
+What each holds and how its cells are selected: `export_tables`; how CSV and XLSX are
+written (BOM, formula cells made text, column widths): `export_files` and `xlsx`. Rows are
+streamed from the database in batches of plain tuples; the file is
 written next to `out` and moved into place when complete, so a failed export never leaves
 half a file.
 """
@@ -49,14 +50,14 @@ async def export(
         raise InvalidInput(f"unknown export '{kind}' (expected {', '.join(KINDS)})", code="invalid_input")
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown format '{fmt}' (expected csv or xlsx)", code="invalid_input")
-    headers, rows = await _table(session, conference, kind, clock)
+    table = await _table(session, conference, kind, clock)
     out = Path(out)
     partial = out.with_name(f".{out.name}.partial")
     try:
         if fmt == "csv":
-            count = await write_csv(partial, headers, rows)
+            count = await write_csv(partial, table, session)
         else:
-            count = await write_xlsx(partial, kind, headers, rows)
+            count = await write_xlsx(partial, kind, table, session)
         os.replace(partial, out)
     except OSError as exc:  # name the user's file, not our temporary one
         raise OSError(exc.errno, exc.strerror, str(out)) from None

@@ -1,0 +1,239 @@
+"""The export writers against what they replaced, on awkward values.
+
+XLSX: our streaming writer (core.reporting.xlsx) against openpyxl's write-only workbook, the
+writer every export used before (kept here as the reference): the same cells, types, styles,
+widths, frozen and filtered header. CSV: the database-written cells (SQLite's driver rows,
+PostgreSQL's COPY) against csv.writer over the same values, byte for byte.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from core import reporting
+from core.errors import InvalidInput
+from core.models import Scan, ScanDirection, ScanResult
+from core.reporting import xlsx
+from core.reporting.export_files import safe
+from tests.factories import make_conference, make_delegation, make_item, make_participant, make_registration
+
+HEADERS = ["id", "name", "note", "at ({tz})", "code"]
+KINDS = ["number", "text", "text", "time", "text"]
+ROWS: list[tuple[Any, ...]] = [
+    (1, "007", "=SUM(A1:A2)", "2024-10-31 09:00:01", "+7 900"),
+    (2, "line1\nline2", "a & b < c > d \"q\" 's'", None, "-2"),
+    (3, "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 😀", "مرحبا بالعالم", "2024-03-31 02:30:00", "@x"),
+    (4, "王毅 習近平", None, "1900-02-28 23:59:59", "ok"),
+    (5, "x" * 32_767, " lead and trail ", "2024-10-31 00:00:00", "\tTab"),
+    (None, "Ёлкин", "CR\r\nLF", "2030-12-31 23:59:59", "\rCR"),
+    (7, "   ", "<b>not bold</b>", "2024-01-01 12:00:00", 'quote"'),
+    (12345678901234, "tail ", None, None, None),
+]
+
+
+def _openpyxl_reference(path: Path, title: str, headers: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """The writer before: openpyxl write-only (main until this change, export_files.py)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    widths = [xlsx.width(h) + 2 for h in headers]
+    for row in rows:
+        widths = [max(w, 19 if isinstance(v, datetime) else xlsx.width(v)) for w, v in zip(widths, row, strict=True)]
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 62)
+    sheet.freeze_panes = "A2"
+    head = []
+    for text in headers:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = Font(bold=True)
+        head.append(cell)
+    sheet.append(head)
+    for row in rows:
+        cells = []
+        for value in row:
+            if isinstance(value, str) and value.startswith(xlsx.FORMULA_START):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                cell.quotePrefix = True
+                value = cell
+            cells.append(value)
+        sheet.append(cells)
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+    book.save(path)
+
+
+def _ours(path: Path, title: str, headers: list[str], kinds: list[str], rows: list[tuple[Any, ...]]) -> None:
+    with xlsx.Workbook(title, headers, kinds) as book:
+        book.sheet.add(rows[:3])
+        book.sheet.add(rows[3:])
+        book.save(path, datetime(2024, 10, 31, tzinfo=UTC))
+
+
+def _as_datetimes(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return [
+        tuple(datetime.fromisoformat(v) if k == "time" and v else v for v, k in zip(r, KINDS, strict=True))
+        for r in rows
+    ]
+
+
+def _xml_newlines(value: Any) -> Any:
+    """What openpyxl's files gave back of a CR: it wrote CRs as they are, and XML reads
+    them as LF; ours are written as &#13; and read back as written."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
+def _numbers(path: Path) -> list[tuple[str, str]]:
+    """Each number cell's reference and text as stored (dates are numbers too)."""
+    with zipfile.ZipFile(path) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    return re.findall(r'<c r="(\w+)"[^>]*t="n"><v>([^<]*)</v>', sheet)
+
+
+def _sheet(path: Path) -> Any:
+    return openpyxl.load_workbook(path).active
+
+
+def test_xlsx_matches_what_openpyxl_wrote(tmp_path):
+    old, new = tmp_path / "old.xlsx", tmp_path / "new.xlsx"
+    _openpyxl_reference(old, "scans", HEADERS, _as_datetimes(ROWS))
+    _ours(new, "scans", HEADERS, KINDS, ROWS)
+    a, b = _sheet(old), _sheet(new)
+    assert b.title == a.title == "scans"
+    assert (b.freeze_panes, b.auto_filter.ref) == (a.freeze_panes, a.auto_filter.ref) == ("A2", "A1:E9")
+    assert b.max_row == a.max_row == len(ROWS) + 1 and b.max_column == a.max_column
+    for row_a, row_b in zip(a.iter_rows(), b.iter_rows(), strict=True):
+        for ca, cb in zip(row_a, row_b, strict=True):
+            seen = (_xml_newlines(cb.value), cb.data_type, cb.quotePrefix, cb.font.b, cb.is_date)
+            assert seen == (ca.value, ca.data_type, ca.quotePrefix, ca.font.b, ca.is_date), ca.coordinate
+    for letter in "ABCDE":
+        assert b.column_dimensions[letter].width == a.column_dimensions[letter].width, letter
+    assert _numbers(new) == _numbers(old)  # the same serials, to the digit
+    assert b["B6"].value == "x" * 32_767  # as much as a cell holds
+    assert (b["C7"].value, b["E7"].value) == ("CR\r\nLF", "\rCR")  # openpyxl's CRs were lost
+    assert b["E2"].quotePrefix and b["E2"].data_type == "s" and b["A9"].value == 12345678901234
+    assert b["D2"].value == datetime(2024, 10, 31, 9, 0, 1) and b["D2"].number_format == "yyyy-mm-dd h:mm:ss"
+
+
+def test_xlsx_is_a_valid_package_and_keeps_what_xml_cannot_carry(tmp_path):
+    """Control characters (openpyxl refused them: IllegalCharacterError) are written as
+    Excel's _xHHHH_, and a literal _xHHHH_ is escaped so Excel shows it as typed."""
+    out = tmp_path / "ctl.xlsx"
+    _ours(out, "registrations", ["a", "b"], ["text", "text"], [("bell\x07 and \x00", "_x0041_ stays")])
+    with zipfile.ZipFile(out) as book:
+        assert book.testzip() is None
+        names = set(book.namelist())
+        assert {"[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/styles.xml"} <= names
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    assert "bell_x0007_ and _x0000_" in sheet and "_x005F_x0041_ stays" in sheet
+    assert _sheet(out)["A2"].value == "bell_x0007_ and _x0000_"  # openpyxl does not decode _xHHHH_ (Excel does)
+
+
+def test_text_longer_than_a_cell_is_refused_not_cut(tmp_path):
+    """openpyxl cut such text to 32,767 characters without a word."""
+    with pytest.raises(InvalidInput, match="note, row 3: 32,768 characters"):
+        _ours(tmp_path / "long.xlsx", "scans", ["id", "note"], ["number", "text"], [(1, "ok"), (2, "y" * 32_768)])
+
+
+def test_an_empty_xlsx_has_its_header(tmp_path):
+    out = tmp_path / "empty.xlsx"
+    _ours(out, "scans", HEADERS, KINDS, [])
+    sheet = _sheet(out)
+    assert [c.value for c in sheet[1]] == HEADERS and sheet.max_row == 1 and sheet.auto_filter.ref == "A1:E1"
+
+
+def _csv_bytes(rows: list[list[Any]]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows(rows)
+    return b"\xef\xbb\xbf" + buffer.getvalue().encode()
+
+
+def _cell_text(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return "" if value is None else safe(value)
+
+
+@pytest.fixture
+async def awkward(session):
+    """A conference in a zone with summer time, people with awkward names, and times on both
+    sides of a change of offset (and a microsecond before a full second)."""
+    conf = await make_conference(session, slug="berlin")
+    conf.timezone = "Europe/Berlin"
+    russian = await make_delegation(session, conf, "D,E", name={"ru": "Только по-русски"})
+    evil = await make_delegation(session, conf, "EV", name={"en": '=HYPERLINK("x"), "Inc"'})
+    item = await make_item(session, conf, "=i1")
+    names = [
+        ("007", "=cmd|' /C calc'!A0", ""),
+        ('Say "hi", then\nleave', "line\r\nbreak", "+7 900"),
+        ("𝔘𝔫𝔦 😀 王毅", "مرحبا", "@here"),
+        ("Ёлкин, Иван", None, "-"),
+    ]
+    changes = datetime(2024, 3, 31, 1, 0, tzinfo=UTC)  # 03:00 CEST, a second after 01:59:59 CET
+    times = [
+        changes - timedelta(seconds=1),
+        changes,
+        changes + timedelta(microseconds=999_999),
+        changes + timedelta(days=210),
+    ]
+    for i, ((full, native, position), when) in enumerate(zip(names, times, strict=True)):
+        person = await make_participant(session, full_name=full, native_name=native, position=position, organisation="")
+        reg = await make_registration(session, conf, person, delegation=[None, russian, None, evil][i])
+        reg.created_at = when
+        for place in (None, item.id):
+            session.add(
+                Scan(
+                    conference_id=conf.id,
+                    registration_id=reg.id,
+                    agenda_item_id=place,
+                    direction=ScanDirection.IN,
+                    result=ScanResult.OK,
+                    scanned_at=when + timedelta(minutes=1 if place else 0),
+                    gate='=Gate, "North"' if i == 1 else "Main",
+                )
+            )
+    await session.commit()
+    return conf
+
+
+@pytest.mark.parametrize("kind", ["registrations", "scans", "attendance"])
+async def test_csv_is_csv_writer_of_the_xlsx_values(session, awkward, tmp_path, kind):
+    """The CSV the database writes is what csv.writer makes of the same cells (formula text
+    with its apostrophe, local times as text): quoting, CRLF, BOM, empty fields."""
+    xlsx_out, csv_out = tmp_path / f"{kind}.xlsx", tmp_path / f"{kind}.csv"
+    rows_x = (await reporting.export(session, awkward, kind, "xlsx", xlsx_out)).rows
+    rows_c = (await reporting.export(session, awkward, kind, "csv", csv_out)).rows
+    values = list(_sheet(xlsx_out).iter_rows(values_only=True))
+    assert rows_x == rows_c == len(values) - 1 == (8 if kind == "scans" else 4)
+    expected = [list(values[0])] + [[_cell_text(v) for v in row] for row in values[1:]]
+    assert csv_out.read_bytes() == _csv_bytes(expected)
+
+
+async def test_local_times_follow_summer_time_and_cut_seconds(session, awkward, tmp_path):
+    out = tmp_path / "r.csv"
+    await reporting.export(session, awkward, "registrations", "csv", out)
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"), newline="")))
+    header = rows[0]
+    at = header.index("registered_at (Europe/Berlin)")
+    assert [r[at] for r in rows[1:]] == [
+        "2024-03-31 01:59:59",  # CET, +1
+        "2024-03-31 03:00:00",  # CEST, +2
+        "2024-03-31 03:00:00",  # .999999 is cut, not rounded
+        "2024-10-27 02:00:00",  # CET again: summer time ended at 01:00 UTC that day
+    ]
+    delegations = [r[header.index("delegation")] for r in rows[1:]]
+    assert delegations == ["", "Только по-русски", "", '\'=HYPERLINK("x"), "Inc"']
+    assert rows[1][header.index("position")] == "" and rows[1][header.index("native_name")] == "'=cmd|' /C calc'!A0"
