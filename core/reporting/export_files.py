@@ -24,7 +24,7 @@ from typing import IO, Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from core.clock import utc_now
-from core.reporting.export_tables import FORMULA_START, Cell, RowsTable, SqlTable, Table
+from core.reporting.export_tables import FORMULA_START, Cell, Table
 from core.reporting.xlsx import Workbook
 
 BATCH = 5000
@@ -72,8 +72,6 @@ async def _batches(session: AsyncSession, stmt: Any) -> AsyncIterator[list[Seque
 
 
 def _rows(table: Table, session: AsyncSession, for_csv: bool) -> AsyncIterator[list[Sequence[Cell]]]:
-    if isinstance(table, RowsTable):
-        return table.batches(for_csv)
     return _batches(session, table.statement(for_csv))
 
 
@@ -83,7 +81,7 @@ async def write_csv(path: Path, table: Table, session: AsyncSession) -> int:
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(table.headers)
         conn = await session.connection()
-        if isinstance(table, SqlTable) and conn.dialect.name == "postgresql":
+        if conn.dialect.name == "postgresql":
             handle.flush()
             return await _copy_csv(conn, table.statement(True), handle.buffer)  # type: ignore[arg-type]
         count = 0
