@@ -3,8 +3,8 @@
 - CSV is UTF-8 with a BOM (Excel then opens Cyrillic correctly), comma-separated, CRLF,
   quoted where needed (Python's csv.writer). Cells that a spreadsheet would run as a formula
   (text starting with = + - @ TAB CR) get a leading apostrophe (CSV/formula injection): CSV
-  has no other way to say "text". A table that is one statement (export_tables) has the
-  database write its cells: SQLite's rows go from the driver to csv.writer in batches;
+  has no other way to say "text". Every table is one statement (export_tables), and the
+  database writes its cells: SQLite's rows go from the driver to csv.writer in batches;
   PostgreSQL writes the CSV itself (COPY ... TO STDOUT), the same bytes but for its LF line
   ends, which become CRLF here.
 - XLSX: `core.reporting.xlsx` (text cells for text, never a formula; bold, frozen, filtered

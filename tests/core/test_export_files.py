@@ -314,3 +314,15 @@ async def test_attendance_is_the_scans_entries_rule(session, awkward, tmp_path):
             await check(f"after{i}")
     await session.commit()
     await check("last")
+
+
+async def test_a_csv_export_leaves_the_session_settings_as_they_were(session, awkward, tmp_path):
+    """PostgreSQL's COPY runs without JIT (export_files._copy_csv); the unit of work goes on
+    with the setting it had."""
+    conn = await session.connection()
+    if conn.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    for before in ("on", "off"):
+        await conn.exec_driver_sql(f"SET LOCAL jit = {before}")
+        await reporting.export(session, awkward, "scans", "csv", tmp_path / "s.csv")
+        assert (await conn.exec_driver_sql("SELECT current_setting('jit')")).scalar() == before
