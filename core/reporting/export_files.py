@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from core.clock import utc_now
@@ -53,9 +54,9 @@ async def _driver(conn: AsyncConnection) -> Any:
 
 
 async def _batches(session: AsyncSession, stmt: Any) -> AsyncIterator[list[Sequence[Cell]]]:
-    """The rows of `stmt`, BATCH at a time, as the driver gives them (tuples): sqlite3's
-    cursor directly (core.sqlite_inline runs it on the loop); elsewhere SQLAlchemy's stream
-    (the cells are typed as plain strings and numbers, so nothing is converted)."""
+    """The rows of `stmt`, BATCH at a time, as the driver gives them: sqlite3's cursor
+    directly (core.sqlite_inline runs it on the loop); asyncpg's (a server-side cursor, as
+    SQLAlchemy's stream used, without its Row objects: 0.2-0.3 s of 50,000 rows)."""
     conn = await session.connection()
     if conn.dialect.name == "sqlite":
         sql, params = _compiled(conn, stmt)
@@ -66,9 +67,13 @@ async def _batches(session: AsyncSession, stmt: Any) -> AsyncIterator[list[Seque
         finally:
             await cursor.close()
         return
-    result = await conn.stream(stmt.execution_options(yield_per=BATCH))
-    async for partition in result.partitions():
-        yield list(partition)  # Rows are tuples
+    sql, params = _compiled(conn, stmt)  # asyncpg's cursor: its Records index as tuples do
+    driver = await _driver(conn)
+    if not driver.is_in_transaction():  # SQLAlchemy begins on its first statement; a cursor needs one
+        await conn.execute(select(literal(1)))
+    cursor = await driver.cursor(sql, *params)
+    while batch := await cursor.fetch(BATCH):
+        yield batch
 
 
 def _rows(table: Table, session: AsyncSession, for_csv: bool) -> AsyncIterator[list[Sequence[Cell]]]:
