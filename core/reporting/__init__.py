@@ -32,7 +32,8 @@ Definitions (the same everywhere):
   no-show        a confirmed sign-up for an item without an `ok` entry scan at that item.
 
 Services take the session of the caller's unit of work (core/uow.py) and never commit. They
-read, except `summary.refresh` (called by `stats`, `by_delegation`, `by_day`), which writes
+read, except `summary.refresh` (called by `stats`, `by_delegation`, `by_day` and the
+attendance export), which writes
 the scans added since the last report into the summary: those reports need a writable unit
 of work (on SQLite not a `read_only` engine); with nothing new it only reads.
 """

@@ -11,14 +11,13 @@ can do (500,000 scans: 12 s when each row went through the ORM's types and Pytho
 conversions). For CSV the database also puts the apostrophe before formula-looking text
 (`for_csv`); XLSX gets the text as it is and marks such cells itself.
 
-The registrations and scans tables are one statement each (`SqlTable`); attendance combines
-a statement (its cells selected the same way) with the day-by-day entries read beforehand
-(`RowsTable`).
+Each table is one statement (`SqlTable`); attendance reads its days and entries from the
+attendance summary (core/reporting/summary.py), folded first.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
@@ -29,12 +28,15 @@ from sqlalchemy import BigInteger, Enum, Integer, String, case, func, literal, s
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import column as sql_column
 
+from core.clock import Clock, utc_now
 from core.joins import registrations_with_people_and_delegations
-from core.models import Conference, RegistrationStatus, pick
+from core.models import AttendanceDay, Conference, RegistrationStatus, pick
+from core.reporting import summary
 from core.reporting.days import conference_days, day_bounds, zone
-from core.reporting.sql import DELEG, ITEM, PART, PRESENCE, REG, SCAN, entry_conditions
+from core.reporting.sql import DELEG, ITEM, PART, PRESENCE, REG, SCAN
 
 Cell = str | int | None
+DAY = AttendanceDay.__table__  # type: ignore[attr-defined]
 Kind = Literal["number", "time", "text"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TIME_TEXT = "%Y-%m-%d %H:%M:%S"
@@ -63,16 +65,7 @@ class SqlTable:
     statement: Callable[[bool], Any]
 
 
-@dataclass(frozen=True)
-class RowsTable:
-    """A table put together in Python: `batches(for_csv)` gives its rows, batch by batch."""
-
-    headers: list[str]
-    kinds: list[Kind]
-    batches: Callable[[bool], AsyncIterator[list[Sequence[Cell]]]]
-
-
-Table = SqlTable | RowsTable
+Table = SqlTable
 
 
 def formula_safe(text: Any) -> Any:
@@ -133,12 +126,6 @@ def _naive(value: Any) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-
-
-def local_time(conference: Conference) -> Callable[[datetime | None], str | None]:
-    """Python: an aware time as the conference-local text the SQL above gives."""
-    tz = zone(conference)
-    return lambda moment: moment.astimezone(tz).replace(tzinfo=None).isoformat(" ", "seconds") if moment else None
 
 
 async def _english_names(session: AsyncSession, conference: Conference) -> Any:
@@ -239,21 +226,27 @@ REGISTRATIONS = (
     Col("decided_at ({tz})", REG.c.decided_at, "local"),
 )
 
-# Who each registration is, for the scans: materialised once on SQLite, which otherwise
-# looks up registration, participant and delegation for every scan (1 s of 500,000)
-PEOPLE = (
-    select(REG.c.id, PART.c.full_name, DELEG.c.code)
-    .select_from(registrations_with_people_and_delegations())
-    .cte("people")
-    .prefix_with("MATERIALIZED", dialect="sqlite")
-)
+# Who each registration is, for the scans: a CTE of the people's cells (`_people`), computed
+# once per registration rather than once per scan (PostgreSQL: 10% of the scans CSV), and
+# materialised on SQLite, which otherwise looks up registration, participant and delegation
+# for every scan (1 s of 500,000)
+WHO = (Col("full_name", PART.c.full_name), Col("delegation_code", DELEG.c.code))
+
+
+def _people(cells: _Cells, for_csv: bool) -> Any:
+    return (
+        select(REG.c.id, *(cells.cell(c, for_csv).label(f"c{i}") for i, c in enumerate(WHO)))
+        .select_from(registrations_with_people_and_delegations())
+        .cte("people")
+        .prefix_with("MATERIALIZED", dialect="sqlite")
+    )
+
 
 SCANS = (
     Col("scan_id", SCAN.c.id),
     Col("scanned_at ({tz})", SCAN.c.scanned_at, "local"),
     Col("registration_id", SCAN.c.registration_id),
-    Col("full_name", PEOPLE.c.full_name),
-    Col("delegation_code", PEOPLE.c.code),
+    *WHO,  # from `_people`, as its cells
     Col("direction", SCAN.c.direction),
     Col("result", SCAN.c.result),
     Col("place", ITEM.c.code, "venue"),
@@ -279,50 +272,61 @@ async def registrations(session: AsyncSession, conference: Conference) -> SqlTab
 async def scans(session: AsyncSession, conference: Conference) -> SqlTable:
     where = SCAN.c.conference_id == conference.id
     cells = await _cells(session, conference, SCANS, SCAN, where)
-    from_ = SCAN.outerjoin(PEOPLE, PEOPLE.c.id == SCAN.c.registration_id).outerjoin(
-        ITEM, ITEM.c.id == SCAN.c.agenda_item_id
-    )
 
     def statement(for_csv: bool) -> Any:
-        return cells.select(SCANS, for_csv).select_from(from_).where(where).order_by(SCAN.c.scanned_at, SCAN.c.id)
+        people = _people(cells, for_csv)
+        own = {c.header: cells.cell(c, for_csv) for c in SCANS if c not in WHO}
+        own.update({c.header: people.c[f"c{i}"] for i, c in enumerate(WHO)})
+        from_ = SCAN.outerjoin(people, people.c.id == SCAN.c.registration_id).outerjoin(
+            ITEM, ITEM.c.id == SCAN.c.agenda_item_id
+        )
+        return (
+            select(*(own[c.header].label(f"c{i}") for i, c in enumerate(SCANS)))
+            .select_from(from_)
+            .where(where)
+            .order_by(SCAN.c.scanned_at, SCAN.c.id)
+        )
 
     return SqlTable(_headers(SCANS, conference), [c.kind for c in SCANS], statement)
 
 
-async def _entries(
-    session: AsyncSession, conference: Conference, days: list[date]
-) -> tuple[list[set[int]], dict[int, tuple[datetime, datetime]]]:
-    """Per conference day, the registrations checked in; per registration, its first and
-    last accepted entry (on any day, before and after the conference's too). One grouped
-    read of each day's entries (ix_scan_report_day, index-only), plus the time before and
-    after: grouping all of them by registration at once made SQLite walk
-    ix_scan_registration_at and read every scan row (1 s on 500,000 scans)."""
-    assert conference.id is not None
-    conn = await session.connection()
-    bounds = [day_bounds(conference, day) for day in days]
-    spans = [(None, bounds[0][0]), *bounds, (bounds[-1][1], None)] if bounds else [(None, None)]
-    present: list[set[int]] = []
-    first_last: dict[int, tuple[datetime, datetime]] = {}
-    for start, end in spans:
-        stmt = (
-            select(SCAN.c.registration_id, func.min(SCAN.c.scanned_at), func.max(SCAN.c.scanned_at))
-            .where(*entry_conditions(conference.id, start, end), SCAN.c.registration_id.is_not(None))
-            .group_by(SCAN.c.registration_id)
+def _present(conference: Conference, days: list[date]) -> Any:
+    """SQL: per registration of the conference checked in on some day (attendance_day,
+    refreshed by the caller), its first and last accepted entry (any day, before and after
+    the conference's too) and, per conference day, 1 if checked in that day (else 0)."""
+    marks = [func.max(case((DAY.c.day == d, 1), else_=0)).label(f"d{i}") for i, d in enumerate(days)]
+    return (
+        select(
+            DAY.c.registration_id,
+            func.min(DAY.c.first_in).label("first_in"),
+            func.max(DAY.c.last_in).label("last_in"),
+            *marks,
         )
-        seen = set()
-        for reg_id, first, last in await conn.execute(stmt):
-            seen.add(reg_id)
-            known = first_last.get(reg_id)
-            first_last[reg_id] = (min(known[0], first), max(known[1], last)) if known else (first, last)
-        present.append(seen)
-    return present[1:-1] if bounds else [], first_last
+        .where(DAY.c.conference_id == conference.id)
+        .group_by(DAY.c.registration_id)
+        .subquery("present")
+    )
 
 
-async def attendance(session: AsyncSession, conference: Conference, now: datetime) -> RowsTable:
-    """One row per approved registration: present on each conference day, first and last entry."""
+async def _entry_span(session: AsyncSession, conference: Conference) -> tuple[Any, Any] | None:
+    """SQLite: the first and last entry of the conference's summary (its zone offsets)."""
+    conn = await session.connection()
+    if conn.dialect.name == "postgresql":
+        return None
+    first, last = (type_coerce(DAY.c.first_in, String), type_coerce(DAY.c.last_in, String))
+    stmt = select(func.min(first), func.max(last)).where(DAY.c.conference_id == conference.id)
+    return tuple((await conn.execute(stmt)).one())  # type: ignore[return-value]
+
+
+async def attendance(
+    session: AsyncSession, conference: Conference, now: datetime, *, clock: Clock = utc_now
+) -> SqlTable:
+    """One row per approved registration: present on each conference day, first and last
+    entry, inside now. Days and entries come from the attendance summary, folded first
+    (core/reporting/summary.py: the same accepted entries, cut into the same local days)."""
     assert conference.id is not None
+    await summary.refresh(session, conference, clock=clock)
     days = conference_days(conference)
-    present, span = await _entries(session, conference, days)
     today_start, _ = day_bounds(conference, now.astimezone(zone(conference)).date())
     tz = conference.timezone
     headers = [
@@ -336,25 +340,28 @@ async def attendance(session: AsyncSession, conference: Conference, now: datetim
     kinds: list[Kind] = [c.kind for c in PERSON] + ["text"] * len(days) + ["number", "time", "time", "text"]
     from_ = registrations_with_people_and_delegations()
     cells = await _cells(session, conference, PERSON, from_, REG.c.conference_id == conference.id)
+    span = await _entry_span(session, conference)
+    present = _present(conference, days)
     inside = (PRESENCE.c.inside.is_(True)) & (PRESENCE.c.since >= today_start)
-    local = local_time(conference)
+    no = literal(None, String)  # an empty cell: csv.writer's and COPY's empty field, XLSX's empty cell
+    count = sum((present.c[f"d{i}"] for i in range(len(days))), start=literal(0, BigInteger))
 
-    async def batches(for_csv: bool) -> AsyncIterator[list[Sequence[Cell]]]:
-        stmt = (
+    def statement(for_csv: bool) -> Any:
+        return (
             cells.select(PERSON, for_csv)
-            .add_columns(case((inside, "yes"), else_=""))
-            .select_from(_with_names(from_, cells).outerjoin(PRESENCE, PRESENCE.c.registration_id == REG.c.id))
+            .add_columns(
+                *(case((present.c[f"d{i}"] == 1, "yes"), else_=no) for i in range(len(days))),
+                type_coerce(func.coalesce(count, 0), BigInteger),
+                *(_local_text(present.c[c], conference, cells.dialect, span) for c in ("first_in", "last_in")),
+                case((inside, "yes"), else_=no),
+            )
+            .select_from(
+                _with_names(from_, cells)
+                .outerjoin(present, present.c.registration_id == REG.c.id)
+                .outerjoin(PRESENCE, PRESENCE.c.registration_id == REG.c.id)
+            )
             .where(REG.c.conference_id == conference.id, REG.c.status == RegistrationStatus.APPROVED.value)
             .order_by(REG.c.id)
         )
-        conn = await session.connection()
-        result = await conn.stream(stmt.execution_options(yield_per=5000))
-        async for batch in result.partitions():
-            out: list[Sequence[Cell]] = []
-            for r in batch:
-                marks = ["yes" if r[0] in seen else "" for seen in present]
-                first, last = span.get(r[0], (None, None))
-                out.append((*r[:6], *marks, marks.count("yes"), local(first), local(last), r[6]))
-            yield out
 
-    return RowsTable(headers, kinds, batches)
+    return SqlTable(headers, kinds, statement)

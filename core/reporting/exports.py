@@ -39,7 +39,7 @@ async def _table(session: AsyncSession, conference: Conference, kind: str, clock
         return await export_tables.registrations(session, conference)
     if kind == "scans":
         return await export_tables.scans(session, conference)
-    return await export_tables.attendance(session, conference, clock())
+    return await export_tables.attendance(session, conference, clock(), clock=clock)
 
 
 async def export(

@@ -34,6 +34,7 @@ MIN_WIDTH, MAX_WIDTH = 8, 60
 MAX_CELL = 32_767  # characters in a cell (Excel); openpyxl cut longer text, we refuse it
 EPOCH = datetime(1899, 12, 30)
 STYLE_BOLD, STYLE_TIME, STYLE_QUOTED = 1, 2, 3  # cellXfs in STYLES
+_QUOTED, _PRESERVE = f' s="{STYLE_QUOTED}"', ' xml:space="preserve"'
 _SPACE = frozenset(ch for ch in map(chr, range(0x3001)) if ch.isspace())  # what str.strip() strips
 # what XML 1.0 cannot carry (besides \t \n \r), and Excel's escape pattern itself
 _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]|_(?=x[0-9A-Fa-f]{4}_)")
@@ -98,7 +99,7 @@ class SheetRows:
     """Rows of one sheet as XML, into `spool`; measures each column's width. A batch is
     written column by column (one loop per column and kind), then put together row by row."""
 
-    def __init__(self, spool: IO[str], headers: list[str], kinds: Sequence[str]) -> None:
+    def __init__(self, spool: IO[bytes], headers: list[str], kinds: Sequence[str]) -> None:
         self.spool, self.kinds, self.headers = spool, list(kinds), headers
         self.letters = [column_letter(i) for i in range(len(headers))]
         self.widths = [width(h) + 2 for h in headers]  # + the filter button
@@ -107,7 +108,7 @@ class SheetRows:
         cells = "".join(
             _text_cell(f"{letter}1", h, STYLE_BOLD) for letter, h in zip(self.letters, headers, strict=True)
         )
-        spool.write(f'<row r="1">{cells}</row>')
+        spool.write(f'<row r="1">{cells}</row>'.encode())
 
     def add(self, rows: Sequence[Sequence[Any]]) -> None:
         first = self.count + 2  # the sheet's row number of rows[0]
@@ -125,7 +126,7 @@ class SheetRows:
             "".join(
                 f'<row r="{n}">{"".join(cells)}</row>'
                 for n, cells in zip(numbers, zip(*columns, strict=True), strict=True)
-            )
+            ).encode()
         )
         self.count += len(rows)
 
@@ -145,25 +146,34 @@ class SheetRows:
         ]
 
     def _texts(self, i: int, values: list[Any], numbers: list[str]) -> list[str]:
-        letter, widest, cells = self.letters[i], self.widths[i], []
-        for v, n in zip(values, numbers, strict=True):
-            if not v:  # None or empty: an empty cell
-                cells.append("")
-                continue
-            text = v if isinstance(v, str) else str(v)
-            if len(text) > MAX_CELL:
-                raise InvalidInput(
-                    f"column {self.headers[i]}, row {n}: {len(text):,} characters, more than an XLSX cell holds "
-                    f"({MAX_CELL:,}); export it as CSV",
-                    code="invalid_input",
-                )
-            if widest < MAX_WIDTH and 2 * len(text) > widest:
-                widest = max(widest, width(text))
-            style = f' s="{STYLE_QUOTED}"' if text.startswith(FORMULA_START) else ""
-            space = ' xml:space="preserve"' if text[0] in _SPACE or text[-1] in _SPACE else ""
-            cells.append(f'<c r="{letter}{n}"{style} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>')
-        self.widths[i] = widest
-        return cells
+        """A batch's text cells: what each needs (escaping, width, the quote prefix, preserved
+        spaces) is looked for in the batch's texts joined once, cell by cell only if found."""
+        texts = [(v if isinstance(v, str) else str(v)) if v else "" for v in values]  # "": an empty cell
+        lengths = list(map(len, texts))
+        if max(lengths, default=0) > MAX_CELL:
+            n = next(n for n, size in zip(numbers, lengths, strict=True) if size > MAX_CELL)
+            raise InvalidInput(
+                f"column {self.headers[i]}, row {n}: {max(lengths):,} characters, more than an XLSX cell holds "
+                f"({MAX_CELL:,}); export it as CSV",
+                code="invalid_input",
+            )
+        joined = " ".join(texts)  # a space joins no "_x" and is printable, as it is no markup
+        plain = joined.isprintable() and (joined.isascii() or max(joined, default=" ") < "\u1100")
+        if self.widths[i] < MAX_WIDTH:  # wider is as wide (capped)
+            self.widths[i] = max(
+                self.widths[i], max(lengths, default=0) if plain else max(map(width, texts), default=0)
+            )
+        shown = texts
+        if "&" in joined or "<" in joined or ">" in joined or "_x" in joined or not joined.isprintable():
+            shown = [escape(t) for t in texts]
+        letter = self.letters[i]
+        return [
+            f'<c r="{letter}{n}"{_QUOTED if t.startswith(FORMULA_START) else ""} t="inlineStr"><is>'
+            f"<t{_PRESERVE if t[0] in _SPACE or t[-1] in _SPACE else ''}>{x}</t></is></c>"
+            if t
+            else ""
+            for t, x, n in zip(texts, shown, numbers, strict=True)
+        ]
 
 
 def _sheet_head(widths: list[int]) -> str:
@@ -192,7 +202,7 @@ class Workbook:
 
     def __init__(self, title: str, headers: list[str], kinds: Sequence[str]) -> None:
         self.title, self.headers = title, headers
-        self._spool = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self._spool = tempfile.TemporaryFile("w+b")  # UTF-8
         self.sheet = SheetRows(self._spool, headers, kinds)
 
     def __enter__(self) -> Workbook:
@@ -212,7 +222,7 @@ class Workbook:
             with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=size > 1 << 30) as sheet:
                 sheet.write(_sheet_head(self.sheet.widths).encode())
                 while chunk := self._spool.read(1 << 20):
-                    sheet.write(chunk.encode())
+                    sheet.write(chunk)
                 sheet.write(_sheet_tail(ref).encode())
 
 

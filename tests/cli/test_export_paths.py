@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import typer
 from typer.testing import CliRunner
 
@@ -39,3 +42,16 @@ def test_a_missing_folder_is_named_without_a_traceback(cli_env, tmp_path):
         assert str(out) in res.output and "does not exist" in res.output, res.output
         assert "Traceback" not in res.output and "partial" not in res.output
     assert not (tmp_path / "missing").exists()
+
+
+def test_attendance_folds_new_scans_and_then_reads_them(cli_env, tmp_path):
+    """The attendance export folds the scans added since the last fold into the summary
+    before reading it, through the command (its unit of work writes: on SQLite it begins
+    IMMEDIATE, as every fold must, core/reporting/summary.py)."""
+    seed(cli_env)
+    out = tmp_path / "a.csv"
+    res = runner.invoke(cli, ["export", "attendance", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    days = {r["full_name"]: r["days_present"] for r in rows}
+    assert days == {"Péter Szijjártó": "1", "Sergey Lavrov": "1", "'@evil": "0"}

@@ -12,17 +12,19 @@ import csv
 import io
 import re
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+from sqlalchemy import select
 
 from core import reporting
 from core.errors import InvalidInput
-from core.models import Scan, ScanDirection, ScanResult
+from core.models import Registration, RegistrationStatus, Scan, ScanDirection, ScanResult
 from core.reporting import xlsx
+from core.reporting.days import conference_days, day_bounds, zone
 from core.reporting.export_files import safe
 from tests.factories import make_conference, make_delegation, make_item, make_participant, make_registration
 
@@ -237,3 +239,90 @@ async def test_local_times_follow_summer_time_and_cut_seconds(session, awkward, 
     delegations = [r[header.index("delegation")] for r in rows[1:]]
     assert delegations == ["", "Только по-русски", "", '\'=HYPERLINK("x"), "Inc"']
     assert rows[1][header.index("position")] == "" and rows[1][header.index("native_name")] == "'=cmd|' /C calc'!A0"
+
+
+def _attendance_from_scans(conf: Any, regs: list[Any], scans: list[Scan]) -> list[list[Any]]:
+    """The attendance export's rows as they were computed before the summary (export_tables
+    `_entries`, main f0feb14): accepted entries ("in", ok, with a registration) straight from
+    the scans, cut into conference-local days by day_bounds; first and last over every day."""
+    days = conference_days(conf)
+    tz = zone(conf)
+    entries = [
+        s
+        for s in scans
+        if s.conference_id == conf.id
+        and s.result == ScanResult.OK
+        and s.direction == ScanDirection.IN
+        and s.registration_id is not None
+    ]
+    rows = []
+    for reg in regs:
+        mine = [s.scanned_at for s in entries if s.registration_id == reg.id]
+        marks = []
+        for d in days:
+            start, end = day_bounds(conf, d)
+            marks.append("yes" if any(start <= at < end for at in mine) else None)
+        first, last = (min(mine), max(mine)) if mine else (None, None)
+        local = [t.astimezone(tz).replace(tzinfo=None, microsecond=0) if t else None for t in (first, last)]
+        rows.append([*marks, marks.count("yes"), *local])
+    return rows
+
+
+async def test_attendance_is_the_scans_entries_rule(session, awkward, tmp_path):
+    """Days present, days_present, first and last entry read from the attendance summary are
+    what the scans give by the rule the export used before (refused, exits, scans without a
+    registration or of another conference never count; days cut at local midnight across a
+    change of offset; entries before and after the conference count for first and last
+    only), on the first fold and after scans added since (folded by the export itself)."""
+    awkward.first_day, awkward.last_day = date(2024, 3, 30), date(2024, 3, 31)
+    other = await make_conference(session, slug="other")
+    regs = list((await session.execute(select(Registration).where(Registration.conference_id == awkward.id))).scalars())
+    midnight = datetime(2024, 3, 30, 23, tzinfo=UTC)  # 00:00 CET, the 31st in Berlin
+    added = [
+        (regs[0].id, ScanResult.OK, ScanDirection.IN, midnight - timedelta(microseconds=1), awkward.id),
+        (regs[0].id, ScanResult.OK, ScanDirection.IN, midnight, awkward.id),
+        (regs[1].id, ScanResult.OK, ScanDirection.OUT, midnight - timedelta(hours=3), awkward.id),
+        (regs[1].id, ScanResult.DUPLICATE, ScanDirection.IN, midnight - timedelta(hours=2), awkward.id),
+        (regs[2].id, ScanResult.OK, ScanDirection.IN, datetime(2024, 3, 25, 8, tzinfo=UTC), awkward.id),
+        (regs[2].id, ScanResult.OK, ScanDirection.IN, midnight - timedelta(hours=5), other.id),
+        (None, ScanResult.OK, ScanDirection.IN, midnight - timedelta(hours=4), awkward.id),
+    ]
+    now = datetime(2024, 3, 31, 10, tzinfo=UTC)
+
+    async def check(name: str) -> None:
+        out = tmp_path / f"{name}.xlsx"
+        await reporting.export(session, awkward, "attendance", "xlsx", out, clock=lambda: now)
+        got = [list(r[6:-1]) for r in list(_sheet(out).iter_rows(values_only=True))[1:]]
+        scans = list((await session.execute(select(Scan))).scalars())
+        approved = [r for r in sorted(regs, key=lambda r: r.id) if r.status == RegistrationStatus.APPROVED]
+        assert got == _attendance_from_scans(awkward, approved, scans)
+
+    await check("first")
+    for i, (reg_id, result, direction, at, conf_id) in enumerate(added):
+        session.add(
+            Scan(
+                conference_id=conf_id,
+                registration_id=reg_id,
+                direction=direction,
+                result=result,
+                scanned_at=at,
+                gate="Main",
+            )
+        )
+        if i in (1, 4):  # folded in three steps
+            await session.commit()
+            await check(f"after{i}")
+    await session.commit()
+    await check("last")
+
+
+async def test_a_csv_export_leaves_the_session_settings_as_they_were(session, awkward, tmp_path):
+    """PostgreSQL's COPY runs without JIT (export_files._copy_csv); the unit of work goes on
+    with the setting it had."""
+    conn = await session.connection()
+    if conn.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    for before in ("on", "off"):
+        await conn.exec_driver_sql(f"SET LOCAL jit = {before}")
+        await reporting.export(session, awkward, "scans", "csv", tmp_path / "s.csv")
+        assert (await conn.exec_driver_sql("SELECT current_setting('jit')")).scalar() == before
