@@ -8,6 +8,8 @@
 - `fold_words`: `fold`, with punctuation as spaces, for what is written by hand in many ways
   ('E-mail', 'e_mail', 'EMAIL '): spreadsheet headers, categories, delegation codes, the key
   of an imported name.
+- `column_letter`: a spreadsheet column's letters, as Excel names them (the import's messages
+  and the XLSX writer's cell references).
 """
 
 from __future__ import annotations
@@ -79,3 +81,13 @@ def fold_words(text: str) -> str:
     'E-mail' -> 'e mail', 'Эл. почта' -> 'эл почта', '№ п/п' -> 'no п п'."""
     folded = fold(text).casefold()  # casefold again: '№' folds to 'No'
     return " ".join("".join(ch if ch.isalnum() else " " for ch in folded).split())
+
+
+def column_letter(index: int) -> str:
+    """A spreadsheet column's letters from its 0-based index: 0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

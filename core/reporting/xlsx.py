@@ -29,6 +29,7 @@ from xml.sax.saxutils import quoteattr
 from core.errors import InvalidInput
 from core.reporting.export_tables import FORMULA_START
 from core.reporting.xlsx_theme import THEME
+from core.text import column_letter
 
 MIN_WIDTH, MAX_WIDTH = 8, 60
 MAX_CELL = 32_767  # characters in a cell (Excel); openpyxl cut longer text, we refuse it
@@ -38,16 +39,6 @@ _QUOTED, _PRESERVE = f' s="{STYLE_QUOTED}"', ' xml:space="preserve"'
 _SPACE = frozenset(ch for ch in map(chr, range(0x3001)) if ch.isspace())  # what str.strip() strips
 # what XML 1.0 cannot carry (besides \t \n \r), and Excel's escape pattern itself
 _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]|_(?=x[0-9A-Fa-f]{4}_)")
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def width(value: Any) -> int:

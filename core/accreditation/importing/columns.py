@@ -25,17 +25,7 @@ from core.accreditation.importing.aliases import (
     WHY_NOT_STORED,
     name_header,
 )
-from core.text import fold_words
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+from core.text import column_letter, fold_words
 
 
 @dataclass

@@ -15,13 +15,13 @@ from typing import Any
 
 from core.accreditation.delegations import DelegationIndex
 from core.accreditation.importing import cells as cell_rules
-from core.accreditation.importing.columns import Columns, column_letter
+from core.accreditation.importing.columns import Columns
 from core.accreditation.importing.read import Table, quote
 from core.accreditation.registration import PersonData
 from core.accreditation.validation import native_name
 from core.errors import InvalidInput
 from core.models import Category, Delegation
-from core.text import fold_words
+from core.text import column_letter, fold_words
 
 IMPORT_REF_PREFIX = "import:"
 
