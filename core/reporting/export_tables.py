@@ -34,6 +34,7 @@ from core.models import AttendanceDay, Conference, RegistrationStatus, pick
 from core.reporting import summary
 from core.reporting.days import conference_days, day_bounds, zone
 from core.reporting.sql import DELEG, ITEM, PART, PRESENCE, REG, SCAN
+from core.uow import checkpoint
 
 Cell = str | int | None
 DAY = AttendanceDay.__table__  # type: ignore[attr-defined]
@@ -326,6 +327,9 @@ async def attendance(
     (core/reporting/summary.py: the same accepted entries, cut into the same local days)."""
     assert conference.id is not None
     await summary.refresh(session, conference, clock=clock)
+    # the fold's locks (its row; on PostgreSQL a rebuild's lock on scan) end here, not after
+    # the whole file is streamed: doors and other reports wait for the fold, not the export
+    await checkpoint(session)
     days = conference_days(conference)
     today_start, _ = day_bounds(conference, now.astimezone(zone(conference)).date())
     tz = conference.timezone
