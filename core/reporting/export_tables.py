@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import BigInteger, Enum, Integer, String, case, func, literal, select, type_coerce, values
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import column as sql_column
+from sqlalchemy.sql.elements import Case
 
 from core.clock import Clock, utc_now
 from core.joins import registrations_with_people_and_delegations
@@ -130,15 +131,20 @@ def _naive(value: Any) -> datetime:
 
 
 async def _english_names(session: AsyncSession, conference: Conference) -> Any:
-    """SQL: the conference's delegations' English names (core.models.pick) as a VALUES list
-    to join: the names are JSON, and pick's fallbacks are plain Python."""
+    """SQL: the conference's delegations' English names (core.models.pick), the names being
+    JSON and pick's fallbacks plain Python: on PostgreSQL a VALUES list to join (hashed);
+    on SQLite a CASE over the registration's delegation id, as SQLite would scan the
+    VALUES list for every row (50,000 registrations: 150 ms, against 5 ms for the CASE)."""
     conn = await session.connection()
     found = (await conn.execute(select(DELEG.c.id, DELEG.c.name).where(DELEG.c.conference_id == conference.id))).all()
     if not found:
         return None
+    names = [(d_id, pick(name, "en") if name else None) for d_id, name in found]
+    if conn.dialect.name == "sqlite":
+        return case(dict(names), value=REG.c.delegation_id, else_=literal(None, String))
     return (
         values(sql_column("id", Integer), sql_column("name", String), name="delegation_en")
-        .data([(d_id, pick(name, "en") if name else None) for d_id, name in found])
+        .data(names)
         .cte("delegation_en")
     )
 
@@ -156,7 +162,7 @@ class _Cells:
         if col.shown == "en":
             if self.names is None:
                 return literal(None, String)
-            value = self.names.c.name
+            value = self.names if isinstance(self.names, Case) else self.names.c.name
         if col.shown == "venue":
             value = func.coalesce(value, "venue")
         if col.kind == "number":
@@ -199,7 +205,7 @@ async def _cells(
 
 
 def _with_names(from_: Any, cells: _Cells) -> Any:
-    if cells.names is None:
+    if cells.names is None or isinstance(cells.names, Case):
         return from_
     return from_.outerjoin(cells.names, cells.names.c.id == REG.c.delegation_id)
 
