@@ -21,9 +21,9 @@ import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Sequence
+from datetime import datetime
 from itertools import chain, repeat
 from operator import itemgetter
-from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import quoteattr
@@ -227,7 +227,7 @@ def _joined(pieces: Pieces) -> str:
         seqs.append(piece)
     if const:
         seqs.append(repeat(const))
-    return "".join(chain.from_iterable(zip(*seqs)))
+    return "".join(chain.from_iterable(zip(*seqs, strict=False)))  # the repeats are endless
 
 
 def _sheet_head(widths: list[int]) -> str:
