@@ -74,27 +74,40 @@ def _text_cell(ref: str, text: str, style: int = 0) -> str:
 
 class _Serials:
     """A local time's text as an Excel date-time serial (days since 1899-12-30), computed
-    as openpyxl's to_excel does, so the value reads back as the same datetime. Remembers
-    the texts it has seen (scans share their seconds), up to a bound."""
+    as openpyxl's to_excel does (`f"{day + seconds / 86400:.16g}"`), so the value reads back
+    as the same datetime.
+
+    From 1989-09-17 to 2079-06-04 (days 2**15 to 2**16 - 1: the doubles there are the
+    multiples of 2**-37) the text is the day's digits and a fraction that depends on the
+    time of day only: the sum rounds the time's fraction to a multiple of 2**-37 whatever
+    the day (a day is a multiple of it, so the tie-breaking last bit is the fraction's),
+    and 16 significant digits are the day's 5 and 11 decimals of that fraction, which never
+    round up to a whole day (the last second of a day is 0.99998843). So both halves are
+    remembered: the day's text, and each time of day's fraction (86,400 at most)."""
 
     def __init__(self) -> None:
-        self.days: dict[str, int] = {}
-        self.seen: dict[str, str] = {}
+        self.days: dict[str, str | int] = {}  # a date's serial text, or its day number outside 2**15..2**16
+        self.fractions: dict[str, str] = {}  # "HH:MM:SS": ".37501157407"
 
     def __call__(self, text: str) -> str:
-        found = self.seen.get(text)
-        if found is not None:
-            return found
         day = self.days.get(text[:10])
         if day is None:
-            day = self.days[text[:10]] = (datetime.fromisoformat(text[:10]) - EPOCH).days
-            if 0 < day <= 60:  # Excel's 1900 leap year
-                day -= 1
+            day = self.days[text[:10]] = self._day(text[:10])
+        if isinstance(day, str):
+            fraction = self.fractions.get(text[11:19])
+            if fraction is None:
+                seconds = int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19])
+                fraction = self.fractions[text[11:19]] = f"{2**15 + seconds / 86400:.16g}"[5:]
+            return day + fraction
         seconds = int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19])
-        if len(self.seen) >= 200_000:
-            self.seen.clear()
-        found = self.seen[text] = f"{day + seconds / 86400:.16g}"  # as openpyxl wrote numbers
-        return found
+        return f"{day + seconds / 86400:.16g}"  # as openpyxl wrote numbers
+
+    @staticmethod
+    def _day(date: str) -> str | int:
+        day = (datetime.fromisoformat(date) - EPOCH).days
+        if 0 < day <= 60:  # Excel's 1900 leap year
+            day -= 1
+        return str(day) if 2**15 <= day < 2**16 else day
 
 
 _MARKED = frozenset(FORMULA_START) | _SPACE  # a text starting with one: quote prefix, preserved spaces
