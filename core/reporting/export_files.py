@@ -16,6 +16,7 @@ cost seconds.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -72,8 +73,18 @@ async def _batches(session: AsyncSession, stmt: Any) -> AsyncIterator[list[Seque
     if not driver.is_in_transaction():  # SQLAlchemy begins on its first statement; a cursor needs one
         await conn.execute(select(literal(1)))
     cursor = await driver.cursor(sql, *params)
-    while batch := await cursor.fetch(BATCH):
-        yield batch
+    batch = await cursor.fetch(BATCH)
+    while batch:
+        # the next batch is asked for before this one is written: the server makes it
+        # meanwhile (a process of its own), instead of waiting for the writer
+        ahead = asyncio.ensure_future(cursor.fetch(BATCH))
+        await asyncio.sleep(0)  # the request goes out
+        try:
+            yield batch
+        except BaseException:
+            ahead.cancel()
+            raise
+        batch = await ahead
 
 
 def _rows(table: Table, session: AsyncSession, for_csv: bool) -> AsyncIterator[list[Sequence[Cell]]]:
