@@ -453,3 +453,16 @@ async def test_a_csv_export_leaves_the_session_settings_as_they_were(session, aw
         await conn.exec_driver_sql(f"SET LOCAL jit = {before}")
         await reporting.export(session, awkward, "scans", "csv", tmp_path / "s.csv")
         assert (await conn.exec_driver_sql("SELECT current_setting('jit')")).scalar() == before
+
+
+async def test_an_export_leaves_sqlites_mapping_as_it_was(session, awkward, tmp_path):
+    """SQLite exports read the file memory-mapped (export_files._batches); the connection
+    goes on with the setting it had."""
+    conn = await session.connection()
+    if conn.dialect.name != "sqlite":
+        pytest.skip("an SQLite setting")
+    for before in (0, 4096):
+        await conn.exec_driver_sql(f"PRAGMA mmap_size = {before}")
+        for fmt in ("csv", "xlsx"):
+            await reporting.export(session, awkward, "scans", fmt, tmp_path / f"s.{fmt}")
+            assert (await conn.exec_driver_sql("PRAGMA mmap_size")).scalar() == before
