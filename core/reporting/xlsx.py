@@ -11,7 +11,15 @@ control characters XML cannot carry (and for a literal `_xHHHH_`, so it reads ba
 typed); text a spreadsheet would take for a formula gets the "quote prefix" style (shown as
 written, stays text if edited). Empty text and None are empty cells. The header row is bold,
 frozen and has a filter; each column is as wide as its longest value (capped). Text longer
-than a cell holds (32,767 characters) is refused with a message, never cut.
+than a cell holds (32,767 characters), and more rows than a sheet holds (1,048,576 with the
+header; openpyxl wrote them, and Excel cuts or refuses such a file), are refused with a
+message, never cut.
+
+Speed (50,000 registrations, 800,000 cells, in 0.3 s of Python): a batch is written column
+by column, and a column whose cells in the batch are all there and plain (no quote prefix,
+no preserved spaces: the usual case) costs no Python per cell: its values, escaped where
+needed, are put between constant markup, and the batch's rows are put together by one join
+over the columns side by side (`_joined`). Other columns are written cell by cell.
 """
 
 from __future__ import annotations
