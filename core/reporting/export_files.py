@@ -17,6 +17,7 @@ cost seconds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -89,8 +90,9 @@ async def _batches(session: AsyncSession, stmt: Any) -> AsyncIterator[list[Seque
         await asyncio.sleep(0)  # the request goes out
         try:
             yield batch
-        except BaseException:
-            ahead.cancel()
+        except BaseException:  # the writer stopped (closed with aclosing): the read ends first,
+            with contextlib.suppress(Exception):  # so the connection is free for the rollback
+                await ahead
             raise
         batch = await ahead
 
@@ -159,8 +161,9 @@ class _LineEnds:
 async def write_xlsx(path: Path, title: str, table: Table, session: AsyncSession) -> int:
     """Write the table to `path` as one sheet named `title`; returns how many data rows."""
     with Workbook(title, table.headers, table.kinds) as book:
-        async for batch in _rows(table, session, False):
-            book.sheet.add(batch)
+        async with contextlib.aclosing(_rows(table, session, False)) as batches:  # closed as soon as refused
+            async for batch in batches:
+                book.sheet.add(batch)
         with path.open("wb") as target:  # fails cleanly before any sheet is started
             book.save(target, utc_now())
         return book.sheet.count

@@ -466,3 +466,18 @@ async def test_an_export_leaves_sqlites_mapping_as_it_was(session, awkward, tmp_
         for fmt in ("csv", "xlsx"):
             await reporting.export(session, awkward, "scans", fmt, tmp_path / f"s.{fmt}")
             assert (await conn.exec_driver_sql("PRAGMA mmap_size")).scalar() == before
+
+
+async def test_a_refused_xlsx_leaves_the_connection_usable(session, awkward, tmp_path, monkeypatch):
+    """A refusal in the middle of the rows (here: more rows than the sheet holds) reaches
+    the caller as it is, and the unit of work can still roll back and go on: no read of
+    the next batch is left running on the connection (PostgreSQL asks for it ahead)."""
+    from core.reporting import export_files
+
+    monkeypatch.setattr(export_files, "BATCH", 2)
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 4)
+    with pytest.raises(InvalidInput, match="more than 3 rows"):
+        await reporting.export(session, awkward, "scans", "xlsx", tmp_path / "s.xlsx")
+    assert not (tmp_path / "s.xlsx").exists()
+    await session.rollback()
+    assert (await session.execute(select(Scan.id))).scalars().all()
