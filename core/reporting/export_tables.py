@@ -17,6 +17,7 @@ attendance summary (core/reporting/summary.py), folded first.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -24,9 +25,9 @@ from itertools import pairwise
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Enum, Integer, String, case, func, literal, select, type_coerce, values
+from sqlalchemy import BigInteger, Enum, Integer, String, case, cast, func, literal, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import column as sql_column
 
 from core.clock import Clock, utc_now
 from core.joins import registrations_with_people_and_delegations
@@ -130,17 +131,20 @@ def _naive(value: Any) -> datetime:
 
 
 async def _english_names(session: AsyncSession, conference: Conference) -> Any:
-    """SQL: the conference's delegations' English names (core.models.pick) as a VALUES list
-    to join: the names are JSON, and pick's fallbacks are plain Python."""
+    """SQL: the registration's delegation's English name (core.models.pick: the names are
+    JSON, and pick's fallbacks are plain Python), looked up by its id in the conference's
+    names: a JSONB object on PostgreSQL, a CASE on SQLite. (A VALUES list to join, before,
+    was scanned for every row by both: 0.45 s of 50,000 registrations on PostgreSQL, 0.15 s
+    on SQLite.)"""
     conn = await session.connection()
     found = (await conn.execute(select(DELEG.c.id, DELEG.c.name).where(DELEG.c.conference_id == conference.id))).all()
     if not found:
         return None
-    return (
-        values(sql_column("id", Integer), sql_column("name", String), name="delegation_en")
-        .data([(d_id, pick(name, "en") if name else None) for d_id, name in found])
-        .cte("delegation_en")
-    )
+    names = {d_id: pick(name, "en") if name else None for d_id, name in found}
+    if conn.dialect.name == "postgresql":
+        by_id = json.dumps({str(d_id): name for d_id, name in names.items()})
+        return func.jsonb_extract_path_text(cast(literal(by_id, String), JSONB), cast(REG.c.delegation_id, String))
+    return case(names, value=REG.c.delegation_id, else_=literal(None, String))
 
 
 class _Cells:
@@ -156,7 +160,7 @@ class _Cells:
         if col.shown == "en":
             if self.names is None:
                 return literal(None, String)
-            value = self.names.c.name
+            value = self.names
         if col.shown == "venue":
             value = func.coalesce(value, "venue")
         if col.kind == "number":
@@ -196,12 +200,6 @@ async def _cells(
     conn = await session.connection()
     names = await _english_names(session, conference) if any(c.shown == "en" for c in columns) else None
     return _Cells(conference, conn.dialect.name, names, await _spans(session, columns, from_, where))
-
-
-def _with_names(from_: Any, cells: _Cells) -> Any:
-    if cells.names is None:
-        return from_
-    return from_.outerjoin(cells.names, cells.names.c.id == REG.c.delegation_id)
 
 
 PERSON = (
@@ -263,9 +261,7 @@ async def registrations(session: AsyncSession, conference: Conference) -> SqlTab
     cells = await _cells(session, conference, REGISTRATIONS, from_, where)
 
     def statement(for_csv: bool) -> Any:
-        return (
-            cells.select(REGISTRATIONS, for_csv).select_from(_with_names(from_, cells)).where(where).order_by(REG.c.id)
-        )
+        return cells.select(REGISTRATIONS, for_csv).select_from(from_).where(where).order_by(REG.c.id)
 
     return SqlTable(_headers(REGISTRATIONS, conference), [c.kind for c in REGISTRATIONS], statement)
 
@@ -360,9 +356,9 @@ async def attendance(
                 case((inside, "yes"), else_=no),
             )
             .select_from(
-                _with_names(from_, cells)
-                .outerjoin(present, present.c.registration_id == REG.c.id)
-                .outerjoin(PRESENCE, PRESENCE.c.registration_id == REG.c.id)
+                from_.outerjoin(present, present.c.registration_id == REG.c.id).outerjoin(
+                    PRESENCE, PRESENCE.c.registration_id == REG.c.id
+                )
             )
             .where(REG.c.conference_id == conference.id, REG.c.status == RegistrationStatus.APPROVED.value)
             .order_by(REG.c.id)

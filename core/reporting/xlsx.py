@@ -11,7 +11,15 @@ control characters XML cannot carry (and for a literal `_xHHHH_`, so it reads ba
 typed); text a spreadsheet would take for a formula gets the "quote prefix" style (shown as
 written, stays text if edited). Empty text and None are empty cells. The header row is bold,
 frozen and has a filter; each column is as wide as its longest value (capped). Text longer
-than a cell holds (32,767 characters) is refused with a message, never cut.
+than a cell holds (32,767 characters), and more rows than a sheet holds (1,048,576 with the
+header; openpyxl wrote them, and Excel cuts or refuses such a file), are refused with a
+message, never cut.
+
+Speed (50,000 registrations, 800,000 cells, in 0.3 s of Python): a batch is written column
+by column, and a column whose cells in the batch are all there and plain (no quote prefix,
+no preserved spaces: the usual case) costs no Python per cell: its values, escaped where
+needed, are put between constant markup, and the batch's rows are put together by one join
+over the columns side by side (`_joined`). Other columns are written cell by cell.
 """
 
 from __future__ import annotations
@@ -22,6 +30,8 @@ import unicodedata
 import zipfile
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import chain, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import quoteattr
@@ -33,6 +43,7 @@ from core.text import column_letter
 
 MIN_WIDTH, MAX_WIDTH = 8, 60
 MAX_CELL = 32_767  # characters in a cell (Excel); openpyxl cut longer text, we refuse it
+MAX_ROWS = 1_048_576  # rows in a sheet (Excel), the header's included; more are refused, never cut
 EPOCH = datetime(1899, 12, 30)
 STYLE_BOLD, STYLE_TIME, STYLE_QUOTED = 1, 2, 3  # cellXfs in STYLES
 _QUOTED, _PRESERVE = f' s="{STYLE_QUOTED}"', ' xml:space="preserve"'
@@ -71,24 +82,51 @@ def _text_cell(ref: str, text: str, style: int = 0) -> str:
 
 class _Serials:
     """A local time's text as an Excel date-time serial (days since 1899-12-30), computed
-    as openpyxl's to_excel does, so the value reads back as the same datetime."""
+    as openpyxl's to_excel does (`f"{day + seconds / 86400:.16g}"`), so the value reads back
+    as the same datetime.
+
+    From 1989-09-17 to 2079-06-04 (days 2**15 to 2**16 - 1: the doubles there are the
+    multiples of 2**-37) the text is the day's digits and a fraction that depends on the
+    time of day only: the sum rounds the time's fraction to a multiple of 2**-37 whatever
+    the day (a day is a multiple of it, so the tie-breaking last bit is the fraction's),
+    and 16 significant digits are the day's 5 and 11 decimals of that fraction, which never
+    round up to a whole day (the last second of a day is 0.99998843). So both halves are
+    remembered: the day's text, and each time of day's fraction (86,400 at most)."""
 
     def __init__(self) -> None:
-        self.days: dict[str, int] = {}
+        self.days: dict[str, str | int] = {}  # a date's serial text, or its day number outside 2**15..2**16
+        self.fractions: dict[str, str] = {}  # "HH:MM:SS": ".37501157407"
 
     def __call__(self, text: str) -> str:
         day = self.days.get(text[:10])
         if day is None:
-            day = self.days[text[:10]] = (datetime.fromisoformat(text[:10]) - EPOCH).days
-            if 0 < day <= 60:  # Excel's 1900 leap year
-                day -= 1
+            day = self.days[text[:10]] = self._day(text[:10])
+        if isinstance(day, str):
+            fraction = self.fractions.get(text[11:19])
+            if fraction is None:
+                seconds = int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19])
+                fraction = self.fractions[text[11:19]] = f"{2**15 + seconds / 86400:.16g}"[5:]
+            return day + fraction
         seconds = int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19])
         return f"{day + seconds / 86400:.16g}"  # as openpyxl wrote numbers
+
+    @staticmethod
+    def _day(date: str) -> str | int:
+        day = (datetime.fromisoformat(date) - EPOCH).days
+        if 0 < day <= 60:  # Excel's 1900 leap year
+            day -= 1
+        return str(day) if 2**15 <= day < 2**16 else day
+
+
+_MARKED = frozenset(FORMULA_START) | _SPACE  # a text starting with one: quote prefix, preserved spaces
+Pieces = list[str | Sequence[str]]  # a batch's XML: constants, and sequences of one string per row
 
 
 class SheetRows:
     """Rows of one sheet as XML, into `spool`; measures each column's width. A batch is
-    written column by column (one loop per column and kind), then put together row by row."""
+    written column by column (one loop per column and kind, none in the common case: a
+    column whose cells are all there and plain is its values between constant markup), then
+    put together row by row in one join."""
 
     def __init__(self, spool: IO[bytes], headers: list[str], kinds: Sequence[str]) -> None:
         self.spool, self.kinds, self.headers = spool, list(kinds), headers
@@ -102,44 +140,60 @@ class SheetRows:
         spool.write(f'<row r="1">{cells}</row>'.encode())
 
     def add(self, rows: Sequence[Sequence[Any]]) -> None:
+        if self.count + len(rows) >= MAX_ROWS:  # the header is a row too
+            raise InvalidInput(
+                f"more than {MAX_ROWS - 1:,} rows, more than an XLSX sheet holds; export it as CSV",
+                code="invalid_input",
+            )
+        if not rows:
+            return
         first = self.count + 2  # the sheet's row number of rows[0]
         numbers = [str(n) for n in range(first, first + len(rows))]
-        columns = []
-        for i, kind in enumerate(self.kinds):
-            values = [r[i] for r in rows]
+        pieces: Pieces = ['<row r="', numbers, '">']
+        for i, (kind, values) in enumerate(zip(self.kinds, zip(*rows, strict=True), strict=True)):
             if kind == "number":
-                columns.append(self._numbers(i, values, numbers))
+                pieces += self._numbers(i, values, numbers)
             elif kind == "time":
-                columns.append(self._times(i, values, numbers))
+                pieces += self._times(i, values, numbers)
             else:
-                columns.append(self._texts(i, values, numbers))
-        self.spool.write(
-            "".join(
-                f'<row r="{n}">{"".join(cells)}</row>'
-                for n, cells in zip(numbers, zip(*columns, strict=True), strict=True)
-            ).encode()
-        )
+                pieces += self._texts(i, values, numbers)
+        pieces.append("</row>")
+        self.spool.write(_joined(pieces).encode())
         self.count += len(rows)
 
-    def _numbers(self, i: int, values: list[Any], numbers: list[str]) -> list[str]:
+    def _numbers(self, i: int, values: Sequence[Any], numbers: list[str]) -> Pieces:
         letter = self.letters[i]
-        texts = ["" if v is None else str(v) for v in values]
+        types = set(map(type, values))
+        if types == {type(None)}:
+            return []
+        texts = list(map(str, values)) if types == {int} else ["" if v is None else str(v) for v in values]
         self.widths[i] = max([self.widths[i], *map(len, texts)])
-        return [f'<c r="{letter}{n}" t="n"><v>{v}</v></c>' if v else "" for v, n in zip(texts, numbers, strict=True)]
+        if types == {int}:
+            return [f'<c r="{letter}', numbers, '" t="n"><v>', texts, "</v></c>"]
+        return [[f'<c r="{letter}{n}" t="n"><v>{v}</v></c>' if v else "" for v, n in zip(texts, numbers, strict=True)]]
 
-    def _times(self, i: int, values: list[Any], numbers: list[str]) -> list[str]:
+    def _times(self, i: int, values: Sequence[Any], numbers: list[str]) -> Pieces:
         letter, serial = self.letters[i], self.serial
-        if self.widths[i] < 19 and any(values):  # 2024-10-31 12:00:00
+        if not any(values):
+            return []
+        if self.widths[i] < 19:  # 2024-10-31 12:00:00
             self.widths[i] = 19
+        if all(values):
+            return [f'<c r="{letter}', numbers, f'" s="{STYLE_TIME}" t="n"><v>', list(map(serial, values)), "</v></c>"]
         return [
-            f'<c r="{letter}{n}" s="{STYLE_TIME}" t="n"><v>{serial(v)}</v></c>' if v else ""
-            for v, n in zip(values, numbers, strict=True)
+            [
+                f'<c r="{letter}{n}" s="{STYLE_TIME}" t="n"><v>{serial(v)}</v></c>' if v else ""
+                for v, n in zip(values, numbers, strict=True)
+            ]
         ]
 
-    def _texts(self, i: int, values: list[Any], numbers: list[str]) -> list[str]:
+    def _texts(self, i: int, values: Sequence[Any], numbers: list[str]) -> Pieces:
         """A batch's text cells: what each needs (escaping, width, the quote prefix, preserved
         spaces) is looked for in the batch's texts joined once, cell by cell only if found."""
-        texts = [(v if isinstance(v, str) else str(v)) if v else "" for v in values]  # "": an empty cell
+        if not any(values):  # all empty: no cell
+            return []
+        all_text = set(map(type, values)) == {str}
+        texts = values if all_text else [(v if isinstance(v, str) else str(v)) if v else "" for v in values]
         lengths = list(map(len, texts))
         if max(lengths, default=0) > MAX_CELL:
             n = next(n for n, size in zip(numbers, lengths, strict=True) if size > MAX_CELL)
@@ -158,13 +212,43 @@ class SheetRows:
         if "&" in joined or "<" in joined or ">" in joined or "_x" in joined or not joined.isprintable():
             shown = [escape(t) for t in texts]
         letter = self.letters[i]
+        present = texts if all_text and "" not in texts else list(filter(None, texts))
+        marked = _MARKED.intersection(map(itemgetter(0), present)) or _SPACE.intersection(map(itemgetter(-1), present))
+        if marked:  # some cells get a quote prefix or preserved spaces
+            return [
+                [
+                    f'<c r="{letter}{n}"{_QUOTED if t.startswith(FORMULA_START) else ""} t="inlineStr"><is>'
+                    f"<t{_PRESERVE if t[0] in _SPACE or t[-1] in _SPACE else ''}>{x}</t></is></c>"
+                    if t
+                    else ""
+                    for t, x, n in zip(texts, shown, numbers, strict=True)
+                ]
+            ]
+        if present is texts:  # every cell there: the values between constant markup
+            return [f'<c r="{letter}', numbers, '" t="inlineStr"><is><t>', shown, "</t></is></c>"]
         return [
-            f'<c r="{letter}{n}"{_QUOTED if t.startswith(FORMULA_START) else ""} t="inlineStr"><is>'
-            f"<t{_PRESERVE if t[0] in _SPACE or t[-1] in _SPACE else ''}>{x}</t></is></c>"
-            if t
-            else ""
-            for t, x, n in zip(texts, shown, numbers, strict=True)
+            [
+                f'<c r="{letter}{n}" t="inlineStr"><is><t>{x}</t></is></c>' if t else ""
+                for t, x, n in zip(texts, shown, numbers, strict=True)
+            ]
         ]
+
+
+def _joined(pieces: Pieces) -> str:
+    """The rows of a batch: constants (merged where adjacent) and sequences, row by row."""
+    seqs: list[Any] = []
+    const = ""
+    for piece in pieces:
+        if isinstance(piece, str):
+            const += piece
+            continue
+        if const:
+            seqs.append(repeat(const))
+            const = ""
+        seqs.append(piece)
+    if const:
+        seqs.append(repeat(const))
+    return "".join(chain.from_iterable(zip(*seqs, strict=False)))  # the repeats are endless
 
 
 def _sheet_head(widths: list[int]) -> str:

@@ -9,7 +9,9 @@ PostgreSQL's COPY) against csv.writer over the same values, byte for byte.
 from __future__ import annotations
 
 import csv
+import html
 import io
+import random
 import re
 import zipfile
 from datetime import UTC, date, datetime, timedelta
@@ -127,6 +129,131 @@ def test_xlsx_matches_what_openpyxl_wrote(tmp_path):
     assert (b["C7"].value, b["E7"].value) == ("CR\r\nLF", "\rCR")  # openpyxl's CRs were lost
     assert b["E2"].quotePrefix and b["E2"].data_type == "s" and b["A9"].value == 12345678901234
     assert b["D2"].value == datetime(2024, 10, 31, 9, 0, 1) and b["D2"].number_format == "yyyy-mm-dd h:mm:ss"
+
+
+def _same_cells(old: Path, new: Path) -> None:
+    a, b = _sheet(old), _sheet(new)
+    assert (b.freeze_panes, b.auto_filter.ref) == (a.freeze_panes, a.auto_filter.ref)
+    assert b.max_row == a.max_row and b.max_column == a.max_column
+    for row_a, row_b in zip(a.iter_rows(), b.iter_rows(), strict=True):
+        for ca, cb in zip(row_a, row_b, strict=True):
+            seen = (_xml_newlines(cb.value), cb.data_type, cb.quotePrefix, cb.font.b, cb.is_date)
+            assert seen == (ca.value, ca.data_type, ca.quotePrefix, ca.font.b, ca.is_date), ca.coordinate
+    for i in range(1, a.max_column + 1):
+        letter = openpyxl.utils.get_column_letter(i)
+        assert b.column_dimensions[letter].width == a.column_dimensions[letter].width, letter
+    assert _numbers(new) == _numbers(old)
+    assert _preserved(new) == _preserved(old)
+
+
+def _preserved(path: Path) -> set[str]:
+    """The texts written with their spaces kept (xml:space="preserve": else Excel strips
+    them); but for text of spaces only, which openpyxl wrote without (we keep those too)."""
+    with zipfile.ZipFile(path) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    found = {_xml_newlines(html.unescape(t)) for t in re.findall(r'<t xml:space="preserve">([^<]*)</t>', sheet)}
+    return {t for t in found if t.strip()}
+
+
+# kinds of text a column may hold: a batch of one kind takes the writer's quick way (control
+# characters and a literal _xHHHH_, which openpyxl refused or wrote differently: above)
+TEXTS = {
+    "plain": ["Anna Petrova", "x", "O'Brien", 'say "hi"', "a;b,c", "#1", "50%", "x" * 70],
+    "cyrillic": ["Ёлкин Иван", "Müller-Lüdenscheid", "Ελένη", "שלום", "ąčę"],
+    "markup": ["a & b", "<b>", "x > y", "AT&T"],
+    "wide": ["王毅", "習近平 😀", "ｆｕｌｌ", "한국어"],
+    "formula": ["=1+1", "+7 900", "-", "@x", "\tT", "\rR"],
+    "leading": [" lead", "\u00a0nbsp", "\u2003em"],
+    "trailing": ["trail ", "tab\t", "ok\u3000", "nl\n"],
+    "awkward": ["snake_xcase", "line\nbreak", "CR\r\nLF", "\x85next", "\u2028ls", "\x7fdel", "soft\xadhyphen"],
+    "empty": [None, ""],
+}
+TIMES = [
+    "2024-10-31 09:00:01",
+    "1989-09-16 23:59:59",
+    "1989-09-17 00:00:00",
+    "2079-06-04 23:59:59",
+    "2079-06-05 00:00:00",
+    "1900-02-28 12:00:00",
+    "1900-03-01 00:00:01",
+    "1899-12-30 00:00:00",
+    "1850-01-01 06:30:00",
+    "9999-12-31 23:59:59",
+    "2024-03-31 02:59:59",
+]
+
+
+def _batches_of_kinds(seed: int) -> tuple[list[str], list[list[tuple[Any, ...]]]]:
+    """Batches where each text column holds one or two kinds of text, numbers with or without
+    gaps, times with or without gaps: every way the writer takes, in one sheet."""
+    rng = random.Random(seed)
+    kinds = ["number", "text", "text", "text", "time", "number", "text"]
+    batches = []
+    for _ in range(12):
+        pools = []
+        for kind in kinds:
+            if kind == "text":
+                chosen = rng.sample(sorted(TEXTS), rng.choice([1, 1, 2]))
+                pools.append([t for k in chosen for t in TEXTS[k]])
+            elif kind == "number":
+                pools.append([0, 1, -5, 12345678901234, *([None] if rng.random() < 0.5 else [])])
+            else:
+                pools.append(TIMES + ([None] if rng.random() < 0.5 else []))
+        batches.append([tuple(rng.choice(pool) for pool in pools) for _ in range(rng.randint(0, 30))])
+    return kinds, batches
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_xlsx_batches_of_every_kind_match_what_openpyxl_wrote(tmp_path, seed):
+    kinds, batches = _batches_of_kinds(seed)
+    headers = [f"h{i}" for i in range(len(kinds))]
+    rows = [r for batch in batches for r in batch]
+    old, new = tmp_path / "old.xlsx", tmp_path / "new.xlsx"
+
+    def reference(value: Any, kind: str) -> Any:  # "" is an empty cell (openpyxl wrote an empty text)
+        if kind == "time" and value:
+            return datetime.fromisoformat(value)
+        return None if value == "" else value
+
+    as_datetimes = [tuple(reference(v, k) for v, k in zip(r, kinds, strict=True)) for r in rows]
+    _openpyxl_reference(old, "t", headers, as_datetimes)
+    with xlsx.Workbook("t", headers, kinds) as book:
+        for batch in batches:
+            book.sheet.add(batch)
+        book.save(new, datetime(2024, 10, 31, tzinfo=UTC))
+    _same_cells(old, new)
+
+
+def test_time_serials_are_openpyxls_digits():
+    """The remembered halves (a date's text, a time of day's fraction) give the digits of
+    day + seconds / 86400 on every day they are used for, and around them."""
+    serials = xlsx._Serials()
+
+    def expected(text: str) -> str:
+        day = (datetime.fromisoformat(text[:10]) - xlsx.EPOCH).days
+        day -= 1 if 0 < day <= 60 else 0
+        seconds = int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19])
+        return f"{day + seconds / 86400:.16g}"
+
+    first = datetime(1989, 9, 16)
+    for days in range(0, 32_770, 1):  # every day from before 1989-09-17 to after 2079-06-04
+        at = first + timedelta(days=days, seconds=(days * 7919) % 86_400)
+        text = at.strftime("%Y-%m-%d %H:%M:%S")
+        assert serials(text) == expected(text), text
+    for second in range(0, 86_400, 7):  # the times of day, on the first and last day remembered
+        for day in (datetime(1989, 9, 17), datetime(2079, 6, 4), datetime(1900, 2, 28)):
+            text = (day + timedelta(seconds=second)).strftime("%Y-%m-%d %H:%M:%S")
+            assert serials(text) == expected(text), text
+
+
+def test_more_rows_than_a_sheet_holds_are_refused_not_cut(tmp_path, monkeypatch):
+    """Excel reads 1,048,576 rows a sheet; openpyxl wrote more (a file Excel cuts or refuses)."""
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 5)
+    with xlsx.Workbook("scans", ["id"], ["number"]) as book:
+        book.sheet.add([(1,), (2,), (3,)])
+        book.sheet.add([(4,)])  # 5 rows with the header: as many as the sheet holds
+        with pytest.raises(InvalidInput, match="more than 4 rows, more than an XLSX sheet holds; export it as CSV"):
+            book.sheet.add([(5,)])
 
 
 def test_xlsx_is_a_valid_package_and_keeps_what_xml_cannot_carry(tmp_path):
@@ -326,3 +453,31 @@ async def test_a_csv_export_leaves_the_session_settings_as_they_were(session, aw
         await conn.exec_driver_sql(f"SET LOCAL jit = {before}")
         await reporting.export(session, awkward, "scans", "csv", tmp_path / "s.csv")
         assert (await conn.exec_driver_sql("SELECT current_setting('jit')")).scalar() == before
+
+
+async def test_an_export_leaves_sqlites_mapping_as_it_was(session, awkward, tmp_path):
+    """SQLite exports read the file memory-mapped (export_files._batches); the connection
+    goes on with the setting it had."""
+    conn = await session.connection()
+    if conn.dialect.name != "sqlite":
+        pytest.skip("an SQLite setting")
+    for before in (0, 4096):
+        await conn.exec_driver_sql(f"PRAGMA mmap_size = {before}")
+        for fmt in ("csv", "xlsx"):
+            await reporting.export(session, awkward, "scans", fmt, tmp_path / f"s.{fmt}")
+            assert (await conn.exec_driver_sql("PRAGMA mmap_size")).scalar() == before
+
+
+async def test_a_refused_xlsx_leaves_the_connection_usable(session, awkward, tmp_path, monkeypatch):
+    """A refusal in the middle of the rows (here: more rows than the sheet holds) reaches
+    the caller as it is, and the unit of work can still roll back and go on: no read of
+    the next batch is left running on the connection (PostgreSQL asks for it ahead)."""
+    from core.reporting import export_files
+
+    monkeypatch.setattr(export_files, "BATCH", 2)
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 4)
+    with pytest.raises(InvalidInput, match="more than 3 rows"):
+        await reporting.export(session, awkward, "scans", "xlsx", tmp_path / "s.xlsx")
+    assert not (tmp_path / "s.xlsx").exists()
+    await session.rollback()
+    assert (await session.execute(select(Scan.id))).scalars().all()
