@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import Row, bindparam, exists, false, func, insert, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.checkin import tables as t
@@ -33,6 +34,7 @@ from core.checkin.scanned import ScanRequest
 from core.models import ScanDirection
 
 _presence = t.presence
+FOREIGN_KEY_VIOLATION = "23503"  # PostgreSQL's SQLSTATE
 _prev = t.previous_scan
 
 
@@ -272,6 +274,13 @@ async def record_and_move_if_unmoved(
     or None if nothing was stored: presence moved or the nonce is taken; the detail)."""
     params, since, detail = _moved(state, ask)
     params |= scan | _seen(state) | {"p_since": ask.now}
-    stmt = _record_and_enter_first() if state.inside is None else _record_and_move_if_unmoved(since=since)
-    row = (await conn.execute(stmt, params)).first()
+    if state.inside is not None:
+        row = (await conn.execute(_record_and_move_if_unmoved(since=since), params)).first()
+        return (int(row[0]) if row is not None else None), detail
+    try:
+        row = (await conn.execute(_record_and_enter_first(), params)).first()
+    except IntegrityError as exc:  # the statement stored nothing (autocommit: nothing to roll back)
+        if getattr(exc.orig, "sqlstate", None) != FOREIGN_KEY_VIOLATION:
+            raise
+        return None, detail  # the scan's nonce taken meanwhile (or the registration deleted)
     return (int(row[0]) if row is not None else None), detail

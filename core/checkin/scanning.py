@@ -153,8 +153,8 @@ async def scan_alone(
         for _ in range(CAS_TRIES):
             try:
                 verdict = await _judge_and_compare_and_set(conn, ask)
-            except (_NonceTaken, IntegrityError):
-                verdict = None  # IntegrityError: a first entry's scan not stored (see presence)
+            except _NonceTaken:
+                verdict = None
             if verdict is not None:
                 return verdict
             if nonce is not None and (earlier := await replay_on(conn, nonce)) is not None:

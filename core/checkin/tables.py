@@ -51,7 +51,8 @@ def insert_scan_where(condition: ColumnElement[bool], id_from: Any = None):  # t
     if id_from is not None:
         names, cols = ["id", *names], [id_from, *cols]
     rows = select(*cols).where(condition)
-    stored = pg_insert(scan).from_select(names, rows).on_conflict_do_nothing(index_elements=["nonce"])
+    stored = pg_insert(scan).from_select(names, rows, include_defaults=False)  # `offline`: the server's false
+    stored = stored.on_conflict_do_nothing(index_elements=["nonce"])
     return stored.returning(scan.c.id, scan.c.registration_id)
 
 

@@ -28,6 +28,7 @@ async def _locked(factory, conf, text, clock, **kw):
 
 async def _alone(factory, conf, text, clock, **kw):
     kw.setdefault("staff_telegram_id", 7)
+    kw.setdefault("gate", "Main")
     return await scan_alone(factory, conference_id=conf.id, text=text, secret=SECRET, clock=clock, **kw)
 
 
@@ -259,3 +260,23 @@ async def test_two_kiosks_at_once_one_entry(session_factory, world):
     assert twins[0].scan_id == twins[1].scan_id and twins[0].ok
     rows, place = await _stored(session_factory)
     assert len(rows) == 4 and [(p.inside, p.last_scan_id) for p in place] == [(True, twins[0].scan_id)]
+
+
+@pg_only
+async def test_a_kiosk_scan_is_one_read_and_one_write_without_a_transaction(engine, session_factory, world):
+    """PostgreSQL, no other door: a first entry, a duplicate, an exit and an entry after it
+    are each two statements (read, compare-and-set), a refusal by the token one. (That no
+    BEGIN or COMMIT goes to the server is asyncpg's autocommit: bench/scan_cost.py counts
+    the round trips.)"""
+    from sqlalchemy import event
+
+    conf, reg, *_ = world
+    clock, sent = Clock(), []
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: sent.append(a[2].split()[0]))
+    for kw, result in [({}, "ok"), ({}, "duplicate"), ({"direction": OUT}, "ok"), ({}, "ok")]:
+        sent.clear()
+        assert (await _alone(session_factory, conf, code(reg), clock, **kw)).result.value == result
+        assert sent == ["SELECT", "WITH"], (kw, result, sent)
+    sent.clear()
+    assert (await _alone(session_factory, conf, "junk", clock)).result is ScanResult.INVALID
+    assert sent == ["INSERT"]
