@@ -1,6 +1,7 @@
 """`scan()`: judge one scanned code by the rules (core.checkin.rules), record it as a Scan
 row, move the badge's presence (core.checkin.presence). Runs inside the caller's unit of
-work (core.uow: the kiosk around each line, the bot around each update) and never commits.
+work (core.uow: the bot around each update, the Mini App around each call) and never
+commits. `scan_alone()`: the same, as a unit of work of its own (the kiosk, per line).
 
 Every scan is stored, failed ones too (registration_id None for invalid), with what was
 scanned in `raw` (see core.checkin.scanned). A nonce makes a scan idempotent
@@ -12,6 +13,18 @@ can collide. SQLite: the judging runs in a savepoint: should a write still colli
 presence row created by another door after this scan read none, or the same nonce stored
 first), only the savepoint is rolled back and the scan is judged once more afresh: the later
 door gets `duplicate` (or the first verdict), never an IntegrityError.
+
+`scan_alone()` on PostgreSQL holds no lock while it judges and opens no transaction (core.uow
+`autocommit`: no BEGIN, no COMMIT): the state is read unlocked (`presence.read`), the rules
+judge it, then one statement stores the scan: a refusal the badge's presence does not decide
+(invalid, revoked, not approved, not allowed) as it is; a duplicate, or an admitted scan with
+its move of presence, only if presence is still as read (compare-and-set, the row locked for
+that statement). If another door moved it in between, nothing is stored and the scan is read
+and judged afresh, CAS_TRIES times at most, then by `scan()` under lock in a transaction.
+Everything else a verdict reads (the registration, its holder, the hall's categories) is read
+once at the start, as the locked path reads it in its first statement; neither sees a change
+committed after that. A valid scan is two round trips instead of four. The bot and the Mini App
+keep `scan()`: their scan is one step of a larger unit of work.
 
 The hot path is SQLAlchemy Core on the session's connection, statements built once.
 """
