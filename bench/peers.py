@@ -10,8 +10,8 @@ every round; medians over rounds, then ratios (pretix / confdesk: above 1 means 
     same count (default layout, A6 landscape) as timed inside its worker, plus the worker's
     whole-process wall time and peak RSS, measured the same way as ours.
 (b) one check-in, marginal cost: what one more valid scan costs, N distinct badges in a row.
-    confdesk `kiosk loop`: exactly what `confdesk scan` does per line (a unit of work around
-    core.checkin.scan on the line's bytes); median per scan, like pretix's.
+    confdesk `kiosk loop`: exactly what `confdesk scan` does per line (core.checkin.scan_alone
+    on the line's bytes); median per scan, like pretix's.
     confdesk `kiosk process`: the real `confdesk scan --json` process fed N lines minus the
     same process fed none, divided by N (stdin parsing and the JSON line included).
     pretix: `perform_checkin` (position lookup by secret + perform_checkin, per-call median)
@@ -144,11 +144,12 @@ def confdesk_badges(tmp: str, n: int) -> dict[str, float]:
 
 
 async def kiosk_loop(url: str, links: list[str], probe: int) -> dict[str, float]:
-    """Per scan, what `confdesk scan` does per line: a unit of work around scan() on bytes."""
-    from core.checkin import scan
+    """Per scan, what `confdesk scan` does per line: scan_alone() on bytes."""
+    from bench.scan_cost import kiosk_judge
     from core.db import make_engine, make_session_factory
     from core.models import Conference
-    from core.uow import unit_of_work
+
+    judge = kiosk_judge()
 
     engine = make_engine(url)
     factory = make_session_factory(engine)
@@ -160,8 +161,7 @@ async def kiosk_loop(url: str, links: list[str], probe: int) -> dict[str, float]
 
     async def one(line: bytes) -> tuple[float, str]:
         t0 = time.perf_counter()
-        async with unit_of_work(factory) as db:
-            verdict = await scan(db, conference_id=cid, text=line, staff_telegram_id=1, gate="Main", secret=secret)
+        verdict = await judge(factory, conference_id=cid, text=line, staff_telegram_id=1, gate="Main", secret=secret)
         return time.perf_counter() - t0, verdict.result.value
 
     warm, valid = links[:20], links[20:]
@@ -351,7 +351,7 @@ def report(rows: dict[str, list[dict[str, Any]]], args: argparse.Namespace) -> N
             continue
         loop, proc = med(mine, "valid_median_ms"), med(mine, "process_marginal_ms")
         print(f"\n(b) one check-in, marginal cost, confdesk on {kind} ({args.n} distinct badges)")
-        print(f"  kiosk loop (unit of work + scan)   {loop:6.3f} ms/scan  ({med(mine, 'valid_per_s'):.0f}/s)")
+        print(f"  kiosk loop (scan_alone per line)   {loop:6.3f} ms/scan  ({med(mine, 'valid_per_s'):.0f}/s)")
         print(f"  kiosk process (`confdesk scan --json`, N lines minus none) {proc:6.3f} ms/scan")
         print(
             f"  duplicate {med(mine, 'duplicate_median_ms'):.3f} ms,"

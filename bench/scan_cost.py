@@ -1,9 +1,10 @@
 """What one valid scan costs in the kiosk loop: `python bench/scan_cost.py [--against DIR]`.
 
-Per scan, as `confdesk scan` does per line (a unit of work around core.checkin.scan on the
-line's bytes), N distinct badges in a row: the process's CPU ms (time.process_time), the
-median wall ms, the statements SQLAlchemy sends and, on PostgreSQL, the round trips asyncpg
-makes (BEGIN, COMMIT, savepoints and the pool's ping included). Each measurement is a fresh
+Per scan, as `confdesk scan` does per line (core.checkin.scan_alone on the line's bytes;
+in a checkout from before it, a unit of work around core.checkin.scan), N distinct badges
+in a row: the process's CPU ms (time.process_time), the median wall ms, the statements
+SQLAlchemy sends and, on PostgreSQL, the round trips asyncpg makes (BEGIN, COMMIT,
+savepoints and the pool's ping included). Each measurement is a fresh
 process on a fresh database. With `--against DIR` (another checkout, e.g. /work/main) the
 same loop runs that checkout's code too, alternating with this one in every round: a
 before/after in the same run. The baseline in the same run: a bare INSERT of the Scan row +
@@ -61,10 +62,11 @@ async def child(url: str, n: int) -> dict[str, float]:
 
     from bench.badges import populate
     from core.badges import badge_link, make_token
-    from core.checkin import scan
     from core.db import make_engine, make_session_factory
     from core.models import Conference, Registration, Scan, ScanResult
     from core.uow import unit_of_work
+
+    judge = kiosk_judge()
 
     trips = count_round_trips() if url.startswith("postgresql") else {"round_trips": 0}
     await populate(url, SLUG, [n + 20])
@@ -81,8 +83,7 @@ async def child(url: str, n: int) -> dict[str, float]:
         statements["n"] += 1
 
     async def one(line: bytes) -> str:
-        async with unit_of_work(factory) as db:
-            verdict = await scan(db, conference_id=cid, text=line, staff_telegram_id=1, gate="Main", secret=SECRET)
+        verdict = await judge(factory, conference_id=cid, text=line, staff_telegram_id=1, gate="Main", secret=SECRET)
         return verdict.result.value
 
     for line in lines[:20]:
@@ -121,6 +122,22 @@ async def child(url: str, n: int) -> dict[str, float]:
     out["bare_round_trips"] = (trips["round_trips"] - r0) / n
     await engine.dispose()
     return out
+
+
+def kiosk_judge() -> Any:
+    """What `confdesk scan` calls per line: `scan_alone(factory, ...)`, or in a checkout
+    from before it (`--against`), `scan()` in a unit of work."""
+    try:
+        from core.checkin import scan_alone
+    except ImportError:
+        from core.checkin import scan
+        from core.uow import unit_of_work
+
+        async def scan_alone(factory: Any, **kw: Any) -> Any:
+            async with unit_of_work(factory) as db:
+                return await scan(db, **kw)
+
+    return scan_alone
 
 
 def time_now() -> Any:

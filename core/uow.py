@@ -21,16 +21,22 @@ is already durable.
 What SQLite needs is handled in one place too: `core/db.py` starts every transaction of a
 writing engine with `BEGIN IMMEDIATE` (the write lock at the start, so a read-then-write is
 atomic across processes); read-only engines start a deferred one.
+
+`autocommit(factory)` is the other kind of unit of work: no transaction at all, each
+statement commits by itself (PostgreSQL), for work whose every write is one statement that
+checks what was read before it (a compare-and-set): a kiosk's scan
+(core.checkin.scanning.scan_alone). There is nothing to end: the connection goes back to the
+pool.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
 from types import TracebackType
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 # The unit of work the current task runs in, for code that must reach it without having it
 # passed (the Bot API client's checkpoint before a request).
@@ -115,3 +121,21 @@ def after_commit(fn: Callable[[], None]) -> None:
         fn()
     else:
         work.after_commit(fn)
+
+
+def _engine(factory: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    return factory.kw["bind"]  # type: ignore[no-any-return]
+
+
+def is_postgres(factory: async_sessionmaker[AsyncSession]) -> bool:
+    return _engine(factory).dialect.name == "postgresql"
+
+
+@contextlib.asynccontextmanager
+async def autocommit(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncConnection]:
+    """A connection of `factory`'s engine on which every statement commits by itself: no
+    BEGIN, no COMMIT (asyncpg sends neither in autocommit). Each write must be atomic and
+    check its own premise: what was read before it may have changed in between."""
+    async with _engine(factory).connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn

@@ -171,7 +171,7 @@ class Door:
 async def _online_kiosk(factory: async_sessionmaker[AsyncSession], screen: Screen, door: Door) -> Shift:
     from core.app_settings import ensure_badge_secret
     from core.badges import conference_info as find_conference
-    from core.checkin import scan
+    from core.checkin import scan_alone
     from core.models import Conference
     from core.programme.lookup import find_agenda_item
 
@@ -188,11 +188,10 @@ async def _online_kiosk(factory: async_sessionmaker[AsyncSession], screen: Scree
     screen.start(shift)
 
     async def judge(raw: bytes) -> Verdict:
-        async with unit_of_work(factory) as db:  # one scan, one transaction
-            return await scan(
-                db, conference_id=conf.id, text=raw, staff_telegram_id=door.staff, gate=door.gate,
-                agenda_item_id=item.id if item else None, direction=door.direction, secret=secret,
-            )  # fmt: skip
+        return await scan_alone(  # one scan, one unit of work (PostgreSQL: no transaction, see scan_alone)
+            factory, conference_id=conf.id, text=raw, staff_telegram_id=door.staff, gate=door.gate,
+            agenda_item_id=item.id if item else None, direction=door.direction, secret=secret,
+        )  # fmt: skip
 
     return await scan_lines(screen, shift, judge)
 

@@ -1,7 +1,8 @@
 """Venue and hall check-in: a badge scanned at a door gets a verdict.
 
 - `scan()` (scanning.py): the one entry; judges, records the Scan row, moves presence,
-  inside the caller's unit of work (it never commits).
+  inside the caller's unit of work (it never commits). `scan_alone()`: the same as a unit of
+  work of its own (a kiosk's line; on PostgreSQL unlocked, by compare-and-set).
 - rules.py: every scan rule, one function each, returning a reason code (`Refusal`) or None.
 - presence.py: where a badge is, read under lock (the concurrency guarantee), and moved.
 - replay.py: the same nonce again gets the first verdict.
@@ -11,7 +12,7 @@
 """
 
 from core.checkin.scanned import MAX_SCAN_TEXT, read_scanned
-from core.checkin.scanning import scan
+from core.checkin.scanning import scan, scan_alone
 from core.checkin.verdict import REASONS, Verdict
 
-__all__ = ["MAX_SCAN_TEXT", "REASONS", "Verdict", "read_scanned", "scan"]
+__all__ = ["MAX_SCAN_TEXT", "REASONS", "Verdict", "read_scanned", "scan", "scan_alone"]

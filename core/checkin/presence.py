@@ -9,6 +9,12 @@ more statement (`record_and_move`). SQLite: every transaction begins IMMEDIATE (
 the whole unit of work holds the database's write lock, across processes too (two kiosks on
 one file); the row may not exist yet (it is inserted on entry).
 
+A kiosk's scan on PostgreSQL takes no lock before it judges (core.checkin.scanning's
+`scan_alone`): it reads the state unlocked (`read`), then writes by compare-and-set, one
+statement in autocommit that stores the scan and moves presence only if the row is still as
+read (`record_and_move_if_unmoved`, `record_if_unmoved`; `record_and_enter_first` where no row
+was read), taking the row's lock for that statement only.
+
 The statements are built once (bound parameters), not per scan.
 """
 
@@ -18,8 +24,9 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, bindparam, false, insert, select, update
+from sqlalchemy import Row, bindparam, exists, false, func, insert, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.checkin import tables as t
@@ -27,6 +34,7 @@ from core.checkin.scanned import ScanRequest
 from core.models import ScanDirection
 
 _presence = t.presence
+FOREIGN_KEY_VIOLATION = "23503"  # PostgreSQL's SQLSTATE
 _prev = t.previous_scan
 
 
@@ -64,6 +72,13 @@ def _select_state(*, pg: bool):  # type: ignore[no-untyped-def]
     joined = (joined.join if pg else joined.outerjoin)(here, here.c.registration_id == reg.c.id)
     joined = joined.outerjoin(_prev, _prev.c.id == here.c.last_scan_id)
     return select(*cols).select_from(joined).where(reg.c.id == bindparam("rid"))
+
+
+async def read(conn: AsyncConnection, registration_id: int) -> Row[Any] | None:
+    """PostgreSQL, the kiosk's scan: the badge's state as `read_locked` gives it, but read
+    without a lock and without creating the presence row (`inside` None where there is none
+    yet, as on SQLite). What it read is checked again when the scan is written (`_unmoved`)."""
+    return (await conn.execute(_select_state(pg=False), {"rid": registration_id})).first()
 
 
 @cache
@@ -163,4 +178,109 @@ async def record_and_move(
     params, since, detail = _moved(state, ask)
     params |= scan | {"rid": scan["s_registration_id"], "p_since": ask.now}
     row = (await conn.execute(_record_and_move(since=since), params)).first()
+    return (int(row[0]) if row is not None else None), detail
+
+
+# --- PostgreSQL compare-and-set: the kiosk's scan, no transaction (see the module's docstring)
+
+
+@cache
+def _unmoved():  # type: ignore[no-untyped-def]
+    """The badge's presence row if it is still as `read` saw it (every column a rule or the
+    verdict reads, and the scan that last moved it), locked for the statement (a CTE). A door
+    moving it at that moment is waited for; its committed row then no longer matches (READ
+    COMMITTED re-checks a locked row's condition on its latest version)."""
+    p = _presence
+    return (
+        select(p.c.registration_id)
+        .where(
+            p.c.registration_id == bindparam("rid"),
+            p.c.inside == bindparam("seen_inside", type_=p.c.inside.type),
+            p.c.agenda_item_id.is_not_distinct_from(bindparam("seen_item", type_=p.c.agenda_item_id.type)),
+            p.c.since == bindparam("seen_since", type_=p.c.since.type),
+            p.c.last_scan_id.is_not_distinct_from(bindparam("seen_scan", type_=p.c.last_scan_id.type)),
+        )
+        .with_for_update()
+        .cte("seen")
+    )
+
+
+def _seen(state: Row[Any]) -> dict[str, Any]:
+    return {
+        "rid": state.id,
+        "seen_inside": state.inside,
+        "seen_item": state.agenda_item_id,
+        "seen_since": state.since,
+        "seen_scan": state.last_scan_id,
+    }
+
+
+@cache
+def _record_if_unmoved():  # type: ignore[no-untyped-def]
+    return t.insert_scan_where(exists(_unmoved().select()))
+
+
+async def record_if_unmoved(conn: AsyncConnection, scan: dict[str, Any], state: Row[Any]) -> int | None:
+    """Store a scan that leaves presence as it is (a duplicate) if presence is still as read
+    (a row exists); its id, or None: nothing stored (presence moved, or the nonce is taken)."""
+    row = (await conn.execute(_record_if_unmoved(), scan | _seen(state))).first()
+    return int(row[0]) if row is not None else None
+
+
+@cache
+def _record_and_move_if_unmoved(*, since: bool):  # type: ignore[no-untyped-def]
+    """`_record_and_move`, the scan stored only if presence is still as read."""
+    stored = t.insert_scan_where(exists(_unmoved().select())).cte("s")
+    values = {"inside": bindparam("p_inside"), "agenda_item_id": bindparam("p_item"), "last_scan_id": stored.c.id}
+    if since:
+        values["since"] = bindparam("p_since", type_=_presence.c.since.type)
+    return (
+        update(_presence)
+        .where(_presence.c.registration_id == stored.c.registration_id)
+        .values(**values)
+        .returning(stored.c.id)
+    )
+
+
+@cache
+def _record_and_enter_first():  # type: ignore[no-untyped-def]
+    """The badge's first presence row (ON CONFLICT DO NOTHING: another door's first scan got
+    there first), pointing at the scan's id drawn from the sequence, and the scan row with
+    that id if the presence row was inserted. Should the scan row not be stored (its nonce
+    taken by a scan committed meanwhile), presence would point at no scan: the foreign key
+    fails the statement, which stores nothing (IntegrityError)."""
+    first = select(
+        bindparam("rid", type_=_presence.c.registration_id.type),
+        bindparam("p_inside", type_=_presence.c.inside.type),
+        bindparam("p_item", type_=_presence.c.agenda_item_id.type),
+        bindparam("p_since", type_=_presence.c.since.type),
+        func.nextval(func.pg_get_serial_sequence(literal_column("'scan'"), literal_column("'id'"))),
+    )
+    entered = (
+        pg_insert(_presence)
+        .from_select(["registration_id", "inside", "agenda_item_id", "since", "last_scan_id"], first)
+        .on_conflict_do_nothing(index_elements=["registration_id"])
+        .returning(_presence.c.last_scan_id)
+        .cte("p")
+    )
+    return t.insert_scan_where(entered.c.last_scan_id.is_not(None), id_from=entered.c.last_scan_id)
+
+
+async def record_and_move_if_unmoved(
+    conn: AsyncConnection, scan: dict[str, Any], state: Row[Any], ask: ScanRequest
+) -> tuple[int | None, str | None]:
+    """Store an admitted scan and move presence, if presence is still as `read` saw it
+    (no row: the badge's first, if no other door made its row meanwhile); (the scan's id,
+    or None if nothing was stored: presence moved or the nonce is taken; the detail)."""
+    params, since, detail = _moved(state, ask)
+    params |= scan | _seen(state) | {"p_since": ask.now}
+    if state.inside is not None:
+        row = (await conn.execute(_record_and_move_if_unmoved(since=since), params)).first()
+        return (int(row[0]) if row is not None else None), detail
+    try:
+        row = (await conn.execute(_record_and_enter_first(), params)).first()
+    except IntegrityError as exc:  # the statement stored nothing (autocommit: nothing to roll back)
+        if getattr(exc.orig, "sqlstate", None) != FOREIGN_KEY_VIOLATION:
+            raise
+        return None, detail  # the scan's nonce taken meanwhile (or the registration deleted)
     return (int(row[0]) if row is not None else None), detail

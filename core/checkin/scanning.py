@@ -1,6 +1,7 @@
 """`scan()`: judge one scanned code by the rules (core.checkin.rules), record it as a Scan
 row, move the badge's presence (core.checkin.presence). Runs inside the caller's unit of
-work (core.uow: the kiosk around each line, the bot around each update) and never commits.
+work (core.uow: the bot around each update, the Mini App around each call) and never
+commits. `scan_alone()`: the same, as a unit of work of its own (the kiosk, per line).
 
 Every scan is stored, failed ones too (registration_id None for invalid), with what was
 scanned in `raw` (see core.checkin.scanned). A nonce makes a scan idempotent
@@ -13,26 +14,42 @@ presence row created by another door after this scan read none, or the same nonc
 first), only the savepoint is rolled back and the scan is judged once more afresh: the later
 door gets `duplicate` (or the first verdict), never an IntegrityError.
 
+`scan_alone()` on PostgreSQL holds no lock while it judges and opens no transaction (core.uow
+`autocommit`: no BEGIN, no COMMIT): the state is read unlocked (`presence.read`), the rules
+judge it, then one statement stores the scan: a refusal the badge's presence does not decide
+(invalid, revoked, not approved, not allowed) as it is; a duplicate, or an admitted scan with
+its move of presence, only if presence is still as read (compare-and-set, the row locked for
+that statement). If another door moved it in between, nothing is stored and the scan is read
+and judged afresh, CAS_TRIES times at most, then by `scan()` under lock in a transaction.
+Everything else a verdict reads (the registration, its holder, the hall's categories) is read
+once at the start, as the locked path reads it in its first statement; neither sees a change
+committed after that. A valid scan is two round trips instead of four. The bot and the Mini App
+keep `scan()`: their scan is one step of a larger unit of work.
+
 The hot path is SQLAlchemy Core on the session's connection, statements built once.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from core.checkin import presence, rules
 from core.checkin import tables as t
-from core.checkin.replay import replay
+from core.checkin.replay import replay, replay_on
 from core.checkin.scanned import ScanRequest, read_scanned
 from core.checkin.verdict import Refusal, Verdict, holder
 from core.clock import Clock, utc_now
 from core.errors import NotFound
 from core.models import ScanDirection, ScanResult
+from core.uow import autocommit, is_postgres, unit_of_work
+
+CAS_TRIES = 3  # compare-and-set misses before a kiosk's scan waits for the lock instead
 
 
 class _NonceTaken(Exception):
@@ -59,20 +76,9 @@ async def scan(
     nonce = nonce[:64] if nonce is not None else None
     if nonce is not None and (earlier := await replay(session, nonce)) is not None:
         return earlier
-    readable, raw = read_scanned(text)
     conn = await session.connection()
-    ask = ScanRequest(
-        conference_id=conference_id,
-        text=readable,
-        raw=raw,
-        staff=staff_telegram_id,
-        gate=(gate or "")[:64],
-        item_id=agenda_item_id,
-        direction=direction,
-        nonce=nonce,
-        secret=secret,
-        now=clock(),
-        allowed=await _allowed_categories(conn, conference_id, agenda_item_id),
+    ask = await _request(
+        conn, conference_id, text, staff_telegram_id, gate, agenda_item_id, direction, nonce, secret, clock()
     )
     pg = conn.dialect.name == "postgresql"
     collided = (_NonceTaken,) if pg else (IntegrityError,)  # PostgreSQL: no savepoint to roll back
@@ -89,6 +95,110 @@ async def scan(
                 raise
             # SQLite: another door created this badge's presence row after our read: judge afresh
     raise AssertionError("unreachable")
+
+
+async def _request(
+    conn: AsyncConnection,
+    conference_id: int,
+    text: str | bytes,
+    staff_telegram_id: int | None,
+    gate: str,
+    agenda_item_id: int | None,
+    direction: ScanDirection,
+    nonce: str | None,
+    secret: bytes,
+    now: datetime,
+) -> ScanRequest:
+    readable, raw = read_scanned(text)
+    return ScanRequest(
+        conference_id=conference_id,
+        text=readable,
+        raw=raw,
+        staff=staff_telegram_id,
+        gate=(gate or "")[:64],
+        item_id=agenda_item_id,
+        direction=direction,
+        nonce=nonce,
+        secret=secret,
+        now=now,
+        allowed=await _allowed_categories(conn, conference_id, agenda_item_id),
+    )
+
+
+async def scan_alone(
+    factory: async_sessionmaker[AsyncSession],
+    *,
+    conference_id: int,
+    text: str | bytes,
+    staff_telegram_id: int | None,
+    gate: str,
+    agenda_item_id: int | None = None,
+    direction: ScanDirection = ScanDirection.IN,
+    nonce: str | None = None,
+    secret: bytes,
+    clock: Clock = utc_now,
+) -> Verdict:
+    """`scan()` as a unit of work of its own: a kiosk's line. The same verdicts and rows as
+    `scan()` in `unit_of_work(factory)`, which is what it runs on SQLite. PostgreSQL: no
+    transaction, each statement commits by itself (core.uow.autocommit): the state is read
+    unlocked, then one compare-and-set statement stores the scan (and moves presence) only
+    if presence is still as read; if another door moved it meanwhile, nothing is stored and
+    the scan is judged again from a fresh read, at most CAS_TRIES times, then under lock."""
+    direction = ScanDirection(direction)
+    nonce = nonce[:64] if nonce is not None else None
+    where: dict[str, Any] = {
+        "conference_id": conference_id,
+        "text": text,
+        "staff_telegram_id": staff_telegram_id,
+        "gate": gate,
+    }
+    where |= {"agenda_item_id": agenda_item_id, "direction": direction, "nonce": nonce, "secret": secret}
+    if not is_postgres(factory):
+        async with unit_of_work(factory) as session:
+            return await scan(session, **where, clock=clock)
+    async with autocommit(factory) as conn:
+        if nonce is not None and (earlier := await replay_on(conn, nonce)) is not None:
+            return earlier
+        now = clock()
+        ask = await _request(
+            conn, conference_id, text, staff_telegram_id, gate, agenda_item_id, direction, nonce, secret, now
+        )
+        for _ in range(CAS_TRIES):
+            try:
+                verdict = await _judge_and_compare_and_set(conn, ask)
+            except _NonceTaken:
+                verdict = None
+            if verdict is not None:
+                return verdict
+            if nonce is not None and (earlier := await replay_on(conn, nonce)) is not None:
+                return earlier  # the same nonce, stored by a concurrent scan first
+    async with unit_of_work(factory) as session:  # presence kept moving under this door: wait for it
+        return await scan(session, **where, clock=lambda: now)
+
+
+async def _judge_and_compare_and_set(conn: AsyncConnection, ask: ScanRequest) -> Verdict | None:
+    """`_judge_and_record` on a state read unlocked: a refusal that does not depend on
+    presence is stored as it is; a duplicate, or an admitted scan and its move of presence,
+    only if presence is still as read. None: nothing was stored, presence moved meanwhile
+    (or the nonce is taken: _NonceTaken)."""
+    checked = rules.badge_token(ask.text, ask.secret)
+    if isinstance(checked, Refusal):
+        return await _refuse(conn, ask, checked, pg=True)
+    registration_id, version = checked
+    state = await presence.read(conn, registration_id)
+    refusal = rules.registration_known(state, ask)
+    if refusal is not None:
+        return await _refuse(conn, ask, refusal, pg=True)
+    assert state is not None  # registration_known refuses a missing registration
+    refusal = rules.first_refusal(state, version, ask)
+    if refusal is not None and refusal.result is not ScanResult.DUPLICATE:
+        return await _refuse(conn, ask, refusal, registration_id, version, state, pg=True)
+    values = _scan_values(ask, refusal.result if refusal else ScanResult.OK, registration_id, version)
+    if refusal is not None:  # already inside: stored only if they still are, as read
+        scan_id = await presence.record_if_unmoved(conn, values, state)
+        return None if scan_id is None else await _refused(conn, ask, refusal, scan_id, registration_id, state)
+    scan_id, detail = await presence.record_and_move_if_unmoved(conn, values, state, ask)
+    return None if scan_id is None else _admitted(ask, registration_id, state, scan_id, detail)
 
 
 @cache
@@ -130,6 +240,10 @@ async def _judge_and_record(conn: AsyncConnection, ask: ScanRequest, *, pg: bool
     else:
         scan_id = await _record(conn, values, pg=False)
         detail = await presence.move(conn, registration_id, state, ask, scan_id)
+    return _admitted(ask, registration_id, state, scan_id, detail)
+
+
+def _admitted(ask: ScanRequest, registration_id: int, state: Row[Any], scan_id: int, detail: str | None) -> Verdict:
     who = {"registration_id": registration_id, **holder(state)}
     return Verdict(ScanResult.OK, detail=detail, scan_id=scan_id, **ask.where(), **who)
 
@@ -147,6 +261,18 @@ async def _refuse(
     """Record a refused scan; its verdict (who, for a known registration; for a duplicate,
     since when and by whom they are inside)."""
     scan_id = await _record(conn, _scan_values(ask, refusal.result, registration_id, version), pg=pg)
+    return await _refused(conn, ask, refusal, scan_id, registration_id, state)
+
+
+async def _refused(
+    conn: AsyncConnection,
+    ask: ScanRequest,
+    refusal: Refusal,
+    scan_id: int,
+    registration_id: int | None,
+    state: Row[Any] | None,
+) -> Verdict:
+    """The verdict of a refused scan stored as `scan_id`."""
     who: dict[str, Any] = {}
     if state is not None:
         who = {"registration_id": registration_id, **holder(state)}

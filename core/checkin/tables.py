@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import ColumnElement, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from core.models import AgendaItem, Conference, Delegation, Participant, Presence, Registration, Scan
@@ -36,6 +36,24 @@ def insert_scan(*, pg: bool):  # type: ignore[no-untyped-def]
         stored = pg_insert(scan).values(**values).on_conflict_do_nothing(index_elements=["nonce"])
         return stored.returning(scan.c.id, scan.c.registration_id)
     return insert(scan).values(**values).returning(scan.c.id, scan.c.registration_id)
+
+
+@cache
+def _scan_binds():  # type: ignore[no-untyped-def]
+    return tuple(bindparam(f"s_{name}", type_=scan.c[name].type) for name in SCAN_COLUMNS)
+
+
+def insert_scan_where(condition: ColumnElement[bool], id_from: Any = None):  # type: ignore[no-untyped-def]
+    """PostgreSQL: `insert_scan`, but the row is stored only where `condition` holds (a
+    compare-and-set), with its id from `id_from` if given (a column of a CTE); nothing either
+    if its nonce is stored already. RETURNING its id and registration."""
+    names, cols = list(SCAN_COLUMNS), list(_scan_binds())
+    if id_from is not None:
+        names, cols = ["id", *names], [id_from, *cols]
+    rows = select(*cols).where(condition)
+    stored = pg_insert(scan).from_select(names, rows, include_defaults=False)  # `offline`: the server's false
+    stored = stored.on_conflict_do_nothing(index_elements=["nonce"])
+    return stored.returning(scan.c.id, scan.c.registration_id)
 
 
 def scan_params(**values: Any) -> dict[str, Any]:

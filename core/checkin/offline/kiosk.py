@@ -1,6 +1,6 @@
 """One kiosk that never stops: online while central answers, offline at once when it does not.
 
-- Online: each scan goes to central (`checkin.scan`, with the scan's client nonce) and must
+- Online: each scan goes to central (`checkin.scan_alone`, with the scan's client nonce) and must
   answer within `timeout` seconds; the verdict is also applied to the local copy's presence
   and written to the journal as uploaded.
 - Central does not answer in time (refused, reset, silent, file gone): the same scan is judged
@@ -225,12 +225,11 @@ class Kiosk:
 
     async def _scan_online(self, place: Place, text: str | bytes, nonce: str) -> checkin.Verdict:
         assert self.secret is not None
-        async with unit_of_work(self.central.factory()) as db:
-            return await checkin.scan(
-                db, conference_id=place.conference_id, text=text, staff_telegram_id=place.staff, gate=place.gate,
-                agenda_item_id=place.item_id, direction=place.direction, nonce=nonce, secret=self.secret,
-                clock=self.clock,
-            )  # fmt: skip
+        return await checkin.scan_alone(
+            self.central.factory(), conference_id=place.conference_id, text=text, staff_telegram_id=place.staff,
+            gate=place.gate, agenda_item_id=place.item_id, direction=place.direction, nonce=nonce,
+            secret=self.secret, clock=self.clock,
+        )  # fmt: skip
 
     def _remember(self, verdict: checkin.Verdict, nonce: str, place: Place) -> None:
         """A verdict central gave: into the journal (as uploaded) and the copy's presence."""
