@@ -15,7 +15,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Delete, Select, distinct, func, select, text, update
+from sqlalchemy import Delete, Select, Update, distinct, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import reporting
@@ -335,10 +335,11 @@ async def test_a_rebuild_after_a_zone_change_keeps_what_the_fold_row_knew(sessio
 
 @pytest.mark.skipif(not USE_PG, reason="PostgreSQL: SQLite's fold holds the write lock, as any write")
 async def test_doors_do_not_wait_for_a_rebuild(session_factory, monkeypatch):
-    """While a rebuild runs (here: paused at its first delete) a door takes its lock on scan
-    at once (NOWAIT: fails if any lock stood in its way) and commits its scan; a door whose
-    transaction was in flight when the rebuild began commits too. The rebuild holds nothing
-    on scan beyond what any read holds; both scans are counted once afterwards."""
+    """While a rebuild runs (paused at its first delete, and again after its ANALYZE, at the
+    fold row's update) a door takes its lock on scan at once (NOWAIT: fails if any lock
+    stood in its way) and commits its scan; a door whose transaction was in flight when the
+    rebuild began commits too. The rebuild holds no lock that a door's would wait for; every
+    scan is counted once afterwards."""
     async with session_factory() as s:
         conf = await make_conference(s, first_day=DAYS[0], last_day=DAYS[-1])
         reg = await make_registration(s, conf, await make_participant(s))
@@ -352,25 +353,33 @@ async def test_doors_do_not_wait_for_a_rebuild(session_factory, monkeypatch):
         await s.commit()
     report = session_factory()
     pid = (await report.execute(text("SELECT pg_backend_pid()"))).scalar_one()
-    seen: dict[str, object] = {}
+    held: list[set[tuple[str, str]]] = []  # the rebuild's locks, at each pause
 
-    async def during_rebuild() -> None:
+    async def door_meanwhile(hours: int) -> None:
         async with session_factory() as door:
             await door.execute(text("LOCK TABLE scan IN ROW EXCLUSIVE MODE NOWAIT"))
-            door.add(a_scan(conf, reg, hours=32))
+            door.add(a_scan(conf, reg, hours=hours))
             await door.commit()
-        await in_flight.commit()
+        if in_flight.in_transaction():
+            await in_flight.commit()
         async with session_factory() as s:
             locks = await s.execute(
-                text("SELECT mode FROM pg_locks WHERE pid = :pid AND relation = 'scan'::regclass"), {"pid": pid}
+                text(
+                    "SELECT relation::regclass::text, mode FROM pg_locks"
+                    " WHERE pid = :pid AND locktype = 'relation' AND mode <> 'AccessShareLock'"
+                ),
+                {"pid": pid},
             )
-            seen["locks"] = set(locks.scalars())
+            held.append({(str(r), str(m)) for r, m in locks})
 
     execute = AsyncConnection.execute
 
     async def pausing(self, statement, *args, **kw):
-        if "locks" not in seen and isinstance(statement, Delete) and statement.table is summary.DAY:
-            await during_rebuild()
+        table = getattr(statement, "table", None)
+        if not held and isinstance(statement, Delete) and table is summary.DAY:
+            await door_meanwhile(32)
+        elif len(held) == 1 and isinstance(statement, Update) and table is summary.FOLD:
+            await door_meanwhile(33)
         return await execute(self, statement, *args, **kw)
 
     monkeypatch.setattr(AsyncConnection, "execute", pausing)
@@ -381,10 +390,14 @@ async def test_doors_do_not_wait_for_a_rebuild(session_factory, monkeypatch):
         await report.close()
         await in_flight.close()
         monkeypatch.undo()
-    assert seen["locks"] == {"AccessShareLock"}
+    assert len(held) == 2
+    # beyond the summary's own tables (and their indexes): ROW SHARE (its foreign keys' row
+    # locks, on conference and registration), which only EXCLUSIVE locks conflict with
+    assert {mode for relation, mode in set.union(*held) if "attendance_" not in relation} <= {"RowShareLock"}, held
+    assert ("attendance_day", "ShareUpdateExclusiveLock") in held[1]  # its ANALYZE's, on its own tables
     async with session_factory() as s:
         await check(s, conf)
-        assert (await s.execute(select(func.count()).where(SCAN.c.conference_id == conf.id))).scalar_one() == 6
+        assert (await s.execute(select(func.count()).where(SCAN.c.conference_id == conf.id))).scalar_one() == 7
 
 
 @pytest.mark.skipif(not USE_PG, reason="PostgreSQL: on SQLite a report's transaction holds the write lock throughout")
