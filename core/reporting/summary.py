@@ -18,7 +18,8 @@ indexes) the first time, and whenever the conference's time zone is not the one 
 were folded in (days are local days; a programme load or a setting may change the zone; the
 conference's first and last day do not matter: every day is kept). The rebuild takes no
 lock on scan (on PostgreSQL doors never wait for a report; on SQLite a fold is a write,
-under the writer lock as any): one statement (one snapshot) reads the top
+under the writer lock as any, so nothing is in flight meanwhile and none of what follows is
+needed, `_in_flight`): one statement (one snapshot) reads the top
 id and the ids below it that are not rows (`_ids`); those the fold row does not already
 know for gone (below its watermark, not pending) may still be written by a transaction in
 flight, so the grouped statements leave them out (with the few id windows around them,
@@ -238,6 +239,13 @@ async def _read(conn: AsyncConnection, fold: _Fold, lo: int, hi: int, new: Any) 
     return seen
 
 
+def _in_flight(conn: AsyncConnection) -> bool:
+    """Whether scans may be written while a fold runs: not on SQLite, where a fold holds the
+    write lock from its first statement (BEGIN IMMEDIATE), so a rebuild there needs neither
+    `_ids` nor the id conditions (they cost it ~0.8 s at 500,000 scans)."""
+    return conn.dialect.name != "sqlite"
+
+
 async def _ids(conn: AsyncConnection, low: int) -> tuple[int, list[tuple[int, int]]]:
     """In one statement (one snapshot on PostgreSQL): the highest scan id, and the ranges of
     ids from `low` up to it that are not rows (rolled back, skipped, or not committed yet)."""
@@ -278,15 +286,18 @@ async def _rebuild(
     cid = conference.id
     assert cid is not None
     old = _ranges(state.pending)
-    # below the fold row's watermark only its pending ids may still become rows
-    top, gaps = await _ids(conn, min([lo for lo, _, _ in old] + [state.scan_id + 1]))
+    in_flight = _in_flight(conn)
+    if in_flight:  # below the fold row's watermark only its pending ids may still become rows
+        top, gaps = await _ids(conn, min([lo for lo, _, _ in old] + [state.scan_id + 1]))
+    else:
+        top, gaps = await _top(conn), []
     watermark = max(top, state.scan_id)
-    if watermark > top:  # the highest scans are gone (another conference deleted)
+    if in_flight and watermark > top:  # the highest scans are gone (another conference deleted)
         gaps.append((top + 1, watermark))
     unknown = _unknown(gaps, state.scan_id, old, now)
     skip = _windows([(lo, hi) for lo, hi, _ in unknown], REBUILD_SKIP_WINDOWS)
     # the ids every statement below counts, whatever it sees: none may become a row later
-    settled = [SCAN.c.id <= watermark, *(not_(SCAN.c.id.between(lo, hi)) for lo, hi in skip)]
+    settled = [SCAN.c.id <= watermark, *(not_(SCAN.c.id.between(lo, hi)) for lo, hi in skip)] if in_flight else []
     await conn.execute(delete(DAY).where(DAY.c.conference_id == cid))
     await conn.execute(delete(TALLY).where(TALLY.c.conference_id == cid))
     to_day = _Days(conference)
