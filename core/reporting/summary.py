@@ -16,21 +16,24 @@ nothing new only reads; one that folds writes, so reports need a writable unit o
 Built from scratch (`_rebuild`: one grouped statement per day with scans, over the report
 indexes) the first time, and whenever the conference's time zone is not the one the rows
 were folded in (days are local days; a programme load or a setting may change the zone; the
-conference's first and last day do not matter: every day is kept). The rebuild takes no
-lock on scan (on PostgreSQL doors never wait for a report; on SQLite a fold is a write,
-under the writer lock as any, so nothing is in flight meanwhile and none of what follows is
-needed, `_in_flight`): one statement (one snapshot) reads the top
-id and the ids below it that are not rows (`_ids`); those the fold row does not already
-know for gone (below its watermark, not pending) may still be written by a transaction in
-flight, so the grouped statements leave them out (with the few id windows around them,
-`REBUILD_SKIP_WINDOWS`), the windows are read and folded by id as new scans are, and the
-ids still missing are kept in `pending` as an incremental fold keeps them. Each statement
-thus counts the same settled ids whatever its own snapshot sees (the id conditions cost
-PostgreSQL its index-only scans, scan.id not being in the report index: a rebuild at
-500,000 scans takes ~25 % longer than under the old SHARE lock, bench/README.md, and holds
-nobody back meanwhile). On PostgreSQL it then
-ANALYZEs the summary tables (without statistics the planner takes them for a few rows: 3x
-slower plans); that takes SHARE UPDATE EXCLUSIVE on them alone, which no door needs.
+conference's first and last day do not matter: every day is kept).
+
+The rebuild takes no lock on scan: on PostgreSQL doors never wait for a report. One
+statement (one snapshot) reads the top id and the ids below it that are not rows (`_ids`);
+those the fold row does not already know for gone (below its watermark and not pending)
+may still be written by a transaction in flight, so the grouped statements leave them out
+(with the few id windows around them, REBUILD_SKIP_WINDOWS), the windows are read and
+folded by id as new scans are, and the ids still missing are kept in `pending` as an
+incremental fold keeps them. Each statement thus counts the same settled ids whatever its
+own snapshot sees. The id conditions cost PostgreSQL its index-only scans (scan.id is not
+in the report index): a rebuild at 500,000 scans takes 0.1-0.8 s longer than under the old
+SHARE lock (bench/README.md), holding nobody back. The first rebuild after the upgrade
+takes every gap in the ids for possibly in flight (it knows no watermark yet): for
+PENDING_GRACE the folds read the scans around them again (at most READ_WINDOWS ranges).
+On SQLite a fold is a write under the writer lock, as any: nothing is in flight meanwhile,
+and none of this is done (`_in_flight`). On PostgreSQL the rebuild then ANALYZEs the
+summary tables (without statistics the planner takes them for a few rows: 3x slower
+plans); that takes SHARE UPDATE EXCLUSIVE on those two tables alone, which no door needs.
 
 What keeps it right besides:
 - a scan id not visible yet (PostgreSQL: an insert committed after a later id's) is kept in
