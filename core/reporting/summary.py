@@ -27,13 +27,16 @@ folded by id as new scans are, and the ids still missing are kept in `pending` a
 incremental fold keeps them. Each statement thus counts the same settled ids whatever its
 own snapshot sees. The id conditions cost PostgreSQL its index-only scans (scan.id is not
 in the report index): a rebuild at 500,000 scans takes 0.1-0.8 s longer than under the old
-SHARE lock (bench/README.md), holding nobody back. The first rebuild after the upgrade
-takes every gap in the ids for possibly in flight (it knows no watermark yet): for
-PENDING_GRACE the folds read the scans around them again (at most READ_WINDOWS ranges).
+SHARE lock (bench/README.md), holding nobody back. A first rebuild that finds
+a door's transaction open knows no id below which all is settled: every gap in the ids may
+be in flight then, and for PENDING_GRACE the folds read the scans around them again (at
+most READ_WINDOWS ranges).
 On SQLite a fold is a write under the writer lock, as any: nothing is in flight meanwhile,
-and none of this is done (`_in_flight`). On PostgreSQL the rebuild then ANALYZEs the
-summary tables (without statistics the planner takes them for a few rows: 3x slower
-plans); that takes SHARE UPDATE EXCLUSIVE on those two tables alone, which no door needs.
+and none of this is done (`_settled`). Nor is it on PostgreSQL below the id sequence's
+value when no transaction was writing scan as the rebuild began (`_settled`). On
+PostgreSQL the rebuild then ANALYZEs the summary tables (without statistics the planner
+takes them for a few rows: 3x slower plans); that takes SHARE UPDATE EXCLUSIVE on those
+two tables alone, which no door needs.
 
 What keeps it right besides:
 - a scan id not visible yet (PostgreSQL: an insert committed after a later id's) is kept in
@@ -242,11 +245,28 @@ async def _read(conn: AsyncConnection, fold: _Fold, lo: int, hi: int, new: Any) 
     return seen
 
 
-def _in_flight(conn: AsyncConnection) -> bool:
-    """Whether scans may be written while a fold runs: not on SQLite, where a fold holds the
-    write lock from its first statement (BEGIN IMMEDIATE), so a rebuild there needs neither
-    `_ids` nor the id conditions (they cost it ~0.8 s at 500,000 scans)."""
-    return conn.dialect.name != "sqlite"
+async def _settled(conn: AsyncConnection) -> int | None:
+    """An id up to which no scan can still be being written. None on SQLite: a fold holds the
+    write lock from its first statement (BEGIN IMMEDIATE), so none at all (a rebuild there
+    needs neither `_ids` nor the id conditions; they cost it ~0.8 s at 500,000 scans). On
+    PostgreSQL the id sequence's last value, if once it is read no other transaction holds
+    ROW EXCLUSIVE on scan (a writer of scan takes it before it draws an id and keeps it to
+    its end: every id drawn before is then a row or never one, for any later snapshot);
+    else 0 (a door's transaction was open: nothing is known). Reading the sequence takes ROW
+    EXCLUSIVE on it, as each door's nextval does: no door waits for it."""
+    if conn.dialect.name == "sqlite":
+        return None
+    drawn = await conn.execute(
+        text("SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('scan', 'id')::regclass), 0)")
+    )
+    last = int(drawn.scalar() or 0)
+    writing = await conn.execute(
+        text(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'relation' AND relation = 'scan'::regclass"
+            " AND mode = 'RowExclusiveLock' AND pid IS DISTINCT FROM pg_backend_pid())"
+        )
+    )
+    return 0 if writing.scalar() else last
 
 
 async def _ids(conn: AsyncConnection, low: int) -> tuple[int, list[tuple[int, int]]]:
@@ -264,13 +284,16 @@ async def _ids(conn: AsyncConnection, low: int) -> tuple[int, list[tuple[int, in
 
 
 def _unknown(
-    gaps: list[tuple[int, int]], watermark: int, pending: list[tuple[int, int, str]], now: datetime
+    gaps: list[tuple[int, int]], watermark: int, pending: list[tuple[int, int, str]], now: datetime, settled: int
 ) -> list[tuple[int, int, str]]:
     """The ids of `gaps` that may still become rows, with when they were first missed: those
     above the fold row's watermark (missed now), and those of its pending ranges (missed
-    then). An id at or below the watermark and not pending is known for gone."""
+    then). An id at or below the watermark and not pending is known for gone, and so is any
+    up to `settled` (`_settled`)."""
     found: list[tuple[int, int, str]] = []
-    for lo, hi in gaps:
+    for lo, hi in ((max(lo, settled + 1), hi) for lo, hi in gaps):
+        if lo > hi:
+            continue
         if hi > watermark:
             found.append((max(lo, watermark + 1), hi, now.isoformat()))
         for plo, phi, since in pending:
@@ -289,15 +312,17 @@ async def _rebuild(
     cid = conference.id
     assert cid is not None
     old = _ranges(state.pending)
-    in_flight = _in_flight(conn)
-    if in_flight:  # below the fold row's watermark only its pending ids may still become rows
-        top, gaps = await _ids(conn, min([lo for lo, _, _ in old] + [state.scan_id + 1]))
+    settled_below = await _settled(conn)
+    in_flight = settled_below is not None
+    if settled_below is not None:  # below the watermark only pending ids may still become rows
+        low = max(min([lo for lo, _, _ in old] + [state.scan_id + 1]), settled_below + 1)
+        top, gaps = await _ids(conn, low)
     else:
         top, gaps = await _top(conn), []
     watermark = max(top, state.scan_id)
     if in_flight and watermark > top:  # the highest scans are gone (another conference deleted)
         gaps.append((top + 1, watermark))
-    unknown = _unknown(gaps, state.scan_id, old, now)
+    unknown = _unknown(gaps, state.scan_id, old, now, settled_below or 0)
     skip = _windows([(lo, hi) for lo, hi, _ in unknown], REBUILD_SKIP_WINDOWS)
     # the ids every statement below counts, whatever it sees: none may become a row later
     settled = [SCAN.c.id <= watermark, *(not_(SCAN.c.id.between(lo, hi)) for lo, hi in skip)] if in_flight else []

@@ -110,11 +110,18 @@ async def check(session, conf: Conference) -> None:
             assert by_day[day][0] == await oracle_present(session, conf, day) == len(expected)
 
 
+SETTLED = summary._settled  # the real one (the fixture below stands in for it)
+
+
 @pytest.fixture(autouse=True)
 def in_flight(monkeypatch):
     """Scans may be written while a fold runs (PostgreSQL), on SQLite too: tests write ids
     between a rebuild's statements, or leave them for later, as PostgreSQL's doors do."""
-    monkeypatch.setattr(summary, "_in_flight", lambda conn: True)
+    monkeypatch.setattr(summary, "_settled", nothing_settled)
+
+
+async def nothing_settled(conn) -> int:
+    return 0
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -233,10 +240,14 @@ class ids_then:
         return found
 
 
+async def all_settled(conn) -> None:
+    return None
+
+
 async def test_a_rebuild_where_nothing_is_in_flight(session, monkeypatch):
     """SQLite's rebuild (its fold holds the write lock: no scan is being written) counts every
     row and leaves nothing pending: what is not a row then never becomes one."""
-    monkeypatch.setattr(summary, "_in_flight", lambda conn: False)
+    monkeypatch.setattr(summary, "_settled", all_settled)
     conf = await make_conference(session, first_day=DAYS[0], last_day=DAYS[-1])
     reg = await make_registration(session, conf, await make_participant(session))
     session.add_all([a_scan(conf, reg, i, hours=i * 7) for i in (1, 2, 4, 5, 9)])
@@ -371,6 +382,7 @@ async def test_doors_do_not_wait_for_a_rebuild(session_factory, monkeypatch):
         reg = await make_registration(s, conf, await make_participant(s))
         s.add_all([a_scan(conf, reg, hours=h) for h in (1, 2, 30)])
         await s.commit()
+    monkeypatch.setattr(summary, "_settled", SETTLED)  # which sees the door below writing
     in_flight = session_factory()
     in_flight.add(a_scan(conf, reg, hours=3))
     await in_flight.flush()  # an id taken, not committed
@@ -418,8 +430,11 @@ async def test_doors_do_not_wait_for_a_rebuild(session_factory, monkeypatch):
         monkeypatch.undo()
     assert len(held) == 2
     # beyond the summary's own tables (and their indexes): ROW SHARE (its foreign keys' row
-    # locks, on conference and registration), which only EXCLUSIVE locks conflict with
-    assert {mode for relation, mode in set.union(*held) if "attendance_" not in relation} <= {"RowShareLock"}, held
+    # locks, on conference and registration), which only EXCLUSIVE locks conflict with, and
+    # ROW EXCLUSIVE on the id sequence (read for `_settled`), which is what nextval takes too
+    others = {(relation, mode) for relation, mode in set.union(*held) if "attendance_" not in relation}
+    others -= {("scan_id_seq", "RowExclusiveLock")}
+    assert {mode for _, mode in others} <= {"RowShareLock"}, others
     assert ("attendance_day", "ShareUpdateExclusiveLock") in held[1]  # its ANALYZE's, on its own tables
     async with session_factory() as s:
         await check(s, conf)
@@ -530,4 +545,37 @@ async def test_doors_scan_while_the_attendance_export_streams(database_url, sess
     finally:
         await doors.dispose()
     async with session_factory() as s:
+        await check(s, conf)
+
+
+@pytest.mark.skipif(not USE_PG, reason="PostgreSQL's sequence and locks")
+async def test_ids_are_settled_up_to_the_sequence_while_no_door_writes(session_factory, monkeypatch):
+    """With no transaction writing scan, every id drawn so far is a row or never one: a
+    rebuild keeps no gap below them pending. With a door's transaction open, nothing is
+    known (its id may commit later)."""
+    monkeypatch.setattr(summary, "_settled", SETTLED)
+    async with session_factory() as s:
+        conf = await make_conference(s, first_day=DAYS[0], last_day=DAYS[-1])
+        reg = await make_registration(s, conf, await make_participant(s))
+        await s.commit()
+        s.add_all([a_scan(conf, reg, hours=h) for h in (1, 2, 3)])
+        await s.flush()
+        s.add(a_scan(conf, reg, hours=4))
+        await s.rollback()  # its ids drawn, never rows
+        await s.refresh(conf)
+        await s.refresh(reg)
+        s.add_all([a_scan(conf, reg, hours=h) for h in (5, 6)])
+        await s.commit()
+        top = (await s.execute(select(func.max(SCAN.c.id)))).scalar_one()
+        assert await SETTLED(await s.connection()) >= top
+        door = session_factory()
+        door.add(a_scan(conf, reg, hours=7))
+        await door.flush()
+        assert await SETTLED(await s.connection()) == 0
+        await door.rollback()
+        await door.close()
+        await s.commit()
+        await summary.refresh(s, conf, clock=now)
+        await s.commit()
+        assert await fold_state(s, conf) == (top, [])
         await check(s, conf)
