@@ -22,15 +22,14 @@ The rebuild takes no lock on scan: on PostgreSQL doors never wait for a report. 
 statement (one snapshot) reads the top id and the ids below it that are not rows (`_ids`);
 those the fold row does not already know for gone (below its watermark and not pending)
 may still be written by a transaction in flight, so the grouped statements leave them out
-(with the few id windows around them, REBUILD_SKIP_WINDOWS), the windows are read and
-folded by id as new scans are, and the ids still missing are kept in `pending` as an
-incremental fold keeps them. Each statement thus counts the same settled ids whatever its
+(a list of ids, and the few id windows around the long ranges, REBUILD_SKIP_WINDOWS); what
+they left out is read and folded by id as new scans are, and the ids still missing are
+kept in `pending` as an incremental fold keeps them. Each statement thus counts the same settled ids whatever its
 own snapshot sees. The id conditions cost PostgreSQL its index-only scans (scan.id is not
 in the report index): a rebuild at 500,000 scans takes 0.1-0.8 s longer than under the old
 SHARE lock (bench/README.md), holding nobody back. A first rebuild that finds
 a door's transaction open knows no id below which all is settled: every gap in the ids may
-be in flight then, and for PENDING_GRACE the folds read the scans around them again (at
-most READ_WINDOWS ranges).
+be in flight then, and for PENDING_GRACE the folds look for them again (by a list of ids).
 On SQLite a fold is a write under the writer lock, as any: nothing is in flight meanwhile,
 and none of this is done (`_settled`). Nor is it on PostgreSQL below the id sequence's
 value when no transaction was writing scan as the rebuild began (`_settled`). On
@@ -63,7 +62,7 @@ from bisect import bisect_right
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, literal, not_, select, text, union_all, update
+from sqlalchemy import bindparam, delete, func, literal, not_, select, text, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -79,7 +78,8 @@ FOLD = AttendanceFold.__table__  # type: ignore[attr-defined]
 
 PENDING_GRACE = timedelta(minutes=10)  # how long an id below the watermark may stay unseen
 REBUILD_SKIP_WINDOWS = 16  # id windows a rebuild's grouped statements leave out (read by id instead)
-READ_WINDOWS = 64  # id windows a fold reads at most (pending ranges close together share one)
+READ_WINDOWS = 64  # id windows a fold reads at most (long pending ranges close together share one)
+SHORT = 32  # a pending range shorter than this is read (or left out) as a list of its ids
 BATCH = 50_000  # scans read per statement while folding
 MOVES = (ScanDirection.IN.value, ScanDirection.OUT.value)
 
@@ -179,14 +179,35 @@ async def _fold_new(
         return i >= 0 and scan_id <= old[i][1]
 
     fold = _Fold(conference)
-    # ids missed before are read again with the new ones, by the primary key: each window
-    # one range (pending ranges close together share one; reading an id twice is harmless:
-    # spans are min/max, and only `new` ids are counted)
-    seen: set[int] = set()
-    for lo, hi in _windows([(lo, hi) for lo, hi, _ in targets], READ_WINDOWS):
-        seen |= await _read(conn, fold, lo, hi, new)
+    # ids missed before are read again with the new ones, by the primary key
+    seen = await _read_all(conn, fold, [(lo, hi) for lo, hi, _ in targets], READ_WINDOWS, new)
     await _write(conn, fold)
     return _missing(targets, seen, now)
+
+
+def _split(ranges: list[tuple[int, int]], most: int) -> tuple[list[int], list[tuple[int, int]]]:
+    """Short ranges as their ids (read or left out as a list: a rebuild's first one may find
+    hundreds of gaps scattered over the table), the long ones as at most `most` windows."""
+    windows = _windows([(lo, hi) for lo, hi in ranges if hi - lo >= SHORT], most)
+    starts = [lo for lo, _ in windows]
+
+    def windowed(i: int) -> bool:  # each id read once: a tally counts what it reads
+        w = bisect_right(starts, i) - 1
+        return w >= 0 and i <= windows[w][1]
+
+    return [i for lo, hi in ranges if hi - lo < SHORT for i in range(lo, hi + 1) if not windowed(i)], windows
+
+
+async def _read_all(conn: AsyncConnection, fold: _Fold, ranges: list[tuple[int, int]], most: int, new: Any) -> set[int]:
+    """Fold the conference's scans among the ids of `ranges` (`_split`: each id once); the
+    ids that are rows."""
+    short, windows = _split(ranges, most)
+    seen: set[int] = set()
+    for lo, hi in windows:
+        seen |= await _read(conn, fold, lo, hi, new)
+    for chunk in range(0, len(short), BATCH):
+        seen |= await _read(conn, fold, 0, -1, new, ids=short[chunk : chunk + BATCH])
+    return seen
 
 
 def _ranges(pending: list[Any]) -> list[tuple[int, int, str]]:
@@ -226,14 +247,20 @@ def _windows(ranges: list[tuple[int, int]], most: int) -> list[tuple[int, int]]:
     return [(lo, hi) for lo, hi in windows]
 
 
-async def _read(conn: AsyncConnection, fold: _Fold, lo: int, hi: int, new: Any) -> set[int]:
-    """Fold the conference's scans among ids [lo, hi]; every id of the range that is a row
-    (any conference's). Read by id alone: the primary key serves it whatever the planner
-    knows of the other indexes."""
+async def _read(
+    conn: AsyncConnection, fold: _Fold, lo: int, hi: int, new: Any, *, ids: list[int] | None = None
+) -> set[int]:
+    """Fold the conference's scans among ids [lo, hi] (or among `ids`); every id of them
+    that is a row (any conference's). Read by id alone: the primary key serves it whatever
+    the planner knows of the other indexes."""
     seen: set[int] = set()
     columns = ("id", "conference_id", "registration_id", "result", "direction", "agenda_item_id", "scanned_at")
+    if ids is not None:
+        lo, hi = (min(ids), max(ids)) if ids else (0, -1)
     while lo <= hi:
         query = select(*(SCAN.c[c] for c in columns)).where(SCAN.c.id >= lo, SCAN.c.id <= hi)
+        if ids is not None:
+            query = query.where(SCAN.c.id.in_(ids))
         batch: list[Any] = list((await conn.execute(query.order_by(SCAN.c.id).limit(BATCH))).all())
         if not batch:
             break
@@ -323,9 +350,12 @@ async def _rebuild(
     if in_flight and watermark > top:  # the highest scans are gone (another conference deleted)
         gaps.append((top + 1, watermark))
     unknown = _unknown(gaps, state.scan_id, old, now, settled_below or 0)
-    skip = _windows([(lo, hi) for lo, hi, _ in unknown], REBUILD_SKIP_WINDOWS)
+    skip_ids, skip = _split([(lo, hi) for lo, hi, _ in unknown], REBUILD_SKIP_WINDOWS)
     # the ids every statement below counts, whatever it sees: none may become a row later
+    # (the ids left out inline: PostgreSQL hashes a NOT IN list of constants)
     settled = [SCAN.c.id <= watermark, *(not_(SCAN.c.id.between(lo, hi)) for lo, hi in skip)] if in_flight else []
+    if skip_ids:
+        settled.append(SCAN.c.id.not_in(bindparam("skip_ids", skip_ids, expanding=True, literal_execute=True)))
     await conn.execute(delete(DAY).where(DAY.c.conference_id == cid))
     await conn.execute(delete(TALLY).where(TALLY.c.conference_id == cid))
     to_day = _Days(conference)
@@ -352,10 +382,8 @@ async def _rebuild(
         )
         later = first.where(SCAN.c.scanned_at >= end)
         after = (await conn.execute(later)).scalar()
-    fold = _Fold(conference)  # the windows left out: read by id, every scan in them new here
-    seen: set[int] = set()
-    for lo, hi in skip:
-        seen |= await _read(conn, fold, lo, hi, lambda _: True)
+    fold = _Fold(conference)  # the ids left out: read by id, every scan among them new here
+    seen = await _read_all(conn, fold, [(lo, hi) for lo, hi, _ in unknown], REBUILD_SKIP_WINDOWS, lambda _: True)
     await _write(conn, fold)
     if conn.dialect.name == "postgresql":  # a bulk load: plans right away, not after autovacuum's next round
         await conn.execute(text("ANALYZE attendance_day, attendance_tally"))

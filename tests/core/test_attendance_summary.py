@@ -579,3 +579,38 @@ async def test_ids_are_settled_up_to_the_sequence_while_no_door_writes(session_f
         await s.commit()
         assert await fold_state(s, conf) == (top, [])
         await check(s, conf)
+
+
+def test_ids_left_out_are_each_read_once():
+    """Short ranges go as lists of ids, long ones as at most `most` windows; an id in a
+    window is not in the list too (a fold counts what it reads)."""
+    ranges = [(1, 2), (10, 60), (70, 71), (100, 200), (5000, 5001), (9000, 9100)]
+    ids, windows = summary._split(ranges, 2)
+    assert windows == [(10, 200), (9000, 9100)]
+    assert ids == [1, 2, 5000, 5001]
+
+
+async def test_a_rebuild_with_long_and_short_gaps_in_flight(session, monkeypatch):
+    """Gaps long and short at the rebuild's snapshot, an id of each committed while it runs:
+    each scan counted once, the rest pending."""
+    conf = await make_conference(session, first_day=DAYS[0], last_day=DAYS[-1])
+    reg = await make_registration(session, conf, await make_participant(session))
+    other = await make_registration(session, conf, await make_participant(session))
+    rows = [*range(1, 6), *range(61, 64), 65, *range(100, 140)]
+    session.add_all([a_scan(conf, reg if i % 2 else other, i, hours=i % 70) for i in rows])
+    await session.commit()
+
+    async def meanwhile() -> None:
+        session.add_all([a_scan(conf, other, 30, hours=5), a_scan(conf, reg, 64, hours=50)])
+        await session.flush()
+
+    monkeypatch.setattr(summary, "_ids", ids_then(meanwhile))
+    await summary.refresh(session, conf, clock=now)
+    await session.commit()
+    missed = now().isoformat()
+    assert await fold_state(session, conf) == (139, [[6, 29, missed], [31, 60, missed], [66, 99, missed]])
+    await check(session, conf)
+    monkeypatch.undo()
+    session.add(a_scan(conf, reg, 80, hours=60))
+    await session.commit()
+    await check(session, conf)
