@@ -279,7 +279,9 @@ async def _settled(conn: AsyncConnection) -> int | None:
     PostgreSQL the id sequence's last value, if once it is read no other transaction holds
     ROW EXCLUSIVE on scan (a writer of scan takes it before it draws an id and keeps it to
     its end: every id drawn before is then a row or never one, for any later snapshot);
-    else 0 (a door's transaction was open: nothing is known). Reading the sequence takes ROW
+    else 0 (a door's transaction was open: nothing is known). This needs the sequence to
+    hand ids out one at a time (CACHE 1, as the migrations' serial id has it: a session with a
+    cache could draw a lower id later). Reading the sequence takes ROW
     EXCLUSIVE on it, as each door's nextval does: no door waits for it."""
     if conn.dialect.name == "sqlite":
         return None
