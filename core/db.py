@@ -8,7 +8,10 @@ first read, so a read-then-write (a check-in: is the badge inside? then enter) i
 against other processes too, and a waiting writer waits (busy_timeout) instead of failing on
 a lock upgrade. sqlite3 itself opens no transactions (isolation_level None); the dialect's
 `do_begin` does (`_sqlite_begin`). Read-only work may use `make_engine(url, read_only=True)`:
-a plain deferred BEGIN that neither waits for nor blocks a writer. Statements run on the
+a plain deferred BEGIN that neither waits for nor blocks a writer; so does the next
+transaction of a unit of work on a writing engine that says it only reads from then on
+(`core.uow.checkpoint(session, reads_only=True)`: the attendance export, once its fold is
+committed, streams its file without holding the write lock). Statements run on the
 event loop itself (core.sqlite_inline): ~600x cheaper than a thread hand-off each.
 PostgreSQL (asyncpg) uses a normal pool and row locks (`SELECT … FOR UPDATE`) where
 services need them. A pooled connection is pinged before use only if it has been idle for
@@ -21,6 +24,7 @@ server go away within that moment, the next unit of work fails as a disconnect (
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from functools import partial
 from pathlib import Path
 from time import monotonic
@@ -41,6 +45,11 @@ from core.sqlite_inline import InlineConnection
 PING_AFTER_IDLE = 5.0  # seconds a pooled PostgreSQL connection may rest and be used unpinged
 _IDLE_SINCE = "confdesk_idle_since"
 
+# Set by core.uow for a unit of work's transaction that only reads: SQLite begins it deferred
+# (no write lock), as a read-only engine's. Read where the transaction begins (the dialect's
+# `do_begin`, on the event loop in the unit of work's task: core.sqlite_inline).
+begin_deferred: ContextVar[bool] = ContextVar("confdesk_begin_deferred", default=False)
+
 
 def _sqlite_pragmas(busy_timeout_ms: int, dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # no implicit BEGIN: _sqlite_begin emits it
@@ -56,8 +65,9 @@ def _sqlite_begin(sql: str, dbapi_connection: Any) -> None:
     """The dialect's `do_begin` (a no-op for sqlite3): `BEGIN IMMEDIATE` takes the write lock
     as the transaction starts, waiting up to busy_timeout for another process to commit.
     SQLAlchemy wraps a failure as usual (OperationalError "database is locked"). Sent to
-    sqlite3 directly: a `begin` event with `exec_driver_sql` cost ~10% of a check-in's CPU."""
-    dbapi_connection.driver_connection.begin(sql)
+    sqlite3 directly: a `begin` event with `exec_driver_sql` cost ~10% of a check-in's CPU.
+    A transaction that only reads (`begin_deferred`) begins deferred."""
+    dbapi_connection.driver_connection.begin("BEGIN" if begin_deferred.get() else sql)
 
 
 def make_engine(url: str, *, echo: bool = False, read_only: bool = False, must_exist: bool = False) -> AsyncEngine:

@@ -16,7 +16,10 @@ on SQLite it would only wait for the write lock, on PostgreSQL it reads nothing)
 `checkpoint()` commits what is done so far, for work that must then wait on something slow:
 the bot calls it before every Bot API request, so that a transaction (and SQLite's single
 writer) is never held through a network round trip, and what the user is about to be told
-is already durable.
+is already durable. `checkpoint(session, reads_only=True)` also says that the next
+transaction only reads (until the next commit): on SQLite it begins deferred, so a file
+streamed from it (the attendance export, after its fold) holds no write lock and kiosks
+keep scanning; a WAL reader blocks no writer.
 
 What SQLite needs is handled in one place too: `core/db.py` starts every transaction of a
 writing engine with `BEGIN IMMEDIATE` (the write lock at the start, so a read-then-write is
@@ -33,10 +36,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from core.db import begin_deferred
 
 # The unit of work the current task runs in, for code that must reach it without having it
 # passed (the Bot API client's checkpoint before a request).
@@ -48,6 +53,7 @@ class UnitOfWork:
         self.session = factory()
         self._token = None
         self._after_commit: list[Callable[[], None]] = []
+        self._reads_only: Token[bool] | None = None  # the next transaction only reads (core.db)
 
     async def __aenter__(self) -> AsyncSession:
         self._token = current.set(self)  # type: ignore[assignment]
@@ -58,6 +64,7 @@ class UnitOfWork:
     ) -> None:
         if self._token is not None:
             current.reset(self._token)
+        self._reads_done()
         session = self.session
         if not session.in_transaction():  # never touched the database: no connection to give back
             if exc_type is None:
@@ -78,11 +85,20 @@ class UnitOfWork:
             with contextlib.suppress(Exception):
                 await session.invalidate()
 
-    async def checkpoint(self) -> None:
-        """Commit the work so far (the unit of work goes on, in a new transaction if needed)."""
+    async def checkpoint(self, *, reads_only: bool = False) -> None:
+        """Commit the work so far (the unit of work goes on, in a new transaction if needed);
+        `reads_only`: that transaction only reads (SQLite: begins deferred, no write lock)."""
         if self.session.in_transaction():
             await self.session.commit()
+        self._reads_done()
+        if reads_only:
+            self._reads_only = begin_deferred.set(True)
         self._committed()
+
+    def _reads_done(self) -> None:
+        if self._reads_only is not None:
+            begin_deferred.reset(self._reads_only)
+            self._reads_only = None
 
     def after_commit(self, fn: Callable[[], None]) -> None:
         self._after_commit.append(fn)
@@ -103,14 +119,16 @@ def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> UnitOfWork:
     return UnitOfWork(factory)
 
 
-async def checkpoint(session: AsyncSession) -> None:
+async def checkpoint(session: AsyncSession, *, reads_only: bool = False) -> None:
     """Commit the unit of work `session` is the session of, so far (`UnitOfWork.checkpoint`),
     for a service that then hands its caller slow work (core.badges.printing.iter_badges: a
-    batch to draw), so that no transaction, and no SQLite write lock, is held meanwhile. A
-    session that is not the current unit of work's (a test's own) is left to its owner."""
+    batch to draw), so that no transaction, and no SQLite write lock, is held meanwhile.
+    `reads_only`: what follows until the next commit only reads (a file streamed from the
+    database): on SQLite it begins deferred, without the write lock. A session that is not
+    the current unit of work's (a test's own) is left to its owner."""
     work = current.get()
     if work is not None and work.session is session:
-        await work.checkpoint()
+        await work.checkpoint(reads_only=reads_only)
 
 
 def after_commit(fn: Callable[[], None]) -> None:

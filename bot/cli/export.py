@@ -58,7 +58,8 @@ def _export(kind: str, fmt: str | None, out: Path, conference: str | None) -> No
             conf = await current_conference(session, conference or settings().conference)
             return await reporting.export(session, conf, kind, fmt, out)
 
-    # attendance folds new scans into the attendance summary first (core/reporting/summary.py)
+    # attendance folds new scans into the attendance summary first (core/reporting/summary.py: a
+    # short write, committed), then streams its file in a transaction that only reads
     result = run(with_database(work, reads_only=kind != "attendance"))
     console.print(f"{result.rows} row(s) of {kind} written to {escape(str(result.path))}", highlight=False)
 

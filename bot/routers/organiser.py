@@ -159,7 +159,7 @@ async def _item(
 async def _days(
     t: Translator, session: AsyncSession, conference: Conference, day: date, cb: AttendanceCB, clock: Clock
 ) -> Shown:
-    return texts.days_view(t, await reporting.by_day(session, conference), cb.day)
+    return texts.days_view(t, await reporting.by_day(session, conference, clock=clock), cb.day)
 
 
 VIEWS: dict[str, View] = {"menu": _menu, "dl": _delegations, "d": _delegation, "il": _items, "i": _item, "days": _days}

@@ -266,11 +266,12 @@ class DayLine:
         return {"day": self.day.isoformat(), "present": self.present, "entries": self.entries, "refused": self.refused}
 
 
-async def by_day(session: AsyncSession, conference: Conference) -> list[DayLine]:
+async def by_day(session: AsyncSession, conference: Conference, *, clock: Clock = utc_now) -> list[DayLine]:
     """Each conference day: people checked in, entries at the venue entrance, refused scans
-    (all scans - accepted ones), from the summary (attendance_day, attendance_tally)."""
+    (all scans - accepted ones), from the summary (attendance_day, attendance_tally; folded
+    with `clock`, as every report folds with its own)."""
     assert conference.id is not None
-    await summary.refresh(session, conference)
+    await summary.refresh(session, conference, clock=clock)
     days = conference_days(conference)
     cid, day_col = conference.id, summary.DAY.c.day
     present = dict(

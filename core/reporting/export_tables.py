@@ -323,9 +323,10 @@ async def attendance(
     (core/reporting/summary.py: the same accepted entries, cut into the same local days)."""
     assert conference.id is not None
     await summary.refresh(session, conference, clock=clock)
-    # the fold's locks (its row; on PostgreSQL a rebuild's lock on scan) end here, not after
-    # the whole file is streamed: doors and other reports wait for the fold, not the export
-    await checkpoint(session)
+    # the fold's locks (its row; SQLite's write lock) end here, not after the whole file is
+    # streamed, and the file is read in a transaction that only reads (SQLite: deferred, no
+    # write lock): doors and other reports wait for the fold at most, never for the export
+    await checkpoint(session, reads_only=True)
     days = conference_days(conference)
     today_start, _ = day_bounds(conference, now.astimezone(zone(conference)).date())
     tz = conference.timezone

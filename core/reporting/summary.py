@@ -16,16 +16,40 @@ nothing new only reads; one that folds writes, so reports need a writable unit o
 Built from scratch (`_rebuild`: one grouped statement per day with scans, over the report
 indexes) the first time, and whenever the conference's time zone is not the one the rows
 were folded in (days are local days; a programme load or a setting may change the zone; the
-conference's first and last day do not matter: every day is kept). On PostgreSQL the
-rebuild holds `LOCK TABLE scan IN SHARE MODE` (waits at most REBUILD_LOCK_WAIT_MS for scans
-being written, else the report fails and is asked again; holds new scans back while it runs,
-3-4 s at 500,000 scans), so that it sees one set of scans, and ANALYZEs the
-summary tables (without statistics the planner takes them for a few rows: 3x slower plans).
+conference's first and last day do not matter: every day is kept).
+
+The rebuild takes no lock on scan: on PostgreSQL doors never wait for a report. One
+statement (one snapshot) reads the top id and the ids below it that are not rows (`_ids`);
+those the fold row does not already know for gone (below its watermark and not pending)
+may still be written by a transaction in flight, so the grouped statements leave them out
+(a list of ids, and the few id windows around the long ranges, REBUILD_SKIP_WINDOWS); what
+they left out is read and folded by id as new scans are, and the ids still missing are
+kept in `pending` as an incremental fold keeps them. Each statement thus counts the same settled ids whatever its
+own snapshot sees. The id conditions cost PostgreSQL its index-only scans (scan.id is not
+in the report index): a rebuild at 500,000 scans takes 0.1-0.8 s longer than under the old
+SHARE lock (bench/README.md), holding nobody back. A first rebuild that finds
+a door's transaction open knows no id below which all is settled: every gap in the ids may
+be in flight then, and for PENDING_GRACE the folds look for them again (by a list of ids).
+On SQLite a fold is a write under the writer lock, as any: nothing is in flight meanwhile,
+and none of this is done (`_settled`). Nor is it on PostgreSQL below the id sequence's
+value when no transaction was writing scan as the rebuild began (`_settled`). On
+PostgreSQL the rebuild then ANALYZEs the summary tables (without statistics the planner
+takes them for a few rows: 3x slower plans); that takes SHARE UPDATE EXCLUSIVE on those
+two tables alone, which no door needs.
 
 What keeps it right besides:
 - a scan id not visible yet (PostgreSQL: an insert committed after a later id's) is kept in
   `pending` and looked for again on each fold, for PENDING_GRACE; then it is taken for an id
   that never becomes a row (a rollback, an upload's duplicate skipped by ON CONFLICT).
+  Every fold reads the top id again once it holds the fold row: a report that waited for
+  another's fold folds up to now, not up to what it saw before waiting.
+- a fold's clock (`refresh(clock=…)`, the report's injectable clock) stamps and ages the
+  pending ids: every report passes its own, so one clock rules them.
+- days are cut by the zone's rules as Python's zoneinfo has them; a tzdata update that
+  changes the rules of a zone under the same name (for instants already folded) does not
+  rebuild: the rows folded before keep the old cut (a conference's zone changing rules
+  mid-conference; a change of `conference.timezone` rebuilds, or deleting its
+  attendance_fold row does).
 - scans are never updated in what counts here (erasure rewrites only their nonce and staff
   id; an agenda item is deleted only while no scan names it, core/programme/plan.py); a
   registration or conference deleted takes its rows along (FK cascade), as its scans stop
@@ -34,10 +58,11 @@ What keeps it right besides:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, literal, select, text, update
+from sqlalchemy import bindparam, delete, func, literal, not_, select, text, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -52,7 +77,9 @@ TALLY = AttendanceTally.__table__  # type: ignore[attr-defined]
 FOLD = AttendanceFold.__table__  # type: ignore[attr-defined]
 
 PENDING_GRACE = timedelta(minutes=10)  # how long an id below the watermark may stay unseen
-REBUILD_LOCK_WAIT_MS = 1000  # longest a rebuild waits for scans being written (doors wait behind it)
+REBUILD_SKIP_WINDOWS = 16  # id windows a rebuild's grouped statements leave out (read by id instead)
+READ_WINDOWS = 64  # id windows a fold reads at most (long pending ranges close together share one)
+SHORT = 32  # a pending range shorter than this is read (or left out) as a list of its ids
 BATCH = 50_000  # scans read per statement while folding
 MOVES = (ScanDirection.IN.value, ScanDirection.OUT.value)
 
@@ -105,7 +132,7 @@ async def refresh(session: AsyncSession, conference: Conference, *, clock: Clock
     """Fold into the summary every scan of the conference not in it yet (see the module)."""
     assert conference.id is not None
     conn = await session.connection()
-    top = (await conn.execute(select(func.max(SCAN.c.id)))).scalar() or 0
+    top = await _top(conn)
     state = (await conn.execute(select(FOLD).where(FOLD.c.conference_id == conference.id))).first()
     if state is not None and _up_to_date(state, conference, top):
         return
@@ -114,9 +141,10 @@ async def refresh(session: AsyncSession, conference: Conference, *, clock: Clock
     state = (
         await conn.execute(select(FOLD).where(FOLD.c.conference_id == conference.id).with_for_update())
     ).one()  # another fold may have run meanwhile: its result, under the lock
+    top = await _top(conn)  # and scans committed meanwhile: up to now, not to before the wait
     now = clock()
     if state.timezone != conference.timezone:
-        watermark, pending = await _rebuild(conn, conference), []
+        watermark, pending = await _rebuild(conn, conference, state, now)
     else:
         watermark = max(top, state.scan_id)
         pending = await _fold_new(conn, conference, state.scan_id, top, state.pending, now)
@@ -125,6 +153,10 @@ async def refresh(session: AsyncSession, conference: Conference, *, clock: Clock
         .where(FOLD.c.conference_id == conference.id)
         .values(scan_id=watermark, timezone=conference.timezone, pending=pending, folded_at=now)
     )
+
+
+async def _top(conn: AsyncConnection) -> int:
+    return int((await conn.execute(select(func.max(SCAN.c.id)))).scalar() or 0)
 
 
 def _up_to_date(state: Any, conference: Conference, top: int) -> bool:
@@ -136,33 +168,99 @@ async def _fold_new(
 ) -> list[list[Any]]:
     """Fold the scans above `watermark` and those of `pending` that are rows now; the ids
     still missing, with when they were first missed."""
-    old = [(int(lo), int(hi), str(since)) for lo, hi, since in pending]
+    old = _ranges(pending)
+    targets = old + ([(watermark + 1, top, now.isoformat())] if top > watermark else [])
+    starts = [lo for lo, _, _ in old]
 
     def new(scan_id: int) -> bool:
-        return scan_id > watermark or any(lo <= scan_id <= hi for lo, hi, _ in old)
+        if scan_id > watermark:
+            return True
+        i = bisect_right(starts, scan_id) - 1
+        return i >= 0 and scan_id <= old[i][1]
 
     fold = _Fold(conference)
-    # ids missed before are read again with the new ones: one range, by the primary key
-    start = min([lo for lo, _, _ in old] + [watermark + 1])
-    seen = await _read(conn, fold, start, top, new)
+    # ids missed before are read again with the new ones, by the primary key
+    seen = await _read_all(conn, fold, [(lo, hi) for lo, hi, _ in targets], READ_WINDOWS, new)
     await _write(conn, fold)
-    still: list[list[Any]] = [
+    return _missing(targets, seen, now)
+
+
+def _split(ranges: list[tuple[int, int]], most: int) -> tuple[list[int], list[tuple[int, int]]]:
+    """Short ranges as their ids (read or left out as a list: a rebuild's first one may find
+    hundreds of gaps scattered over the table), the long ones as at most `most` windows."""
+    windows = _windows([(lo, hi) for lo, hi in ranges if hi - lo >= SHORT], most)
+    starts = [lo for lo, _ in windows]
+
+    def windowed(i: int) -> bool:  # each id read once: a tally counts what it reads
+        w = bisect_right(starts, i) - 1
+        return w >= 0 and i <= windows[w][1]
+
+    return [i for lo, hi in ranges if hi - lo < SHORT for i in range(lo, hi + 1) if not windowed(i)], windows
+
+
+async def _read_all(conn: AsyncConnection, fold: _Fold, ranges: list[tuple[int, int]], most: int, new: Any) -> set[int]:
+    """Fold the conference's scans among the ids of `ranges` (`_split`: each id once); the
+    ids that are rows."""
+    short, windows = _split(ranges, most)
+    seen: set[int] = set()
+    for lo, hi in windows:
+        seen |= await _read(conn, fold, lo, hi, new)
+    for chunk in range(0, len(short), BATCH):
+        seen |= await _read(conn, fold, 0, -1, new, ids=short[chunk : chunk + BATCH])
+    return seen
+
+
+def _ranges(pending: list[Any]) -> list[tuple[int, int, str]]:
+    """The fold row's pending ranges, in id order (they never overlap)."""
+    return sorted((int(lo), int(hi), str(since)) for lo, hi, since in pending)
+
+
+def _missing(targets: list[tuple[int, int, str]], seen: set[int], now: datetime) -> list[list[Any]]:
+    """The ids of `targets` not in `seen`, as ranges with when they were first missed; those
+    missed for PENDING_GRACE are given up."""
+    return [
         [a, b, since]
-        for lo, hi, since in old
+        for lo, hi, since in targets
         if now - datetime.fromisoformat(since) < PENDING_GRACE
         for a, b in _gaps(lo, hi, seen)
     ]
-    return still + [[a, b, now.isoformat()] for a, b in _gaps(watermark + 1, top, seen)]
 
 
-async def _read(conn: AsyncConnection, fold: _Fold, lo: int, hi: int, new: Any) -> set[int]:
-    """Fold the conference's scans among ids [lo, hi]; every id of the range that is a row
-    (any conference's). Read by id alone: the primary key serves it whatever the planner
-    knows of the other indexes."""
+def _windows(ranges: list[tuple[int, int]], most: int) -> list[tuple[int, int]]:
+    """At most `most` id windows covering `ranges`: the closest neighbours joined first."""
+    windows: list[list[int]] = []
+    for lo, hi in sorted(ranges):
+        if windows and lo <= windows[-1][1] + 1:
+            windows[-1][1] = max(windows[-1][1], hi)
+        else:
+            windows.append([lo, hi])
+    if len(windows) > most:  # join across the smallest distances
+        joins = sorted(range(len(windows) - 1), key=lambda i: windows[i + 1][0] - windows[i][1])
+        cut = set(joins[len(windows) - most :])  # the boundaries kept
+        joined: list[list[int]] = [windows[0]]
+        for i in range(1, len(windows)):
+            if i - 1 in cut:
+                joined.append(windows[i])
+            else:
+                joined[-1][1] = windows[i][1]
+        windows = joined
+    return [(lo, hi) for lo, hi in windows]
+
+
+async def _read(
+    conn: AsyncConnection, fold: _Fold, lo: int, hi: int, new: Any, *, ids: list[int] | None = None
+) -> set[int]:
+    """Fold the conference's scans among ids [lo, hi] (or among `ids`); every id of them
+    that is a row (any conference's). Read by id alone: the primary key serves it whatever
+    the planner knows of the other indexes."""
     seen: set[int] = set()
     columns = ("id", "conference_id", "registration_id", "result", "direction", "agenda_item_id", "scanned_at")
+    if ids is not None:
+        lo, hi = (min(ids), max(ids)) if ids else (0, -1)
     while lo <= hi:
         query = select(*(SCAN.c[c] for c in columns)).where(SCAN.c.id >= lo, SCAN.c.id <= hi)
+        if ids is not None:
+            query = query.where(SCAN.c.id.in_(ids))
         batch: list[Any] = list((await conn.execute(query.order_by(SCAN.c.id).limit(BATCH))).all())
         if not batch:
             break
@@ -174,26 +272,101 @@ async def _read(conn: AsyncConnection, fold: _Fold, lo: int, hi: int, new: Any) 
     return seen
 
 
-async def _rebuild(conn: AsyncConnection, conference: Conference) -> int:
+async def _settled(conn: AsyncConnection) -> int | None:
+    """An id up to which no scan can still be being written. None on SQLite: a fold holds the
+    write lock from its first statement (BEGIN IMMEDIATE), so none at all (a rebuild there
+    needs neither `_ids` nor the id conditions; they cost it ~0.8 s at 500,000 scans). On
+    PostgreSQL the id sequence's last value, if once it is read no other transaction holds
+    ROW EXCLUSIVE on scan (a writer of scan takes it before it draws an id and keeps it to
+    its end: every id drawn before is then a row or never one, for any later snapshot);
+    else 0 (a door's transaction was open: nothing is known). This needs the sequence to
+    hand ids out one at a time (CACHE 1, as the migrations' serial id has it: a session with a
+    cache could draw a lower id later). Reading the sequence takes ROW
+    EXCLUSIVE on it, as each door's nextval does: no door waits for it."""
+    if conn.dialect.name == "sqlite":
+        return None
+    drawn = await conn.execute(
+        text("SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('scan', 'id')::regclass), 0)")
+    )
+    last = int(drawn.scalar() or 0)
+    writing = await conn.execute(
+        text(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'relation' AND relation = 'scan'::regclass"
+            " AND mode = 'RowExclusiveLock' AND pid IS DISTINCT FROM pg_backend_pid())"
+        )
+    )
+    return 0 if writing.scalar() else last
+
+
+async def _ids(conn: AsyncConnection, low: int) -> tuple[int, list[tuple[int, int]]]:
+    """In one statement (one snapshot on PostgreSQL): the highest scan id, and the ranges of
+    ids from `low` up to it that are not rows (rolled back, skipped, or not committed yet)."""
+    lagged = (
+        select(SCAN.c.id, func.lag(SCAN.c.id, 1, low - 1).over(order_by=SCAN.c.id).label("prev"))
+        .where(SCAN.c.id >= low)
+        .subquery()
+    )
+    gaps = select(literal(1), lagged.c.prev + 1, lagged.c.id - 1).where(lagged.c.id > lagged.c.prev + 1)
+    top = select(literal(0), func.coalesce(func.max(SCAN.c.id), 0), literal(0))
+    rows = (await conn.execute(union_all(top, gaps))).all()
+    return int(next(hi for kind, hi, _ in rows if kind == 0)), [(int(a), int(b)) for kind, a, b in rows if kind == 1]
+
+
+def _unknown(
+    gaps: list[tuple[int, int]], watermark: int, pending: list[tuple[int, int, str]], now: datetime, settled: int
+) -> list[tuple[int, int, str]]:
+    """The ids of `gaps` that may still become rows, with when they were first missed: those
+    above the fold row's watermark (missed now), and those of its pending ranges (missed
+    then). An id at or below the watermark and not pending is known for gone, and so is any
+    up to `settled` (`_settled`)."""
+    found: list[tuple[int, int, str]] = []
+    for lo, hi in ((max(lo, settled + 1), hi) for lo, hi in gaps):
+        if lo > hi:
+            continue
+        if hi > watermark:
+            found.append((max(lo, watermark + 1), hi, now.isoformat()))
+        for plo, phi, since in pending:
+            a, b = max(lo, plo), min(hi, phi, watermark)
+            if a <= b:
+                found.append((a, b, since))
+    return sorted(found)
+
+
+async def _rebuild(
+    conn: AsyncConnection, conference: Conference, state: Any, now: datetime
+) -> tuple[int, list[list[Any]]]:
     """The conference's summary from scratch, day by day (each day with scans: one grouped
-    statement for its spans, one for its counts); the highest scan id it covers."""
+    statement for its spans, one for its counts), without a lock on scan (see the module);
+    the highest scan id it covers, and the ids still missing below it."""
     cid = conference.id
     assert cid is not None
-    if conn.dialect.name == "postgresql":  # one set of scans: none being written meanwhile
-        # bounded: a door's transaction left open (a kiosk cut off mid-scan) must not queue every
-        # other door's scans behind this lock; the report fails instead and is asked again
-        await conn.execute(text(f"SET LOCAL lock_timeout = '{REBUILD_LOCK_WAIT_MS}ms'"))
-        await conn.execute(text("LOCK TABLE scan IN SHARE MODE"))
-        await conn.execute(text("RESET lock_timeout"))
+    old = _ranges(state.pending)
+    settled_below = await _settled(conn)
+    in_flight = settled_below is not None
+    if settled_below is not None:  # below the watermark only pending ids may still become rows
+        low = max(min([lo for lo, _, _ in old] + [state.scan_id + 1]), settled_below + 1)
+        top, gaps = await _ids(conn, low)
+    else:
+        top, gaps = await _top(conn), []
+    watermark = max(top, state.scan_id)
+    if in_flight and watermark > top:  # the highest scans are gone (another conference deleted)
+        gaps.append((top + 1, watermark))
+    unknown = _unknown(gaps, state.scan_id, old, now, settled_below or 0)
+    skip_ids, skip = _split([(lo, hi) for lo, hi, _ in unknown], REBUILD_SKIP_WINDOWS)
+    # the ids every statement below counts, whatever it sees: none may become a row later
+    # (the ids left out inline: PostgreSQL hashes a NOT IN list of constants)
+    settled = [SCAN.c.id <= watermark, *(not_(SCAN.c.id.between(lo, hi)) for lo, hi in skip)] if in_flight else []
+    if skip_ids:
+        settled.append(SCAN.c.id.not_in(bindparam("skip_ids", skip_ids, expanding=True, literal_execute=True)))
     await conn.execute(delete(DAY).where(DAY.c.conference_id == cid))
     await conn.execute(delete(TALLY).where(TALLY.c.conference_id == cid))
-    top = (await conn.execute(select(func.max(SCAN.c.id)))).scalar() or 0
     to_day = _Days(conference)
-    after = (await conn.execute(select(func.min(SCAN.c.scanned_at)).where(SCAN.c.conference_id == cid))).scalar()
+    first = select(func.min(SCAN.c.scanned_at)).where(SCAN.c.conference_id == cid, *settled)
+    after = (await conn.execute(first)).scalar()
     while after is not None:
         day = to_day(after)
         start, end = day_bounds(conference, day)
-        entries = entry_conditions(cid, start, end)
+        entries = [*entry_conditions(cid, start, end), *settled]
         spans = select(
             literal(cid), literal(day), SCAN.c.registration_id, func.min(SCAN.c.scanned_at), func.max(SCAN.c.scanned_at)
         ).where(*entries, SCAN.c.registration_id.is_not(None))
@@ -205,25 +378,30 @@ async def _rebuild(conn: AsyncConnection, conference: Conference) -> int:
         )
         await conn.execute(
             TALLY.insert().from_select(
-                ["conference_id", "day", "scans", "accepted", "entries"], _day_counts(cid, day, start, end)
+                ["conference_id", "day", "scans", "accepted", "entries"],
+                _day_counts(cid, day, start, end, settled),
             )
         )
-        later = select(func.min(SCAN.c.scanned_at)).where(SCAN.c.conference_id == cid, SCAN.c.scanned_at >= end)
+        later = first.where(SCAN.c.scanned_at >= end)
         after = (await conn.execute(later)).scalar()
+    fold = _Fold(conference)  # the ids left out: read by id, every scan among them new here
+    seen = await _read_all(conn, fold, [(lo, hi) for lo, hi, _ in unknown], REBUILD_SKIP_WINDOWS, lambda _: True)
+    await _write(conn, fold)
     if conn.dialect.name == "postgresql":  # a bulk load: plans right away, not after autovacuum's next round
         await conn.execute(text("ANALYZE attendance_day, attendance_tally"))
-    return int(top)
+    return watermark, _missing(unknown, seen, now)
 
 
-def _day_counts(cid: int, day: date, start: datetime, end: datetime) -> Any:
-    """One row: the conference, the day, its scans, accepted scans, accepted venue entries."""
-    in_day = [SCAN.c.conference_id == cid, SCAN.c.scanned_at >= start, SCAN.c.scanned_at < end]
+def _day_counts(cid: int, day: date, start: datetime, end: datetime, settled: list[Any]) -> Any:
+    """One row: the conference, the day, its scans, accepted scans, accepted venue entries
+    (among the `settled` ids)."""
+    in_day = [SCAN.c.conference_id == cid, SCAN.c.scanned_at >= start, SCAN.c.scanned_at < end, *settled]
     scans = select(func.count()).select_from(SCAN).where(*in_day)
     accepted = select(func.count()).select_from(SCAN).where(*in_day, SCAN.c.result == OK, SCAN.c.direction.in_(MOVES))
     entries = (
         select(func.count())
         .select_from(SCAN)
-        .where(*entry_conditions(cid, start, end), SCAN.c.agenda_item_id.is_(None))
+        .where(*entry_conditions(cid, start, end), *settled, SCAN.c.agenda_item_id.is_(None))
     )
     return select(
         literal(cid), literal(day), scans.scalar_subquery(), accepted.scalar_subquery(), entries.scalar_subquery()
