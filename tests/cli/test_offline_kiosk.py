@@ -127,6 +127,10 @@ class KioskProcess:
         try:
             line = self.lines.get(timeout=PATIENCE)
         except queue.Empty:
+            if self.proc.poll() is not None:  # not stuck: gone
+                raise AssertionError(
+                    f"{self.gate}: exited with {self.proc.returncode}; stderr: {''.join(self.errors)}"
+                ) from None
             self.proc.send_signal(signal.SIGUSR1)  # where it is stuck, on stderr
             wait_for(lambda: any("File" in e for e in self.errors), "a stack dump", 10)
             raise AssertionError(f"{self.gate}: no answer; stderr: {''.join(self.errors)}") from None
