@@ -45,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from core.clock import Clock, utc_now
 from core.models import AttendanceDay, AttendanceFold, AttendanceTally, Conference, ScanDirection
 from core.reporting.days import day_bounds, zone
-from core.reporting.sql import IN, OK, SCAN, entry_conditions
+from core.reporting.sql import IN, OK, REG, SCAN, entry_conditions
 
 DAY = AttendanceDay.__table__  # type: ignore[attr-defined]
 TALLY = AttendanceTally.__table__  # type: ignore[attr-defined]
@@ -194,15 +194,7 @@ async def _rebuild(conn: AsyncConnection, conference: Conference) -> int:
         day = to_day(after)
         start, end = day_bounds(conference, day)
         entries = entry_conditions(cid, start, end)
-        spans = select(
-            literal(cid), literal(day), SCAN.c.registration_id, func.min(SCAN.c.scanned_at), func.max(SCAN.c.scanned_at)
-        ).where(*entries, SCAN.c.registration_id.is_not(None))
-        await conn.execute(
-            DAY.insert().from_select(
-                ["conference_id", "day", "registration_id", "first_in", "last_in"],
-                spans.group_by(SCAN.c.registration_id),
-            )
-        )
+        await conn.execute(DAY.insert().from_select(DAY_COLUMNS, _spans(cid, day, entries)))
         await conn.execute(
             TALLY.insert().from_select(
                 ["conference_id", "day", "scans", "accepted", "entries"], _day_counts(cid, day, start, end)
@@ -213,6 +205,24 @@ async def _rebuild(conn: AsyncConnection, conference: Conference) -> int:
     if conn.dialect.name == "postgresql":  # a bulk load: plans right away, not after autovacuum's next round
         await conn.execute(text("ANALYZE attendance_day, attendance_tally"))
     return int(top)
+
+
+DAY_COLUMNS = ["conference_id", "day", "registration_id", "first_in", "last_in", "category", "delegation_id"]
+
+
+def _spans(cid: int, day: date, entries: list[Any]) -> Any:
+    """The day's rows: each registration's first and last entry, with the registration's
+    category and delegation (the copies migration 0013's triggers keep; given here, the
+    rebuild's rows are not filled one by one by the insert trigger: twice the rebuild)."""
+    spans = (
+        select(SCAN.c.registration_id, func.min(SCAN.c.scanned_at).label("a"), func.max(SCAN.c.scanned_at).label("b"))
+        .where(*entries, SCAN.c.registration_id.is_not(None))
+        .group_by(SCAN.c.registration_id)
+        .subquery()
+    )
+    return select(
+        literal(cid), literal(day), spans.c.registration_id, spans.c.a, spans.c.b, REG.c.category, REG.c.delegation_id
+    ).join_from(spans, REG, REG.c.id == spans.c.registration_id)
 
 
 def _day_counts(cid: int, day: date, start: datetime, end: datetime) -> Any:
