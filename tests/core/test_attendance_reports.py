@@ -5,16 +5,18 @@ status changed, a delegation deleted (its registrations' delegation set NULL by 
 key), a person erased (/forget), the time zone changed (the summary rebuilt); and scans and
 presence moving meanwhile. The summary's rows carry copies of their registration's category
 and delegation (kept by triggers, migration 0013): this is what must keep them right.
-SQLite, and PostgreSQL with CONFDESK_TEST_DATABASE_URL."""
+And on PostgreSQL, a change made while a fold is writing that registration's rows. SQLite, and
+PostgreSQL with CONFDESK_TEST_DATABASE_URL."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 
 from core import reporting
 from core.models import (
@@ -33,6 +35,8 @@ from core.people.erasure import forget
 from core.reporting import summary
 from core.reporting.days import day_bounds, today_start
 from core.reporting.sql import PRESENCE, REG, SCAN, entry_conditions, enum_text, item_entries
+from core.uow import unit_of_work
+from tests.dbutil import USE_PG
 from tests.factories import make_conference, make_delegation, make_item, make_participant, make_registration
 
 START = datetime(2024, 10, 30, 18, 0, tzinfo=UTC)  # scans from here, over about three days
@@ -258,3 +262,50 @@ async def test_a_deleted_delegation_takes_its_people_out_of_the_summary_copies(s
     assert await present() == {None: 1}
     copies = await session.execute(select(summary.DAY.c.delegation_id, summary.DAY.c.category))
     assert [(d, enum_text(c)) for d, c in copies] == [(None, "delegate")]
+
+
+@pytest.mark.skipif(not USE_PG, reason="PostgreSQL's concurrent writers (SQLite has one writer at a time)")
+async def test_a_change_waits_for_a_fold_writing_its_registrations_rows(session_factory):
+    """A fold reads a registration's category as it writes a new day's row; a change of that
+    category committed meanwhile would not see the row (not committed yet), so the change
+    waits for the fold (the follow trigger takes the fold row's lock) and then rewrites it."""
+    async with unit_of_work(session_factory) as session:
+        conf = await make_conference(session, first_day=DAYS[0], last_day=DAYS[-1])
+        reg = await make_registration(session, conf, await make_participant(session))
+        cid, reg_id = conf.id, reg.id
+
+    def entry(at: datetime) -> Scan:
+        return Scan(conference_id=cid, registration_id=reg_id, direction="in", result="ok", scanned_at=at)
+
+    async with unit_of_work(session_factory) as session:
+        session.add(entry(datetime(2024, 10, 30, 8, 0, tzinfo=UTC)))
+    async with unit_of_work(session_factory) as session:
+        await summary.refresh(session, await session.get(Conference, cid), clock=now)  # the first fold
+    async with unit_of_work(session_factory) as session:
+        session.add(entry(datetime(2024, 10, 31, 8, 0, tzinfo=UTC)))  # a new day's row to fold
+
+    async def recategorise() -> None:
+        async with unit_of_work(session_factory) as other:
+            await other.execute(update(Registration).where(Registration.id == reg_id).values(category=Category.PRESS))
+
+    async with unit_of_work(session_factory) as fold:
+        await summary.refresh(fold, await fold.get(Conference, cid), clock=now)  # writes 31 Oct's row
+        change = asyncio.create_task(recategorise())
+        async with session_factory() as watcher:  # until the change waits for the lock (or is done)
+            waiting = (
+                select(func.count())
+                .select_from(text("pg_stat_activity"))
+                .where(text("wait_event_type = 'Lock' AND datname = current_database()"))
+            )
+            for _ in range(3000):
+                if change.done() or (await watcher.execute(waiting)).scalar_one():
+                    break
+                # pg_stat_activity is a snapshot kept until the transaction ends: a new one per look
+                await watcher.rollback()
+                await asyncio.sleep(0.01)
+            else:
+                raise AssertionError("the change neither waited nor finished")
+    await change
+    async with session_factory() as session:
+        found = await session.execute(select(summary.DAY.c.day, summary.DAY.c.category))
+        assert sorted((day, enum_text(c)) for day, c in found) == [(DAYS[0], "press"), (DAYS[1], "press")]
