@@ -26,6 +26,10 @@ What keeps it right besides:
 - a scan id not visible yet (PostgreSQL: an insert committed after a later id's) is kept in
   `pending` and looked for again on each fold, for PENDING_GRACE; then it is taken for an id
   that never becomes a row (a rollback, an upload's duplicate skipped by ON CONFLICT).
+- a row's `category` and `delegation_id` are its registration's, kept by the database
+  (migration 0013's triggers: filled on insert, rewritten when the registration changes; on
+  PostgreSQL such a change waits for a fold in progress, this module's lock); `_rebuild`
+  gives them itself, joined in its INSERT … SELECT (a trigger per row doubled it).
 - scans are never updated in what counts here (erasure rewrites only their nonce and staff
   id; an agenda item is deleted only while no scan names it, core/programme/plan.py); a
   registration or conference deleted takes its rows along (FK cascade), as its scans stop
