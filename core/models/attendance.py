@@ -15,12 +15,12 @@ class AttendanceDay(SQLModel, table=True):
     that reports count instead of de-duplicating a day's entries; maintained only by
     core.reporting.summary (folded from the scans before a report reads it).
 
-    `category` and `delegation_id` are copies of the registration's, kept by the database
-    (triggers, migration 0013): filled when a row is inserted, rewritten when a registration's
-    category or delegation changes (by any writer; a delegation deleted sets it NULL there and
-    so here), so /stats and the delegation report count a day's people by category and
-    delegation from an index of this table alone, instead of looking up every registration
-    (issue 17). NULL only inside the inserting statement (SQLite fills it after the insert)."""
+    `category` and `delegation_id` are copies of the registration's: written with the row
+    (read from registration in the same statement), rewritten by the database when the
+    registration's category or delegation changes, by any writer (a trigger, migration 0013;
+    a delegation deleted sets it NULL there and so here), so /stats and the delegation report
+    count a day's people by category and delegation from an index of this table alone,
+    instead of looking up every registration (issue 17)."""
 
     __tablename__ = "attendance_day"
     __table_args__ = (
@@ -35,7 +35,7 @@ class AttendanceDay(SQLModel, table=True):
     registration_id: int = Field(foreign_key="registration.id", primary_key=True, ondelete="CASCADE")
     first_in: datetime = Field(sa_type=UTCDateTime)
     last_in: datetime = Field(sa_type=UTCDateTime)
-    category: Category | None = Field(default=None, sa_type=enum_type(Category, "attendance_day_category"))
+    category: Category = Field(sa_type=enum_type(Category, "attendance_day_category"))
     delegation_id: int | None = None
 
 

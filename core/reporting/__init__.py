@@ -15,7 +15,7 @@ the modules behind it, by subject:
   writer, `xlsx_theme` its theme part).
 - `summary`: the attendance summary (`attendance_day`: who was checked in on which day, first
   and last entry, with copies of the registration's category and delegation that the
-  database keeps: triggers of migration 0013), folded from new scans by `refresh` before a
+  database keeps: a trigger of migration 0013), folded from new scans by `refresh` before a
   report reads it.
 - `sql`: the query pieces every report shares (internal).
 Beside it, not imported here: `charts` (PNGs; imports matplotlib) and `demo_queries` (the

@@ -26,10 +26,11 @@ What keeps it right besides:
 - a scan id not visible yet (PostgreSQL: an insert committed after a later id's) is kept in
   `pending` and looked for again on each fold, for PENDING_GRACE; then it is taken for an id
   that never becomes a row (a rollback, an upload's duplicate skipped by ON CONFLICT).
-- a row's `category` and `delegation_id` are its registration's, kept by the database
-  (migration 0013's triggers: filled on insert, rewritten when the registration changes; on
-  PostgreSQL such a change waits for a fold in progress, this module's lock); `_rebuild`
-  gives them itself, joined in its INSERT … SELECT (a trigger per row doubled it).
+- a row's `category` and `delegation_id` are its registration's: written with the row
+  (`_write`, `_rebuild`: read from registration in the same statement), rewritten by the
+  database when the registration changes (migration 0013's trigger; on PostgreSQL such a
+  change first waits for a fold in progress, this module's lock, so it sees the rows that
+  fold writes with what it read before the change).
 - scans are never updated in what counts here (erasure rewrites only their nonce and staff
   id; an agenda item is deleted only while no scan names it, core/programme/plan.py); a
   registration or conference deleted takes its rows along (FK cascade), as its scans stop
@@ -41,7 +42,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, literal, select, text, update
+from sqlalchemy import bindparam, delete, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -216,8 +217,7 @@ DAY_COLUMNS = ["conference_id", "day", "registration_id", "first_in", "last_in",
 
 def _spans(cid: int, day: date, entries: list[Any]) -> Any:
     """The day's rows: each registration's first and last entry, with the registration's
-    category and delegation (the copies migration 0013's triggers keep; given here, the
-    rebuild's rows are not filled one by one by the insert trigger: twice the rebuild)."""
+    category and delegation (copies that migration 0013's trigger keeps)."""
     spans = (
         select(SCAN.c.registration_id, func.min(SCAN.c.scanned_at).label("a"), func.max(SCAN.c.scanned_at).label("b"))
         .where(*entries, SCAN.c.registration_id.is_not(None))
@@ -269,7 +269,12 @@ def _insert(conn: AsyncConnection, table: Any) -> Any:
 async def _write(conn: AsyncConnection, fold: _Fold) -> None:
     """Spans into their rows (the earlier first entry, the later last), counts added."""
     least, greatest = (func.least, func.greatest) if conn.dialect.name == "postgresql" else (func.min, func.max)
-    stmt = _insert(conn, DAY)
+    of_registration = REG.c.id == bindparam("reg")  # its category and delegation, per row
+    stmt = _insert(conn, DAY).values(
+        registration_id=bindparam("reg"),
+        category=select(REG.c.category).where(of_registration).scalar_subquery(),
+        delegation_id=select(REG.c.delegation_id).where(of_registration).scalar_subquery(),
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=["conference_id", "day", "registration_id"],
         set_={
@@ -278,7 +283,7 @@ async def _write(conn: AsyncConnection, fold: _Fold) -> None:
         },
     )
     rows = [
-        {"conference_id": fold.conference_id, "day": day, "registration_id": reg_id, "first_in": a, "last_in": b}
+        {"conference_id": fold.conference_id, "day": day, "reg": reg_id, "first_in": a, "last_in": b}
         for (reg_id, day), (a, b) in fold.spans.items()
     ]
     for chunk in range(0, len(rows), 5000):

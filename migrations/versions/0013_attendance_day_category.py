@@ -10,20 +10,18 @@ database, and two indexes for /stats and the delegation report on SQLite (issue 
   id order, for who is inside now: each presence row looked up (keyed by registration id) is
   then the one after the last, which SQLite steps to instead of searching (15 -> 9 ms).
 
-The copies are kept by triggers, so that every writer of registration keeps them right
-(an edit, a re-registration, the import's bulk UPDATE, a delegation deleted: ON DELETE SET
-NULL fires registration's UPDATE triggers on both databases):
-- `attendance_day_fill`: a row inserted without them takes its registration's (PostgreSQL:
-  BEFORE INSERT sets NEW; SQLite cannot change NEW, so AFTER INSERT updates the row by
-  rowid): the fold's upserts. The summary's rebuild gives them itself, joined in its
-  INSERT … SELECT (a trigger per row doubled the rebuild: 0.9 -> 1.8 s on SQLite, 2.3 -> 3.7 s
-  on PostgreSQL, where it holds new scans back).
-- `attendance_day_follow`: AFTER UPDATE OF category, delegation_id ON registration, when
-  either changed: that registration's rows (ix_attendance_day_registration). On PostgreSQL
-  it first waits for a fold of the conference in progress (the attendance_fold row's lock,
-  which a fold holds until it commits): a fold reads the registration before this change
-  commits, and its rows, not yet committed, would be missed by the UPDATE. On SQLite every
-  writer holds the database's write lock (BEGIN IMMEDIATE): nothing runs meanwhile.
+The copies are written with each row by core.reporting.summary (read from registration in
+the same statement), and rewritten by a trigger when a registration changes, so that every
+writer of registration keeps them right (an edit, a re-registration, the import's bulk
+UPDATE, a delegation deleted: ON DELETE SET NULL fires registration's UPDATE triggers on both
+databases): `attendance_day_follow`, AFTER UPDATE OF category, delegation_id ON registration,
+when either changed: that registration's rows (ix_attendance_day_registration). On
+PostgreSQL it first waits for a fold of the conference in progress (the attendance_fold
+row's lock, which a fold holds until it commits): a fold reads the registration before this
+change commits, and its rows, not yet committed, would be missed by the UPDATE. On SQLite
+every writer holds the database's write lock (BEGIN IMMEDIATE): nothing runs meanwhile.
+(A trigger filling each inserted row instead doubled the summary's rebuild and added
+2-3 ms to a fold of 200 scans on PostgreSQL.)
 
 Revision ID: 0013
 Revises: 0012
@@ -44,17 +42,6 @@ CATEGORIES = ("head_of_delegation", "delegate", "speaker", "expert", "press", "o
 
 SQLITE = [
     """
-    CREATE TRIGGER attendance_day_fill AFTER INSERT ON attendance_day
-    WHEN NEW.category IS NULL
-    BEGIN
-        UPDATE attendance_day
-        SET (category, delegation_id) = (
-            SELECT r.category, r.delegation_id FROM registration AS r WHERE r.id = NEW.registration_id
-        )
-        WHERE rowid = NEW.rowid;
-    END
-    """,
-    """
     CREATE TRIGGER attendance_day_follow AFTER UPDATE OF category, delegation_id ON registration
     WHEN OLD.category IS NOT NEW.category OR OLD.delegation_id IS NOT NEW.delegation_id
     BEGIN
@@ -65,19 +52,6 @@ SQLITE = [
 ]
 
 POSTGRESQL = [
-    """
-    CREATE FUNCTION attendance_day_fill() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        SELECT r.category, r.delegation_id INTO NEW.category, NEW.delegation_id
-        FROM registration AS r WHERE r.id = NEW.registration_id;
-        RETURN NEW;
-    END
-    $$
-    """,
-    """
-    CREATE TRIGGER attendance_day_fill BEFORE INSERT ON attendance_day
-    FOR EACH ROW WHEN (NEW.category IS NULL) EXECUTE FUNCTION attendance_day_fill()
-    """,
     """
     CREATE FUNCTION attendance_day_follow() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -125,6 +99,8 @@ def upgrade() -> None:
             delegation_id = (SELECT r.delegation_id FROM registration AS r WHERE r.id = attendance_day.registration_id)
         """
     )
+    with op.batch_alter_table("attendance_day", schema=None) as batch_op:
+        batch_op.alter_column("category", existing_type=sa.String(length=24), nullable=False)
     op.create_index("ix_attendance_day_report", "attendance_day", ["conference_id", "day", "delegation_id", "category"])
     op.create_index("ix_registration_category_status", "registration", ["conference_id", "category", "status"])
     op.create_index("ix_registration_id_report", "registration", ["conference_id", "id", "delegation_id", "category"])
@@ -135,12 +111,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER attendance_day_follow ON registration")
-        op.execute("DROP TRIGGER attendance_day_fill ON attendance_day")
         op.execute("DROP FUNCTION attendance_day_follow()")
-        op.execute("DROP FUNCTION attendance_day_fill()")
     else:
         op.execute("DROP TRIGGER attendance_day_follow")
-        op.execute("DROP TRIGGER attendance_day_fill")
     op.drop_index("ix_registration_id_report", table_name="registration")
     op.drop_index("ix_registration_category_status", table_name="registration")
     op.drop_index("ix_attendance_day_report", table_name="attendance_day")

@@ -4,7 +4,8 @@ another category or delegation (by the ORM and by a bulk UPDATE, as the import w
 status changed, a delegation deleted (its registrations' delegation set NULL by the foreign
 key), a person erased (/forget), the time zone changed (the summary rebuilt); and scans and
 presence moving meanwhile. The summary's rows carry copies of their registration's category
-and delegation (kept by triggers, migration 0013): this is what must keep them right.
+and delegation (written with the row, rewritten by a trigger of migration 0013 when the
+registration changes): this is what must keep them right.
 And on PostgreSQL, a change made while a fold is writing that registration's rows. SQLite, and
 PostgreSQL with CONFDESK_TEST_DATABASE_URL."""
 
