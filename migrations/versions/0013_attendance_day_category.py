@@ -20,6 +20,9 @@ PostgreSQL it first waits for a fold of the conference in progress (the attendan
 row's lock, which a fold holds until it commits): a fold reads the registration before this
 change commits, and its rows, not yet committed, would be missed by the UPDATE. On SQLite
 every writer holds the database's write lock (BEGIN IMMEDIATE): nothing runs meanwhile.
+A later migration that rebuilds registration on SQLite (batch mode: copy, drop, rename) drops
+this trigger with the old table and must create it again
+(tests/migrations/test_attendance_day_copies.py checks it exists at head).
 (A trigger filling each inserted row instead doubled the summary's rebuild and added
 2-3 ms to a fold of 200 scans on PostgreSQL.)
 

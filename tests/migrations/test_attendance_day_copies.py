@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from core.db import make_engine, make_session_factory
 from core.migrate import upgrade
@@ -42,5 +42,23 @@ async def test_0013_fills_the_copies_of_rows_folded_before_it(empty_url: str) ->
         async with make_session_factory(engine)() as session:
             found = await session.execute(select(columns.registration_id, columns.category, columns.delegation_id))
             assert {(r, enum_text(c), d) for r, c, d in found} == expected
+    finally:
+        await engine.dispose()
+
+
+async def test_the_follow_trigger_exists_at_head(empty_url: str) -> None:  # noqa: F811
+    """A later migration that rebuilds registration on SQLite (batch mode: copy, drop, rename)
+    drops its triggers with the old table: it must create attendance_day_follow again."""
+    engine = make_engine(empty_url)
+    try:
+        await upgrade(engine)
+        async with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                found = text(
+                    "SELECT tgname FROM pg_trigger WHERE tgrelid = 'registration'::regclass AND NOT tgisinternal"
+                )
+            else:
+                found = text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'registration'")
+            assert list((await conn.execute(found)).scalars()) == ["attendance_day_follow"]
     finally:
         await engine.dispose()
