@@ -5,23 +5,38 @@ from datetime import date, datetime
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from core.models.types import JSON, UTCDateTime
+from core.models.enums import Category
+from core.models.types import JSON, UTCDateTime, enum_type
 
 
 class AttendanceDay(SQLModel, table=True):
     """One registration checked in on one conference-local day: its first and last accepted
     entry ("in", result ok, at the venue or in any hall) of that day. A summary of `scan`
     that reports count instead of de-duplicating a day's entries; maintained only by
-    core.reporting.summary (folded from the scans before a report reads it)."""
+    core.reporting.summary (folded from the scans before a report reads it).
+
+    `category` and `delegation_id` are copies of the registration's: written with the row
+    (read from registration in the same statement), rewritten by the database when the
+    registration's category or delegation changes, by any writer (a trigger, migration 0013;
+    a delegation deleted sets it NULL there and so here), so /stats and the delegation report
+    count a day's people by category and delegation from an index of this table alone,
+    instead of looking up every registration (issue 17)."""
 
     __tablename__ = "attendance_day"
-    __table_args__ = (Index("ix_attendance_day_registration", "registration_id", "day"),)
+    __table_args__ = (
+        Index("ix_attendance_day_registration", "registration_id", "day"),
+        # Reports (core/reporting/attendance.py), index-only: people checked in on a day by
+        # delegation and category, in that order (GROUP BY without a sort).
+        Index("ix_attendance_day_report", "conference_id", "day", "delegation_id", "category"),
+    )
 
     conference_id: int = Field(foreign_key="conference.id", primary_key=True, ondelete="CASCADE")
     day: date = Field(primary_key=True)
     registration_id: int = Field(foreign_key="registration.id", primary_key=True, ondelete="CASCADE")
     first_in: datetime = Field(sa_type=UTCDateTime)
     last_in: datetime = Field(sa_type=UTCDateTime)
+    category: Category = Field(sa_type=enum_type(Category, "attendance_day_category"))
+    delegation_id: int | None = None
 
 
 class AttendanceFold(SQLModel, table=True):

@@ -22,6 +22,11 @@ class Registration(SQLModel, table=True):
         Index("ix_registration_delegation_status", "delegation_id", "status"),
         # Reports (core/reporting/attendance.py), index-only: counts by delegation, category, status.
         Index("ix_registration_report", "conference_id", "delegation_id", "category", "status"),
+        # /stats, index-only: registrations by category and status, in that order (no sort).
+        Index("ix_registration_category_status", "conference_id", "category", "status"),
+        # Who is inside now: a conference's registrations in id order, so that SQLite's look-ups
+        # of their presence rows (keyed by registration id) step from one to the next.
+        Index("ix_registration_id_report", "conference_id", "id", "delegation_id", "category"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -14,7 +14,9 @@ the modules behind it, by subject:
   as written; `export_files`: how rows are fetched and written; `xlsx`: our streaming XLSX
   writer, `xlsx_theme` its theme part).
 - `summary`: the attendance summary (`attendance_day`: who was checked in on which day, first
-  and last entry), folded from new scans by `refresh` before a report reads it.
+  and last entry, with copies of the registration's category and delegation that the
+  database keeps: a trigger of migration 0013), folded from new scans by `refresh` before a
+  report reads it.
 - `sql`: the query pieces every report shares (internal).
 Beside it, not imported here: `charts` (PNGs; imports matplotlib) and `demo_queries` (the
 offline demo's look-ups and closing tally).

@@ -50,6 +50,11 @@ What keeps it right besides:
   rebuild: the rows folded before keep the old cut (a conference's zone changing rules
   mid-conference; a change of `conference.timezone` rebuilds, or deleting its
   attendance_fold row does).
+- a row's `category` and `delegation_id` are its registration's: written with the row
+  (`_write`, `_rebuild`: read from registration in the same statement), rewritten by the
+  database when the registration changes (migration 0013's trigger; on PostgreSQL such a
+  change first waits for a fold in progress, this module's lock, so it sees the rows that
+  fold writes with what it read before the change).
 - scans are never updated in what counts here (erasure rewrites only their nonce and staff
   id; an agenda item is deleted only while no scan names it, core/programme/plan.py); a
   registration or conference deleted takes its rows along (FK cascade), as its scans stop
@@ -70,7 +75,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from core.clock import Clock, utc_now
 from core.models import AttendanceDay, AttendanceFold, AttendanceTally, Conference, ScanDirection
 from core.reporting.days import day_bounds, zone
-from core.reporting.sql import IN, OK, SCAN, entry_conditions
+from core.reporting.sql import IN, OK, REG, SCAN, entry_conditions
 
 DAY = AttendanceDay.__table__  # type: ignore[attr-defined]
 TALLY = AttendanceTally.__table__  # type: ignore[attr-defined]
@@ -367,15 +372,7 @@ async def _rebuild(
         day = to_day(after)
         start, end = day_bounds(conference, day)
         entries = [*entry_conditions(cid, start, end), *settled]
-        spans = select(
-            literal(cid), literal(day), SCAN.c.registration_id, func.min(SCAN.c.scanned_at), func.max(SCAN.c.scanned_at)
-        ).where(*entries, SCAN.c.registration_id.is_not(None))
-        await conn.execute(
-            DAY.insert().from_select(
-                ["conference_id", "day", "registration_id", "first_in", "last_in"],
-                spans.group_by(SCAN.c.registration_id),
-            )
-        )
+        await conn.execute(DAY.insert().from_select(DAY_COLUMNS, _spans(cid, day, entries)))
         await conn.execute(
             TALLY.insert().from_select(
                 ["conference_id", "day", "scans", "accepted", "entries"],
@@ -390,6 +387,23 @@ async def _rebuild(
     if conn.dialect.name == "postgresql":  # a bulk load: plans right away, not after autovacuum's next round
         await conn.execute(text("ANALYZE attendance_day, attendance_tally"))
     return watermark, _missing(unknown, seen, now)
+
+
+DAY_COLUMNS = ["conference_id", "day", "registration_id", "first_in", "last_in", "category", "delegation_id"]
+
+
+def _spans(cid: int, day: date, entries: list[Any]) -> Any:
+    """The day's rows: each registration's first and last entry, with the registration's
+    category and delegation (copies that migration 0013's trigger keeps)."""
+    spans = (
+        select(SCAN.c.registration_id, func.min(SCAN.c.scanned_at).label("a"), func.max(SCAN.c.scanned_at).label("b"))
+        .where(*entries, SCAN.c.registration_id.is_not(None))
+        .group_by(SCAN.c.registration_id)
+        .subquery()
+    )
+    return select(
+        literal(cid), literal(day), spans.c.registration_id, spans.c.a, spans.c.b, REG.c.category, REG.c.delegation_id
+    ).join_from(spans, REG, REG.c.id == spans.c.registration_id)
 
 
 def _day_counts(cid: int, day: date, start: datetime, end: datetime, settled: list[Any]) -> Any:
@@ -433,7 +447,12 @@ def _insert(conn: AsyncConnection, table: Any) -> Any:
 async def _write(conn: AsyncConnection, fold: _Fold) -> None:
     """Spans into their rows (the earlier first entry, the later last), counts added."""
     least, greatest = (func.least, func.greatest) if conn.dialect.name == "postgresql" else (func.min, func.max)
-    stmt = _insert(conn, DAY)
+    of_registration = REG.c.id == bindparam("reg")  # its category and delegation, per row
+    stmt = _insert(conn, DAY).values(
+        registration_id=bindparam("reg"),
+        category=select(REG.c.category).where(of_registration).scalar_subquery(),
+        delegation_id=select(REG.c.delegation_id).where(of_registration).scalar_subquery(),
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=["conference_id", "day", "registration_id"],
         set_={
@@ -442,7 +461,7 @@ async def _write(conn: AsyncConnection, fold: _Fold) -> None:
         },
     )
     rows = [
-        {"conference_id": fold.conference_id, "day": day, "registration_id": reg_id, "first_in": a, "last_in": b}
+        {"conference_id": fold.conference_id, "day": day, "reg": reg_id, "first_in": a, "last_in": b}
         for (reg_id, day), (a, b) in fold.spans.items()
     ]
     for chunk in range(0, len(rows), 5000):
