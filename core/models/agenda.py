@@ -67,7 +67,9 @@ class AgendaSignup(SQLModel, table=True):
             "(status = 'waitlisted') = (waitlist_ticket IS NOT NULL)",
             name="waitlist_ticket_iff_waitlisted",
         ),
-        Index("ix_agenda_signup_item_status", "agenda_item_id", "status", "waitlist_ticket"),
+        # The waiting list in ticket order; an item's confirmed sign-ups in registration order
+        # from the index alone (the by-session report's "signed up and scanned in").
+        Index("ix_agenda_signup_item_status", "agenda_item_id", "status", "waitlist_ticket", "registration_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -10,6 +10,9 @@ from core.clock import utc_now
 from core.models.enums import ScanDirection, ScanResult
 from core.models.types import UTCDateTime, enum_type
 
+# An accepted entry into a hall: what ix_scan_report_item holds.
+ITEM_ENTRY = "result = 'ok' AND direction = 'in' AND agenda_item_id IS NOT NULL"
+
 
 class Scan(SQLModel, table=True):
     """Every badge scan, failed ones too. `registration_id` is None for an unknown or
@@ -30,7 +33,16 @@ class Scan(SQLModel, table=True):
             "registration_id",
             "agenda_item_id",
         ),
-        Index("ix_scan_report_item", "agenda_item_id", "registration_id", "result", "direction"),
+        # Accepted hall entries only (a partial index: ~30 % of scans, two columns): who came
+        # to which item. Queries it serves spell result and direction as literals
+        # (core.reporting.sql.item_entries): a bound parameter does not prove the predicate.
+        Index(
+            "ix_scan_report_item",
+            "agenda_item_id",
+            "registration_id",
+            sqlite_where=sa.text(ITEM_ENTRY),
+            postgresql_where=sa.text(ITEM_ENTRY),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

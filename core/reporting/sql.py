@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -53,8 +53,11 @@ def entry_conditions(
 
 def item_entries() -> list[ColumnElement[bool]]:
     """Accepted entries, for queries that name agenda items (of one conference already):
-    served by ix_scan_report_item."""
-    return [SCAN.c.result == OK, SCAN.c.direction == IN]
+    served by ix_scan_report_item, a partial index of exactly these (core.models.scan). The
+    values are written into the SQL, not bound: neither database takes `result = ?` as
+    proof of the index's `result = 'ok'` (PostgreSQL may, until it switches a prepared
+    statement to its generic plan)."""
+    return [SCAN.c.result == literal_column(f"'{OK}'"), SCAN.c.direction == literal_column(f"'{IN}'")]
 
 
 def came_to(item_id: Any, among: list[int] | None = None) -> Any:
@@ -65,8 +68,7 @@ def came_to(item_id: Any, among: list[int] | None = None) -> Any:
     where = [
         SCAN.c.registration_id == SIGNUP.c.registration_id,
         SCAN.c.agenda_item_id == item_id,
-        SCAN.c.result == OK,
-        SCAN.c.direction == IN,
+        *item_entries(),
     ]
     if among is not None:
         where.append(SCAN.c.agenda_item_id.in_(among))
