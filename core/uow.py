@@ -105,13 +105,16 @@ class UnitOfWork:
 
     def _committed(self) -> None:
         """Run what waited for the commit outside this unit of work (a task it starts must not
-        take it for its own: the Bot API client would checkpoint it)."""
+        take it for its own: the Bot API client would checkpoint it), nor its next
+        transaction's `reads_only` (a task it starts would begin its writes deferred on SQLite:
+        not atomic across processes)."""
         done, self._after_commit = self._after_commit, []
-        token = current.set(None)
+        token, deferred = current.set(None), begin_deferred.set(False)
         try:
             for fn in done:
                 fn()
         finally:
+            begin_deferred.reset(deferred)
             current.reset(token)
 
 
