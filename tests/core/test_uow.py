@@ -133,3 +133,20 @@ async def test_a_task_started_after_a_reads_only_checkpoint_writes_atomically(
         await uow.checkpoint(s, reads_only=True)
     await started[0]
     assert locked == [True]
+
+
+async def test_a_unit_of_work_opened_during_a_reads_only_transaction_writes_atomically(
+    session_factory: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
+    """`reads_only` is said of one unit of work's next transaction: another unit of work
+    opened meanwhile in the same task (its own writes) begins IMMEDIATE, and the first
+    goes on reading without the lock after it."""
+    if session_factory.kw["bind"].dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    async with unit_of_work(session_factory) as s:
+        await uow.checkpoint(s, reads_only=True)
+        async with unit_of_work(session_factory) as inner:
+            await inner.execute(select(func.count()).select_from(Conference))
+            assert _write_lock_taken(database_url)
+        await s.execute(select(func.count()).select_from(Conference))
+        assert not _write_lock_taken(database_url)
