@@ -31,13 +31,18 @@ async def current_conference(session: AsyncSession, slug: str | None = None) -> 
     return conference
 
 
-async def get_locked(session: AsyncSession, model: type[M], ident: int) -> M:
+async def get_locked(session: AsyncSession, model: type[M], ident: int, *, no_key: bool = False) -> M:
     """Load one row with `SELECT … FOR UPDATE` (PostgreSQL); on SQLite the transaction
-    already holds the write lock (BEGIN IMMEDIATE, core.db), and the clause is not rendered."""
+    already holds the write lock (BEGIN IMMEDIATE, core.db), and the clause is not rendered.
+    `no_key`: `FOR NO KEY UPDATE`, for a change of columns other than the key: it still
+    serialises with every other lock and change of the row, but rows that reference it may be
+    inserted meanwhile (their foreign key check takes KEY SHARE), so a writer of those that
+    holds a lock this transaction waits for is not waited for in turn (a registration's edit
+    of its category and a fold of the attendance summary: migration 0013's trigger)."""
     pk = model.__table__.primary_key.columns.values()[0]  # type: ignore[attr-defined]
     row = (
         await session.execute(
-            select(model).where(pk == ident).with_for_update().execution_options(populate_existing=True)
+            select(model).where(pk == ident).with_for_update(key_share=no_key).execution_options(populate_existing=True)
         )
     ).scalar_one_or_none()
     if row is None:

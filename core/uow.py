@@ -54,9 +54,13 @@ class UnitOfWork:
         self._token = None
         self._after_commit: list[Callable[[], None]] = []
         self._reads_only: Token[bool] | None = None  # the next transaction only reads (core.db)
+        self._writes: Token[bool] | None = None
 
     async def __aenter__(self) -> AsyncSession:
         self._token = current.set(self)  # type: ignore[assignment]
+        # this unit of work's transactions write (SQLite: IMMEDIATE) until it says otherwise,
+        # even if it is opened while another one's transaction only reads (`checkpoint`)
+        self._writes = begin_deferred.set(False)
         return self.session
 
     async def __aexit__(
@@ -65,6 +69,9 @@ class UnitOfWork:
         if self._token is not None:
             current.reset(self._token)
         self._reads_done()
+        if self._writes is not None:
+            begin_deferred.reset(self._writes)
+            self._writes = None
         session = self.session
         if not session.in_transaction():  # never touched the database: no connection to give back
             if exc_type is None:
@@ -105,13 +112,16 @@ class UnitOfWork:
 
     def _committed(self) -> None:
         """Run what waited for the commit outside this unit of work (a task it starts must not
-        take it for its own: the Bot API client would checkpoint it)."""
+        take it for its own: the Bot API client would checkpoint it), nor its next
+        transaction's `reads_only` (a task it starts would begin its writes deferred on SQLite:
+        not atomic across processes)."""
         done, self._after_commit = self._after_commit, []
-        token = current.set(None)
+        token, deferred = current.set(None), begin_deferred.set(False)
         try:
             for fn in done:
                 fn()
         finally:
+            begin_deferred.reset(deferred)
             current.reset(token)
 
 

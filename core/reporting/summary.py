@@ -80,6 +80,7 @@ from core.reporting.sql import IN, OK, REG, SCAN, entry_conditions
 DAY = AttendanceDay.__table__  # type: ignore[attr-defined]
 TALLY = AttendanceTally.__table__  # type: ignore[attr-defined]
 FOLD = AttendanceFold.__table__  # type: ignore[attr-defined]
+CONF = Conference.__table__  # type: ignore[attr-defined]
 
 PENDING_GRACE = timedelta(minutes=10)  # how long an id below the watermark may stay unseen
 REBUILD_SKIP_WINDOWS = 16  # id windows a rebuild's grouped statements leave out (read by id instead)
@@ -141,6 +142,11 @@ async def refresh(session: AsyncSession, conference: Conference, *, clock: Clock
     state = (await conn.execute(select(FOLD).where(FOLD.c.conference_id == conference.id))).first()
     if state is not None and _up_to_date(state, conference, top):
         return
+    # PostgreSQL: the conference row's KEY SHARE, which the rows written below take anyway
+    # (their foreign key), before the fold row: a writer holding the conference (a programme
+    # load, FOR UPDATE) that changes a registration's category waits for the fold row in
+    # migration 0013's trigger; the fold must not hold that row while it waits for the writer
+    await conn.execute(select(CONF.c.id).where(CONF.c.id == conference.id).with_for_update(read=True, key_share=True))
     if state is None:
         await conn.execute(_insert(conn, FOLD).values(conference_id=conference.id).on_conflict_do_nothing())
     state = (

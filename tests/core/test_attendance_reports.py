@@ -310,3 +310,96 @@ async def test_a_change_waits_for_a_fold_writing_its_registrations_rows(session_
     async with session_factory() as session:
         found = await session.execute(select(summary.DAY.c.day, summary.DAY.c.category))
         assert sorted((day, enum_text(c)) for day, c in found) == [(DAYS[0], "press"), (DAYS[1], "press")]
+
+
+async def _waiting_for_a_lock(watcher: Any, task: asyncio.Task[Any]) -> None:
+    """Until another connection waits for a lock (or `task` is done)."""
+    query = (
+        select(func.count())
+        .select_from(text("pg_stat_activity"))
+        .where(text("wait_event_type = 'Lock' AND datname = current_database()"))
+    )
+    for _ in range(3000):
+        if task.done() or (await watcher.execute(query)).scalar_one():
+            return
+        await watcher.rollback()  # a new snapshot of pg_stat_activity per look
+        await asyncio.sleep(0.01)
+    raise AssertionError("nothing waited")
+
+
+async def _a_new_day_to_fold(session_factory: Any) -> tuple[int, int]:
+    """A registration folded on DAYS[0], with a scan on DAYS[1] not folded yet."""
+    async with unit_of_work(session_factory) as session:
+        conf = await make_conference(session, first_day=DAYS[0], last_day=DAYS[-1])
+        reg = await make_registration(session, conf, await make_participant(session, full_name="Anna Petrova"))
+        cid, reg_id = conf.id, reg.id
+
+    def entry(at: datetime) -> Scan:
+        return Scan(conference_id=cid, registration_id=reg_id, direction="in", result="ok", scanned_at=at)
+
+    async with unit_of_work(session_factory) as session:
+        session.add(entry(datetime(2024, 10, 30, 8, 0, tzinfo=UTC)))
+    async with unit_of_work(session_factory) as session:
+        await summary.refresh(session, await session.get(Conference, cid), clock=now)  # the first fold
+    async with unit_of_work(session_factory) as session:
+        session.add(entry(datetime(2024, 10, 31, 8, 0, tzinfo=UTC)))  # a new day's row to fold
+    return cid, reg_id
+
+
+async def _copies(session_factory: Any) -> list[tuple[date, str]]:
+    async with session_factory() as session:
+        found = await session.execute(select(summary.DAY.c.day, summary.DAY.c.category))
+        return sorted((day, enum_text(c)) for day, c in found)
+
+
+@pytest.mark.skipif(not USE_PG, reason="PostgreSQL's concurrent writers (SQLite has one writer at a time)")
+async def test_an_edit_of_the_category_and_a_fold_do_not_deadlock(session_factory):
+    """An edit (update_person) locks the registration, then changes its category: the follow
+    trigger waits for the fold in progress, which is about to write that registration's new
+    day (its foreign key check takes KEY SHARE on the registration). The edit's lock must let
+    that check through (FOR NO KEY UPDATE), else each waits for the other (deadlock: one fails)."""
+    from core.accreditation import registration as reg_svc
+    from core.accreditation.registration import PersonData
+
+    cid, reg_id = await _a_new_day_to_fold(session_factory)
+
+    async def edit() -> None:
+        async with unit_of_work(session_factory) as session:
+            await reg_svc.update_person(
+                session, reg_id, PersonData("Anna Petrova"), delegation_id=None, category=Category.PRESS
+            )
+
+    async with session_factory() as watcher:
+        async with unit_of_work(session_factory) as fold:
+            # a fold in progress: it holds the fold row (as refresh does first) ...
+            await fold.execute(select(summary.FOLD).where(summary.FOLD.c.conference_id == cid).with_for_update())
+            editing = asyncio.create_task(edit())
+            await _waiting_for_a_lock(watcher, editing)  # the edit's trigger waits for it
+            # ... and writes the registration's new day
+            await summary.refresh(fold, await fold.get(Conference, cid), clock=now)
+        await editing
+    assert await _copies(session_factory) == [(DAYS[0], "press"), (DAYS[1], "press")]
+
+
+@pytest.mark.skipif(not USE_PG, reason="PostgreSQL's concurrent writers (SQLite has one writer at a time)")
+async def test_a_programme_load_and_a_fold_do_not_deadlock(session_factory):
+    """A programme load holds its conference (FOR UPDATE, core/programme/stored.py) and may
+    change a registration's category, whose follow trigger waits for a fold in progress; the
+    fold's rows check their foreign key to the conference (KEY SHARE). The fold takes that
+    before the fold row, so it waits for the load instead of the load waiting for it too."""
+    from core.models import Conference as Conf
+
+    cid, reg_id = await _a_new_day_to_fold(session_factory)
+
+    async def fold() -> None:
+        async with unit_of_work(session_factory) as session:
+            await summary.refresh(session, await session.get(Conference, cid), clock=now)
+
+    async with session_factory() as watcher:
+        async with unit_of_work(session_factory) as load:
+            await load.execute(select(Conf).where(Conf.id == cid).with_for_update())
+            folding = asyncio.create_task(fold())
+            await _waiting_for_a_lock(watcher, folding)
+            await load.execute(update(Registration).where(Registration.id == reg_id).values(category=Category.PRESS))
+        await folding
+    assert await _copies(session_factory) == [(DAYS[0], "press"), (DAYS[1], "press")]

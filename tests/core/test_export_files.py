@@ -481,3 +481,54 @@ async def test_a_refused_xlsx_leaves_the_connection_usable(session, awkward, tmp
     assert not (tmp_path / "s.xlsx").exists()
     await session.rollback()
     assert (await session.execute(select(Scan.id))).scalars().all()
+
+
+async def test_a_failed_export_leaves_sqlites_mapping_as_it_was(session, awkward, tmp_path, monkeypatch):
+    """The mapping is put back on every way out: a write that fails in the middle of the
+    rows (a full disk) and a statement that fails at its first row alike, before the
+    failure reaches the unit of work (which would give the connection back to the pool)."""
+    import errno
+
+    from core.reporting import export_files
+
+    conn = await session.connection()
+    if conn.dialect.name != "sqlite":
+        pytest.skip("an SQLite setting")
+    before = (await conn.exec_driver_sql("PRAGMA mmap_size")).scalar()
+    monkeypatch.setattr(export_files, "BATCH", 2)
+    real_writer = export_files.csv.writer
+
+    class FullDisk:
+        def __init__(self, handle: Any, **kw: Any) -> None:
+            self.writer, self.batches = real_writer(handle, **kw), 0
+
+        def writerow(self, row: Any) -> None:
+            self.writer.writerow(row)
+
+        def writerows(self, rows: Any) -> None:
+            self.batches += 1
+            if self.batches == 2:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            self.writer.writerows(rows)
+
+    monkeypatch.setattr(export_files.csv, "writer", FullDisk)
+    with pytest.raises(OSError, match="No space left"):
+        await reporting.export(session, awkward, "scans", "csv", tmp_path / "s.csv")
+    assert (await conn.exec_driver_sql("PRAGMA mmap_size")).scalar() == before
+    monkeypatch.setattr(export_files.csv, "writer", real_writer)
+
+    from sqlalchemy import func as sql_func
+
+    class Failing:
+        headers, kinds = ["x"], ["text"]
+
+        def statement(self, for_csv: bool) -> Any:  # fails at its first row
+            return select(sql_func.json_extract("not json", "$"))
+
+    for write in (
+        lambda: export_files.write_csv(tmp_path / "f.csv", Failing(), session),  # type: ignore[arg-type]
+        lambda: export_files.write_xlsx(tmp_path / "f.xlsx", "f", Failing(), session),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(Exception, match="malformed JSON"):
+            await write()
+        assert (await conn.exec_driver_sql("PRAGMA mmap_size")).scalar() == before

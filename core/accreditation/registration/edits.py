@@ -49,7 +49,10 @@ async def update_person(
     """Change a participant's data. An approved registration whose name or delegation
     changes goes back to pending (its badge would be wrong)."""
     now = clock()
-    reg = await get_locked(session, Registration, registration_id)
+    # NO KEY: a category or delegation changed waits for a fold of the attendance summary in
+    # progress (migration 0013's trigger), which may itself be waiting to write this
+    # registration's row (its foreign key check): FOR UPDATE would deadlock the two
+    reg = await get_locked(session, Registration, registration_id, no_key=True)
     if reg.status not in quota.ACTIVE:
         raise WrongState("this registration is no longer active", code="registration_inactive", status=reg.status.value)
     participant = await session.get(Participant, reg.participant_id)
