@@ -348,8 +348,6 @@ async def attendance(
     count = sum((present.c[f"d{i}"] for i in range(len(days))), start=literal(0, BigInteger))
 
     def statement(for_csv: bool) -> Any:
-        if cells.dialect == "sqlite":
-            return _attendance_sqlite(cells, for_csv, conference, days, span, inside)
         return (
             cells.select(PERSON, for_csv)
             .add_columns(
@@ -368,42 +366,3 @@ async def attendance(
         )
 
     return SqlTable(headers, kinds, statement)
-
-
-def _attendance_sqlite(
-    cells: _Cells, for_csv: bool, conference: Conference, days: list[date], span: Any, inside: Any
-) -> Any:
-    """SQLite: the attendance rows with each registration's attendance_day rows joined and
-    grouped per registration, in registration order (the order the registrations are read
-    in, so the grouping streams: no sort). The same cells as `_present` joined (PostgreSQL),
-    whose grouped subquery SQLite materialised, sorted (a temp B-tree) and then indexed (an
-    automatic index) before the first row. A registration with no rows gets one row of
-    NULLs from the outer join: no day marked, 0 days, no entries, as from `_present`. The
-    registration's other cells are one per registration (person, delegation, presence):
-    SQLite takes them as they are in a grouped row. The registration's rows are looked up in
-    ix_attendance_day_registration: the conference is compared as `conference_id + 0`, an
-    expression no index serves, since SQLite may otherwise take the primary key's range of
-    the conference's rows (index-only where fewer columns are read) and walk all of them
-    for every registration (tests/core/test_export_files.py checks the plan)."""
-    no = literal(None, String)
-    marks = [func.max(case((DAY.c.day == d, 1), else_=0)) for d in days]
-    count = sum(marks, start=literal(0, BigInteger))
-    entries = {"first_in": func.min(DAY.c.first_in), "last_in": func.max(DAY.c.last_in)}
-    joined = (
-        registrations_with_people_and_delegations()
-        .outerjoin(DAY, (DAY.c.registration_id == REG.c.id) & (DAY.c.conference_id + 0 == conference.id))
-        .outerjoin(PRESENCE, PRESENCE.c.registration_id == REG.c.id)
-    )
-    return (
-        cells.select(PERSON, for_csv)
-        .add_columns(
-            *(case((mark == 1, "yes"), else_=no) for mark in marks),
-            type_coerce(func.coalesce(count, 0), BigInteger),
-            *(_local_text(entries[c], conference, cells.dialect, span) for c in ("first_in", "last_in")),
-            case((inside, "yes"), else_=no),
-        )
-        .select_from(joined)
-        .where(REG.c.conference_id == conference.id, REG.c.status == RegistrationStatus.APPROVED.value)
-        .group_by(REG.c.id)
-        .order_by(REG.c.id)
-    )

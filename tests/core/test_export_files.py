@@ -25,9 +25,9 @@ from sqlalchemy import select
 from core import reporting
 from core.errors import InvalidInput
 from core.models import Registration, RegistrationStatus, Scan, ScanDirection, ScanResult
-from core.reporting import export_tables, summary, xlsx
+from core.reporting import xlsx
 from core.reporting.days import conference_days, day_bounds, zone
-from core.reporting.export_files import _compiled, safe
+from core.reporting.export_files import safe
 from tests.factories import make_conference, make_delegation, make_item, make_participant, make_registration
 
 HEADERS = ["id", "name", "note", "at ({tz})", "code"]
@@ -244,24 +244,6 @@ def test_time_serials_are_openpyxls_digits():
         for day in (datetime(1989, 9, 17), datetime(2079, 6, 4), datetime(1900, 2, 28)):
             text = (day + timedelta(seconds=second)).strftime("%Y-%m-%d %H:%M:%S")
             assert serials(text) == expected(text), text
-
-
-def test_time_serials_of_a_batch_are_each_ones():
-    """`many` (a batch's serials, looked up in C) gives what one at a time gives, for days
-    remembered as text and days outside them, mixed in a batch, fresh and remembered."""
-    rng = random.Random(3)
-    days = [datetime(1989, 9, 16), datetime(1989, 9, 17), datetime(2024, 10, 31), datetime(2079, 6, 4)]
-    days += [datetime(2079, 6, 5), datetime(1900, 2, 28), datetime(1900, 3, 1)]
-    for batch in range(40):
-        picked = days[:4] if batch % 2 else days  # every day in the text range, or not
-        texts = [
-            (rng.choice(picked) + timedelta(seconds=rng.randrange(86_400))).strftime("%Y-%m-%d %H:%M:%S")
-            for _ in range(rng.randint(0, 50))
-        ]
-        assert xlsx._Serials().many(texts) == [xlsx._Serials()(t) for t in texts]
-        remembered = xlsx._Serials()
-        remembered.many(texts[: len(texts) // 2])
-        assert remembered.many(texts) == [xlsx._Serials()(t) for t in texts]
 
 
 def test_more_rows_than_a_sheet_holds_are_refused_not_cut(tmp_path, monkeypatch):
@@ -552,25 +534,3 @@ async def test_a_failed_export_leaves_sqlites_mapping_as_it_was(session, awkward
         with pytest.raises(Exception, match="malformed JSON"):
             await write()
         assert (await conn.exec_driver_sql("PRAGMA mmap_size")).scalar() == before
-
-
-@pytest.mark.parametrize("statistics", [False, True])
-async def test_attendance_on_sqlite_streams_in_registration_order(session, awkward, statistics):
-    """SQLite's attendance statement reads registrations in id order and each one's summary
-    rows through ix_attendance_day_registration: no sort, no automatic index before the first
-    row, never the conference's whole range of rows per registration, with or without
-    the statistics of ANALYZE."""
-
-    conn = await session.connection()
-    if conn.dialect.name != "sqlite":
-        pytest.skip("SQLite's plan")
-    await summary.refresh(session, awkward)
-    if statistics:
-        await conn.exec_driver_sql("ANALYZE")
-    table = await export_tables.attendance(session, awkward, datetime(2024, 3, 31, 10, tzinfo=UTC))
-    conn = await session.connection()
-    for for_csv in (False, True):
-        sql, params = _compiled(conn, table.statement(for_csv))
-        plan = " | ".join(r[-1] for r in (await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, tuple(params))).all())
-        assert "attendance_day USING INDEX ix_attendance_day_registration (registration_id=?)" in plan, plan
-        assert "TEMP B-TREE" not in plan and "AUTOMATIC" not in plan, plan
