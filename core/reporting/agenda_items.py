@@ -7,13 +7,14 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import distinct, exists, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotFound
 from core.models import AgendaKind, Conference, SignupStatus, pick
 from core.reporting.days import day_bounds
-from core.reporting.sql import DELEG, ITEM, PART, REG, SCAN, SIGNUP, came_to, enum_text, item_entries, rows
+from core.reporting.sql import DELEG, IN, ITEM, OK, PART, REG, SCAN, SIGNUP, came_to, enum_text, item_entries, rows
+from core.reporting.summary import FOLD, ITEM_PEOPLE, ITEM_PERSON
 
 CONFIRMED, WAITLISTED = SignupStatus.CONFIRMED.value, SignupStatus.WAITLISTED.value
 
@@ -49,7 +50,47 @@ class ItemLine:
         return data
 
 
-async def _counts(session: AsyncSession, ids: list[int]) -> dict[int, dict[str, int]]:
+async def _people(session: AsyncSession, conference_id: int, ids: list[int]) -> Any:
+    """Per item of `ids`, rows of people scanned in there (an item may have two rows, to be
+    added): the count the attendance summary holds (attendance_item: the distinct people of
+    the folded entries, core.reporting.summary) and, in the same statement (one snapshot on
+    PostgreSQL: a fold committing meanwhile is in both parts or in neither), the people of
+    the entries not folded yet (above the fold row's watermark, or pending) who are not among
+    those folded. The report does not fold: it reads. Before any fold, the entries' distinct
+    people, counted."""
+    conn = await session.connection()
+    state = (
+        await conn.execute(select(FOLD.c.scan_id, FOLD.c.pending).where(FOLD.c.conference_id == conference_id))
+    ).first()
+    if state is None:
+        return (
+            select(SCAN.c.agenda_item_id, func.count(distinct(SCAN.c.registration_id)))
+            .where(*item_entries(), SCAN.c.agenda_item_id.in_(ids))
+            .group_by(SCAN.c.agenda_item_id)
+        )
+    unfolded = or_(SCAN.c.id > state.scan_id, *(SCAN.c.id.between(int(lo), int(hi)) for lo, hi, _ in state.pending))
+    folded = exists().where(
+        ITEM_PERSON.c.registration_id == SCAN.c.registration_id, ITEM_PERSON.c.agenda_item_id == SCAN.c.agenda_item_id
+    )
+    new = (
+        # the items compared as `agenda_item_id + 0`, which no index serves: SQLite reads the
+        # few new scans by id instead of the items' entries in ix_scan_report_item
+        select(SCAN.c.agenda_item_id, func.count(distinct(SCAN.c.registration_id)))
+        .where(
+            unfolded,
+            SCAN.c.conference_id == conference_id,  # as the fold reads them
+            SCAN.c.result == OK,
+            SCAN.c.direction == IN,
+            (SCAN.c.agenda_item_id + 0).in_(ids),
+            ~folded,
+        )
+        .group_by(SCAN.c.agenda_item_id)
+    )
+    kept = select(ITEM_PEOPLE.c.agenda_item_id, ITEM_PEOPLE.c.people).where(ITEM_PEOPLE.c.agenda_item_id.in_(ids))
+    return union_all(kept, new)
+
+
+async def _counts(session: AsyncSession, conference_id: int, ids: list[int]) -> dict[int, dict[str, int]]:
     """Per item: confirmed and waiting sign-ups, people scanned in, signed up and scanned in."""
     counts: dict[int, dict[str, int]] = {i: {} for i in ids}
     if not ids:
@@ -60,12 +101,7 @@ async def _counts(session: AsyncSession, ids: list[int]) -> dict[int, dict[str, 
         .where(SIGNUP.c.agenda_item_id.in_(ids))
         .group_by(SIGNUP.c.agenda_item_id, SIGNUP.c.status),
     )
-    scanned = await rows(
-        session,
-        select(SCAN.c.agenda_item_id, func.count(distinct(SCAN.c.registration_id)))
-        .where(*item_entries(), SCAN.c.agenda_item_id.in_(ids))
-        .group_by(SCAN.c.agenda_item_id),
-    )
+    scanned = await rows(session, await _people(session, conference_id, ids))
     both = await rows(
         session,
         select(SIGNUP.c.agenda_item_id, func.count())
@@ -78,7 +114,7 @@ async def _counts(session: AsyncSession, ids: list[int]) -> dict[int, dict[str, 
         elif enum_text(status) == WAITLISTED:
             counts[item_id]["waitlisted"] = int(n)
     for item_id, n in scanned:
-        counts[item_id]["scanned"] = int(n)
+        counts[item_id]["scanned"] = counts[item_id].get("scanned", 0) + int(n)
     for item_id, n in both:
         counts[item_id]["signed_and_scanned"] = int(n)
     return counts
@@ -106,7 +142,7 @@ async def by_item(
         .where(*where)
         .order_by(ITEM.c.starts_at, ITEM.c.id),
     )
-    counts = await _counts(session, [r.id for r in items])
+    counts = await _counts(session, conference.id, [r.id for r in items])
     return [
         ItemLine(r.id, r.code, dict(r.title or {}), enum_text(r.kind), r.starts_at, r.capacity, **counts[r.id])
         for r in items
