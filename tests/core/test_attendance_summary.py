@@ -100,7 +100,7 @@ async def check_item_people(session, conf: Conference, *, folded: bool) -> None:
     entries not folded yet); once folded, the summary's pairs and counts are the scans'."""
     pairs = await oracle_item_people(session, conf)
     expected = Counter(i for _, i in pairs)
-    lines = await reporting.by_item(session, conf)
+    lines = await reporting.by_item(session, conf, clock=now)
     assert {line.item_id: line.scanned for line in lines if line.scanned} == expected
     if folded:
         kept = await session.execute(

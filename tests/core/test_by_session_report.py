@@ -25,7 +25,7 @@ from core.models import (
     ScanResult,
     SignupStatus,
 )
-from core.reporting import summary
+from core.reporting import agenda_items, summary
 from core.reporting.sql import SCAN, item_entries
 from tests.factories import make_conference, make_item, make_participant, make_registration
 
@@ -182,3 +182,40 @@ async def test_item_entries_are_read_from_the_partial_index(session):
     params = tuple(compiled.params[name] for name in compiled.positiontup or [])
     plan = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params)
     assert "ix_scan_report_item" in " ".join(str(r[-1]) for r in plan)
+
+
+async def test_the_report_folds_only_past_a_few_new_scans(session, monkeypatch):
+    """By session reads the entries above the summary's watermark as they are, and folds them
+    first only when more than FOLD_AFTER ids are there (or nothing was ever folded)."""
+    monkeypatch.setattr(agenda_items, "FOLD_AFTER", 3)
+    conf = await make_conference(session)
+    item = await make_item(session, conf, "i1", start=START)
+    regs = [await make_registration(session, conf, await make_participant(session)) for _ in range(8)]
+
+    async def enter(reg) -> None:
+        session.add(
+            Scan(
+                conference_id=conf.id,
+                registration_id=reg.id,
+                agenda_item_id=item.id,
+                direction=ScanDirection.IN,
+                result=ScanResult.OK,
+                scanned_at=START,
+                gate="Main",
+            )
+        )
+        await session.commit()
+
+    async def report() -> tuple[int, int]:
+        [line] = await reporting.by_item(session, conf)
+        watermark = (await session.execute(select(AttendanceFold.scan_id))).scalar()
+        return line.scanned, watermark
+
+    await enter(regs[0])
+    assert await report() == (1, 1)  # never folded: folded now
+    for reg in regs[1:4]:
+        await enter(reg)
+    assert await report() == (4, 1)  # 3 new ids: read as they are
+    await enter(regs[4])
+    await enter(regs[0])  # again: one person
+    assert await report() == (5, 6)  # 5 new ids: folded first
