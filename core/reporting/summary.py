@@ -13,10 +13,19 @@ new ids) lands right; each scan is counted in the tallies exactly once. A refres
 nothing new only reads; one that folds writes, so reports need a writable unit of work
 (SQLite: not a read-only engine, core/db.py).
 
+With the same scans it folds `attendance_item_person` (one row per registration scanned in
+at an agenda item: an accepted hall entry) and `attendance_item` (their number per item,
+raised by the rows a fold adds: the insert returns them), for the by-session report
+(core/reporting/agenda_items.py reads them beside the entries not folded yet). A pair never
+changes and is the same in any time zone: folding a scan twice adds nothing. A registration
+deleted takes its pairs (FK cascade) and a trigger lowers the counts (migration 0015).
+
 Built from scratch (`_rebuild`: one grouped statement per day with scans, over the report
 indexes) the first time, and whenever the conference's time zone is not the one the rows
 were folded in (days are local days; a programme load or a setting may change the zone; the
-conference's first and last day do not matter: every day is kept).
+conference's first and last day do not matter: every day is kept). A rebuild inserts every
+settled pair it does not have yet and counts each item's pairs afresh (`_rebuild_item_people`;
+~0.1-0.5 s more at 500,000 scans).
 
 The rebuild takes no lock on scan: on PostgreSQL doors never wait for a report. One
 statement (one snapshot) reads the top id and the ids below it that are not rows (`_ids`);
