@@ -18,7 +18,10 @@ at an agenda item: an accepted hall entry) and `attendance_item` (their number p
 raised by the rows a fold adds: the insert returns them), for the by-session report
 (core/reporting/agenda_items.py reads them beside the entries not folded yet). A pair never
 changes and is the same in any time zone: folding a scan twice adds nothing. A registration
-deleted takes its pairs (FK cascade) and a trigger lowers the counts (migration 0015).
+deleted takes its pairs (FK cascade) and a trigger lowers the counts (migration 0015); on
+PostgreSQL, deleted while a rebuild recounts (it re-inserts attendance_item, which the
+trigger's UPDATE then does not find), its items stay one too high until the next rebuild
+(the application deletes registrations only with their conference).
 
 Built from scratch (`_rebuild`: one grouped statement per day with scans, over the report
 indexes) the first time, and whenever the conference's time zone is not the one the rows
