@@ -38,6 +38,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar, Token
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -166,4 +167,17 @@ async def autocommit(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator
     check its own premise: what was read before it may have changed in between."""
     async with _engine(factory).connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
-        yield conn
+        try:
+            yield conn
+        except BaseException:
+            # statements sent on the driver's connection directly (core.checkin.prepared) are
+            # not seen by SQLAlchemy, which would drop a connection that failed as closed:
+            # a closed one never goes back to the pool
+            if not conn.invalidated and _closed(await conn.get_raw_connection()):
+                await conn.invalidate()
+            raise
+
+
+def _closed(raw: Any) -> bool:
+    is_closed = getattr(raw.driver_connection, "is_closed", None)  # asyncpg's Connection
+    return bool(is_closed()) if is_closed is not None else False
