@@ -23,7 +23,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement, Select
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -82,8 +81,3 @@ def _defaults(compiled: SQLCompiler) -> dict[str, Any]:
     if compiled.update_prefetch:
         raise ValueError("an UPDATE's onupdate values are not filled in here")
     return fixed
-
-
-async def driver_of(conn: AsyncConnection) -> Driver:
-    """The asyncpg connection under `conn` (checked out from the pool by `conn`)."""
-    return (await conn.get_raw_connection()).driver_connection

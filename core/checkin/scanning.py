@@ -41,8 +41,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 from core.checkin import presence, rules
 from core.checkin import tables as t
-from core.checkin.prepared import Driver, Prepared, driver_of
-from core.checkin.replay import replay, replay_on
+from core.checkin.prepared import Driver, Prepared
+from core.checkin.replay import replay
 from core.checkin.scanned import ScanRequest, read_scanned
 from core.checkin.verdict import Refusal, Verdict, holder
 from core.clock import Clock, utc_now
@@ -157,8 +157,8 @@ async def scan_alone(
     if not is_postgres(factory):
         async with unit_of_work(factory) as session:
             return await scan(session, **where, clock=clock)
-    async with autocommit(factory) as conn:
-        verdict = await _scan_unlocked(conn, await driver_of(conn), where, clock)
+    async with autocommit(factory) as pg:
+        verdict = await _scan_unlocked(factory, pg, where, clock)
     if isinstance(verdict, Verdict):
         return verdict
     now = verdict  # every write missed: the scan's time, for the scan under lock
@@ -166,13 +166,15 @@ async def scan_alone(
         return await scan(session, **where, clock=lambda: now)
 
 
-async def _scan_unlocked(conn: AsyncConnection, pg: Driver, where: dict[str, Any], clock: Clock) -> Verdict | datetime:
-    """PostgreSQL, `scan_alone` without a lock, on the asyncpg connection `pg` under `conn`
-    (core.checkin.prepared): one read (the badge's state, the hall's categories, whether the
-    nonce is stored; none for a venue's code that is no badge, without a nonce), the rules,
-    one write. The
-    verdict, or the scan's time if presence moved under every one of CAS_TRIES writes. The
-    clock is read once, after a replay would have answered (as `scan()` reads it)."""
+async def _scan_unlocked(
+    factory: async_sessionmaker[AsyncSession], pg: Driver, where: dict[str, Any], clock: Clock
+) -> Verdict | datetime:
+    """PostgreSQL, `scan_alone` without a lock, on the asyncpg connection `pg` (the
+    statements of core.checkin.prepared; a replay, rare, in a unit of work of its own): one
+    read (the badge's state, the hall's categories, whether the nonce is stored; none for a
+    venue's code that is no badge, without a nonce), the rules, one write. The verdict, or
+    the scan's time if presence moved under every one of CAS_TRIES writes. The clock is
+    read once, after a replay would have answered (as `scan()` reads it)."""
     conference_id, item_id, nonce = where["conference_id"], where["agenda_item_id"], where["nonce"]
     readable, raw = read_scanned(where["text"])
     checked = rules.badge_token(readable, where["secret"])
@@ -182,7 +184,7 @@ async def _scan_unlocked(conn: AsyncConnection, pg: Driver, where: dict[str, Any
         seen = None
         if registration_id is not None or item_id is not None or nonce is not None:  # else nothing to read
             seen = await presence.read(pg, registration_id, conference_id, item_id, nonce)
-            if seen.nonce_stored and (earlier := await replay_on(conn, nonce)) is not None:
+            if seen.nonce_stored and (earlier := await _replay_alone(factory, nonce)) is not None:
                 return earlier  # the same nonce again: its first verdict
         if ask is None:  # in `scan()`'s order: a replay, the clock, the hall (its categories read once)
             now = clock()
@@ -201,10 +203,15 @@ async def _scan_unlocked(conn: AsyncConnection, pg: Driver, where: dict[str, Any
             verdict = None
         if verdict is not None:
             return verdict
-        if nonce is not None and (earlier := await replay_on(conn, nonce)) is not None:
+        if nonce is not None and (earlier := await _replay_alone(factory, nonce)) is not None:
             return earlier  # the same nonce, stored by a concurrent scan first
     assert ask is not None
     return ask.now
+
+
+async def _replay_alone(factory: async_sessionmaker[AsyncSession], nonce: str) -> Verdict | None:
+    async with unit_of_work(factory) as session:
+        return await replay(session, nonce)
 
 
 async def _judge_and_compare_and_set(
