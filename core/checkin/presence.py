@@ -10,10 +10,12 @@ the whole unit of work holds the database's write lock, across processes too (tw
 one file); the row may not exist yet (it is inserted on entry).
 
 A kiosk's scan on PostgreSQL takes no lock before it judges (core.checkin.scanning's
-`scan_alone`): it reads the state unlocked (`read`), then writes by compare-and-set, one
-statement in autocommit that stores the scan and moves presence only if the row is still as
-read (`record_and_move_if_unmoved`, `record_if_unmoved`; `record_and_enter_first` where no row
-was read), taking the row's lock for that statement only.
+`scan_alone`): it reads the state unlocked (`read`, with the hall's categories and whether
+the nonce is stored), then writes by compare-and-set, one statement in autocommit that
+stores the scan and moves presence only if the row is still as read
+(`record_and_move_if_unmoved`, `record_if_unmoved`; `record_and_enter_first` where no row was
+read), taking the row's lock for that statement only. Those go to the asyncpg connection
+directly (core.checkin.prepared: the same Core statements, compiled once).
 
 The statements are built once (bound parameters), not per scan.
 """

@@ -15,18 +15,22 @@ first), only the savepoint is rolled back and the scan is judged once more afres
 door gets `duplicate` (or the first verdict), never an IntegrityError.
 
 `scan_alone()` on PostgreSQL holds no lock while it judges and opens no transaction (core.uow
-`autocommit`: no BEGIN, no COMMIT): the state is read unlocked (`presence.read`), the rules
-judge it, then one statement stores the scan: a refusal the badge's presence does not decide
+`autocommit`: no BEGIN, no COMMIT): one statement reads the badge's state unlocked with the
+hall's categories and whether the nonce is stored already (`presence.read`), the rules judge
+it, then one statement stores the scan: a refusal the badge's presence does not decide
 (invalid, revoked, not approved, not allowed) as it is; a duplicate, or an admitted scan with
 its move of presence, only if presence is still as read (compare-and-set, the row locked for
 that statement). If another door moved it in between, nothing is stored and the scan is read
 and judged afresh, CAS_TRIES times at most, then by `scan()` under lock in a transaction.
-Everything else a verdict reads (the registration, its holder, the hall's categories) is read
-once at the start, as the locked path reads it in its first statement; neither sees a change
-committed after that. A valid scan is two round trips instead of four. The bot and the Mini App
-keep `scan()`: their scan is one step of a larger unit of work.
+Everything else a verdict reads (the registration, its holder, the hall's categories) is as
+the first read saw it, as the locked path reads it in its first statement; neither sees a
+change committed after that. A valid scan, at the venue or in a hall, with or without a
+nonce, is two round trips (the locked path: four, a hall five). Those statements go to the
+asyncpg connection directly, compiled once (core.checkin.prepared): no SQLAlchemy execution
+per statement. The bot and the Mini App keep `scan()`: their scan is one step of a larger
+unit of work.
 
-The hot path is SQLAlchemy Core on the session's connection, statements built once.
+`scan()`'s path is SQLAlchemy Core on the session's connection, statements built once.
 """
 
 from __future__ import annotations
@@ -227,6 +231,7 @@ async def _judge_and_compare_and_set(
     refusal = rules.registration_known(state, ask)
     if refusal is not None:
         return await _refuse_unlocked(pg, ask, refusal)
+    assert state is not None  # registration_known refuses a missing registration
     refusal = rules.first_refusal(state, version, ask)
     if refusal is not None and refusal.result is not ScanResult.DUPLICATE:
         return await _refuse_unlocked(pg, ask, refusal, registration_id, version, state)
