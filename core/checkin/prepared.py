@@ -1,7 +1,7 @@
-"""PostgreSQL: SQLAlchemy Core statements compiled once for asyncpg and sent on the asyncpg
-connection under a SQLAlchemy one, as prepared statements (asyncpg's statement cache): the
-kiosk's scan (core.checkin.scanning `scan_alone`), whose every statement is one of a few
-fixed ones, run hundreds of times a minute.
+"""PostgreSQL: SQLAlchemy Core statements compiled once for asyncpg and sent on a pooled
+connection's asyncpg connection (core.uow.autocommit), as prepared statements (asyncpg's
+statement cache): the kiosk's scan (core.checkin.scanning `scan_alone`), whose every
+statement is one of a few fixed ones, run hundreds of times a minute.
 
 What SQLAlchemy does per execution and this does once: compile (a cache look-up), build the
 parameters, set up a result with its processors, and hop into a greenlet and back. Per
@@ -10,10 +10,10 @@ processors SQLAlchemy would apply (aware datetimes checked, enums to their value
 row as asyncpg returns it: timestamps aware in UTC (as UTCDateTime gives them), JSON decoded
 (the codec the dialect sets on each connection), enum columns as their string values.
 
-The statements are the same SQL SQLAlchemy would send (the same compiler); the connection is
-the pooled one SQLAlchemy checked out, so it goes back to the pool as usual. Nothing here may
-run inside a transaction SQLAlchemy began (asyncpg would run it there, unseen by the unit of
-work's bookkeeping): it is for `core.uow.autocommit` connections.
+The statements are the same SQL SQLAlchemy would send (the same compiler); the connection
+comes from the engine's pool and goes back to it. Nothing here may run inside a transaction
+SQLAlchemy began (asyncpg would run it there, unseen by the unit of work's bookkeeping): it
+is for `core.uow.autocommit` connections.
 """
 
 from __future__ import annotations
