@@ -2,9 +2,11 @@
 
 Per scan, as `confdesk scan` does per line (core.checkin.scan_alone on the line's bytes;
 in a checkout from before it, a unit of work around core.checkin.scan), N distinct badges
-in a row: the process's CPU ms (time.process_time), the median wall ms, the statements
-SQLAlchemy sends and, on PostgreSQL, the round trips asyncpg makes (BEGIN, COMMIT,
-savepoints and the pool's ping included). Each measurement is a fresh
+in a row entering the venue, then the same N entering a hall (`confdesk scan --session`):
+the process's CPU ms (time.process_time), the median wall ms, the statements (SQLite: as
+SQLAlchemy sends them; PostgreSQL: as asyncpg sends them, BEGIN and COMMIT not counted) and,
+on PostgreSQL, the round trips asyncpg makes (BEGIN, COMMIT, savepoints and the pool's ping
+included). Each measurement is a fresh
 process on a fresh database. With `--against DIR` (another checkout, e.g. /work/main) the
 same loop runs that checkout's code too, alternating with this one in every round: a
 before/after in the same run. The baseline in the same run: a bare INSERT of the Scan row +
@@ -34,74 +36,103 @@ SLUG = "bench"
 
 
 def count_round_trips() -> dict[str, int]:
-    """Count asyncpg's round trips (every public call that talks to the server)."""
+    """Count asyncpg's round trips (every public call that talks to the server), and of them
+    the statements (not BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE: SQLAlchemy's events do
+    not see the statements the kiosk's scan sends on asyncpg directly)."""
     import asyncpg
     from asyncpg.prepared_stmt import PreparedStatement
 
-    counts = {"round_trips": 0}
+    counts = {"round_trips": 0, "statements": 0}
+    control = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "START")
 
-    def wrap(cls: Any, name: str) -> None:
+    def wrap(cls: Any, name: str, query_of: Any) -> None:
         original = getattr(cls, name)
 
-        async def counted(*args: Any, **kwargs: Any) -> Any:
+        async def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
             counts["round_trips"] += 1
-            return await original(*args, **kwargs)
+            if name != "prepare" and not query_of(self, args).lstrip().upper().startswith(control):
+                counts["statements"] += 1
+            return await original(self, *args, **kwargs)
 
         setattr(cls, name, counted)
 
     for name in ("execute", "executemany", "fetch", "fetchrow", "fetchval", "prepare"):
-        wrap(asyncpg.Connection, name)
+        wrap(asyncpg.Connection, name, lambda conn, args: args[0] if args else "")
     for name in ("fetch", "fetchrow", "fetchval", "executemany"):
-        wrap(PreparedStatement, name)
+        wrap(PreparedStatement, name, lambda stmt, args: stmt.get_query())
     return counts
 
 
 async def child(url: str, n: int) -> dict[str, float]:
-    """Seed n + 20 badges, warm up on 20, then time n valid scans and n bare inserts."""
+    """Seed n + 20 badges, warm up on 20, then time n valid scans at the venue, n valid
+    entries into a hall (the same badges), and n bare inserts."""
+    from datetime import timedelta
+
     from sqlalchemy import event, insert, select
 
     from bench.badges import populate
     from core.badges import badge_link, make_token
     from core.db import make_engine, make_session_factory
-    from core.models import Conference, Registration, Scan, ScanResult
+    from core.models import AgendaItem, Conference, Registration, Scan, ScanResult
     from core.uow import unit_of_work
 
     judge = kiosk_judge()
 
-    trips = count_round_trips() if url.startswith("postgresql") else {"round_trips": 0}
+    pg = url.startswith("postgresql")
+    trips = count_round_trips() if pg else {"round_trips": 0, "statements": 0}
     await populate(url, SLUG, [n + 20])
     engine = make_engine(url)
     factory = make_session_factory(engine)
-    async with engine.connect() as conn:
+    async with engine.begin() as conn:
         cid = (await conn.execute(select(Conference.id).where(Conference.slug == SLUG))).scalar_one()  # type: ignore[call-overload]
         rids = (await conn.execute(select(Registration.id).order_by(Registration.id))).scalars().all()  # type: ignore[call-overload]
+        now = time_now()
+        hall = (
+            await conn.execute(
+                insert(AgendaItem).values(
+                    conference_id=cid, code="hall", kind="plenary", title={"en": "Plenary"}, description={},
+                    hall={}, starts_at=now, ends_at=now + timedelta(hours=1), allowed_categories=[],
+                    signup_open=False, created_at=now, updated_at=now,
+                ).returning(AgendaItem.id)  # type: ignore[arg-type]
+            )
+        ).scalar_one()  # fmt: skip
     lines = [badge_link("confdesk_minsk_bot", make_token(SECRET, r, 1)).encode() for r in rids]
     statements = {"n": 0}
 
-    @event.listens_for(engine.sync_engine, "before_cursor_execute")
-    def _count(*_: Any) -> None:
-        statements["n"] += 1
+    if not pg:  # PostgreSQL: counted at asyncpg's calls (count_round_trips)
 
-    async def one(line: bytes) -> str:
-        verdict = await judge(factory, conference_id=cid, text=line, staff_telegram_id=1, gate="Main", secret=SECRET)
+        @event.listens_for(engine.sync_engine, "before_cursor_execute")
+        def _count(*_: Any) -> None:
+            statements["n"] += 1
+
+    async def one(line: bytes, item: int | None) -> str:
+        verdict = await judge(
+            factory, conference_id=cid, text=line, staff_telegram_id=1, gate="Main", secret=SECRET, agenda_item_id=item
+        )
         return verdict.result.value
 
+    async def timed(item: int | None) -> dict[str, float]:
+        walls = []
+        s0, r0, q0, c0 = statements["n"], trips["round_trips"], trips["statements"], time.process_time()
+        for line in lines[20:]:
+            t0 = time.perf_counter()
+            if await one(line, item) != "ok":
+                raise SystemExit("expected ok")
+            walls.append(time.perf_counter() - t0)
+        cpu = time.process_time() - c0
+        return {
+            "cpu_ms": cpu / n * 1e3,
+            "wall_ms": statistics.median(walls) * 1e3,
+            "statements": (statements["n"] - s0 + trips["statements"] - q0) / n,
+            "round_trips": (trips["round_trips"] - r0) / n,
+        }
+
     for line in lines[:20]:
-        await one(line)
-    walls = []
-    s0, r0, c0 = statements["n"], trips["round_trips"], time.process_time()
-    for line in lines[20:]:
-        t0 = time.perf_counter()
-        if await one(line) != "ok":
-            raise SystemExit("expected ok")
-        walls.append(time.perf_counter() - t0)
-    cpu = time.process_time() - c0
-    out = {
-        "cpu_ms": cpu / n * 1e3,
-        "wall_ms": statistics.median(walls) * 1e3,
-        "statements": (statements["n"] - s0) / n,
-        "round_trips": (trips["round_trips"] - r0) / n,
-    }
+        await one(line, None)
+    for line in lines[:20]:
+        await one(line, hall)
+    out = await timed(None)
+    out |= {f"hall_{k}": v for k, v in (await timed(hall)).items()}
     table = Scan.__table__  # type: ignore[attr-defined]
     bare_walls = []
     r0, c0 = trips["round_trips"], time.process_time()
@@ -213,11 +244,15 @@ def main() -> None:
     print(f"\nmedians over {args.rounds} rounds, per valid scan ({args.n} distinct badges)")
     for (kind, label), got in rows.items():
         med = {k: statistics.median(r[k] for r in got) for k in got[0]}
+        for where, p in (("venue", ""), ("hall", "hall_")):
+            print(
+                f"  {kind:<10} {label:<8} {where:<5} CPU {med[p + 'cpu_ms']:.3f} ms, wall {med[p + 'wall_ms']:.3f} ms,"
+                f" {med[p + 'statements']:.1f} statements, {med[p + 'round_trips']:.1f} round trips;"
+                f" scan/bare CPU {med[p + 'cpu_ms'] / med['bare_cpu_ms']:.2f}x"
+            )
         print(
-            f"  {kind:<10} {label:<8} CPU {med['cpu_ms']:.3f} ms, wall {med['wall_ms']:.3f} ms,"
-            f" {med['statements']:.1f} statements, {med['round_trips']:.1f} round trips;"
-            f" bare INSERT+COMMIT CPU {med['bare_cpu_ms']:.3f} ms, wall {med['bare_wall_ms']:.3f} ms,"
-            f" {med['bare_round_trips']:.1f} round trips; scan/bare CPU {med['cpu_ms'] / med['bare_cpu_ms']:.2f}x"
+            f"  {kind:<10} {label:<8} bare INSERT+COMMIT CPU {med['bare_cpu_ms']:.3f} ms,"
+            f" wall {med['bare_wall_ms']:.3f} ms, {med['bare_round_trips']:.1f} round trips"
         )
 
 

@@ -28,8 +28,8 @@ atomic across processes); read-only engines start a deferred one.
 `autocommit(factory)` is the other kind of unit of work: no transaction at all, each
 statement commits by itself (PostgreSQL), for work whose every write is one statement that
 checks what was read before it (a compare-and-set): a kiosk's scan
-(core.checkin.scanning.scan_alone). There is nothing to end: the connection goes back to the
-pool.
+(core.checkin.scanning.scan_alone), whose statements go to the driver's connection directly
+(core.checkin.prepared). There is nothing to end: the connection goes back to the pool.
 """
 
 from __future__ import annotations
@@ -38,8 +38,11 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar, Token
 from types import TracebackType
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.util import greenlet_spawn
 
 from core.db import begin_deferred
 
@@ -160,10 +163,32 @@ def is_postgres(factory: async_sessionmaker[AsyncSession]) -> bool:
 
 
 @contextlib.asynccontextmanager
-async def autocommit(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncConnection]:
-    """A connection of `factory`'s engine on which every statement commits by itself: no
-    BEGIN, no COMMIT (asyncpg sends neither in autocommit). Each write must be atomic and
-    check its own premise: what was read before it may have changed in between."""
-    async with _engine(factory).connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
-        yield conn
+async def autocommit(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[Any]:
+    """A connection of `factory`'s engine's pool on which every statement commits by itself,
+    as the driver's own connection (PostgreSQL: asyncpg's, outside any transaction: no BEGIN,
+    no COMMIT), for statements sent with core.checkin.prepared. Each write must be atomic and
+    check its own premise: what was read before it may have changed in between. Taken from
+    and given back to the pool as SQLAlchemy does (its checkout ping and return listeners
+    run; nothing is open to roll back); one that failed closed (the server went away) is
+    dropped, as SQLAlchemy drops one whose statement failed on a disconnect."""
+    engine = _engine(factory)
+    try:
+        pooled = await engine.raw_connection()
+    except Exception as exc:  # wrapped as Engine.connect() wraps it (a DBAPIError: "database unavailable")
+        dbapi_error = engine.dialect.loaded_dbapi.Error
+        if not isinstance(exc, dbapi_error):
+            raise
+        gone = engine.dialect.is_disconnect(exc, None, None)
+        raise DBAPIError.instance(
+            None, None, exc, dbapi_error, connection_invalidated=gone, dialect=engine.dialect
+        ) from exc
+    driver = pooled.driver_connection
+    try:
+        yield driver
+    except BaseException as exc:
+        if getattr(driver, "is_closed", lambda: False)():
+            await greenlet_spawn(pooled.invalidate, exc)  # and back to the pool, without it
+            raise
+        await greenlet_spawn(pooled.close)
+        raise
+    await greenlet_spawn(pooled.close)

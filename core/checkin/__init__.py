@@ -4,7 +4,10 @@
   inside the caller's unit of work (it never commits). `scan_alone()`: the same as a unit of
   work of its own (a kiosk's line; on PostgreSQL unlocked, by compare-and-set).
 - rules.py: every scan rule, one function each, returning a reason code (`Refusal`) or None.
-- presence.py: where a badge is, read under lock (the concurrency guarantee), and moved.
+- presence.py: where a badge is, read under lock (the concurrency guarantee), and moved;
+  read unlocked and moved by compare-and-set (the kiosk's scan on PostgreSQL).
+- prepared.py: Core statements compiled once for asyncpg and sent on its connection
+  directly (the kiosk's scan on PostgreSQL).
 - replay.py: the same nonce again gets the first verdict.
 - scanned.py: what was scanned, made safe to judge and to store; `ScanRequest`.
 - verdict.py: `Verdict`, `Refusal`.

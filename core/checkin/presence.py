@@ -10,10 +10,12 @@ the whole unit of work holds the database's write lock, across processes too (tw
 one file); the row may not exist yet (it is inserted on entry).
 
 A kiosk's scan on PostgreSQL takes no lock before it judges (core.checkin.scanning's
-`scan_alone`): it reads the state unlocked (`read`), then writes by compare-and-set, one
-statement in autocommit that stores the scan and moves presence only if the row is still as
-read (`record_and_move_if_unmoved`, `record_if_unmoved`; `record_and_enter_first` where no row
-was read), taking the row's lock for that statement only.
+`scan_alone`): it reads the state unlocked (`read`, with the hall's categories and whether
+the nonce is stored), then writes by compare-and-set, one statement in autocommit that
+stores the scan and moves presence only if the row is still as read
+(`record_and_move_if_unmoved`, `record_if_unmoved`; `record_and_enter_first` where no row was
+read), taking the row's lock for that statement only. Those go to the asyncpg connection
+directly (core.checkin.prepared: the same Core statements, compiled once).
 
 The statements are built once (bound parameters), not per scan.
 """
@@ -24,12 +26,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, bindparam, exists, false, func, insert, literal_column, select, update
+from sqlalchemy import Integer, Row, and_, bindparam, exists, false, func, insert, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.checkin import tables as t
+from core.checkin.prepared import Driver, Prepared
 from core.checkin.scanned import ScanRequest
 from core.models import ScanDirection
 
@@ -51,10 +53,8 @@ def _upsert_locked():  # type: ignore[no-untyped-def]
     )
 
 
-@cache
-def _select_state(*, pg: bool):  # type: ignore[no-untyped-def]
-    """The registration, its holder, its conference's time zone, its presence and the scan
-    that last moved it: one statement (on PostgreSQL the presence row locked, see above)."""
+def _state_source(*, pg: bool):  # type: ignore[no-untyped-def]
+    """The columns of a badge's state and the join they come from (see `_select_state`)."""
     reg, part, deleg, conf = t.registration, t.participant, t.delegation, t.conference
     here = _upsert_locked() if pg else _presence
     cols = (
@@ -70,20 +70,54 @@ def _select_state(*, pg: bool):  # type: ignore[no-untyped-def]
     )
     # PostgreSQL: the upsert returns the row for any registration; SQLite: maybe none yet
     joined = (joined.join if pg else joined.outerjoin)(here, here.c.registration_id == reg.c.id)
-    joined = joined.outerjoin(_prev, _prev.c.id == here.c.last_scan_id)
-    return select(*cols).select_from(joined).where(reg.c.id == bindparam("rid"))
+    return cols, joined.outerjoin(_prev, _prev.c.id == here.c.last_scan_id)
 
 
-async def read(conn: AsyncConnection, registration_id: int) -> Row[Any] | None:
-    """PostgreSQL, the kiosk's scan: the badge's state as `read_locked` gives it, but read
-    without a lock and without creating the presence row (`inside` None where there is none
-    yet, as on SQLite). What it read is checked again when the scan is written (`_unmoved`)."""
-    return (await conn.execute(_select_state(pg=False), {"rid": registration_id})).first()
+@cache
+def _select_state(*, pg: bool):  # type: ignore[no-untyped-def]
+    """The registration, its holder, its conference's time zone, its presence and the scan
+    that last moved it: one statement (on PostgreSQL the presence row locked, see above)."""
+    cols, joined = _state_source(pg=pg)
+    return select(*cols).select_from(joined).where(t.registration.c.id == bindparam("rid"))
+
+
+@cache
+def _read_unlocked() -> Prepared:
+    """PostgreSQL, the kiosk's one read, always one row: the badge's state as `read_locked`
+    gives it on SQLite (no lock, no presence row created; every column NULL for an unknown
+    registration, or where none is asked for), the hall asked for (`hall_id`, `hall_allows`:
+    its agenda item if it is this conference's, else NULL; NULL for the venue) and whether
+    a scan with this nonce is stored already (`nonce_stored`)."""
+    item, scan, reg = t.agenda_item, t.scan, t.registration
+    cols, joined = _state_source(pg=False)
+    one = select(literal_column("1").label("one")).subquery("one")
+    this_conference = and_(item.c.id == bindparam("item", type_=Integer), item.c.conference_id == bindparam("c"))
+    found = one.outerjoin(item, this_conference).outerjoin(joined, reg.c.id == bindparam("rid", type_=Integer))
+    stored = exists().where(scan.c.nonce == bindparam("nonce", type_=scan.c.nonce.type))
+    hall = (item.c.id.label("hall_id"), item.c.allowed_categories.label("hall_allows"), stored.label("nonce_stored"))
+    return Prepared(select(*cols, *hall).select_from(found))
+
+
+async def read(
+    pg: Driver, registration_id: int | None, conference_id: int, item_id: int | None, nonce: str | None
+) -> Any:
+    """PostgreSQL, the kiosk's scan (on the asyncpg connection `pg`): the badge's state as
+    `read_locked` gives it, but read without a lock and without creating the presence row
+    (`inside` None where there is none yet, as on SQLite), with the hall and whether the
+    nonce is stored (`_read_unlocked`: one row, `id` None for an unknown registration).
+    What it read is checked again when the scan is written (`_unmoved`)."""
+    params = {"rid": registration_id, "c": conference_id, "item": item_id, "nonce": nonce}
+    return await _read_unlocked().fetchrow(pg, params)
 
 
 @cache
 def _previous_scan():  # type: ignore[no-untyped-def]
     return select(_prev.c.staff_telegram_id, _prev.c.gate).where(_prev.c.id == bindparam("id"))
+
+
+@cache
+def _previous_scan_prepared() -> Prepared:
+    return Prepared(_previous_scan())
 
 
 async def read_locked(conn: AsyncConnection, registration_id: int, now: datetime) -> Row[Any] | None:
@@ -99,6 +133,14 @@ async def previous_scan(conn: AsyncConnection, state: Row[Any]) -> tuple[int | N
     if state.last_scan_id is None or state.prev_id is not None:
         return state.staff_telegram_id, state.gate
     row = (await conn.execute(_previous_scan(), {"id": state.last_scan_id})).first()
+    return (row.staff_telegram_id, row.gate) if row is not None else (None, None)
+
+
+async def previous_scan_on(pg: Driver, state: Any) -> tuple[int | None, str | None]:
+    """`previous_scan` on the asyncpg connection (the kiosk's scan on PostgreSQL)."""
+    if state.last_scan_id is None or state.prev_id is not None:
+        return state.staff_telegram_id, state.gate
+    row = await _previous_scan_prepared().fetchrow(pg, {"id": state.last_scan_id})
     return (row.staff_telegram_id, row.gate) if row is not None else (None, None)
 
 
@@ -205,7 +247,7 @@ def _unmoved():  # type: ignore[no-untyped-def]
     )
 
 
-def _seen(state: Row[Any]) -> dict[str, Any]:
+def _seen(state: Any) -> dict[str, Any]:
     return {
         "rid": state.id,
         "seen_inside": state.inside,
@@ -216,25 +258,25 @@ def _seen(state: Row[Any]) -> dict[str, Any]:
 
 
 @cache
-def _record_if_unmoved():  # type: ignore[no-untyped-def]
-    return t.insert_scan_where(exists(_unmoved().select()))
+def _record_if_unmoved() -> Prepared:
+    return Prepared(t.insert_scan_where(exists(_unmoved().select())))
 
 
-async def record_if_unmoved(conn: AsyncConnection, scan: dict[str, Any], state: Row[Any]) -> int | None:
+async def record_if_unmoved(pg: Driver, scan: dict[str, Any], state: Any) -> int | None:
     """Store a scan that leaves presence as it is (a duplicate) if presence is still as read
     (a row exists); its id, or None: nothing stored (presence moved, or the nonce is taken)."""
-    row = (await conn.execute(_record_if_unmoved(), scan | _seen(state))).first()
+    row = await _record_if_unmoved().fetchrow(pg, scan | _seen(state))
     return int(row[0]) if row is not None else None
 
 
 @cache
-def _record_and_move_if_unmoved(*, since: bool):  # type: ignore[no-untyped-def]
+def _record_and_move_if_unmoved(*, since: bool) -> Prepared:
     """`_record_and_move`, the scan stored only if presence is still as read."""
     stored = t.insert_scan_where(exists(_unmoved().select())).cte("s")
     values = {"inside": bindparam("p_inside"), "agenda_item_id": bindparam("p_item"), "last_scan_id": stored.c.id}
     if since:
         values["since"] = bindparam("p_since", type_=_presence.c.since.type)
-    return (
+    return Prepared(
         update(_presence)
         .where(_presence.c.registration_id == stored.c.registration_id)
         .values(**values)
@@ -243,12 +285,12 @@ def _record_and_move_if_unmoved(*, since: bool):  # type: ignore[no-untyped-def]
 
 
 @cache
-def _record_and_enter_first():  # type: ignore[no-untyped-def]
+def _record_and_enter_first() -> Prepared:
     """The badge's first presence row (ON CONFLICT DO NOTHING: another door's first scan got
     there first), pointing at the scan's id drawn from the sequence, and the scan row with
     that id if the presence row was inserted. Should the scan row not be stored (its nonce
     taken by a scan committed meanwhile), presence would point at no scan: the foreign key
-    fails the statement, which stores nothing (IntegrityError)."""
+    fails the statement, which stores nothing (SQLSTATE 23503)."""
     first = select(
         bindparam("rid", type_=_presence.c.registration_id.type),
         bindparam("p_inside", type_=_presence.c.inside.type),
@@ -263,11 +305,11 @@ def _record_and_enter_first():  # type: ignore[no-untyped-def]
         .returning(_presence.c.last_scan_id)
         .cte("p")
     )
-    return t.insert_scan_where(entered.c.last_scan_id.is_not(None), id_from=entered.c.last_scan_id)
+    return Prepared(t.insert_scan_where(entered.c.last_scan_id.is_not(None), id_from=entered.c.last_scan_id))
 
 
 async def record_and_move_if_unmoved(
-    conn: AsyncConnection, scan: dict[str, Any], state: Row[Any], ask: ScanRequest
+    pg: Driver, scan: dict[str, Any], state: Any, ask: ScanRequest
 ) -> tuple[int | None, str | None]:
     """Store an admitted scan and move presence, if presence is still as `read` saw it
     (no row: the badge's first, if no other door made its row meanwhile); (the scan's id,
@@ -275,12 +317,12 @@ async def record_and_move_if_unmoved(
     params, since, detail = _moved(state, ask)
     params |= scan | _seen(state) | {"p_since": ask.now}
     if state.inside is not None:
-        row = (await conn.execute(_record_and_move_if_unmoved(since=since), params)).first()
+        row = await _record_and_move_if_unmoved(since=since).fetchrow(pg, params)
         return (int(row[0]) if row is not None else None), detail
     try:
-        row = (await conn.execute(_record_and_enter_first(), params)).first()
-    except IntegrityError as exc:  # the statement stored nothing (autocommit: nothing to roll back)
-        if getattr(exc.orig, "sqlstate", None) != FOREIGN_KEY_VIOLATION:
+        row = await _record_and_enter_first().fetchrow(pg, params)
+    except Exception as exc:  # the statement stored nothing (autocommit: nothing to roll back)
+        if getattr(exc, "sqlstate", None) != FOREIGN_KEY_VIOLATION:  # asyncpg's PostgresError
             raise
         return None, detail  # the scan's nonce taken meanwhile (or the registration deleted)
     return (int(row[0]) if row is not None else None), detail

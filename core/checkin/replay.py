@@ -16,11 +16,7 @@ from core.models import ScanDirection, ScanResult
 
 async def replay(session: AsyncSession, nonce: str) -> Verdict | None:
     """The verdict of the scan stored with `nonce`, rebuilt from the database, or None."""
-    return await replay_on(await session.connection(), nonce)
-
-
-async def replay_on(conn: AsyncConnection, nonce: str) -> Verdict | None:
-    """`replay` on a connection (the kiosk's scan on PostgreSQL has no session)."""
+    conn = await session.connection()
     s = (await conn.execute(select(t.scan).where(t.scan.c.nonce == nonce))).first()
     if s is None:
         return None

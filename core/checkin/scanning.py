@@ -15,18 +15,22 @@ first), only the savepoint is rolled back and the scan is judged once more afres
 door gets `duplicate` (or the first verdict), never an IntegrityError.
 
 `scan_alone()` on PostgreSQL holds no lock while it judges and opens no transaction (core.uow
-`autocommit`: no BEGIN, no COMMIT): the state is read unlocked (`presence.read`), the rules
-judge it, then one statement stores the scan: a refusal the badge's presence does not decide
+`autocommit`: no BEGIN, no COMMIT): one statement reads the badge's state unlocked with the
+hall's categories and whether the nonce is stored already (`presence.read`), the rules judge
+it, then one statement stores the scan: a refusal the badge's presence does not decide
 (invalid, revoked, not approved, not allowed) as it is; a duplicate, or an admitted scan with
 its move of presence, only if presence is still as read (compare-and-set, the row locked for
 that statement). If another door moved it in between, nothing is stored and the scan is read
 and judged afresh, CAS_TRIES times at most, then by `scan()` under lock in a transaction.
-Everything else a verdict reads (the registration, its holder, the hall's categories) is read
-once at the start, as the locked path reads it in its first statement; neither sees a change
-committed after that. A valid scan is two round trips instead of four. The bot and the Mini App
-keep `scan()`: their scan is one step of a larger unit of work.
+Everything else a verdict reads (the registration, its holder, the hall's categories) is as
+the first read saw it, as the locked path reads it in its first statement; neither sees a
+change committed after that. A valid scan, at the venue or in a hall, with or without a
+nonce, is two round trips (the locked path: four, a hall five). Those statements go to the
+asyncpg connection directly, compiled once (core.checkin.prepared): no SQLAlchemy execution
+per statement. The bot and the Mini App keep `scan()`: their scan is one step of a larger
+unit of work.
 
-The hot path is SQLAlchemy Core on the session's connection, statements built once.
+`scan()`'s path is SQLAlchemy Core on the session's connection, statements built once.
 """
 
 from __future__ import annotations
@@ -41,7 +45,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 from core.checkin import presence, rules
 from core.checkin import tables as t
-from core.checkin.replay import replay, replay_on
+from core.checkin.prepared import Driver, Prepared
+from core.checkin.replay import replay
 from core.checkin.scanned import ScanRequest, read_scanned
 from core.checkin.verdict import Refusal, Verdict, holder
 from core.clock import Clock, utc_now
@@ -156,49 +161,109 @@ async def scan_alone(
     if not is_postgres(factory):
         async with unit_of_work(factory) as session:
             return await scan(session, **where, clock=clock)
-    async with autocommit(factory) as conn:
-        if nonce is not None and (earlier := await replay_on(conn, nonce)) is not None:
-            return earlier
-        now = clock()
-        ask = await _request(
-            conn, conference_id, text, staff_telegram_id, gate, agenda_item_id, direction, nonce, secret, now
-        )
-        for _ in range(CAS_TRIES):
-            try:
-                verdict = await _judge_and_compare_and_set(conn, ask)
-            except _NonceTaken:
-                verdict = None
-            if verdict is not None:
-                return verdict
-            if nonce is not None and (earlier := await replay_on(conn, nonce)) is not None:
-                return earlier  # the same nonce, stored by a concurrent scan first
+    async with autocommit(factory) as pg:
+        verdict = await _scan_unlocked(factory, pg, where, clock)
+    if isinstance(verdict, Verdict):
+        return verdict
+    now = verdict  # every write missed: the scan's time, for the scan under lock
     async with unit_of_work(factory) as session:  # presence kept moving under this door: wait for it
         return await scan(session, **where, clock=lambda: now)
 
 
-async def _judge_and_compare_and_set(conn: AsyncConnection, ask: ScanRequest) -> Verdict | None:
-    """`_judge_and_record` on a state read unlocked: a refusal that does not depend on
-    presence is stored as it is; a duplicate, or an admitted scan and its move of presence,
-    only if presence is still as read. None: nothing was stored, presence moved meanwhile
-    (or the nonce is taken: _NonceTaken)."""
-    checked = rules.badge_token(ask.text, ask.secret)
+async def _scan_unlocked(
+    factory: async_sessionmaker[AsyncSession], pg: Driver, where: dict[str, Any], clock: Clock
+) -> Verdict | datetime:
+    """PostgreSQL, `scan_alone` without a lock, on the asyncpg connection `pg` (the
+    statements of core.checkin.prepared; a replay, rare, in a unit of work of its own): one
+    read (the badge's state, the hall's categories, whether the nonce is stored; none for a
+    venue's code that is no badge, without a nonce), the rules, one write. The verdict, or
+    the scan's time if presence moved under every one of CAS_TRIES writes. The clock is
+    read once, after a replay would have answered (as `scan()` reads it)."""
+    conference_id, item_id, nonce = where["conference_id"], where["agenda_item_id"], where["nonce"]
+    readable, raw = read_scanned(where["text"])
+    checked = rules.badge_token(readable, where["secret"])
+    registration_id = None if isinstance(checked, Refusal) else checked[0]
+    ask: ScanRequest | None = None
+    for _ in range(CAS_TRIES):
+        seen = None
+        if registration_id is not None or item_id is not None or nonce is not None:  # else nothing to read
+            seen = await presence.read(pg, registration_id, conference_id, item_id, nonce)
+            if seen.nonce_stored and (earlier := await _replay_alone(factory, nonce)) is not None:
+                return earlier  # the same nonce again: its first verdict
+        if ask is None:  # in `scan()`'s order: a replay, the clock, the hall (its categories read once)
+            now = clock()
+            if item_id is not None and (seen is None or seen.hall_id is None):
+                raise NotFound(f"agenda item {item_id} not found in this conference", id=item_id)
+            allowed = tuple(seen.hall_allows or ()) if seen is not None and item_id is not None else ()
+            ask = ScanRequest(
+                conference_id=conference_id, text=readable, raw=raw, staff=where["staff_telegram_id"],
+                gate=(where["gate"] or "")[:64], item_id=item_id, direction=where["direction"], nonce=nonce,
+                secret=where["secret"], now=now, allowed=allowed,
+            )  # fmt: skip
+        state = seen if seen is not None and seen.id is not None else None
+        try:
+            verdict = await _judge_and_compare_and_set(pg, ask, checked, state)
+        except _NonceTaken:
+            verdict = None
+        if verdict is not None:
+            return verdict
+        if nonce is not None and (earlier := await _replay_alone(factory, nonce)) is not None:
+            return earlier  # the same nonce, stored by a concurrent scan first
+    assert ask is not None
+    return ask.now
+
+
+async def _replay_alone(factory: async_sessionmaker[AsyncSession], nonce: str) -> Verdict | None:
+    async with unit_of_work(factory) as session:
+        return await replay(session, nonce)
+
+
+async def _judge_and_compare_and_set(
+    pg: Driver, ask: ScanRequest, checked: tuple[int, int] | Refusal, state: Any
+) -> Verdict | None:
+    """`_judge_and_record` on a state read unlocked (None: no such registration): a refusal
+    that does not depend on presence is stored as it is; a duplicate, or an admitted scan
+    and its move of presence, only if presence is still as read. None: nothing was stored,
+    presence moved meanwhile (or the nonce is taken: _NonceTaken)."""
     if isinstance(checked, Refusal):
-        return await _refuse(conn, ask, checked, pg=True)
+        return await _refuse_unlocked(pg, ask, checked)
     registration_id, version = checked
-    state = await presence.read(conn, registration_id)
     refusal = rules.registration_known(state, ask)
     if refusal is not None:
-        return await _refuse(conn, ask, refusal, pg=True)
+        return await _refuse_unlocked(pg, ask, refusal)
     assert state is not None  # registration_known refuses a missing registration
     refusal = rules.first_refusal(state, version, ask)
     if refusal is not None and refusal.result is not ScanResult.DUPLICATE:
-        return await _refuse(conn, ask, refusal, registration_id, version, state, pg=True)
+        return await _refuse_unlocked(pg, ask, refusal, registration_id, version, state)
     values = _scan_values(ask, refusal.result if refusal else ScanResult.OK, registration_id, version)
     if refusal is not None:  # already inside: stored only if they still are, as read
-        scan_id = await presence.record_if_unmoved(conn, values, state)
-        return None if scan_id is None else await _refused(conn, ask, refusal, scan_id, registration_id, state)
-    scan_id, detail = await presence.record_and_move_if_unmoved(conn, values, state, ask)
+        scan_id = await presence.record_if_unmoved(pg, values, state)
+        if scan_id is None:
+            return None
+        return _refusal(ask, refusal, scan_id, registration_id, state, await presence.previous_scan_on(pg, state))
+    scan_id, detail = await presence.record_and_move_if_unmoved(pg, values, state, ask)
     return None if scan_id is None else _admitted(ask, registration_id, state, scan_id, detail)
+
+
+@cache
+def _insert_scan() -> Prepared:
+    return Prepared(t.insert_scan(pg=True))
+
+
+async def _refuse_unlocked(
+    pg: Driver,
+    ask: ScanRequest,
+    refusal: Refusal,
+    registration_id: int | None = None,
+    version: int | None = None,
+    state: Any = None,
+) -> Verdict:
+    """`_refuse` on the asyncpg connection (a refusal presence does not decide: never a
+    duplicate); _NonceTaken if the nonce is stored already."""
+    row = await _insert_scan().fetchrow(pg, _scan_values(ask, refusal.result, registration_id, version))
+    if row is None:
+        raise _NonceTaken
+    return _refusal(ask, refusal, int(row[0]), registration_id, state, None)
 
 
 @cache
@@ -273,11 +338,27 @@ async def _refused(
     state: Row[Any] | None,
 ) -> Verdict:
     """The verdict of a refused scan stored as `scan_id`."""
+    previous = None
+    if refusal.result is ScanResult.DUPLICATE and state is not None:
+        previous = await presence.previous_scan(conn, state)
+    return _refusal(ask, refusal, scan_id, registration_id, state, previous)
+
+
+def _refusal(
+    ask: ScanRequest,
+    refusal: Refusal,
+    scan_id: int,
+    registration_id: int | None,
+    state: Any,
+    previous: tuple[int | None, str | None] | None,
+) -> Verdict:
+    """A refusal's verdict (who, for a known registration; for a duplicate, since when and
+    by whom they are inside: `previous`, the staff and gate of the scan that let them in)."""
     who: dict[str, Any] = {}
     if state is not None:
         who = {"registration_id": registration_id, **holder(state)}
-    if refusal.result is ScanResult.DUPLICATE and state is not None:
-        by, gate = await presence.previous_scan(conn, state)
+    if refusal.result is ScanResult.DUPLICATE and state is not None and previous is not None:
+        by, gate = previous
         who |= {"already_at": state.since, "already_by": by, "already_gate": gate}
     return Verdict(refusal.result, detail=refusal.detail, scan_id=scan_id, **ask.where(), **who)
 

@@ -286,3 +286,31 @@ async def test_a_door_waiting_for_the_lock_sees_the_entry_it_waited_for(session_
 async def _door(session_factory, conf, reg):
     async with unit_of_work(session_factory) as s:
         return await do(s, conf, code(reg), gate="South", staff_telegram_id=2)
+
+
+def test_a_verdict_as_a_dict_is_every_field_json_ready():
+    """`Verdict.as_dict` (a kiosk's --json line, the Mini App's answer): every field as
+    `dataclasses.asdict` gives it, times as ISO text, enums as values, the delegation copied."""
+    import dataclasses
+    import json
+
+    from core.checkin import Verdict
+
+    at = datetime(2024, 10, 31, 7, tzinfo=UTC)
+    delegation = {"en": "Hungary"}
+    for v in (
+        Verdict(ScanResult.OK, at=at),
+        Verdict(ScanResult.DUPLICATE, at=at, detail="already_inside", registration_id=1, name="A", native_name="Б",
+                delegation=delegation, category="press", direction=ScanDirection.OUT, agenda_item_id=3, gate="N",
+                scan_id=4, already_at=at, already_by=5, already_gate="S", replayed=True, offline=True),
+    ):  # fmt: skip
+        expected = dataclasses.asdict(v) | {
+            "at": at.isoformat(),
+            "already_at": at.isoformat() if v.already_at else None,
+            "result": v.result.value,
+            "direction": v.direction.value,
+        }
+        got = v.as_dict()
+        assert got == expected and list(got) == list(expected)
+        assert json.loads(json.dumps(got)) == got
+        assert got["delegation"] is not delegation

@@ -10,12 +10,13 @@ from sqlalchemy import delete, select
 
 from core.badges import make_token
 from core.checkin import presence, scan, scan_alone, scanning
+from core.errors import NotFound
 from core.models import Category, Presence, RegistrationStatus, Scan, ScanDirection, ScanResult
 from core.uow import unit_of_work
 from tests.core import test_checkin
 from tests.core.test_checkin import SECRET, Clock, code
 from tests.dbutil import USE_PG
-from tests.factories import make_conference, make_participant, make_registration
+from tests.factories import make_conference, make_item, make_participant, make_registration
 
 IN, OUT = ScanDirection.IN, ScanDirection.OUT
 world = test_checkin.world  # the same badge, halls and conference
@@ -32,9 +33,11 @@ async def _alone(factory, conf, text, clock, **kw):
     return await scan_alone(factory, conference_id=conf.id, text=text, secret=SECRET, clock=clock, **kw)
 
 
-def _scenario(conf, reg, hall_a, hall_b, press_only, pending, foreign):
-    """(text, keywords) of scans covering every rule and every move of presence."""
+def _scenario(conf, reg, hall_a, hall_b, press_only, pending, foreign, other_item):
+    """(text, keywords) of scans covering every rule and every move of presence, at the
+    venue and in halls, with and without a nonce, and halls that are not this conference's."""
     venue, a, b = {}, {"agenda_item_id": hall_a.id}, {"agenda_item_id": hall_b.id}
+    press_only_ = {"agenda_item_id": press_only.id}
     token = make_token(SECRET, reg.id, 1)
     return [
         (code(reg), venue),  # the badge's first scan: ok
@@ -61,6 +64,21 @@ def _scenario(conf, reg, hall_a, hall_b, press_only, pending, foreign):
         (code(foreign), venue),  # other_conference
         ("next day", {}),  # the clock moves a day: inside since yesterday enters afresh
         (code(reg), venue),
+        # halls: their categories come with the badge's state on PostgreSQL's kiosk scan
+        ("junk", a),  # not a badge, in a hall: stored with the hall
+        ("junk", {"agenda_item_id": 999_999}),  # no such hall: NotFound, nothing stored
+        (code(reg), {"agenda_item_id": 999_999}),
+        (code(reg), {"agenda_item_id": other_item.id}),  # another conference's hall: NotFound
+        (make_token(SECRET, 999_999, 1), b),  # unknown, in a hall
+        (code(foreign), {"agenda_item_id": press_only.id}),  # other_conference before category
+        (code(pending), press_only_),  # not_approved before category
+        (code(reg), b | {"nonce": "n-4"}),
+        (code(reg), b | {"nonce": "n-4"}),  # replayed, in a hall
+        (code(reg), {"agenda_item_id": 999_999, "nonce": "n-4"}),  # replayed before the hall is looked up
+        (code(reg), b | {"direction": OUT, "nonce": "n-5"}),
+        ("junk", {"nonce": "n-6"}),
+        ("junk", {"nonce": "n-6"}),  # a code that is no badge, replayed
+        ("junk", a | {"nonce": "n-5"}),  # another line with a stored nonce: the stored verdict
     ]
 
 
@@ -71,7 +89,11 @@ async def _run(factory, conf, steps, judge):
             clock.now += timedelta(days=1)
             continue
         kw = {"staff_telegram_id": 1, "gate": "Main", **kw}
-        v = await judge(factory, conf, text, clock, **kw)
+        try:
+            v = await judge(factory, conf, text, clock, **kw)
+        except NotFound as exc:
+            out.append({"error": exc.code, "params": exc.params})
+            continue
         out.append({k: val for k, val in v.as_dict().items() if k != "scan_id"} | {"replayed": v.replayed})
     async with factory() as s:
         rows = (await s.execute(select(Scan).order_by(Scan.id))).scalars().all()
@@ -91,15 +113,17 @@ async def test_a_kiosk_scan_gives_what_a_scan_in_a_unit_of_work_gives(session, s
     pending = await make_registration(session, conf, await make_participant(session), status=RegistrationStatus.PENDING)
     other = await make_conference(session, "other-2025")
     foreign = await make_registration(session, other, await make_participant(session), category=Category.PRESS)
+    other_item = await make_item(session, other, "a")
     await session.commit()
     await session.close()
-    steps = _scenario(conf, reg, hall_a, hall_b, press_only, pending, foreign)
+    steps = _scenario(conf, reg, hall_a, hall_b, press_only, pending, foreign, other_item)
     locked = await _run(session_factory, conf, steps, _locked)
     alone = await _run(session_factory, conf, steps, _alone)
-    assert [v["result"] for v in locked[0]][:6] == ["ok", "duplicate", "ok", "duplicate", "duplicate", "not_allowed"]
-    assert sum(v["replayed"] for v in locked[0]) == 3 and locked[0][-1]["result"] == "ok"
+    assert [v["result"] for v in locked[0][:6]] == ["ok", "duplicate", "ok", "duplicate", "duplicate", "not_allowed"]
+    assert sum(v.get("replayed", 0) for v in locked[0]) == 7 and locked[0][22]["result"] == "ok"
+    assert [v.get("error") for v in locked[0]].count("not_found") == 3
     assert alone[0] == locked[0]  # every verdict, field by field
-    assert alone[1] == locked[1] and len(alone[1]) == len(steps) - 1 - 3  # the rows: no replay stored
+    assert alone[1] == locked[1] and len(alone[1]) == len(steps) - 1 - 7 - 3  # the rows: no replay stored
     assert alone[2] == locked[2] and alone[2]
 
 
@@ -113,9 +137,9 @@ def _meddle(monkeypatch, other_door, times=1):
     commits (its own reads pass through untouched)."""
     real, calls = presence.read, []
 
-    async def read_then_other_door(conn, registration_id):
-        state = await real(conn, registration_id)
-        calls.append(registration_id)
+    async def read_then_other_door(*args):
+        state = await real(*args)
+        calls.append(args)
         if len(calls) <= times:
             monkeypatch.setattr(presence, "read", real)  # the other door reads for real
             try:
@@ -262,21 +286,50 @@ async def test_two_kiosks_at_once_one_entry(session_factory, world):
     assert len(rows) == 4 and [(p.inside, p.last_scan_id) for p in place] == [(True, twins[0].scan_id)]
 
 
-@pg_only
-async def test_a_kiosk_scan_is_one_read_and_one_write_without_a_transaction(engine, session_factory, world):
-    """PostgreSQL, no other door: a first entry, a duplicate, an exit and an entry after it
-    are each two statements (read, compare-and-set), a refusal by the token one. (That no
-    BEGIN or COMMIT goes to the server is asyncpg's autocommit: bench/scan_cost.py counts
-    the round trips.)"""
-    from sqlalchemy import event
+def _count_round_trips(monkeypatch):
+    """The first word of every statement asyncpg sends (its public calls that talk to the
+    server: SQLAlchemy's BEGIN and COMMIT, its prepared statements, and ours)."""
+    import asyncpg
+    from asyncpg.prepared_stmt import PreparedStatement
 
-    conf, reg, *_ = world
-    clock, sent = Clock(), []
-    event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: sent.append(a[2].split()[0]))
-    for kw, result in [({}, "ok"), ({}, "duplicate"), ({"direction": OUT}, "ok"), ({}, "ok")]:
+    sent = []
+
+    def counted(real, query_of):
+        async def call(self, *args, **kwargs):
+            sent.append(query_of(self, args).split()[0].upper())
+            return await real(self, *args, **kwargs)
+
+        return call
+
+    for name in ("execute", "executemany", "fetch", "fetchrow", "fetchval", "prepare"):
+        real = getattr(asyncpg.Connection, name)
+        monkeypatch.setattr(asyncpg.Connection, name, counted(real, lambda conn, args: args[0]))
+    for name in ("fetch", "fetchrow", "fetchval", "executemany"):
+        real = getattr(PreparedStatement, name)
+        monkeypatch.setattr(PreparedStatement, name, counted(real, lambda stmt, args: stmt.get_query()))
+    return sent
+
+
+@pg_only
+async def test_a_kiosk_scan_is_one_read_and_one_write_without_a_transaction(session_factory, world, monkeypatch):
+    """PostgreSQL, no other door: a first entry, a duplicate, an exit and an entry after it
+    are each two round trips to the server (read, compare-and-set), at the venue as in a
+    hall (whose categories come with the read) and with a nonce (whose replay check too):
+    no BEGIN, no COMMIT. A code that is no badge is one at the venue (its INSERT), two in a
+    hall (the hall is looked up)."""
+    conf, reg, hall_a, *_ = world
+    clock, sent = Clock(), _count_round_trips(monkeypatch)
+    a = {"agenda_item_id": hall_a.id}
+    steps = [({}, "ok"), ({}, "duplicate"), ({"direction": OUT}, "ok"), ({}, "ok")]
+    for i, place in enumerate(({}, a, a)):
+        if i == 2:  # out of the hall first (still at the venue)
+            assert (await _alone(session_factory, conf, code(reg), clock, direction=OUT, **a)).ok
+        for j, (kw, result) in enumerate(steps):
+            nonce = {"nonce": f"line-{j}"} if i == 2 else {}
+            sent.clear()
+            assert (await _alone(session_factory, conf, code(reg), clock, **place, **kw, **nonce)).result == result
+            assert sent == ["SELECT", "WITH"], (place, nonce, kw, result, sent)
+    for where, trips in [({}, ["INSERT"]), (a, ["SELECT", "INSERT"])]:
         sent.clear()
-        assert (await _alone(session_factory, conf, code(reg), clock, **kw)).result.value == result
-        assert sent == ["SELECT", "WITH"], (kw, result, sent)
-    sent.clear()
-    assert (await _alone(session_factory, conf, "junk", clock)).result is ScanResult.INVALID
-    assert sent == ["INSERT"]
+        assert (await _alone(session_factory, conf, "junk", clock, **where)).result is ScanResult.INVALID
+        assert sent == trips, (where, sent)
