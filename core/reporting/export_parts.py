@@ -114,7 +114,12 @@ async def sqlite_csv(session: AsyncSession, parts: Parts, handle: IO[str], spool
         return count
     assert database is not None
     busy_ms = int(inline.sqlite.execute("PRAGMA busy_timeout").fetchone()[0])
-    return await _sqlite_parts(conn, parts, str(database), busy_ms, inline.unwritten_lock(), cuts, handle, spool_dir)
+    try:
+        return await _sqlite_parts(
+            conn, parts, str(database), busy_ms, inline.unwritten_lock(), cuts, handle, spool_dir
+        )
+    except sqlite3.Error as exc:  # our own connections' (the session's are SQLAlchemy's errors)
+        raise ExportFailed(f"scans export: {type(exc).__name__}: {exc}", code="export_failed") from exc
 
 
 class _Worker:

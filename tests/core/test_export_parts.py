@@ -241,3 +241,29 @@ async def test_the_sqlite_connection_knows_whether_it_wrote(session):
     assert not driver.unwritten_lock() and not driver.unwritten()
     await session.commit()
     assert not driver.unwritten_lock() and driver.unwritten()  # no transaction
+
+
+async def test_a_writer_holding_the_lock_too_long_is_reported(database_url, session, many, out_dir, monkeypatch):
+    """SQLite, from a session that only reads: the parts begin while a connection holds the
+    write lock; a writer that keeps it longer than the busy timeout ends the export with a
+    message (not a traceback), and nothing is left behind."""
+    import sqlite3
+
+    from core.db import sqlite_file
+
+    if session.bind.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    await session.commit()
+    _parts(monkeypatch, 2)
+    writer = sqlite3.connect(str(sqlite_file(database_url)), isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    engine = make_engine(database_url + "?timeout=0.2", read_only=True)
+    try:
+        async with unit_of_work(make_session_factory(engine)) as reader:
+            with pytest.raises(ExportFailed, match="scans export: OperationalError: database is locked"):
+                await reporting.export(reader, many, "scans", "csv", out_dir / "scans.csv")
+    finally:
+        writer.rollback()
+        writer.close()
+        await engine.dispose()
+    assert list(out_dir.iterdir()) == []
