@@ -239,7 +239,7 @@ async def pg_csv(session: AsyncSession, parts: Parts, target: IO[bytes], spool_d
     driver = await _driver(conn)
     if not driver.is_in_transaction():
         await conn.execute(select(1))  # SQLAlchemy begins
-    if await driver.fetchval("SELECT pg_current_xact_id_if_assigned() IS NOT NULL"):
+    if await driver.fetchval("SELECT txid_current_if_assigned() IS NOT NULL"):
         return None  # it wrote: others would not see that
     cuts = await bounds(conn, parts, PARTS)
     if not cuts:
