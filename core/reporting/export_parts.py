@@ -130,8 +130,12 @@ class _Worker:
 
     async def send(self, message: Any) -> None:
         assert self.proc.stdin is not None
-        self.proc.stdin.write((message if isinstance(message, str) else json.dumps(message)).encode() + b"\n")
-        await self.proc.stdin.drain()
+        try:
+            self.proc.stdin.write((message if isinstance(message, str) else json.dumps(message)).encode() + b"\n")
+            await self.proc.stdin.drain()
+        except (BrokenPipeError, ConnectionResetError):  # it ended: say why
+            await self.expect()
+            raise
 
     async def expect(self) -> str:
         assert self.proc.stdout is not None and self.proc.stderr is not None

@@ -267,3 +267,19 @@ async def test_a_writer_holding_the_lock_too_long_is_reported(database_url, sess
         writer.close()
         await engine.dispose()
     assert list(out_dir.iterdir()) == []
+
+
+async def test_a_part_process_that_ends_is_reported(session, many, out_dir, tmp_path, monkeypatch):
+    """SQLite: a part's process that ends before its rows (killed, out of memory, a broken
+    install) ends the export with what it said, and nothing is left behind."""
+    if session.bind.dialect.name != "sqlite":
+        pytest.skip("SQLite's part processes")
+    _parts(monkeypatch, 2)
+    script = tmp_path / "dies.py"
+    script.write_text("import sys\nsys.stderr.write('MemoryError: no room\\n')\nsys.exit(1)\n")
+    monkeypatch.setattr(export_parts, "WORKER", str(script))
+    with pytest.raises(ExportFailed, match=r"scans export: part 2 of 2 failed: MemoryError: no room"):
+        await reporting.export(session, many, "scans", "csv", out_dir / "scans.csv")
+    assert list(out_dir.iterdir()) == []
+    await session.rollback()
+    assert len((await session.execute(select(Scan.id))).all()) == 60
