@@ -283,3 +283,47 @@ async def test_a_part_process_that_ends_is_reported(session, many, out_dir, tmp_
     assert list(out_dir.iterdir()) == []
     await session.rollback()
     assert len((await session.execute(select(Scan.id))).all()) == 60
+
+
+async def _cells_through_csv_writer(session: Any, conf: Any) -> bytes:
+    """The old way: the cells statement's rows through csv.writer."""
+    from core.reporting import export_tables
+
+    table = await export_tables.scans(session, conf)
+    rows = [list(r) for r in (await session.execute(table.statement(True))).all()]
+    return _csv_bytes([table.headers, *rows])
+
+
+async def test_text_with_a_nul_is_written_whole(session, many, out_dir, monkeypatch):
+    """SQLite keeps a NUL character in text (PostgreSQL refuses it); csv.writer writes it,
+    and quotes by the rest of the text. `printf` and GLOB stop at a NUL, so such rows are
+    joined another way: nothing after the NUL is cut, quotes as csv.writer puts them."""
+    if session.bind.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL stores no NUL in text")
+    person = await make_participant(session, full_name="Nul\x00, Name", telegram_id=60_000)
+    deleg = await make_delegation(session, many, "N\x00L")
+    reg = await make_registration(session, many, person, delegation=deleg)
+    item = await make_item(session, many, "c\x00de")
+    at = datetime(2024, 3, 31, 2, 0, tzinfo=UTC)
+    for gate, place in (("a\x00b", None), ('x\x00,"y"', item.id), ("=\x00", None), ("\x00", item.id)):
+        session.add(
+            Scan(
+                conference_id=many.id,
+                registration_id=reg.id,
+                agenda_item_id=place,
+                direction=ScanDirection.IN,
+                result=ScanResult.OK,
+                scanned_at=at,
+                gate=gate,
+            )
+        )
+    await session.commit()
+    expected = await _cells_through_csv_writer(session, many)
+    assert b"a\x00b" in expected and b'"x\x00,""y"""' in expected and b'"Nul\x00, Name",N\x00L' in expected
+    monkeypatch.setattr(export_parts, "PARTS", 1)
+    await reporting.export(session, many, "scans", "csv", out_dir / "one.csv")
+    assert (out_dir / "one.csv").read_bytes() == expected
+    cuts = _parts(monkeypatch, 3)
+    await reporting.export(session, many, "scans", "csv", out_dir / "parts.csv")
+    assert cuts == [2]
+    assert (out_dir / "parts.csv").read_bytes() == expected
