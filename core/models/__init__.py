@@ -1,7 +1,13 @@
 """All tables; importing this package registers them on `metadata`."""
 
 from core.models.agenda import AgendaItem, AgendaSignup, AgendaSpeaker
-from core.models.attendance import AttendanceDay, AttendanceFold, AttendanceTally
+from core.models.attendance import (
+    AttendanceDay,
+    AttendanceFold,
+    AttendanceItem,
+    AttendanceItemPerson,
+    AttendanceTally,
+)
 from core.models.base import metadata
 from core.models.conference import AppSetting, Conference
 from core.models.delegation import Delegation
@@ -32,6 +38,8 @@ __all__ = [
     "AppSetting",
     "AttendanceDay",
     "AttendanceFold",
+    "AttendanceItem",
+    "AttendanceItemPerson",
     "AttendanceTally",
     "AuditLog",
     "Category",

@@ -67,3 +67,29 @@ class AttendanceTally(SQLModel, table=True):
     scans: int = 0
     accepted: int = 0
     entries: int = 0
+
+
+class AttendanceItemPerson(SQLModel, table=True):
+    """A registration scanned in at an agenda item (an accepted hall entry), once however
+    often: the people of the by-session report, folded with `attendance_day` from the same
+    scans (core.reporting.summary). No conference day in it: a change of time zone leaves
+    it as it is. A registration deleted takes its rows (and, by a trigger, its count in
+    `attendance_item`: migration 0015)."""
+
+    __tablename__ = "attendance_item_person"
+
+    registration_id: int = Field(foreign_key="registration.id", primary_key=True, ondelete="CASCADE")
+    agenda_item_id: int = Field(primary_key=True)  # no foreign key: an item is deleted only while no scan names it
+
+
+class AttendanceItem(SQLModel, table=True):
+    """How many registrations `attendance_item_person` holds for an agenda item (written by
+    the fold that adds them, lowered by migration 0015's trigger when one is deleted), so
+    the by-session report reads its people per item instead of counting distinct people
+    over the item's entries."""
+
+    __tablename__ = "attendance_item"
+
+    agenda_item_id: int = Field(primary_key=True)
+    conference_id: int = Field(foreign_key="conference.id", ondelete="CASCADE")
+    people: int = 0

@@ -16,8 +16,9 @@ the modules behind it, by subject:
   worker processes); `xlsx`: our streaming XLSX writer, `xlsx_theme` its theme part).
 - `summary`: the attendance summary (`attendance_day`: who was checked in on which day, first
   and last entry, with copies of the registration's category and delegation that the
-  database keeps: a trigger of migration 0013), folded from new scans by `refresh` before a
-  report reads it.
+  database keeps: a trigger of migration 0013; `attendance_item_person` / `attendance_item`:
+  who was scanned in at which agenda item and how many per item, migration 0015), folded
+  from new scans by `refresh` before a report reads it.
 - `sql`: the query pieces every report shares (internal).
 Beside it, not imported here: `charts` (PNGs; imports matplotlib) and `demo_queries` (the
 offline demo's look-ups and closing tally).
@@ -36,7 +37,8 @@ Definitions (the same everywhere):
 
 Services take the session of the caller's unit of work (core/uow.py) and never commit. They
 read, except `summary.refresh` (called by `stats`, `by_delegation`, `by_day` and the
-attendance export), which writes
+attendance export; by `by_item` and `no_shows` only when more than FOLD_AFTER new scans
+wait or nothing was ever folded), which writes
 the scans added since the last report into the summary: those reports need a writable unit
 of work (on SQLite not a `read_only` engine); with nothing new it only reads.
 """

@@ -99,7 +99,7 @@ async def board(session: AsyncSession, conference: Conference, *, clock: Clock =
     day = days.report_day(conference, clock)
     stats = await attendance.stats(session, conference, day=day, clock=clock)
     by_delegation = await attendance.by_delegation(session, conference, day=day, clock=clock)
-    items = await agenda_items.by_item(session, conference, day=day)
+    items = await agenda_items.by_item(session, conference, day=day, clock=clock)
     inside = await _inside_by_place(session, conference, clock)
     places = await _places(session, conference.id, inside)
     halls = {p.item_id: p for p in places}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -86,9 +87,35 @@ async def summary_rows(session, conf: Conference, day: date) -> dict[int, tuple[
     return {reg: (a, b) for reg, a, b in found}
 
 
+async def oracle_item_people(session, conf: Conference) -> set[tuple[int, int]]:
+    """(registration, agenda item) of every accepted hall entry of the conference."""
+    query = select(SCAN.c.registration_id, SCAN.c.agenda_item_id).where(
+        *entry_conditions(conf.id), SCAN.c.agenda_item_id.is_not(None), SCAN.c.registration_id.is_not(None)
+    )
+    return {(r, i) for r, i in await session.execute(query)}
+
+
+async def check_item_people(session, conf: Conference, *, folded: bool) -> None:
+    """The by-session report's people per item are the scans' (from the summary and the
+    entries not folded yet); once folded, the summary's pairs and counts are the scans'."""
+    pairs = await oracle_item_people(session, conf)
+    expected = Counter(i for _, i in pairs)
+    lines = await reporting.by_item(session, conf, clock=now)
+    assert {line.item_id: line.scanned for line in lines if line.scanned} == expected
+    if folded:
+        kept = await session.execute(
+            select(summary.ITEM_PERSON.c.registration_id, summary.ITEM_PERSON.c.agenda_item_id)
+        )
+        assert {(r, i) for r, i in kept} == pairs
+        t = summary.ITEM_PEOPLE
+        counts = await session.execute(select(t.c.agenda_item_id, t.c.people).where(t.c.conference_id == conf.id))
+        assert {i: n for i, n in counts if n} == expected
+
+
 async def check(session, conf: Conference) -> None:
     """Every report that counts people checked in agrees with the oracle, on every day."""
     conf = await session.get(Conference, conf.id, populate_existing=True)
+    await check_item_people(session, conf, folded=False)  # before the fold the reports below make
     by_day = {
         line.day: (line.present, line.entries, line.refused)
         for line in await reporting.by_day(session, conf, clock=now)
@@ -108,6 +135,7 @@ async def check(session, conf: Conference) -> None:
         if day in by_day:
             assert by_day[day] == await oracle_day(session, conf, day)
             assert by_day[day][0] == await oracle_present(session, conf, day) == len(expected)
+    await check_item_people(session, conf, folded=True)
 
 
 SETTLED = summary._settled  # the real one (the fixture below stands in for it)

@@ -12,10 +12,20 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from core import reporting
-from core.models import AgendaKind, AgendaSignup, Scan, ScanDirection, ScanResult, SignupStatus
+from core.models import (
+    AgendaKind,
+    AgendaSignup,
+    AttendanceFold,
+    Registration,
+    Scan,
+    ScanDirection,
+    ScanResult,
+    SignupStatus,
+)
+from core.reporting import agenda_items, summary
 from core.reporting.sql import SCAN, item_entries
 from tests.factories import make_conference, make_item, make_participant, make_registration
 
@@ -24,7 +34,12 @@ RESULTS = [ScanResult.OK] * 5 + [ScanResult.DUPLICATE, ScanResult.INVALID, ScanR
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
-async def test_by_session_and_no_shows_match_the_truth(session, seed):
+@pytest.mark.parametrize("folds", [False, True])
+async def test_by_session_and_no_shows_match_the_truth(session, seed, folds):
+    """`folds`: the attendance summary folded after half the scans (the report then reads
+    the people per item it holds, and the entries above its watermark), then a
+    registration deleted (its pairs and their counts go), the summary folded again, rebuilt
+    for another time zone, and rebuilt from scratch, each checked."""
     rng = random.Random(seed)
     conf = await make_conference(session)
     other = await make_conference(session, slug="other-2024")
@@ -75,7 +90,10 @@ async def test_by_session_and_no_shows_match_the_truth(session, seed):
         scans.append(row)
         if rng.random() < 0.1:  # the same scan again: a repeated entry (or exit) of the same person
             scans.append(row)
-    for reg_id, item_id, direction, result in scans:
+    for n, (reg_id, item_id, direction, result) in enumerate(scans):
+        if folds and n == len(scans) // 2:
+            await session.commit()
+            await summary.refresh(session, conf)
         session.add(
             Scan(
                 conference_id=conf.id,
@@ -104,6 +122,28 @@ async def test_by_session_and_no_shows_match_the_truth(session, seed):
     came = {(r, i) for r, i, d, res in scans if r is not None and d == ScanDirection.IN and res == ScanResult.OK}
     # people scanned at an item (an exit, a refusal) who did not enter it: not counted there
     assert any(r is not None and i in reported and (r, i) not in came for r, i, *_ in scans)
+    await check(session, conf, reported, signups, came, names)
+    if not folds:
+        return
+    gone = min(r for r, i in came if i in reported and (r, i) in signups)  # scanned in at an item, signed up there
+    await session.execute(delete(Registration).where(Registration.id == gone))  # scans SET NULL, sign-ups go
+    await session.commit()
+    signups = {k: v for k, v in signups.items() if k[0] != gone}
+    came = {(r, i) for r, i in came if r != gone}
+    await check(session, conf, reported, signups, came, names)
+    await summary.refresh(session, conf)
+    await check(session, conf, reported, signups, came, names)
+    conf.timezone = "Asia/Tokyo"  # days cut elsewhere: the summary is rebuilt
+    await session.commit()
+    await summary.refresh(session, conf)
+    await check(session, conf, reported, signups, came, names)
+    await session.execute(delete(AttendanceFold))  # as a migration forcing a rebuild does
+    await session.commit()
+    await summary.refresh(session, conf)
+    await check(session, conf, reported, signups, came, names)
+
+
+async def check(session, conf, reported, signups, came, names) -> None:
     lines = await reporting.by_item(session, conf)
     assert [line.item_id for line in lines] == reported  # in start order; the break and the cancelled left out
     for line in lines:
@@ -120,7 +160,7 @@ async def test_by_session_and_no_shows_match_the_truth(session, seed):
             len(confirmed - people),
             len(people - confirmed),
         )
-        assert got == want, (seed, line.code)
+        assert got == want, line.code
         one, absent = await reporting.no_shows(session, conf, i, limit=100)
         assert one == line
         assert [p.registration_id for p in absent] == sorted(confirmed - people, key=lambda r: names[r])
@@ -142,3 +182,40 @@ async def test_item_entries_are_read_from_the_partial_index(session):
     params = tuple(compiled.params[name] for name in compiled.positiontup or [])
     plan = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params)
     assert "ix_scan_report_item" in " ".join(str(r[-1]) for r in plan)
+
+
+async def test_the_report_folds_only_past_a_few_new_scans(session, monkeypatch):
+    """By session reads the entries above the summary's watermark as they are, and folds them
+    first only when more than FOLD_AFTER ids are there (or nothing was ever folded)."""
+    monkeypatch.setattr(agenda_items, "FOLD_AFTER", 3)
+    conf = await make_conference(session)
+    item = await make_item(session, conf, "i1", start=START)
+    regs = [await make_registration(session, conf, await make_participant(session)) for _ in range(8)]
+
+    async def enter(reg) -> None:
+        session.add(
+            Scan(
+                conference_id=conf.id,
+                registration_id=reg.id,
+                agenda_item_id=item.id,
+                direction=ScanDirection.IN,
+                result=ScanResult.OK,
+                scanned_at=START,
+                gate="Main",
+            )
+        )
+        await session.commit()
+
+    async def report() -> tuple[int, int]:
+        [line] = await reporting.by_item(session, conf)
+        watermark = (await session.execute(select(AttendanceFold.scan_id))).scalar()
+        return line.scanned, watermark
+
+    await enter(regs[0])
+    assert await report() == (1, 1)  # never folded: folded now
+    for reg in regs[1:4]:
+        await enter(reg)
+    assert await report() == (4, 1)  # 3 new ids: read as they are
+    await enter(regs[4])
+    await enter(regs[0])  # again: one person
+    assert await report() == (5, 6)  # 5 new ids: folded first

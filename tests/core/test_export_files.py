@@ -415,6 +415,7 @@ async def test_attendance_is_the_scans_entries_rule(session, awkward, tmp_path):
         (None, ScanResult.OK, ScanDirection.IN, midnight - timedelta(hours=4), awkward.id),
     ]
     now = datetime(2024, 3, 31, 10, tzinfo=UTC)
+    regs.append(await make_registration(session, awkward))  # never scanned: no row in the summary
 
     async def check(name: str) -> None:
         out = tmp_path / f"{name}.xlsx"
@@ -423,6 +424,7 @@ async def test_attendance_is_the_scans_entries_rule(session, awkward, tmp_path):
         scans = list((await session.execute(select(Scan))).scalars())
         approved = [r for r in sorted(regs, key=lambda r: r.id) if r.status == RegistrationStatus.APPROVED]
         assert got == _attendance_from_scans(awkward, approved, scans)
+        assert got[-1] == [None, None, 0, None, None]
 
     await check("first")
     for i, (reg_id, result, direction, at, conf_id) in enumerate(added):
