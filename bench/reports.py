@@ -6,7 +6,8 @@ scans and refusals) with bulk Core inserts, folds the attendance summary once (p
 one-off after a bulk load), then times each report (best of `--rounds`, 3; before each call
 200 new scans are committed, and the call runs in its own unit of work, commit included, so
 a report that folds new scans pays for it) and each export (`confdesk export`'s function,
-CSV and XLSX, best of `--export-rounds`, 1: they take seconds; process CPU beside) and
+CSV and XLSX, best of `--export-rounds`, 1: they take seconds; process CPU beside, and the
+CPU of the processes that read parts of the scans CSV on SQLite) and
 prints it beside a plain `SELECT COUNT(*)` over the scan table in the same run (ratio = report time /
 COUNT time). SQLite in a temporary file; PostgreSQL too when
 CONFDESK_BENCH_PG_URL=postgresql+asyncpg://… names a server (a scratch database is made,
@@ -29,6 +30,7 @@ import argparse
 import asyncio
 import os
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -314,6 +316,12 @@ def _line(name: str, took: float, base: float, extra: str = "") -> None:
     print(f"  {name:40s} {took * 1000:8.1f} ms {took / base:6.1f}x{extra}", flush=True)
 
 
+def _children_cpu() -> float:
+    """CPU seconds of the ended child processes (the scans CSV's parts on SQLite)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 async def _exports(
     session: AsyncSession, conf: Conference, clock: Callable[[], datetime], base: float, args: argparse.Namespace
 ) -> None:
@@ -333,10 +341,14 @@ async def _exports(
             ) -> None:
                 found.append((await reporting.export(s, conf, kind, fmt, out, clock=clock)).rows)
 
-            cpu = time.process_time()
+            cpu, children = time.process_time(), _children_cpu()
             took = await best_of(session, work, args.export_rounds)
             cpu = (time.process_time() - cpu) / args.export_rounds
-            _line(f"export {kind} {fmt} ({found[-1]} rows)", took, base, f"   cpu {cpu * 1000:.0f} ms")
+            children = (_children_cpu() - children) / args.export_rounds
+            extra = f"   cpu {cpu * 1000:.0f} ms"
+            if children:
+                extra += f" + {children * 1000:.0f} ms in parts' processes"
+            _line(f"export {kind} {fmt} ({found[-1]} rows)", took, base, extra)
 
 
 async def _kept(url: str) -> Conference | None:

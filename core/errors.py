@@ -53,3 +53,9 @@ class NotAllowed(DomainError):
 
 class WrongState(DomainError):
     code = "wrong_state"
+
+
+class ExportFailed(DomainError):
+    """An export could not be written (a part read by another process failed)."""
+
+    code = "export_failed"

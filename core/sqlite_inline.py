@@ -88,6 +88,11 @@ class InlineConnection:
         self._conn = connection
         self._connection: sqlite3.Connection | None = connection
         self._tx = _Immediate()
+        # how the open transaction began ("BEGIN IMMEDIATE", "BEGIN"; None: not by `begin`)
+        # and the connection's change count then: whether it holds the write lock and has
+        # written (core/reporting/export_parts: other connections then see what it sees)
+        self.began: str | None = None
+        self.changes_at_begin = 0
 
     @classmethod
     async def connect(cls, database: str, must_exist: bool = False) -> InlineConnection:
@@ -107,15 +112,35 @@ class InlineConnection:
         """Open a transaction now, e.g. `BEGIN IMMEDIATE` (core.db sets isolation_level None,
         so sqlite3 opens none itself; commit and rollback end it as usual)."""
         self._conn.execute(sql)
+        self.began, self.changes_at_begin = sql, self._conn.total_changes
+
+    def unwritten_lock(self) -> bool:
+        """Whether this connection's transaction began IMMEDIATE (it holds the write lock:
+        no other connection can commit) and has changed no row since: every other connection
+        then reads what this one reads."""
+        conn = self._conn
+        return conn.in_transaction and self.began == "BEGIN IMMEDIATE" and conn.total_changes == self.changes_at_begin
+
+    def unwritten(self) -> bool:
+        """No open transaction, or one (begun by `begin`) that has changed no row."""
+        conn = self._conn
+        return not conn.in_transaction or (self.began is not None and conn.total_changes == self.changes_at_begin)
+
+    @property
+    def sqlite(self) -> sqlite3.Connection:
+        """The sqlite3 connection itself."""
+        return self._conn
 
     async def commit(self) -> None:
         """The driver's end of the unit of work's commit (core.uow): COMMIT the transaction
         `begin` opened, as sqlite3's own commit does (nothing when none is open)."""
         if self._conn.in_transaction:
             self._conn.execute("COMMIT")
+        self.began = None
 
     async def rollback(self) -> None:
         self._conn.rollback()
+        self.began = None
 
     async def close(self) -> None:
         if self._connection is not None:

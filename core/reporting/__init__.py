@@ -11,8 +11,9 @@ the modules behind it, by subject:
   an organiser sees about one.
 - `audit_trail`: `audit_log`.
 - `exports`: `export` to CSV or XLSX (`export_tables`: what each holds, each cell selected
-  as written; `export_files`: how rows are fetched and written; `xlsx`: our streaming XLSX
-  writer, `xlsx_theme` its theme part).
+  as written; `export_files`: how rows are fetched and written; `export_parts`: the scans
+  CSV read in parts at once, one per core, in one snapshot (on SQLite by `sqlite_part`
+  worker processes); `xlsx`: our streaming XLSX writer, `xlsx_theme` its theme part).
 - `summary`: the attendance summary (`attendance_day`: who was checked in on which day, first
   and last entry, with copies of the registration's category and delegation that the
   database keeps: a trigger of migration 0013; `attendance_item_person` / `attendance_item`:

@@ -112,6 +112,15 @@ async def write_csv(path: Path, table: Table, session: AsyncSession) -> int:
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(table.headers)
         conn = await session.connection()
+        if table.parts is not None:  # the scans: in parts read at once (export_parts)
+            from core.reporting import export_parts
+
+            if conn.dialect.name == "sqlite":
+                return await export_parts.sqlite_csv(session, table.parts, handle, path.parent)
+            handle.flush()
+            count = await export_parts.pg_csv(session, table.parts, handle.buffer, path.parent)  # type: ignore[arg-type]
+            if count is not None:
+                return count
         if conn.dialect.name == "postgresql":
             handle.flush()
             return await _copy_csv(conn, table.statement(True), handle.buffer)  # type: ignore[arg-type]

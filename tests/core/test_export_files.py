@@ -514,15 +514,15 @@ async def test_a_failed_export_leaves_sqlites_mapping_as_it_was(session, awkward
             self.writer.writerows(rows)
 
     monkeypatch.setattr(export_files.csv, "writer", FullDisk)
-    with pytest.raises(OSError, match="No space left"):
-        await reporting.export(session, awkward, "scans", "csv", tmp_path / "s.csv")
+    with pytest.raises(OSError, match="No space left"):  # (scans CSV: lines from SQLite, no csv.writer)
+        await reporting.export(session, awkward, "registrations", "csv", tmp_path / "s.csv")
     assert (await conn.exec_driver_sql("PRAGMA mmap_size")).scalar() == before
     monkeypatch.setattr(export_files.csv, "writer", real_writer)
 
     from sqlalchemy import func as sql_func
 
     class Failing:
-        headers, kinds = ["x"], ["text"]
+        headers, kinds, parts = ["x"], ["text"], None
 
         def statement(self, for_csv: bool) -> Any:  # fails at its first row
             return select(sql_func.json_extract("not json", "$"))

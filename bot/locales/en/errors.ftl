@@ -19,3 +19,4 @@ error-bad_username = That is not a Telegram username.
 error-bad_email = That is not an email address.
 error-phone_not_telegram = That looks like a phone number: give a Telegram id or @username instead.
 error-agenda_item_not_found = There is no such item in the programme.
+error-export_failed = The export could not be written. Please try again.
