@@ -13,7 +13,11 @@ registration decided or erased meanwhile is dropped). A send that cannot succeed
 person blocked the bot or never started it, the chat is gone) is logged and not retried.
 
 A network error leaves the outcome unknown (Telegram may have the message): the queued copy
-may then arrive twice, as any outbox message may (at least once)."""
+may then arrive twice, as any outbox message may (at least once). What this does not cover:
+a process killed between the commit of the registration (or decision) and the send's
+outcome; the registration then waits without a card (it is on /pending). Queueing every
+message first and marking it sent after the send would cover that too, at the price of one
+more write transaction per update on the fast path, taken here only when a send fails."""
 
 from __future__ import annotations
 

@@ -209,3 +209,20 @@ async def test_a_decision_notice_lost_to_a_flood_limit_or_the_network_arrives_la
     assert not [m for m in olga.messages if "Your accreditation" in (m.text or "")]
     rows = {r.chat_id: r.status for r in await outbox_rows(h, DECISION)}
     assert rows == {anna.id: OutboxStatus.SENT, ivan.id: OutboxStatus.SENT, olga.id: OutboxStatus.FAILED}
+
+
+async def test_a_card_that_cannot_be_delivered_is_not_queued(harness: Harness) -> None:
+    """An officer who blocked the bot: nothing to retry (logged, as before); the others get it."""
+    h = harness
+    await add_staff(h, OFFICER)
+    a, b = h.user(ADMIN, "Alex"), h.user(OFFICER, "Boris")
+    await known(a, b)
+    b.block()
+    anna = h.user(1901, "Anna")
+    await sign_up(anna, "Anna Petrova")
+    await a.expect("Anna Petrova", WAIT)
+    await h.emulator.wait_until(
+        lambda: any(c.chat_id == OFFICER and c.status == 403 for c in h.emulator.calls), "the send to B refused"
+    )
+    await h.emulator.wait_idle()
+    assert await outbox_rows(h, CARD) == []
