@@ -6,10 +6,12 @@ officer sees the card at once. Each send is a Bot API request, before which the 
 unit of work is checkpointed, so the registration or decision is committed first. A send
 that fails for a reason that passes (a flood limit longer than the request middleware
 waits out, bot/api_requests.py; a network or server error) is not dropped: it is queued in
-the outbox (core.accreditation.notices) in the same unit of work, committed at once, and
-the sender (bot/sender.py) delivers it, paced per chat, rendered then in the recipient's
-language from the registration as it is then (bot/outbox_texts.py; a card for a
-registration decided or erased meanwhile is dropped). A send that cannot succeed (the
+the outbox (core.accreditation.notices) in the update's unit of work (committed when the
+handler returns, or at the checkpoint before its next request: these sends are a handler's
+last steps, and every Telegram error is caught here), and the sender (bot/sender.py)
+delivers it, paced per chat, rendered then in the recipient's language from the
+registration as it is then (bot/outbox_texts.py; a card for a registration decided or
+erased meanwhile is dropped). A send that cannot succeed (the
 person blocked the bot or never started it, the chat is gone) is logged and not retried.
 
 A network error leaves the outcome unknown (Telegram may have the message): the queued copy
@@ -39,7 +41,6 @@ from bot.context import Ctx
 from bot.i18n import choose_language, translator
 from bot.keyboards import common as kb
 from bot.texts.registration import decision_text, officer_new_text
-from core import uow
 from core.accreditation import notices
 from core.accreditation.registration import RegistrationView
 from core.clock import utc_now
@@ -52,8 +53,8 @@ Queue = Callable[[datetime], Awaitable[bool]]  # queue the message for the sende
 
 
 async def _send(bot: Bot, session: AsyncSession, chat_id: int, text: str, queue: Queue, **kw: object) -> bool:
-    """Send now; if that fails for a reason that passes, queue it for the sender (committed
-    before this returns). Whether it was sent now."""
+    """Send now; if that fails for a reason that passes, queue it for the sender, in the
+    update's unit of work. Whether it was sent now."""
     try:
         await bot.send_message(chat_id, text, **kw)  # type: ignore[arg-type]
         return True
@@ -67,8 +68,7 @@ async def _send(bot: Bot, session: AsyncSession, chat_id: int, text: str, queue:
     except TelegramAPIError as exc:  # blocked the bot, never started it, chat not found, …
         log.warning("could not notify %s: %s", chat_id, type(exc).__name__)
         return False
-    await queue(due)
-    await uow.checkpoint(session)  # durable now, whatever the rest of the handler does
+    await queue(due)  # committed with the update (its end, or the checkpoint before the next send)
     log.warning("could not notify %s now (%s): queued for the sender", chat_id, why)
     return False
 
