@@ -18,8 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import translator
 from bot.keyboards import agenda as agenda_kb
+from bot.keyboards import common as common_kb
 from bot.texts import agenda as agenda_texts
 from bot.texts import broadcast as broadcast_texts
+from bot.texts.registration import decision_text, officer_new_text
+from core.accreditation import notices
 from core.messaging import broadcasts
 from core.messaging.outbox import Claimed
 from core.programme import messages, reminders
@@ -75,10 +78,34 @@ async def broadcast_report(session: AsyncSession, message: Claimed, language: st
     return Rendered(broadcast_texts.report_text(language, message.payload))
 
 
+# -- accreditation: what bot/notify.py could not send at once ------------------------------------
+
+
+async def registration_card(session: AsyncSession, message: Claimed, language: str) -> Rendered | None:
+    """An officer's card as the registration is now; dropped once there is nothing to decide
+    (decided by another officer, withdrawn, erased): no buttons for a settled question."""
+    view = await notices.card_still_due(session, message.payload)
+    if view is None:
+        return None
+    t = translator(language)
+    return Rendered(officer_new_text(t, view), common_kb.decision(t, view.registration.id or 0))
+
+
+async def registration_decision(session: AsyncSession, message: Claimed, language: str) -> Rendered | None:
+    """The participant's decision, unless it was taken back meanwhile."""
+    due = await notices.decision_still_due(session, message.payload)
+    if due is None:
+        return None
+    view, conference = due
+    return Rendered(decision_text(translator(language), conference, view))
+
+
 RENDERERS: dict[str, Renderer] = {
     messages.REMINDER: reminder,
     messages.PROMOTED: promoted,
     messages.NOTICE: notice,
     broadcasts.KIND: broadcast,
     broadcasts.REPORT_KIND: broadcast_report,
+    notices.CARD: registration_card,
+    notices.DECISION: registration_decision,
 }

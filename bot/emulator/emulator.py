@@ -74,6 +74,8 @@ class BotAPIEmulator:
         self.changed = Signal()  # any change a fake user may be waiting for
         self.updates.on_change = self.changed.notify
         self.in_flight = 0  # requests being handled, long polls excluded
+        # Calls to answer by dropping the connection (a network failure): (method, where).
+        self.drops: list[tuple[str, Callable[[dict[str, Any]], bool]]] = []
         self.last_activity = 0.0
         # Updates the tracked dispatchers finished (see `track`): what makes wait_idle exact.
         self.handled: set[int] = set()
@@ -184,6 +186,22 @@ class BotAPIEmulator:
         """Answer the next ``count`` calls of ``method`` (e.g. editMessageText), of those whose
         parameters satisfy ``where`` if given, with 429 ``retry_after``."""
         self.rate_limiter.inject_calls(method, count, retry_after, where)
+
+    def drop_next_calls(
+        self, method: str, count: int = 1, where: Callable[[dict[str, Any]], bool] | None = None
+    ) -> None:
+        """Answer the next ``count`` calls of ``method`` (of those whose parameters satisfy
+        ``where``) by closing the connection without a word and without doing anything: the
+        bot sees a network failure (aiogram: TelegramNetworkError)."""
+        self.drops.extend([(method, where or (lambda _: True))] * count)
+
+    def take_drop(self, method: str, params: dict[str, Any]) -> bool:
+        """Whether this call is one to drop (it is then no longer pending)."""
+        for i, (name, where) in enumerate(self.drops):
+            if name == method and where(params):
+                del self.drops[i]
+                return True
+        return False
 
     def fail_every_nth_send(self, n: int | None, retry_after: int = 1) -> None:
         """Answer every ``n``-th sending call, whoever makes it, with 429 ``retry_after``

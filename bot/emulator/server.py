@@ -46,6 +46,13 @@ async def handle_method(request: web.Request) -> web.Response:
         failure = bad_request(f"can't parse request: {error}")
         return reply(failure.body(), failure.code)
 
+    if emu.take_drop(emu.schema.canonical_method(request.match_info["method"]) or "", raw):
+        emu.calls.append(ApiCall(request.match_info["method"], summarize(raw), status=0, description="dropped"))
+        if request.transport is not None:
+            request.transport.abort()  # no answer at all: a network failure for the client
+        emu.changed.notify()
+        return web.Response()  # never written: the connection is gone
+
     def alive() -> bool:
         transport = request.transport
         return transport is not None and not transport.is_closing()

@@ -70,7 +70,7 @@ async def approved(
     else:
         await query.answer()
         await _mark(message, note)
-    await notify.participant_of_decision(bot, ctx, conference, v)
+    await notify.participant_of_decision(bot, session, ctx, conference, v)
 
 
 async def rejecting(
@@ -132,7 +132,7 @@ async def reject_reason(
         return
     await state.clear()
     await message.answer(ctx.t("officer-rejected", officer=_officer_name(message), reason=reason))
-    await notify.participant_of_decision(bot, ctx, conference, v)
+    await notify.participant_of_decision(bot, session, ctx, conference, v)
 
 
 def _is_list(message: Message) -> bool:

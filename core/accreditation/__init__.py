@@ -9,6 +9,8 @@
 - `delegations`: delegations for pickers and search, who heads which, and which one a
   typed code or name means.
 - `validation`: the rules for typed names (Latin, native script) and free text.
+- `notices`: an officer's card or a participant's decision the bot could not send at once,
+  queued for the outbox's sender, and whether it still makes sense at send time.
 
 Services take the session of the caller's unit of work (`core.uow`) and never commit.
 """

@@ -64,9 +64,11 @@ def test_handlers_never_end_a_transaction() -> None:
 def test_every_kind_core_queues_has_a_renderer() -> None:
     from bot import sender
     from bot.outbox_texts import RENDERERS
+    from core.accreditation import notices
     from core.messaging import broadcasts
     from core.programme import messages
 
     queued = {messages.REMINDER, messages.PROMOTED, messages.NOTICE, broadcasts.KIND, broadcasts.REPORT_KIND}
+    queued |= {notices.CARD, notices.DECISION}
     assert set(RENDERERS) == queued
     assert sender.RENDERERS is RENDERERS  # what the sender looks up, imported, not registered
