@@ -351,7 +351,9 @@ async def test_a_scan_cancelled_mid_statement_gives_no_busy_connection_back(sess
         task = asyncio.ensure_future(_alone(session_factory, conf, code(reg), clock, direction=OUT))
         async with engine.connect() as watch:
             await watch.execution_options(isolation_level="AUTOCOMMIT")
-            waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            waiting = text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
             while not (await watch.execute(waiting)).scalar():
                 assert not task.done(), task.result()
                 await asyncio.sleep(0.01)
