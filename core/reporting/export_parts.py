@@ -238,7 +238,8 @@ async def _sqlite_parts(
 
 async def pg_csv(session: AsyncSession, parts: Parts, target: IO[bytes], spool_dir: Path) -> int | None:
     """The scans' CSV after the header in `target` (COPY, CRLF row ends), read in parts;
-    None (nothing written) when they are to be read in one statement."""
+    None (nothing written) when they are to be read in one statement. A part that fails
+    (asyncpg's error on its own connection) ends it with ExportFailed, as on SQLite."""
     conn = await session.connection()
     driver = await _driver(conn)
     if not driver.is_in_transaction():
@@ -258,10 +259,12 @@ async def pg_csv(session: AsyncSession, parts: Parts, target: IO[bytes], spool_d
     try:
         try:
             counts = await asyncio.gather(*tasks)
-        except BaseException:  # the first failure: the other parts are stopped, then it goes on
+        except BaseException as exc:  # the first failure: the other parts are stopped, then it goes on
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if type(exc).__module__.split(".")[0] == "asyncpg":  # our own connections' (as on SQLite)
+                raise ExportFailed(f"scans export: {type(exc).__name__}: {exc}", code="export_failed") from exc
             raise
         _append(spools, target)
         return sum(counts)

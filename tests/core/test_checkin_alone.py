@@ -333,3 +333,41 @@ async def test_a_kiosk_scan_is_one_read_and_one_write_without_a_transaction(sess
         sent.clear()
         assert (await _alone(session_factory, conf, "junk", clock, **where)).result is ScanResult.INVALID
         assert sent == trips, (where, sent)
+
+
+@pg_only
+async def test_a_scan_cancelled_mid_statement_gives_no_busy_connection_back(session_factory, world, engine):
+    """A kiosk's scan cancelled while its statement waits (the offline kiosk gives up after
+    its timeout: Central.call) leaves no connection in the pool that is still busy with it:
+    every connection the pool hands out next answers (asyncpg: 'another operation is in
+    progress' otherwise), as SQLAlchemy's own connections are invalidated on cancellation."""
+    from sqlalchemy import text
+
+    conf, reg, *_ = world
+    clock = Clock()
+    assert (await _alone(session_factory, conf, code(reg), clock)).ok
+    async with engine.connect() as holder:  # the presence row locked: the scan's write waits
+        await holder.execute(select(Presence).where(Presence.registration_id == reg.id).with_for_update())
+        task = asyncio.ensure_future(_alone(session_factory, conf, code(reg), clock, direction=OUT))
+        async with engine.connect() as watch:
+            await watch.execution_options(isolation_level="AUTOCOMMIT")
+            waiting = text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            while not (await watch.execute(waiting)).scalar():
+                assert not task.done(), task.result()
+                await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        idle = engine.pool.checkedin()
+        taken = [await engine.raw_connection() for _ in range(idle)]
+        try:
+            for pooled in taken:
+                assert await pooled.driver_connection.fetchval("SELECT 1") == 1
+        finally:
+            for pooled in taken:
+                pooled.close()
+        await holder.rollback()
+    v = await _alone(session_factory, conf, code(reg), clock, direction=OUT)
+    assert v.ok
