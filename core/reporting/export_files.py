@@ -27,6 +27,7 @@ from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from core.clock import utc_now
+from core.errors import ExportFailed
 from core.reporting.export_tables import FORMULA_START, Cell, Table
 from core.reporting.xlsx import Workbook
 
@@ -145,7 +146,12 @@ async def _copy_csv(conn: AsyncConnection, stmt: Any, target: IO[bytes]) -> int:
     # (for this statement; a failed COPY ends the transaction, and the setting with it)
     jit = await driver.fetchval("SELECT current_setting('jit')")
     await driver.execute("SELECT set_config('jit', 'off', true)")
-    await driver.copy_from_query(sql, *params, output=lines.write, format="csv")
+    try:
+        await driver.copy_from_query(sql, *params, output=lines.write, format="csv")
+    except Exception as exc:  # asyncpg's own (SQLAlchemy does not wrap the driver's COPY): a message
+        if type(exc).__module__.split(".")[0] != "asyncpg":
+            raise
+        raise ExportFailed(f"export: {type(exc).__name__}: {exc}", code="export_failed") from exc
     await driver.fetchval("SELECT set_config('jit', $1, true)", jit)
     return lines.rows
 

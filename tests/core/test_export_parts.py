@@ -329,3 +329,24 @@ async def test_text_with_a_nul_is_written_whole(session, many, out_dir, monkeypa
     await reporting.export(session, many, "scans", "csv", out_dir / "parts.csv")
     assert cuts == [2]
     assert (out_dir / "parts.csv").read_bytes() == expected
+
+
+async def test_a_failed_copy_is_reported(session, many, out_dir, monkeypatch):
+    """PostgreSQL: an export read in one COPY (here the registrations) that fails ends with a
+    message (ExportFailed: the command line shows one line), not asyncpg's own error; no file."""
+    if session.bind.dialect.name != "postgresql":
+        pytest.skip("COPY is PostgreSQL's; SQLite's rows go through csv.writer")
+    from core.reporting import export_tables
+
+    real = export_tables.registrations
+
+    async def broken(*args: Any) -> Any:
+        table = await real(*args)
+        return export_tables.SqlTable(table.headers, table.kinds, lambda _csv: select(literal_column("1 / 0")))
+
+    monkeypatch.setattr(export_tables, "registrations", broken)
+    out = out_dir / "registrations.csv"
+    with pytest.raises(ExportFailed) as failed:
+        await reporting.export(session, many, "registrations", "csv", out)
+    assert failed.value.message == "export: DivisionByZeroError: division by zero"
+    assert list(out_dir.iterdir()) == []
