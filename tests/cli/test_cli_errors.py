@@ -69,3 +69,26 @@ def test_an_unreachable_database_names_database_url_and_hides_the_password(runne
     line = result.output.strip()
     assert line.count("\n") == 0 and "DATABASE_URL" in line and "127.0.0.1:1" in line, line
     assert "s3cret" not in line
+
+
+def test_a_database_upgraded_by_a_newer_confdesk_is_one_line(runner, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The code rolled back after an upgrade (or an older copy beside a newer one): Alembic
+    would stop with a traceback ("Can't locate revision"); each command says what happened,
+    in one line, and leaves the database as it was."""
+    import sqlite3
+
+    path = tmp_path / "confdesk.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    assert invoke(runner, monkeypatch, {"DATABASE_URL": url}, "program", "load", str(MINSK_2024)).exit_code == 0
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE alembic_version SET version_num = '9999'")
+    for args in (("db", "upgrade"), ("program", "list"), ("program", "load", str(MINSK_2024)), ("export", "scans",
+                 "--out", str(tmp_path / "scans.csv"))):  # fmt: skip
+        result = invoke(runner, monkeypatch, {"DATABASE_URL": url}, *args)
+        assert result.exit_code == 1, (args, result.output)
+        lines = result.output.strip().splitlines()
+        assert "Traceback" not in result.output and "schema revision 9999" in lines[0], (args, result.output)
+        assert "newer confdesk" in result.output, result.output
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("9999",)]
+    assert not (tmp_path / "scans.csv").exists()

@@ -20,3 +20,4 @@ error-bad_email = That is not an email address.
 error-phone_not_telegram = That looks like a phone number: give a Telegram id or @username instead.
 error-agenda_item_not_found = There is no such item in the programme.
 error-export_failed = The export could not be written. Please try again.
+error-schema_unknown = The database was upgraded by a newer version of confdesk: this version cannot use it.

@@ -20,3 +20,4 @@ error-bad_email = Это не адрес электронной почты.
 error-phone_not_telegram = Похоже на номер телефона: укажите id в Telegram или @имя пользователя.
 error-agenda_item_not_found = В программе нет такого пункта.
 error-export_failed = Не удалось записать выгрузку. Попробуйте ещё раз.
+error-schema_unknown = База данных обновлена более новой версией confdesk: эта версия не может с ней работать.
