@@ -109,7 +109,7 @@ async def _choices(
     if kind == "category":
         stats = await reporting.stats(session, conference, clock=clock)
         return t("bc-choose-category"), texts.category_choices(t, stats)
-    items = await reporting.by_item(session, conference)
+    items = await reporting.by_item(session, conference, clock=clock)
     return t("bc-choose-item"), texts.item_choices(t, items, reporting.zone(conference))
 
 

@@ -146,13 +146,13 @@ async def _delegation(
 async def _items(
     t: Translator, session: AsyncSession, conference: Conference, day: date, cb: AttendanceCB, clock: Clock
 ) -> Shown:
-    return texts.items_view(t, await reporting.by_item(session, conference), conference, cb.day, cb.page)
+    return texts.items_view(t, await reporting.by_item(session, conference, clock=clock), conference, cb.day, cb.page)
 
 
 async def _item(
     t: Translator, session: AsyncSession, conference: Conference, day: date, cb: AttendanceCB, clock: Clock
 ) -> Shown:
-    line, absent = await reporting.no_shows(session, conference, cb.id, limit=30)
+    line, absent = await reporting.no_shows(session, conference, cb.id, limit=30, clock=clock)
     return texts.item_view(t, line, absent, conference, cb.day)
 
 
