@@ -3,8 +3,11 @@ language, keeps under Telegram's limits, and records the outcome.
 
 Limits: about 25 messages a second overall and one a second per chat; a 429 answer's
 `retry_after` pauses every send of this sender, the message is tried again after it, and
-the rest of the batch is given back at once rather than held through the pause. A user who
-blocked the bot is marked, and skipped by later broadcasts.
+the rest of the batch is given back at once rather than held through the pause. Telegram
+not reachable at all (a network error) is waited out the same way, as long as the outage has
+lasted so far (5 s doubling to 5 min), and uses up none of a message's tries: an outage of the
+venue's link delays messages but never drops them. A user who blocked the bot is marked, and
+skipped by later broadcasts.
 
 Once only, whatever the number of senders (core/messaging/outbox.py has the claim rules):
 a batch is claimed with a short lease that a heartbeat renews while the sender works on it;
@@ -35,6 +38,7 @@ from datetime import datetime, timedelta
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramBadRequest,
+    TelegramEntityTooLarge,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -55,6 +59,9 @@ log = logging.getLogger("confdesk.sender")
 
 LEASE = outbox.LEASE.total_seconds()  # seconds; the heartbeat renews a claim 4 times a lease
 UNSURE_RETRY = timedelta(seconds=5)  # a send whose answer never came is tried again after this
+# Telegram not reachable at all: every send waits as long as the outage has lasted so far
+# (5 s, 5, 10, 20 ... doubling), at most this long, and uses up none of a message's tries
+UNREACHABLE_MAX_WAIT = timedelta(minutes=5)
 
 
 class RateLimiter:
@@ -125,6 +132,7 @@ class Sender:
         self.speed = speed
         self.sent = 0
         self.lost = 0  # rows found claimed by another sender right before sending (skipped)
+        self.unreachable_since: datetime | None = None  # by the clock: no send has got through since
 
     def _real(self, clock_seconds: float) -> float:
         return max(0.0, clock_seconds / self.speed)
@@ -243,7 +251,10 @@ class Sender:
             async with asyncio.timeout(None) as deadline:
                 self._set_deadline(deadline, since + self.lease - hold.margin)
                 hold.sending = (message.id, deadline)
-                await self.bot.send_message(message.chat_id, rendered.text, reply_markup=rendered.markup)
+                try:
+                    await self.bot.send_message(message.chat_id, rendered.text, reply_markup=rendered.markup)
+                finally:  # at once: the heartbeat must not reschedule a deadline that has ended
+                    hold.sending = None  # (the outcome below is recorded after awaits)
         except TelegramRetryAfter as exc:
             self.limiter.pause(self._real(exc.retry_after))
             after = timedelta(seconds=exc.retry_after)
@@ -255,7 +266,17 @@ class Sender:
         except TelegramBadRequest as exc:
             await self._failed(message, hold, f"bad request: {exc.message}")
             return
-        except (TimeoutError, TelegramNetworkError, TelegramServerError) as exc:
+        except TelegramEntityTooLarge as exc:  # a network error by class, but no retry helps
+            await self._failed(message, hold, f"too large: {exc.message}")
+            return
+        except TelegramNetworkError as exc:
+            # No way to Telegram (the venue's link is down, DNS, a proxy): nothing is wrong
+            # with the message, so, as for a 429, it keeps its tries; every send waits.
+            after = self._unreachable()
+            log.warning("outbox message %s: %s; sends paused %s", message.id, type(exc).__name__, after)
+            await self._retry(message, hold, after, f"Telegram not reachable ({type(exc).__name__})", flood=True)
+            return
+        except (TimeoutError, TelegramServerError) as exc:
             # No answer before the claim could run out, or none at all: Telegram may or may
             # not have the message. Tried again later, like any send of unknown outcome.
             why = "no answer before the claim could run out" if deadline.expired() else type(exc).__name__
@@ -263,9 +284,20 @@ class Sender:
             await self._retry(message, hold, UNSURE_RETRY, why)
             return
         finally:
-            hold.sending = None
             raise_flood_limits.reset(raising)
         await self._sent(message, hold)
+
+    def _unreachable(self) -> timedelta:
+        """A send found no way to Telegram: how long every send now waits (as long as the
+        outage has lasted so far, from UNSURE_RETRY up to UNREACHABLE_MAX_WAIT), with the
+        limiter paused for it. A batch failing at once waits once, not once per message."""
+        now = self.clock()
+        if self.unreachable_since is None:
+            self.unreachable_since = now
+        lasted = now - self.unreachable_since
+        after = min(max(UNSURE_RETRY, lasted), UNREACHABLE_MAX_WAIT)
+        self.limiter.pause(self._real(after.total_seconds()))
+        return after
 
     @staticmethod
     def _done(hold: _Hold, message: Claimed) -> None:
@@ -279,6 +311,7 @@ class Sender:
             recorded = await outbox.mark_sent(session, message.id, hold.token, clock=self.clock)
         if not recorded:
             log.error("outbox message %s was sent, but its claim was lost meanwhile", message.id)
+        self.unreachable_since = None  # Telegram answers again
         self._done(hold, message)
         self.sent += 1
 

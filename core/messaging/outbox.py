@@ -251,8 +251,9 @@ async def retry_later(
 ) -> bool:
     """Give a claimed message back to be tried after `after`; gives up after MAX_ATTEMPTS
     sends begun (returns False then). `flood`: Telegram refused for its flood limits (429),
-    which says nothing about the message: that send does not use up one of its tries, so a
-    long 429 storm delays messages but never drops them. Under the claim's token."""
+    or could not be reached at all, which says nothing about the message: that send does not
+    use up one of its tries, so a long 429 storm or outage delays messages but never drops
+    them. Under the claim's token."""
     row = (await session.execute(select(_t.c.attempts).where(_t.c.id == message_id))).scalar_one()
     final = not flood and row >= MAX_ATTEMPTS
     values: dict[str, Any] = {
